@@ -16,8 +16,8 @@ and its derivative, both taking the *net input* x, elementwise on any shape.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import numpy as np
 
