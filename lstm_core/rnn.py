@@ -46,7 +46,6 @@ Params = dict[str, Array]
 
 # Parameter keys in a fixed order (also the order in which init_params draws them).
 PARAM_KEYS = ("W_xh", "W_hh", "b_h", "W_ho", "W_xo", "b_o")
-HIDDEN_KEYS = ("W_xh", "W_hh", "b_h")  # the weights into h, whose gradient RTRL carries forward
 
 
 @dataclass(frozen=True)
@@ -140,10 +139,10 @@ def _sum_outer(a: Array, d: Array) -> Array:
     return np.swapaxes(a.reshape(K, -1, a.shape[-1]), 1, 2) @ d.reshape(K, -1, d.shape[-1])
 
 
-def _target_mask(has_target: Array, like: Array) -> Array:
-    """has_target (K, B, T) or (K, B, T, O), bool -> 0/1 float array broadcastable to ``like``."""
+def _target_mask(has_target: Array, shape: tuple[int, ...]) -> Array:
+    """has_target (K, B, T) or (K, B, T, O), bool -> 0/1 float array of ``shape`` (K, B, T, O)."""
     m = np.asarray(has_target, dtype=float)
-    return m[..., None] if m.ndim == like.ndim - 1 else m
+    return np.broadcast_to(m[..., None] if m.ndim == len(shape) - 1 else m, shape)
 
 
 def _masked(cfg: RNNConfig, grads: Params) -> Params:
@@ -205,7 +204,7 @@ def forward(cfg: RNNConfig, params: Params, x: Array) -> dict[str, Array]:
 
 def _errors(cache: dict[str, Array], y_target: Array, has_target: Array) -> tuple[Array, Array]:
     """e = t − y at target steps, else 0, (K, B, T, O); and E = Σ e² per sequence, (K, B)."""
-    e = _target_mask(has_target, cache["y"]) * (np.asarray(y_target, dtype=float) - cache["y"])
+    e = _target_mask(has_target, cache["y"].shape) * (np.asarray(y_target, dtype=float) - cache["y"])
     return e, np.sum(e * e, axis=(2, 3))
 
 
@@ -288,7 +287,7 @@ def _rtrl_run(cfg: RNNConfig, params: Params, x: Array, y_target: Array, has_tar
     K, B, T, n_in = x.shape
     H, O = cfg.n_hidden, cfg.n_out
     I = n_in + H + (1 if cfg.bias else 0)  # sources of a hidden unit: x(t), h(t−1), 1
-    m = np.broadcast_to(_target_mask(has_target, np.empty((K, B, T, O))), (K, B, T, O))
+    m = _target_mask(has_target, (K, B, T, O))
     params = {key: p.copy() for key, p in params.items()}
     grads = {key: np.zeros_like(p) for key, p in params.items()}
     masks = weight_masks(cfg)
@@ -336,7 +335,7 @@ def _rtrl_run(cfg: RNNConfig, params: Params, x: Array, y_target: Array, has_tar
             g = step[key] * masks[key]
             grads[key] += g
             if lr_k is not None:  # real-time RTRL: change the weights now
-                params[key] = params[key] - lr_k.reshape((K,) + (1,) * (g.ndim - 1)) * g
+                params[key] -= lr_k.reshape((K,) + (1,) * (g.ndim - 1)) * g
     cache = {name: np.ascontiguousarray(np.moveaxis(val, 0, 2)) for name, val in out.items()}
     cache.update(x=x, E=E)
     return params, grads, cache
