@@ -1,0 +1,173 @@
+"""Experiment 1: the Reber grammar and the embedded Reber grammar (spec §4.1, A5, A7, A29).
+
+The automaton (paper Fig. 3; the standard Cleeremans et al. 1989 table) emits B, then
+walks these transitions, each branch with probability ½, and ends with E::
+
+    state 0: T→1 | P→2        state 3: X→2 | S→5
+    state 1: S→1 | X→3        state 4: P→3 | V→5
+    state 2: T→2 | V→4        state 5: E (end)
+
+The embedded grammar (Fig. 4) wraps one Reber string as ``B O <Reber string> O E`` with
+O ∈ {T, P}; both O must match, so predicting the second-to-last symbol needs memory
+of the second one.
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+
+from .tasks_batch import Batch, join_symbols, one_hot
+
+REBER_ALPHABET: tuple[str, ...] = ("B", "T", "P", "S", "X", "V", "E")
+_INDEX = {s: i for i, s in enumerate(REBER_ALPHABET)}
+
+# state -> ((symbol, next state) for branch 0, for branch 1); state 5 emits E and stops
+_TRANSITIONS: dict[int, tuple[tuple[str, int], tuple[str, int]]] = {
+    0: (("T", 1), ("P", 2)),
+    1: (("S", 1), ("X", 3)),
+    2: (("T", 2), ("V", 4)),
+    3: (("X", 2), ("S", 5)),
+    4: (("P", 3), ("V", 5)),
+}
+
+
+def _legal_after(state: int) -> str:
+    return "E" if state == 5 else _TRANSITIONS[state][0][0] + _TRANSITIONS[state][1][0]
+
+
+def _walk_reber(rng: np.random.Generator) -> tuple[list[str], list[str]]:
+    """One plain Reber string as (symbols, legal successors after each symbol)."""
+    symbols, legal, state = ["B"], [_legal_after(0)], 0
+    while state != 5:
+        symbol, state = _TRANSITIONS[state][int(rng.random() < 0.5)]
+        symbols.append(symbol)
+        legal.append(_legal_after(state))
+    symbols.append("E")
+    legal.append("")  # nothing follows the final E
+    return symbols, legal
+
+
+def _walk(rng: np.random.Generator, embedded: bool) -> tuple[list[str], list[str]]:
+    if not embedded:
+        return _walk_reber(rng)
+    o = "TP"[int(rng.random() < 0.5)]
+    inner, inner_legal = _walk_reber(rng)
+    # after the inner E only the matching O is legal: the long-lag prediction
+    return ["B", o, *inner, o, "E"], ["TP", "B", *inner_legal[:-1], o, "E", ""]
+
+
+def _walks_to_batch(walks: list[tuple[list[str], list[str]]]) -> Batch:
+    """Encode walks: inputs are symbols 1..L−1, targets symbols 2..L, error at every step."""
+    n = len(walks)
+    lengths = np.array([len(s) - 1 for s, _ in walks], dtype=np.int64)
+    T = int(lengths.max())
+    sym = np.full((n, T), -1, dtype=np.int64)  # input symbol index per step
+    nxt = np.full((n, T), -1, dtype=np.int64)  # target (actual next symbol) index per step
+    legal = np.zeros((n, T, len(REBER_ALPHABET)), dtype=bool)
+    for b, (symbols, successors) in enumerate(walks):
+        codes = [_INDEX[s] for s in symbols]
+        sym[b, : lengths[b]] = codes[:-1]
+        nxt[b, : lengths[b]] = codes[1:]
+        for t, allowed in enumerate(successors[:-1]):
+            legal[b, t, [_INDEX[s] for s in allowed]] = True
+    return Batch(
+        x=one_hot(sym, len(REBER_ALPHABET)), y=one_hot(nxt, len(REBER_ALPHABET)),  # A5: one-hot target
+        has_target=sym >= 0, lengths=lengths, legal=legal,
+        strings=tuple(join_symbols(REBER_ALPHABET, [_INDEX[s] for s in w]) for w, _ in walks),
+        alphabet=REBER_ALPHABET, symbols=sym,
+    )
+
+
+def reber(rng: np.random.Generator, n: int) -> Batch:
+    """Plain Reber strings; predict the next symbol at every step.
+
+    Example
+    -------
+    The string ``BTXSE`` (L = 5) gives 4 steps. Inputs are one-hot B, T, X, S over the
+    alphabet (B, T, P, S, X, V, E); targets are one-hot T, X, S, E; the legal successor
+    sets are {T, P}, {S, X}, {X, S}, {E}.
+
+    Parameters
+    ----------
+    rng : numpy.random.Generator
+    n : number of strings B
+
+    Returns
+    -------
+    Batch with x, y, legal of shape (B, T, 7), has_target True on all L−1 real steps.
+    """
+    return _walks_to_batch([_walk(rng, embedded=False) for _ in range(n)])
+
+
+def embedded_reber(rng: np.random.Generator, n: int) -> Batch:
+    """Embedded Reber strings (Exp 1); predict the next symbol at every step.
+
+    Example
+    -------
+    The shortest string ``BTBTXSETE`` (L = 9) gives 8 steps. Inputs are one-hot
+    B, T, B, T, X, S, E, T; targets are one-hot T, B, T, X, S, E, T, E. Legal successor
+    sets: {T, P}, {B}, {T, P}, {S, X}, {X, S}, {E}, {T}, {E}. The 7th set is {T} because
+    the second symbol was T: the time lag the net must bridge.
+
+    Parameters
+    ----------
+    rng : numpy.random.Generator
+    n : number of strings B
+
+    Returns
+    -------
+    Batch with x, y, legal of shape (B, T, 7), has_target True on all L−1 real steps.
+    """
+    return _walks_to_batch([_walk(rng, embedded=True) for _ in range(n)])
+
+
+def reber_sets(
+    rng: np.random.Generator, n_train: int = 256, n_test: int = 256, embedded: bool = True
+) -> tuple[Batch, Batch]:
+    """A training set and a test set of (embedded) Reber strings, Fahlman-style (A7).
+
+    Example
+    -------
+    ``train, test = reber_sets(np.random.default_rng(0))`` gives 256 random training
+    strings (duplicates allowed, e.g. ``BTBPVVETE`` may occur twice) and 256 distinct
+    test strings none of which occurs in the training set.
+
+    Parameters
+    ----------
+    rng : numpy.random.Generator
+    n_train, n_test : sizes of the two sets
+    embedded : embedded grammar (Exp 1) or plain Reber strings
+
+    Returns
+    -------
+    (train, test) : two Batches as returned by :func:`embedded_reber` / :func:`reber`.
+    """
+    train = [_walk(rng, embedded) for _ in range(n_train)]
+    seen = {"".join(s) for s, _ in train}
+    test: list[tuple[list[str], list[str]]] = []
+    for _ in range(1000 * max(n_test, 1)):  # rejection sampling, bounded
+        if len(test) == n_test:
+            break
+        walk = _walk(rng, embedded)
+        key = "".join(walk[0])
+        if key not in seen:  # not in the training set, not already in the test set
+            seen.add(key)
+            test.append(walk)
+    else:
+        raise RuntimeError("reber_sets: could not find enough distinct test strings")
+    return _walks_to_batch(train), _walks_to_batch(test)
+
+
+# An independent check of the grammar: a regular expression derived by hand from the
+# transition table (R2 = the strings leading from state 2 to the end), not from the walker.
+_R2 = "(?:T*VPX)*T*V(?:V|PS)"
+_REBER_RE = f"B(?:TS*X(?:S|X{_R2})|P{_R2})E"
+_PLAIN = re.compile(f"^{_REBER_RE}$")
+_EMBEDDED = re.compile(f"^B([TP]){_REBER_RE}\\1E$")
+
+
+def reber_accepts(string: str, embedded: bool = True) -> bool:
+    """True if ``string`` (e.g. ``"BTBTXSETE"``) belongs to the (embedded) Reber grammar."""
+    return bool((_EMBEDDED if embedded else _PLAIN).match(string))
