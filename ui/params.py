@@ -33,6 +33,7 @@ _FLOAT_RE = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]{1,3}
 _TRUE = frozenset({"1", "true", "yes", "on"})
 _FALSE = frozenset({"0", "false", "no", "off"})
 _NOTICES_KEY = "_ui_params_notices"
+_SPACE = " \t\r\n"  # stripped around numbers; Unicode spaces are not
 
 Checked = tuple[Any, "str | None"]
 
@@ -60,7 +61,7 @@ def check_int(key: str, raw: str | None, default: int, lo: int, hi: int) -> Chec
     _require(lo <= default <= hi, f"default {default} of {key!r} outside [{lo}, {hi}]")
     if raw is None:
         return default, None
-    text = raw.strip()
+    text = raw.strip(_SPACE)
     if not _INT_RE.fullmatch(text):
         return _bad(key, raw, "is not a whole number", default)
     value = int(text)
@@ -74,7 +75,7 @@ def check_float(key: str, raw: str | None, default: float, lo: float, hi: float)
     _require(lo <= default <= hi, f"default {default} of {key!r} outside [{lo}, {hi}]")
     if raw is None:
         return float(default), None
-    text = raw.strip()
+    text = raw.strip(_SPACE)
     if len(text) > MAX_RAW_LEN or not _FLOAT_RE.fullmatch(text):
         return _bad(key, raw, "is not a number", float(default))
     value = float(text)  # the grammar above excludes nan, inf and other spellings
@@ -98,7 +99,7 @@ def check_bool(key: str, raw: str | None, default: bool) -> Checked:
     """Accept 1/0, true/false, yes/no, on/off (any case)."""
     if raw is None:
         return bool(default), None
-    text = raw.strip().lower()
+    text = raw.strip(_SPACE).lower()
     if text in _TRUE:
         return True, None
     if text in _FALSE:
