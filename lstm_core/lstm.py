@@ -1,0 +1,345 @@
+"""The 1997 memory-cell network: configuration, layout, initialisation, forward pass.
+
+Spec §1 (architecture) with the experiments' timing convention (§1.3): at step t the
+gates and cells see z(t) = [x(t); hidden activations of step t−1; 1], and the output
+units see the cell outputs of step t itself (plus x(t) under connectivity "B").
+
+Hidden units are ordered ``U = [input gates (C), output gates (C), forget gates (C),
+cells (C*S)]`` (output / forget gates only when the config has them). Under
+connectivity "F" the recurrent sources are the previous activations of exactly these
+units in the same order (gate activations y_in, y_out, y_φ and cell outputs y_c), so
+one array ``a`` of shape (K, B, U) is both "what the hidden layer emits" and "what it
+reads back". Learning rules live in :mod:`lstm_core.lstm_grad` (truncated and full
+gradients over a whole sequence) and :mod:`lstm_core.lstm_online` (the paper's
+real-time truncated RTRL with stored partials dS).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+
+from .activations import ACTIVATIONS, sigmoid
+
+Array = np.ndarray
+
+
+@dataclass(frozen=True)
+class LSTMConfig:
+    """Topology and initialisation of a 1997 LSTM network (spec §1.4, §1.5, Table 10).
+
+    Defaults are the topology of the Exp. 4 (adding problem) network (93 weights);
+    the paper presets live in :mod:`lstm_core.experiments`.
+    """
+
+    n_in: int = 2                      # input units
+    n_out: int = 1                     # output units (logistic)
+    blocks: int = 2                    # C memory-cell blocks
+    block_size: int = 2                # S cells per block, sharing one input and one output gate
+    connectivity: str = "F"            # "F": gates+cells see inputs, cells and gates (fully recurrent);
+    #                                    "B": gates+cells see inputs only, outputs see inputs and cells
+    output_gate: bool = True           # Exp 2a/2b have none (y_out ≡ 1)
+    forget_gate: bool = False          # Gers et al. 2000 variant (spec §6), not part of the 1997 model
+    g: str = "g_pm2"                   # cell input squashing: g in [-2, 2] (Exp 2a/2b: "logistic")
+    h: str = "h_pm1"                   # cell output squashing: h in [-1, 1] (Exp 2a/2b: "identity")
+    bias_gates: bool = True            # bias weights on gate units
+    bias_cells: bool = True            # bias weights on cells
+    bias_out: bool = True              # bias weights on output units
+    init_range: float = 0.1            # all weights uniform in [-init_range, init_range] ...
+    in_gate_bias: tuple[float, ...] | None = None            # ... except these fixed input-gate biases
+    out_gate_bias: tuple[float, ...] | None = None          # (block j gets the j-th value; None = random)
+    forget_gate_bias: tuple[float, ...] | None = None
+
+    def __post_init__(self) -> None:
+        if self.connectivity not in ("F", "B"):
+            raise ValueError(f"connectivity must be 'F' or 'B', not {self.connectivity!r}")
+        for name in (self.g, self.h):
+            if name not in ACTIVATIONS:
+                raise ValueError(f"unknown activation {name!r}; choose from {sorted(ACTIVATIONS)}")
+        if min(self.n_in, self.n_out, self.blocks, self.block_size) < 1:
+            raise ValueError("n_in, n_out, blocks and block_size must all be >= 1")
+        for name in ("in_gate_bias", "out_gate_bias", "forget_gate_bias"):
+            v = getattr(self, name)
+            if v is not None and len(v) < self.blocks:
+                raise ValueError(f"{name} needs one value per block ({self.blocks}), got {v}")
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Index sets of a config: where each unit sits in U, each source in I and J."""
+
+    C: int
+    S: int
+    CS: int
+    G: int                      # number of gate units
+    U: int                      # hidden units = G + CS
+    I: int                      # sources of a hidden unit
+    J: int                      # sources of an output unit
+    in_gate: slice              # in U
+    out_gate: slice | None      # in U (None: no output gate)
+    forget_gate: slice | None   # in U
+    cells: slice                # in U
+    src_x: slice                # in I: the inputs x(t)
+    src_rec: slice | None       # in I: a(t−1), same order as U (None under "B")
+    src_bias: int               # in I: the constant 1
+    out_cells: slice            # in J: y_c(t)
+    out_x: slice | None         # in J: x(t) (connectivity "B")
+    out_bias: int               # in J: the constant 1
+
+
+@lru_cache(maxsize=256)
+def layout(cfg: LSTMConfig) -> Layout:
+    """The :class:`Layout` of ``cfg`` (cached; configs are hashable)."""
+    C, S = cfg.blocks, cfg.block_size
+    CS = C * S
+    n_gate_kinds = 1 + int(cfg.output_gate) + int(cfg.forget_gate)
+    G = n_gate_kinds * C
+    U = G + CS
+    in_gate = slice(0, C)
+    out_gate = slice(C, 2 * C) if cfg.output_gate else None
+    fs = (2 if cfg.output_gate else 1) * C
+    forget_gate = slice(fs, fs + C) if cfg.forget_gate else None
+    rec = cfg.connectivity == "F"
+    src_x = slice(0, cfg.n_in)
+    src_rec = slice(cfg.n_in, cfg.n_in + U) if rec else None
+    I = cfg.n_in + (U if rec else 0) + 1
+    out_x = slice(CS, CS + cfg.n_in) if not rec else None
+    J = CS + (0 if rec else cfg.n_in) + 1
+    return Layout(C, S, CS, G, U, I, J, in_gate, out_gate, forget_gate, slice(G, U),
+                  src_x, src_rec, I - 1, slice(0, CS), out_x, J - 1)
+
+
+@lru_cache(maxsize=256)
+def masks(cfg: LSTMConfig) -> tuple[Array, Array]:
+    """0/1 masks of the weights that exist: ``M_h`` (I, U) and ``M_k`` (J, O).
+
+    Absent connections are weights held at exactly 0: the masks are multiplied into
+    the weights at initialisation and into every update (spec §2.3 "vectorized").
+    """
+    L = layout(cfg)
+    M_h = np.ones((L.I, L.U))
+    M_h[L.src_bias, :L.G] = float(cfg.bias_gates)
+    M_h[L.src_bias, L.cells] = float(cfg.bias_cells)
+    M_k = np.ones((L.J, cfg.n_out))
+    M_k[L.out_bias, :] = float(cfg.bias_out)
+    M_h.setflags(write=False)
+    M_k.setflags(write=False)
+    return M_h, M_k
+
+
+def weight_count(cfg: LSTMConfig) -> int:
+    """Number of trainable weights (the paper's "# weights"; the CEC's fixed 1.0 is not one)."""
+    M_h, M_k = masks(cfg)
+    return int(M_h.sum() + M_k.sum())
+
+
+def init_params(cfg: LSTMConfig, rngs: list[np.random.Generator]) -> dict[str, Array]:
+    """Draw the weights of K = len(rngs) independent networks.
+
+    Trial k draws only from ``rngs[k]``, so K trials in lockstep equal K separate runs.
+
+    Returns
+    -------
+    dict with ``W_h`` (K, I, U) — ``W_h[k, m, u]`` is w[u, m] — and ``W_k`` (K, J, O).
+    """
+    L = layout(cfg)
+    M_h, M_k = masks(cfg)
+    r = cfg.init_range
+    W_h = np.stack([rng.uniform(-r, r, size=(L.I, L.U)) for rng in rngs]) if rngs else np.zeros((0, L.I, L.U))
+    W_k = np.stack([rng.uniform(-r, r, size=(L.J, cfg.n_out)) for rng in rngs]) if rngs else None
+    for values, sl in ((cfg.in_gate_bias, L.in_gate), (cfg.out_gate_bias, L.out_gate),
+                       (cfg.forget_gate_bias, L.forget_gate)):
+        if values is not None and sl is not None:
+            W_h[:, L.src_bias, sl] = np.asarray(values[: L.C], dtype=float)
+    if W_k is None:
+        W_k = np.zeros((0, L.J, cfg.n_out))
+    return {"W_h": W_h * M_h, "W_k": W_k * M_k}
+
+
+def cell_step(cfg: LSTMConfig, net: Array, s_prev: Array) -> tuple[Array, Array, Array, Array]:
+    """One time step of every memory-cell block (spec §1.2, paper App. A.1 eqs 6-9).
+
+    Parameters
+    ----------
+    net : (..., U) net inputs of gates and cells at step t
+    s_prev : (..., C, S) internal states s_c(t−1)
+
+    Returns
+    -------
+    y_g : (..., G) gate activations y_in, y_out, y_φ = f(net_gate)
+    g_c : (..., C, S) squashed cell inputs g(net_c)
+    s : (..., C, S) internal states s_c(t)
+    y_c : (..., C, S) cell outputs y_c(t)
+    """
+    L = layout(cfg)
+    y_g = sigmoid(net[..., : L.G])                                    # y_in, y_out, y_φ = f(net)
+    g_c = ACTIVATIONS[cfg.g].fn(net[..., L.cells]).reshape(s_prev.shape)   # g(net_c)
+    y_in = y_g[..., L.in_gate, None]                                  # shared by the S cells of a block
+    if L.forget_gate is not None:
+        s = y_g[..., L.forget_gate, None] * s_prev + y_in * g_c      # s(t) = y_φ s(t−1) + y_in g
+    else:
+        s = s_prev + y_in * g_c                                       # CEC: s(t) = s(t−1) + y_in g
+    h_s = ACTIVATIONS[cfg.h].fn(s)
+    y_c = h_s * y_g[..., L.out_gate, None] if L.out_gate is not None else h_s   # y_c = y_out h(s)
+    return y_g, g_c, s, y_c
+
+
+def forward(cfg: LSTMConfig, params: dict[str, Array], x: Array) -> dict[str, Array]:
+    """Run K networks over B sequences each, from reset activations (spec §1.3, A23).
+
+    Parameters
+    ----------
+    params : ``W_h`` (K, I, U), ``W_k`` (K, J, O)
+    x : (K, B, T, n_in) inputs; steps after a sequence's end may hold anything
+        (the networks are causal, so they never affect earlier steps)
+
+    Returns
+    -------
+    dict with
+    ``net`` (K, B, T, U) net inputs of gates and cells, ``a`` (K, B, T, U) their
+    activations (gate outputs, and y_c for cells), ``s`` (K, B, T, C*S) internal
+    states, ``net_k`` and ``y_k`` (K, B, T, O) output units.
+    """
+    L = layout(cfg)
+    W_h, W_k = params["W_h"], params["W_k"]
+    K, B, T, _ = x.shape
+    # The input and bias part of every net input, for all steps at once.
+    net_x = np.matmul(x, W_h[:, None, L.src_x, :]) + W_h[:, None, None, L.src_bias, :]   # (K,B,T,U)
+    if L.src_rec is None:                       # "B": no recurrence, the loop is only the CEC
+        net = net_x
+        y_g = sigmoid(net[..., : L.G])
+        g_c = ACTIVATIONS[cfg.g].fn(net[..., L.cells]).reshape(K, B, T, L.C, L.S)
+        inc = y_g[..., L.in_gate, None] * g_c
+        if L.forget_gate is None:
+            s = np.cumsum(inc, axis=2)                                  # s(t) = Σ_τ≤t y_in g
+        else:
+            s = np.empty_like(inc)
+            prev = np.zeros((K, B, L.C, L.S))
+            for t in range(T):
+                prev = s[:, :, t] = y_g[:, :, t, L.forget_gate, None] * prev + inc[:, :, t]
+        h_s = ACTIVATIONS[cfg.h].fn(s)
+        y_c = h_s * y_g[..., L.out_gate, None] if L.out_gate is not None else h_s
+        a = np.concatenate([y_g, y_c.reshape(K, B, T, L.CS)], axis=-1)
+        s = s.reshape(K, B, T, L.CS)
+    elif _fast_path(cfg):
+        net, a, s = _recurrent_loop_fast(cfg, W_h[:, L.src_rec, :], net_x)
+    else:
+        W_r = W_h[:, L.src_rec, :]                                      # (K, U, U)
+        net = np.empty((K, B, T, L.U))
+        a = np.empty((K, B, T, L.U))
+        s = np.empty((K, B, T, L.CS))
+        a_prev = np.zeros((K, B, L.U))                                  # reset: a(0) = 0
+        s_prev = np.zeros((K, B, L.C, L.S))                             # reset: s(0) = 0
+        for t in range(T):
+            net_t = net[:, :, t] = net_x[:, :, t] + np.matmul(a_prev, W_r)   # net(t) = W z(t)
+            y_g, _, s_prev, y_c = cell_step(cfg, net_t, s_prev)
+            a_prev = a[:, :, t]
+            a_prev[..., : L.G] = y_g
+            a_prev[..., L.cells] = y_c.reshape(K, B, L.CS)
+            s[:, :, t] = s_prev.reshape(K, B, L.CS)
+    src_k = output_sources(cfg, a, x)
+    net_k = np.matmul(src_k, W_k[:, None])                              # (K,B,T,O)
+    return {"net": net, "a": a, "s": s, "net_k": net_k, "y_k": sigmoid(net_k)}
+
+
+def _fast_path(cfg: LSTMConfig) -> bool:
+    """The common case (g in [-2,2], h in [-1,1], no forget gate) has a fused loop."""
+    return cfg.g == "g_pm2" and cfg.h == "h_pm1" and not cfg.forget_gate
+
+
+def _recurrent_loop_fast(cfg: LSTMConfig, W_r: Array, net_x: Array) -> tuple[Array, Array, Array]:
+    """The loop of :func:`forward` for the common case, with as few NumPy calls per step as we can.
+
+    Same maths as :func:`cell_step` (a test checks both agree), rewritten with halves:
+    with n = net/2 and σ = s/2, f(net) = ½ + ½·tanh(n), g(net_c)/2 = tanh(n_c), so
+    σ(t) = σ(t−1) + y_in·tanh(n_c) and h(s) = tanh(σ). Buffers are reused (``out=``) and
+    histories are time-major so that each step writes contiguous memory.
+
+    Parameters
+    ----------
+    W_r : (K, U, U) recurrent weights; net_x : (K, B, T, U) input+bias part of net
+
+    Returns
+    -------
+    net, a : (K, B, T, U); s : (K, B, T, C*S)
+    """
+    L = layout(cfg)
+    K, B, T, U = net_x.shape
+    G, C, S = L.G, L.C, L.S
+    W_half = 0.5 * W_r
+    n_tm = 0.5 * net_x.transpose(2, 0, 1, 3)                             # (T,K,B,U): net/2, grows below
+    a_tm = np.zeros((T + 1, K, B, U))                                    # a_tm[0] = a(0) = 0 (reset)
+    sh_tm = np.zeros((T + 1, K, B, C, S))                                # s/2, with s(0) = 0
+    th = np.empty((K, B, U))
+    rec = np.empty((K, B, U))
+    inc = np.empty((K, B, C, S))
+    hc = np.empty((K, B, C, S))
+    for t in range(T):
+        n_t = n_tm[t]
+        np.matmul(a_tm[t], W_half, out=rec)
+        n_t += rec                                                        # net(t)/2 = W z(t) / 2
+        np.tanh(n_t, out=th)
+        a_next = a_tm[t + 1]
+        y_g = a_next[..., :G]
+        np.multiply(th[..., :G], 0.5, out=y_g)
+        y_g += 0.5                                                        # y_gate = f(net) = ½ + ½ tanh(net/2)
+        np.multiply(th[..., G:].reshape(K, B, C, S), y_g[..., L.in_gate, None], out=inc)   # y_in g(net_c) / 2
+        np.add(sh_tm[t], inc, out=sh_tm[t + 1])                           # CEC: s(t) = s(t−1) + y_in g
+        np.tanh(sh_tm[t + 1], out=hc)                                     # h(s) = tanh(s/2)
+        y_c = a_next[..., G:].reshape(K, B, C, S)
+        if L.out_gate is not None:
+            np.multiply(hc, y_g[..., L.out_gate, None], out=y_c)          # y_c = y_out h(s)
+        else:
+            y_c[...] = hc
+    net = 2.0 * n_tm.transpose(1, 2, 0, 3)
+    s = 2.0 * sh_tm[1:].reshape(T, K, B, C * S).transpose(1, 2, 0, 3)
+    return net, a_tm[1:].transpose(1, 2, 0, 3), s
+
+
+def output_sources(cfg: LSTMConfig, a: Array, x: Array) -> Array:
+    """Sources of the output units (K, B, T, J): [y_c(t), (x(t) under "B"), 1]."""
+    L = layout(cfg)
+    parts = [a[..., L.cells]]
+    if L.out_x is not None:
+        parts.append(x)
+    parts.append(np.ones(a.shape[:-1] + (1,)))
+    return np.concatenate(parts, axis=-1)
+
+
+def hidden_sources(cfg: LSTMConfig, a: Array, x: Array) -> Array:
+    """Sources z(t) of gates and cells (K, B, T, I): [x(t), a(t−1) under "F", 1]."""
+    L = layout(cfg)
+    parts = [x]
+    if L.src_rec is not None:
+        a_prev = np.zeros_like(a)
+        a_prev[:, :, 1:] = a[:, :, :-1]                                 # a(0) = 0 at every reset
+        parts.append(a_prev)
+    parts.append(np.ones(a.shape[:-1] + (1,)))
+    return np.concatenate(parts, axis=-1)
+
+
+def internals(cfg: LSTMConfig, trace: dict[str, Array]) -> dict[str, Array]:
+    """Name the parts of a :func:`forward` trace after the paper (for plots and the record module).
+
+    Returns arrays over (K, B, T, ·): ``y_in`` / ``y_out`` / ``y_phi`` (…, C) (y_out ≡ 1 and
+    y_phi ≡ 1 when absent), ``g_c``, ``s_c``, ``h_s``, ``y_c`` (…, C*S), ``net_in``, ``net_out``,
+    ``net_c``, and ``y_k`` (…, O).
+    """
+    L = layout(cfg)
+    net, a, s = trace["net"], trace["a"], trace["s"]
+    ones = np.ones(net.shape[:-1] + (L.C,))
+    return {
+        "net_in": net[..., L.in_gate],
+        "net_out": net[..., L.out_gate] if L.out_gate is not None else np.zeros_like(ones),
+        "net_c": net[..., L.cells],
+        "y_in": a[..., L.in_gate],
+        "y_out": a[..., L.out_gate] if L.out_gate is not None else ones,
+        "y_phi": a[..., L.forget_gate] if L.forget_gate is not None else ones,
+        "g_c": ACTIVATIONS[cfg.g].fn(net[..., L.cells]),
+        "s_c": s,
+        "h_s": ACTIVATIONS[cfg.h].fn(s),
+        "y_c": a[..., L.cells],
+        "y_k": trace["y_k"],
+    }

@@ -1,0 +1,162 @@
+"""Gradients of the 1997 LSTM over whole sequences: the paper's truncated one, and the full one.
+
+Both return ∂(½E)/∂W with E = Σ_t Σ_k (t_k(t) − y_k(t))² over the steps that carry a
+target (spec eq 16, A3: the paper's Δw = α·e·y is −α times this gradient; no factor 2).
+
+* :func:`truncated_grad` — the paper's learning rule (App. A.1, spec §2), in its
+  "detached network" form (§2.1): error reaches the gates and cells only from the output
+  units of the same step and flows back in time only along the internal state s (the
+  CEC). Summed over a sequence this equals the forward-propagated partials dS_in, dS_c
+  of eqs 25-28 (Σ_t e_s(t)·dS(t) = Σ_τ [Σ_{t≥τ} e_s(t)]·∂Δs(τ)/∂w), so it is computed
+  vectorised after one forward pass, with no loop over time.
+* :func:`bptt_grad` — backpropagation through time through everything (the untruncated
+  gradient of the same network), a plain loop; with ``detach=True`` it drops the
+  recurrent paths and becomes a slow, obviously-correct reference for the truncated one.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .activations import ACTIVATIONS, _dsigmoid
+from .lstm import LSTMConfig, forward, hidden_sources, layout, masks, output_sources
+
+Array = np.ndarray
+
+
+def _output_errors(cfg: LSTMConfig, params, x, y, has_target, trace):
+    """Output error signals e_k (eq 19) and what every gradient needs from them.
+
+    Returns e_k (K,B,T,O), back (K,B,T,C*S) = Σ_k w[k,c] e_k (error at the cell outputs),
+    E (K,B) the squared error, and ∂(½E)/∂W_k (K,J,O).
+    """
+    L = layout(cfg)
+    err = (y - trace["y_k"]) * has_target[..., None]                     # t_k − y_k where a target exists
+    E = np.einsum("kbto,kbto->kb", err, err)                              # eq 16
+    e_k = _dsigmoid(trace["net_k"]) * err                                 # e_k = f'(net_k)(t_k − y_k), eq 19
+    K, B, T, O = e_k.shape
+    src_k = output_sources(cfg, trace["a"], x)                            # (K,B,T,J)
+    dW_k = -np.matmul(src_k.reshape(K, B * T, L.J).transpose(0, 2, 1), e_k.reshape(K, B * T, O))
+    back = np.matmul(e_k, params["W_k"][:, None, L.out_cells, :].transpose(0, 1, 3, 2))   # Σ_k w[k,c] e_k
+    return e_k, back, E, dW_k * masks(cfg)[1]
+
+
+def truncated_grad(cfg: LSTMConfig, params: dict[str, Array], x: Array, y: Array,
+                   has_target: Array, trace: dict[str, Array] | None = None
+                   ) -> tuple[dict[str, Array], Array, dict[str, Array]]:
+    """The paper's truncated gradient of ½E, summed over each sequence (spec §2.3, eqs 19-28).
+
+    Parameters
+    ----------
+    params : ``W_h`` (K, I, U), ``W_k`` (K, J, O)
+    x : (K, B, T, n_in) inputs
+    y : (K, B, T, O) targets
+    has_target : (K, B, T) bool, steps with an error signal
+    trace : the :func:`~lstm_core.lstm.forward` trace of these inputs, if already computed
+
+    Returns
+    -------
+    grads : ``W_h`` (K, I, U), ``W_k`` (K, J, O), summed over B and T; masked
+    E : (K, B) squared error per sequence (eq 16)
+    trace : the forward trace, plus ``e_s`` (K, B, T, C*S), the error injected at each
+        internal state (eq 23), and ``E_s``, the error the CEC carries at each step
+
+    Notes
+    -----
+    e_out(t) = f'(net_out) Σ_v h(s_v) back_v            (eq 21, current step only)
+    e_s(t)   = y_out h'(s) back                           (eq 23)
+    E_s(τ)   = Σ_{t≥τ} e_s(t) Π_{τ<u≤t} y_φ(u)           (error carried back by the CEC; y_φ ≡ 1 in 1997)
+    δnet_c(τ) = E_s(τ) y_in(τ) g'(net_c(τ)),  δnet_in(τ) = Σ_v E_s(τ) g(net_c(τ)) f'(net_in(τ))
+    ∂(½E)/∂w[u, m] = −Σ_τ δnet_u(τ) z_m(τ)                (eqs 22, 26, 28)
+    """
+    L = layout(cfg)
+    trace = forward(cfg, params, x) if trace is None else trace
+    _, back, E, dW_k = _output_errors(cfg, params, x, y, has_target, trace)
+    net, a, s = trace["net"], trace["a"], trace["s"]
+    K, B, T, _ = net.shape
+    C, S = L.C, L.S
+    fp = _dsigmoid(net[..., : L.G])                                       # f'(net) of every gate
+    y_out = a[..., L.out_gate] if L.out_gate is not None else np.ones((K, B, T, C))
+    h_s = ACTIVATIONS[cfg.h].fn(s).reshape(K, B, T, C, S)
+    dh_s = ACTIVATIONS[cfg.h].deriv(s).reshape(K, B, T, C, S)
+    back = back.reshape(K, B, T, C, S)
+    e_s = y_out[..., None] * dh_s * back                                  # eq 23
+    if L.forget_gate is None:
+        E_s = np.cumsum(e_s[:, :, ::-1], axis=2)[:, :, ::-1]              # CEC: carried back unchanged
+    else:
+        phi = a[..., L.forget_gate]
+        E_s = np.empty_like(e_s)
+        carry = np.zeros((K, B, C, S))
+        for t in range(T - 1, -1, -1):                                    # carried back scaled by y_φ
+            carry = E_s[:, :, t] = e_s[:, :, t] + carry
+            carry = carry * phi[:, :, t, :, None]
+    net_c = net[..., L.cells].reshape(K, B, T, C, S)
+    g_c = ACTIVATIONS[cfg.g].fn(net_c)
+    y_in = a[..., L.in_gate]
+    delta = np.empty((K, B, T, L.U))
+    delta[..., L.in_gate] = (E_s * g_c).sum(-1) * fp[..., L.in_gate]     # eq 26 summed over time
+    if L.out_gate is not None:
+        delta[..., L.out_gate] = fp[..., L.out_gate] * (h_s * back).sum(-1)   # eq 21
+    if L.forget_gate is not None:
+        s_prev = np.zeros_like(h_s)
+        s_prev[:, :, 1:] = s.reshape(K, B, T, C, S)[:, :, :-1]
+        delta[..., L.forget_gate] = (E_s * s_prev).sum(-1) * fp[..., L.forget_gate]
+    delta[..., L.cells] = (E_s * y_in[..., None] * ACTIVATIONS[cfg.g].deriv(net_c)).reshape(K, B, T, L.CS)
+    z = hidden_sources(cfg, a, x)                                         # (K,B,T,I)
+    dW_h = -np.matmul(z.reshape(K, B * T, L.I).transpose(0, 2, 1), delta.reshape(K, B * T, L.U))
+    trace = {**trace, "e_s": e_s.reshape(K, B, T, L.CS), "E_s": E_s.reshape(K, B, T, L.CS)}
+    return {"W_h": dW_h * masks(cfg)[0], "W_k": dW_k}, E, trace
+
+
+def bptt_grad(cfg: LSTMConfig, params: dict[str, Array], x: Array, y: Array, has_target: Array,
+              detach: bool = False) -> tuple[dict[str, Array], Array, dict[str, Array]]:
+    """Gradient of ½E by backpropagation through time, one step at a time (spec §2.1, §3.3).
+
+    With ``detach=False`` this is the exact gradient of the network (error also flows
+    through every recurrent weight, where it vanishes fast). With ``detach=True`` the
+    recurrent sources a(t−1) are treated as constant inputs: the paper's truncation,
+    computed the slow, obvious way. Same parameters and returns as :func:`truncated_grad`.
+    """
+    L = layout(cfg)
+    trace = forward(cfg, params, x)
+    _, back, E, dW_k = _output_errors(cfg, params, x, y, has_target, trace)
+    net, a, s = trace["net"], trace["a"], trace["s"]
+    K, B, T, _ = net.shape
+    C, S = L.C, L.S
+    g, h = ACTIVATIONS[cfg.g], ACTIVATIONS[cfg.h]
+    W_rT = None if L.src_rec is None or detach else params["W_h"][:, L.src_rec, :].transpose(0, 2, 1)
+    delta = np.zeros((K, B, T, L.U))
+    da = np.zeros((K, B, L.U))            # ∂(½E)/∂a(t) arriving from step t+1 through W_r (negated)
+    ds_next = np.zeros((K, B, C, S))      # error at s(t+1)
+    phi_next = np.ones((K, B, C, 1))      # ∂s(t+1)/∂s(t) = y_φ(t+1) (1 in the 1997 model)
+    for t in range(T - 1, -1, -1):
+        n_t = net[:, :, t]
+        y_g = a[:, :, t, : L.G]
+        fp = _dsigmoid(n_t[..., : L.G])                                   # f'(net_gate)
+        s_t = s[:, :, t].reshape(K, B, C, S)
+        y_out = y_g[..., L.out_gate, None] if L.out_gate is not None else 1.0
+        dy_c = back[:, :, t].reshape(K, B, C, S) + da[..., L.cells].reshape(K, B, C, S)   # error at y_c(t)
+        ds = dy_c * y_out * h.deriv(s_t) + ds_next * phi_next             # error at s(t): out + CEC
+        net_c = n_t[..., L.cells].reshape(K, B, C, S)
+        d = delta[:, :, t]
+        d[..., L.cells] = (ds * y_g[..., L.in_gate, None] * g.deriv(net_c)).reshape(K, B, L.CS)  # δnet_c
+        d[..., L.in_gate] = fp[..., L.in_gate] * ((ds * g.fn(net_c)).sum(-1) + da[..., L.in_gate])
+        if L.out_gate is not None:
+            d[..., L.out_gate] = fp[..., L.out_gate] * ((dy_c * h.fn(s_t)).sum(-1) + da[..., L.out_gate])
+        if L.forget_gate is not None:
+            s_prev = s[:, :, t - 1].reshape(K, B, C, S) if t > 0 else np.zeros_like(s_t)
+            d[..., L.forget_gate] = fp[..., L.forget_gate] * ((ds * s_prev).sum(-1) + da[..., L.forget_gate])
+            phi_next = y_g[..., L.forget_gate, None]
+        ds_next = ds
+        if W_rT is not None:
+            da = np.matmul(d, W_rT)                                       # back to a(t−1) through W_r
+    z = hidden_sources(cfg, a, x)
+    dW_h = -np.matmul(z.reshape(K, B * T, L.I).transpose(0, 2, 1), delta.reshape(K, B * T, L.U))
+    return {"W_h": dW_h * masks(cfg)[0], "W_k": dW_k}, E, trace
+
+
+def apply_update(cfg: LSTMConfig, params: dict[str, Array], grads: dict[str, Array], lr) -> dict[str, Array]:
+    """Gradient step ``W − lr·∂(½E)/∂W`` (= the paper's W + Δw); lr a scalar or (K,) array."""
+    lr = np.asarray(lr, dtype=float)
+    lr = lr.reshape((-1, 1, 1)) if lr.ndim else lr
+    return {name: params[name] - lr * grads[name] for name in params}
