@@ -1,0 +1,84 @@
+"""What a named experiment setting is: model, task, learning rule, stopping rule, the paper's numbers.
+
+:mod:`lstm_core.experiments` holds the registry of named presets (one per row of the
+paper's Tables 1-9 plus classroom presets); :mod:`lstm_core.train` runs them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .lstm import LSTMConfig
+from .rnn import RNNConfig
+
+MODELS = ("lstm", "rnn_bptt", "rnn_rtrl")
+STOP_KINDS = ("reber", "abs", "st12", "st3", "nseq", "none")
+
+
+@dataclass(frozen=True)
+class StopRule:
+    """The paper's stopping / success rule of an experiment (spec §4, Table 11, A6, A9, A14, A17).
+
+    kind
+        ``"reber"`` (Exp 1): every ``eval_every`` sequences, every symbol of the training and
+        test sets is predicted (the k legal successors are the k most active outputs).
+        ``"abs"`` (Exp 2): ABS(beta) — max |error| of all outputs at every target step
+        (``abs_at_end_only``: only at the sequence end) below ``beta`` for ``window`` successive
+        training sequences; then confirmed on ``test_size`` fresh sequences with frozen weights.
+        ``"st12"`` (Exp 3): every ``eval_every`` sequences, on a fixed test set of ``st_test_size``:
+        ST1 = at most ``st1_max_wrong`` misclassified, ST2 = ST1 and mean |error| < ``st2_mae``.
+        Success = ST2. ``"st3"`` (Exp 4, 6): ST3(beta) — mean |error| of the last ``window``
+        training sequences < ``beta`` and all of them correct (|error| < ``tolerance``).
+        ``"nseq"`` (Exp 5): fewer than ``n_seq`` of the last ``window`` have |error| > ``tolerance``.
+        ``"none"``: train for ``max_sequences`` (baselines that never succeed).
+    """
+
+    kind: str
+    beta: float = 0.0                 # ABS(β), ST3(β)
+    tolerance: float = 0.0            # |error| < tolerance counts a sequence as correct
+    window: int = 2000                # successive / most recent training sequences
+    n_seq: int = 0                    # Exp 5
+    eval_every: int = 100             # sequences between test-set evaluations (A6)
+    st_test_size: int = 256           # Exp 3 stopping test set (A14)
+    st1_max_wrong: int = 0            # Exp 3a: 0, Exp 3b: 5 ("fewer than 6")
+    st2_mae: float = 0.01             # Exp 3a 0.01, 3b 0.04, 3c 0.015
+    abs_at_end_only: bool = False     # Exp 2b, 2c: only the final prediction matters
+    use_clean_target: bool = False    # Exp 3c: judge against the noise-free target
+    test_size: int = 2560             # post-training test set (Exp 2: 10,000)
+    max_sequences: int = 5_000_000    # the paper's cap
+
+    def __post_init__(self) -> None:
+        if self.kind not in STOP_KINDS:
+            raise ValueError(f"unknown stop rule {self.kind!r}; choose from {STOP_KINDS}")
+
+
+@dataclass(frozen=True)
+class Preset:
+    """One named, runnable setting: a row of the paper's tables, or a classroom variant."""
+
+    name: str                          # e.g. "exp4_adding_T100"
+    experiment: str                    # "1", "2a", "2b", "2c", "3a", "3b", "3c", "4", "5", "6a", "6b"
+    title: str                         # short label for menus
+    description: str                   # two or three sentences for students
+    model: str                         # "lstm" | "rnn_bptt" | "rnn_rtrl"
+    net: LSTMConfig | RNNConfig
+    task: str                          # key of lstm_core.tasks.TASKS
+    task_options: dict = field(default_factory=dict)
+    lr: float = 0.1                    # learning rate α
+    update: str = "sequence"           # "step": apply Δw at every target step; "sequence": once per sequence
+    gradient: str = "truncated"        # LSTM only: "truncated" (the paper) or "full" (BPTT)
+    stop: StopRule = field(default_factory=lambda: StopRule("none"))
+    trials: int = 10                   # the paper's number of trials
+    classroom: bool = False            # True: a small setting for class, not the paper's
+    section: str = ""                  # "§5.4, Table 7"
+    paper: dict | None = None          # the paper's reported numbers for this row (None for classroom)
+    deviations: tuple[str, ...] = ()   # where we differ from (or had to guess) the paper's setup
+    train_set_size: int = 0            # Exp 1: training set of this many strings ("t1"); 0 = online
+
+    def __post_init__(self) -> None:
+        if self.model not in MODELS:
+            raise ValueError(f"unknown model {self.model!r}; choose from {MODELS}")
+        if (self.model == "lstm") != isinstance(self.net, LSTMConfig):
+            raise ValueError(f"preset {self.name}: model {self.model!r} does not match {type(self.net).__name__}")
+        if self.update not in ("step", "sequence") or self.gradient not in ("truncated", "full"):
+            raise ValueError(f"preset {self.name}: bad update {self.update!r} or gradient {self.gradient!r}")
