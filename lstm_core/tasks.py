@@ -153,7 +153,8 @@ def describe_sequence(batch: Batch, b: int) -> str:
     t_end = np.flatnonzero(batch.has_target[b, :L])
     if batch.strings is not None and batch.alphabet is not None:
         sep = "" if all(len(s) == 1 for s in batch.alphabet) else " "
-        text = _abbreviate(split_symbols(batch.alphabet, batch.strings[b]), sep)
+        head, tail = (100, 20) if sep == "" else (30, 10)  # keep e.g. a whole temporal-order string
+        text = _abbreviate(split_symbols(batch.alphabet, batch.strings[b]), sep, head, tail)
         if batch.alphabet == TEMPORAL_ORDER_ALPHABET:
             classes = TEMPORAL_ORDER_CLASSES.get(int(np.log2(batch.n_out)))
             k = int(batch.y[b, L - 1].argmax())
