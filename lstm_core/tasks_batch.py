@@ -150,8 +150,17 @@ def one_hot(idx: np.ndarray, n: int) -> np.ndarray:
 
 def join_symbols(alphabet: tuple[str, ...], idx) -> str:
     """Render a sequence of symbol indices as a string (see :attr:`Batch.strings`)."""
+    return join_rows(alphabet, [idx])[0]
+
+
+def join_rows(alphabet: tuple[str, ...], rows, lengths=None) -> tuple[str, ...]:
+    """Strings of many index rows at once; row b is cut to ``lengths[b]`` symbols if given."""
     sep = "" if all(len(s) == 1 for s in alphabet) else " "
-    return sep.join(alphabet[i] for i in idx)
+    out = []
+    for b, row in enumerate(rows):
+        codes = (row if lengths is None else row[: lengths[b]]).tolist() if hasattr(row, "tolist") else row
+        out.append(sep.join([alphabet[i] for i in codes]))
+    return tuple(out)
 
 
 def split_symbols(alphabet: tuple[str, ...], string: str) -> list[str]:
@@ -187,7 +196,7 @@ def uniform_ints(u: np.ndarray, count) -> np.ndarray:
     """Uniform integers in 0..count−1 from uniform floats u in [0, 1) (``floor(u · count)``).
 
     One ``rng.random`` call followed by this is several times cheaper than
-    ``rng.integers`` for the few per-sequence draws of a task (bias < 2^-50).
+    ``rng.integers`` for the few per-sequence draws of a task (bias below count · 2^-53).
     """
     return (u * count).astype(np.int64)
 

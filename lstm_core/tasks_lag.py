@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import numpy as np
 
-from .tasks_batch import Batch, end_target_batch, join_symbols, one_hot, uniform_ints
+from .tasks_batch import Batch, end_target_batch, join_rows, one_hot, uniform_ints
 
 
+@lru_cache(maxsize=32)
 def lag_alphabet(p: int) -> tuple[str, ...]:
     """Exps 2a/2b: the p+1 symbols a1..a(p−1), x, y, in input-unit order."""
     return tuple(f"a{i}" for i in range(1, p)) + ("x", "y")
 
 
+@lru_cache(maxsize=32)
 def lag_2c_alphabet(p: int) -> tuple[str, ...]:
     """Exp 2c: the p+4 symbols a1..ap (distractors), e (trigger), b, x, y, in input-unit order."""
     return tuple(f"a{i}" for i in range(1, p + 1)) + ("e", "b", "x", "y")
@@ -34,7 +38,7 @@ def _lag_2ab(rng: np.random.Generator, n: int, p: int, random_middle: bool) -> B
     return Batch(
         x=one_hot(seq[:, :-1], p + 1), y=y, has_target=np.ones((n, p), dtype=bool),
         lengths=np.full(n, p, dtype=np.int64), legal=legal,
-        strings=tuple(join_symbols(alphabet, row) for row in seq), alphabet=alphabet,
+        strings=join_rows(alphabet, seq), alphabet=alphabet,
         symbols=seq[:, :-1].copy(),
     )
 
@@ -126,6 +130,6 @@ def lag_2c(rng: np.random.Generator, n: int, p: int = 50, q: int = 50) -> Batch:
     sym = np.where(np.arange(T)[None, :] < lengths[:, None], seq[:, :T], -1)  # inputs stop at e
     return end_target_batch(
         one_hot(sym, len(alphabet)), lengths, np.eye(2)[cls],
-        strings=tuple(join_symbols(alphabet, row[: lengths[i] + 1]) for i, row in enumerate(seq)),
+        strings=join_rows(alphabet, seq, lengths + 1),
         alphabet=alphabet, symbols=sym,
     )

@@ -94,9 +94,9 @@ def adding(rng: np.random.Generator, n: int, T: int = 100) -> Batch:
     -------
     T = 100: L = 103 (uniform in [100, 110]); pairs (value, marker) with values uniform
     in [−1, 1], e.g. (0.42, −1), (−0.07, 0), (0.63, +1), ..., (−0.18, +1), ..., (0.9, −1).
-    The first +1 (here at t = 3, X1 = 0.63) is among the first ten pairs, the second
-    (t = 27, X2 = −0.18) among the first 49 unmarked ones; pairs 1 and L carry −1 unless
-    marked. The only target, at step 103, is 0.5 + (0.63 − 0.18)/4 = 0.6125. If pair 1
+    The first +1 (here at t = 3, X1 = 0.63) is one of the first ten pairs, the second
+    (t = 27, X2 = −0.18) one of the other pairs among the first T/2 − 1 = 49; pairs 1
+    and L carry −1 unless marked. The only target, at step 103, is 0.5 + (0.63 − 0.18)/4 = 0.6125. If pair 1
     is marked, its value is set to 0 (A16).
 
     Parameters

@@ -18,7 +18,7 @@ import re
 
 import numpy as np
 
-from .tasks_batch import Batch, join_symbols, one_hot
+from .tasks_batch import Batch, one_hot
 
 REBER_ALPHABET: tuple[str, ...] = ("B", "T", "P", "S", "X", "V", "E")
 _INDEX = {s: i for i, s in enumerate(REBER_ALPHABET)}
@@ -30,6 +30,13 @@ _TRANSITIONS: dict[int, tuple[tuple[str, int], tuple[str, int]]] = {
     2: (("T", 2), ("V", 4)),
     3: (("X", 2), ("S", 5)),
     4: (("P", 3), ("V", 5)),
+}
+
+
+# legal-successor string -> its (7,) bool row over the alphabet
+_LEGAL_ROW = {
+    s: tuple(c in s for c in REBER_ALPHABET)
+    for s in ["E", "B", "T", "P"] + [a + b for (a, _), (b, _) in _TRANSITIONS.values()]
 }
 
 
@@ -67,15 +74,15 @@ def _walks_to_batch(walks: list[tuple[list[str], list[str]]]) -> Batch:
     nxt = np.full((n, T), -1, dtype=np.int64)  # target (actual next symbol) index per step
     legal = np.zeros((n, T, len(REBER_ALPHABET)), dtype=bool)
     for b, (symbols, successors) in enumerate(walks):
+        L = lengths[b]
         codes = [_INDEX[s] for s in symbols]
-        sym[b, : lengths[b]] = codes[:-1]
-        nxt[b, : lengths[b]] = codes[1:]
-        for t, allowed in enumerate(successors[:-1]):
-            legal[b, t, [_INDEX[s] for s in allowed]] = True
+        sym[b, :L] = codes[:-1]
+        nxt[b, :L] = codes[1:]
+        legal[b, :L] = [_LEGAL_ROW[s] for s in successors[:-1]]
     return Batch(
         x=one_hot(sym, len(REBER_ALPHABET)), y=one_hot(nxt, len(REBER_ALPHABET)),  # A5: one-hot target
         has_target=sym >= 0, lengths=lengths, legal=legal,
-        strings=tuple(join_symbols(REBER_ALPHABET, [_INDEX[s] for s in w]) for w, _ in walks),
+        strings=tuple("".join(w) for w, _ in walks),
         alphabet=REBER_ALPHABET, symbols=sym,
     )
 

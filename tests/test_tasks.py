@@ -312,7 +312,7 @@ def test_adding_target_is_recomputed_from_the_two_marked_values():
     x1, x2 = check_marked_pairs(batch, T, first_value=0.0)
     end = batch.y[np.arange(batch.B), batch.lengths - 1, 0]
     assert np.allclose(end, 0.5 + (x1 + x2) / 4.0, rtol=0, atol=1e-15)
-    values = batch.x[:, :, 0][batch.has_target | (np.arange(batch.T) < batch.lengths[:, None] - 1)]
+    values = batch.x[:, :, 0][np.arange(batch.T) < batch.lengths[:, None]]
     assert values.min() >= -1.0 and values.max() <= 1.0 and values.min() < -0.99
     assert set(np.unique(batch.lengths)) == set(range(T, T + T // 10 + 1))
     assert (batch.x[:, 0, 1] == 1.0).any()  # the "first pair marked" case does occur (p = 0.1)
