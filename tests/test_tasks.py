@@ -6,9 +6,7 @@ import numpy as np
 import pytest
 
 from lstm_core.tasks import (
-    INPUT_NOISE_STD,
     REBER_ALPHABET,
-    TARGET_NOISE_STD,
     TASK_INFO,
     TASKS,
     TEMPORAL_ORDER_ALPHABET,
@@ -258,7 +256,7 @@ def test_two_sequence_3a_first_elements_give_the_class_and_the_rest_is_noise():
     end = batch.y[np.arange(600), L - 1, 0]
     assert np.array_equal(end, np.where(sign > 0, 1.0, 0.0))
     noise = x[:, N:][np.arange(N, batch.T)[None, :] < L[:, None]]
-    assert abs(noise.std() - INPUT_NOISE_STD) < 0.01 and abs(noise.mean()) < 0.01
+    assert abs(noise.std() - np.sqrt(0.2)) < 0.01 and abs(noise.mean()) < 0.01
     assert batch.y_clean is None
 
 
@@ -267,7 +265,7 @@ def test_two_sequence_3b_adds_the_noise_to_the_informative_elements():
     end = batch.y[np.arange(2000), batch.lengths - 1, 0]
     sign = np.where(end == 1.0, 1.0, -1.0)
     dev = batch.x[:, 0, 0] - sign
-    assert abs(dev.std() - INPUT_NOISE_STD) < 0.03 and abs(dev.mean()) < 0.03
+    assert abs(dev.std() - np.sqrt(0.2)) < 0.03 and abs(dev.mean()) < 0.03
 
 
 def test_two_sequence_3c_has_noisy_targets_around_point_two_and_point_eight():
@@ -279,7 +277,7 @@ def test_two_sequence_3c_has_noisy_targets_around_point_two_and_point_eight():
     clean = batch.y_clean[rows, last, 0]
     assert np.array_equal(clean, np.where(sign > 0, 0.2, 0.8))
     dev = batch.y[rows, last, 0] - clean
-    assert abs(dev.std() - TARGET_NOISE_STD) < 0.015 and abs(dev.mean()) < 0.015
+    assert abs(dev.std() - np.sqrt(0.1)) < 0.015 and abs(dev.mean()) < 0.015
 
 
 # ---------------------------------------------------------------------------- Exps 4 and 5
