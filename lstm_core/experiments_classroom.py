@@ -1,0 +1,132 @@
+"""Classroom presets: the paper's tasks made small enough to solve live, and plain-RNN baselines.
+
+None of these is a setting of the paper (``classroom=True``, ``paper=None``): each takes
+one experiment's task and network and shortens the lag, loosens the stopping rule or
+raises the learning rate, so that most of its trials succeed in well under a minute on
+a small machine. Every description says so plainly and ``deviations`` lists what was
+changed. The baselines (plain fully recurrent nets trained by BPTT) give the app its
+contrast: same task, same stopping rule, no memory cells.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from .experiments_paper import (
+    STOP_EXP1,
+    STOP_EXP3A,
+    exp1_net,
+    exp2ab_net,
+    exp2c_net,
+    exp3_net,
+    exp6_net,
+    exp45_net,
+)
+from .preset import Preset, StopRule
+from .rnn import RNNConfig
+
+NOT_PAPER = "Classroom setting, not the paper's: "
+
+# ------------------------------------------------------------------------- stop rules (smaller windows)
+
+STOP_C2A = StopRule("abs", beta=0.25, window=500, test_size=0, max_sequences=20_000)
+STOP_C2B = StopRule("abs", beta=0.25, window=500, abs_at_end_only=True, test_size=500, max_sequences=20_000)
+STOP_C2C = StopRule("abs", beta=0.2, window=500, abs_at_end_only=True, test_size=500, max_sequences=30_000)
+STOP_C3A = replace(STOP_EXP3A, test_size=512, max_sequences=30_000)
+STOP_C4 = StopRule("st3", beta=0.02, tolerance=0.04, window=300, test_size=512, max_sequences=40_000)
+STOP_C5 = StopRule("nseq", n_seq=30, tolerance=0.04, window=300, test_size=512, max_sequences=40_000)
+STOP_C6 = StopRule("st3", beta=0.1, tolerance=0.3, window=300, test_size=512, max_sequences=40_000)
+
+
+def _classroom(name: str, experiment: str, title: str, text: str, changes: tuple[str, ...], **fields) -> Preset:
+    return Preset(name=name, experiment=experiment, title=title, description=NOT_PAPER + text,
+                  classroom=True, paper=None, trials=fields.pop("trials", 5), deviations=changes, **fields)
+
+
+CLASSROOM_PRESETS: list[Preset] = [
+    _classroom(
+        "classroom_exp1_reber", "1", "Exp 1 (classroom) · LSTM 3×2, α=0.5",
+        "the paper's fastest Exp 1 row (3 blocks of 2 cells, α=0.5) with 5 trials instead of 30. The task is "
+        "unchanged: predict every next symbol of embedded Reber strings.",
+        ("5 trials instead of 30.", "At most 30,000 training sequences per trial."),
+        model="lstm", net=exp1_net(3, 2), task="embedded_reber", lr=0.5, update="step",
+        stop=replace(STOP_EXP1, max_sequences=30_000), section="§5.1 (classroom)", train_set_size=256),
+    _classroom(
+        "classroom_exp2a_p10", "2a", "Exp 2a (classroom) · LSTM, p=10",
+        "the two fixed sequences of Exp 2a with a delay of 10 steps instead of 100. The last symbol repeats the "
+        "first one; one memory cell with an input gate must carry it.",
+        ("Delay p=10 instead of 100 (11 symbols: 11 inputs, 11 outputs).",
+         "Success window 500 successive sequences instead of 10,000.", "At most 20,000 sequences."),
+        model="lstm", net=exp2ab_net(10), task="lag_2a", task_options={"p": 10}, lr=1.0, update="step",
+        stop=STOP_C2A, section="§5.2 (classroom)"),
+    _classroom(
+        "classroom_exp2b_p10", "2b", "Exp 2b (classroom) · LSTM, p=10",
+        "Exp 2b (random middle symbols) with a delay of 10 steps instead of 100; only the last symbol, a copy "
+        "of the first, is predictable.",
+        ("Delay p=10 instead of 100.", "Success window and frozen test of 500 sequences instead of 10,000.",
+         "At most 20,000 sequences."),
+        model="lstm", net=exp2ab_net(10), task="lag_2b", task_options={"p": 10}, lr=1.0, update="step",
+        stop=STOP_C2B, section="§5.2 (classroom)"),
+    _classroom(
+        "classroom_exp2c_q10_p10", "2c", "Exp 2c (classroom) · q=10, p=10",
+        "Exp 2c with at least 10 distractors from an alphabet of 10 (the paper: 50 to 1000) and a learning rate "
+        "of 0.1 instead of 0.01.",
+        ("q=10, p=10 (paper: q >= 50).", "Learning rate 0.1 instead of 0.01.",
+         "Success window and frozen test of 500 sequences instead of 10,000.", "At most 30,000 sequences."),
+        model="lstm", net=exp2c_net(10), task="lag_2c", task_options={"p": 10, "q": 10}, lr=0.1,
+        update="sequence", stop=STOP_C2C, section="§5.2 (classroom)"),
+    _classroom(
+        "classroom_exp3a_T20_N3", "3a", "Exp 3a (classroom) · T=20, N=3",
+        "the 2-sequence problem of Exp 3a with sequences of 20-22 steps instead of 100-110. The net must keep "
+        "the sign of the first three values through the noise that follows.",
+        ("T=20 instead of 100.", "Final test on 512 sequences instead of 2560.", "At most 30,000 sequences."),
+        model="lstm", net=exp3_net(), task="two_sequence", task_options={"T": 20, "N": 3, "variant": "a"},
+        lr=1.0, update="sequence", stop=STOP_C3A, section="§5.3 (classroom)"),
+    _classroom(
+        "classroom_exp4_adding_T20", "4", "Exp 4 (classroom) · adding, T=20",
+        "the adding problem with sequences of 20-22 pairs instead of 100-110 (minimal lag 10), stopping when "
+        "the last 300 sequences are all within 0.04 and their mean error is below 0.02.",
+        ("T=20 instead of 100.", "ST3 over the last 300 sequences with mean error < 0.02 (paper: 2000, < 0.01).",
+         "Final test on 512 sequences.", "At most 40,000 sequences."),
+        model="lstm", net=exp45_net((-3.0, -6.0)), task="adding", task_options={"T": 20}, lr=0.5,
+        update="sequence", stop=STOP_C4, section="§5.4 (classroom)"),
+    _classroom(
+        "classroom_exp5_mult_T20", "5", "Exp 5 (classroom) · multiplication, T=20",
+        "the multiplication problem with sequences of 20-22 pairs instead of 100-110, stopping when fewer than "
+        "30 of the last 300 sequences are off by more than 0.04.",
+        ("T=20 instead of 100.", "Fewer than 30 of the last 300 wrong (paper: 140 or 13 of 2000).",
+         "Final test on 512 sequences.", "At most 40,000 sequences."),
+        model="lstm", net=exp45_net(None), task="multiplication", task_options={"T": 20}, lr=0.1,
+        update="sequence", stop=STOP_C5, section="§5.5 (classroom)"),
+    _classroom(
+        "classroom_exp6a_temporal_order", "6a", "Exp 6a (classroom) · temporal order",
+        "the temporal order task 6a unchanged (its sequences have a fixed length of 100-110), stopping after "
+        "300 correct sequences in a row instead of 2000, with 5 trials.",
+        ("ST3(0.1) over the last 300 sequences instead of 2000.", "Final test on 512 sequences.",
+         "5 trials instead of 20.", "At most 40,000 sequences."),
+        model="lstm", net=exp6_net(2, 4), task="temporal_order", task_options={"n_relevant": 2}, lr=0.5,
+        update="sequence", stop=STOP_C6, section="§5.6 (classroom)"),
+]
+
+
+# ------------------------------------------------------------------------- plain-RNN baselines
+
+BASELINE_PRESETS: list[Preset] = [
+    _classroom(
+        "baseline_rnn_adding_T20", "4", "Baseline · plain RNN (BPTT), adding T=20",
+        "a conventional fully recurrent net (4 logistic hidden units with biases, no memory cells) trained by "
+        "full BPTT on the classroom adding problem, with the same stopping rule as classroom_exp4_adding_T20. "
+        "The paper's point: its error signal from the end fades before it reaches the marked values.",
+        ("Not in the paper: a contrast for the classroom.", "At most 20,000 sequences."),
+        model="rnn_bptt", net=RNNConfig(n_in=2, n_hidden=4, n_out=1, recurrence="full", bias=True, init_range=0.1),
+        task="adding", task_options={"T": 20}, lr=0.5, update="sequence",
+        stop=replace(STOP_C4, max_sequences=20_000), section="§5.4 (baseline)"),
+    _classroom(
+        "baseline_rnn_2seq_T20", "3a", "Baseline · plain RNN (BPTT), 2-sequence T=20",
+        "a conventional fully recurrent net (4 logistic hidden units with biases, no memory cells) trained by "
+        "full BPTT on the classroom 2-sequence problem, with the same stopping rule as classroom_exp3a_T20_N3.",
+        ("Not in the paper: a contrast for the classroom.", "At most 20,000 sequences."),
+        model="rnn_bptt", net=RNNConfig(n_in=1, n_hidden=4, n_out=1, recurrence="full", bias=True, init_range=0.1),
+        task="two_sequence", task_options={"T": 20, "N": 3, "variant": "a"}, lr=1.0, update="sequence",
+        stop=replace(STOP_C3A, max_sequences=20_000), section="§5.3 (baseline)"),
+]
