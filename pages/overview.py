@@ -87,6 +87,8 @@ st.subheader("Explore")
 others = [row for row in available_pages() if row[0] in WHAT_IS_THERE]
 if not others:
     st.info("The other pages of the lab are still being written.")
-for path, title, icon, _ in others:
-    st.page_link(path, label=title, icon=icon)
-    st.caption(WHAT_IS_THERE[path])
+for start in range(0, len(others), 3):  # rows of three cards of equal height
+    for column, (path, title, icon, _) in zip(st.columns(3), others[start:start + 3]):
+        with column.container(border=True, height="stretch"):
+            st.page_link(path, label=title, icon=icon)
+            st.caption(WHAT_IS_THERE[path])

@@ -1,0 +1,191 @@
+"""End-to-end fixtures: the real app in a Streamlit server, driven by Debian's chromium.
+
+Playwright never downloads a browser here: it launches ``/usr/bin/chromium``.
+Without that file the e2e tests are skipped on a developer machine, but fail
+in CI (``CI=true``), where a missing browser is a broken set-up.
+
+Fixtures: ``app_url`` (session; the server's base URL), ``browser`` (session),
+``page`` (a fresh light-theme tab), ``open_app(path, dark=False)`` (a fresh tab
+on ``app_url/path``, waited until the script has finished). Helpers, as plain
+functions and as fixtures of the same name: ``wait_for_app(page)``,
+``assert_no_exception(page)``, ``save_full_page_screenshot(page, path)``.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]  # the directory holding app.py
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+VIEWPORT = {"width": 1400, "height": 900}
+SERVER_START_TIMEOUT_S = 90
+APP_RUN_TIMEOUT_MS = 60_000
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Everything under tests/e2e is an e2e test, marked or not (``-m "not e2e"`` skips them)."""
+    here = Path(__file__).parent
+    for item in items:
+        if here in Path(item.path).parents:
+            item.add_marker(pytest.mark.e2e)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def app_url() -> Iterator[str]:
+    """Run ``streamlit run app.py`` headless on a free port for the whole session."""
+    port = _free_port()
+    cmd = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
+           "--server.port", str(port), "--server.address", "127.0.0.1",
+           "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"]
+    with tempfile.TemporaryFile("w+") as log:
+        proc = subprocess.Popen(cmd, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+        url = f"http://127.0.0.1:{port}"
+        try:
+            deadline = time.monotonic() + SERVER_START_TIMEOUT_S
+            while True:
+                if proc.poll() is not None:
+                    log.seek(0)
+                    pytest.fail(f"streamlit exited with code {proc.returncode}:\n{log.read()[-3000:]}")
+                try:
+                    with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
+                        if r.status == 200:
+                            break
+                except OSError:
+                    pass
+                if time.monotonic() > deadline:
+                    log.seek(0)
+                    pytest.fail(f"streamlit did not become healthy:\n{log.read()[-3000:]}")
+                time.sleep(0.25)
+            yield url
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Headless Debian chromium through Playwright (no Playwright-managed browser)."""
+    if not CHROMIUM.exists():
+        message = f"{CHROMIUM} is missing (install Debian's chromium: ./scripts/test.sh does)"
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(message)
+        pytest.skip(message)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        chromium = pw.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+def _new_page(browser, dark: bool):
+    context = browser.new_context(viewport=VIEWPORT, color_scheme="dark" if dark else "light")
+    return context, context.new_page()
+
+
+@pytest.fixture()
+def page(browser):
+    """A fresh tab in its own context, light theme (Streamlit follows the system colour scheme)."""
+    context, tab = _new_page(browser, dark=False)
+    yield tab
+    context.close()
+
+
+@pytest.fixture()
+def open_app(browser, app_url) -> Iterator[Callable[..., object]]:
+    """``open_app(path="", dark=False)``: a fresh tab on ``app_url/path``, after the script has run."""
+    contexts = []
+
+    def _open(path: str = "", dark: bool = False):
+        context, tab = _new_page(browser, dark)
+        contexts.append(context)
+        tab.goto(f"{app_url}/{path.lstrip('/')}")
+        wait_for_app(tab)
+        return tab
+
+    yield _open
+    for context in contexts:
+        context.close()
+
+
+_SETTLED_JS = """(quietMs) => {
+    // ready = connected, script not running, some element rendered, nothing stale,
+    // and all of that unchanged for quietMs (the state can read notRunning just
+    // before the first run starts)
+    const app = document.querySelector('[data-testid="stApp"]');
+    const ready = !!app && app.dataset.testScriptState === 'notRunning'
+        && app.dataset.testConnectionState === 'CONNECTED'
+        && !!document.querySelector('[data-testid="stMainBlockContainer"] [data-testid="stElementContainer"]')
+        && !document.querySelector('[data-stale="true"]');
+    if (!ready) { window.__labSettledSince = undefined; return false; }
+    window.__labSettledSince ??= performance.now();
+    return performance.now() - window.__labSettledSince >= quietMs;
+}"""
+
+
+def wait_for_app(page, timeout_ms: int = APP_RUN_TIMEOUT_MS, quiet_ms: int = 500) -> None:
+    """Wait until Streamlit has connected, run the page's script to the end and drawn it."""
+    page.evaluate("window.__labSettledSince = undefined")
+    page.wait_for_function(_SETTLED_JS, arg=quiet_ms, timeout=timeout_ms, polling=100)
+
+
+def assert_no_exception(page) -> None:
+    """No Python exception box and no st.error on the page."""
+    for selector in ('[data-testid="stException"]', '[data-testid="stAlertContentError"]'):
+        boxes = page.locator(selector)
+        if boxes.count():
+            pytest.fail(f"{selector} on the page:\n{boxes.first.inner_text()[:2000]}")
+
+
+def save_full_page_screenshot(page, path: str | Path) -> Path:
+    """Screenshot of the whole page. Streamlit scrolls inside its main section, not the
+    document, so the viewport is grown to the content's height for the shot."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    height = page.evaluate("""() => Math.max(
+        ...[...document.querySelectorAll('[data-testid="stMain"], [data-testid="stSidebarContent"]')]
+            .map(e => e.scrollHeight), document.body.scrollHeight)""")
+    old = page.viewport_size or VIEWPORT
+    page.set_viewport_size({"width": old["width"], "height": max(old["height"], int(height))})
+    wait_for_app(page)
+    page.wait_for_timeout(300)  # let the layout settle after the resize
+    page.screenshot(path=str(path), full_page=True)
+    page.set_viewport_size(old)
+    return path
+
+
+@pytest.fixture(name="wait_for_app")
+def _wait_for_app_fixture() -> Callable[..., None]:
+    return wait_for_app
+
+
+@pytest.fixture(name="assert_no_exception")
+def _assert_no_exception_fixture() -> Callable[..., None]:
+    return assert_no_exception
+
+
+@pytest.fixture(name="save_full_page_screenshot")
+def _save_full_page_screenshot_fixture() -> Callable[..., Path]:
+    return save_full_page_screenshot
