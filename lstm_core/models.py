@@ -1,0 +1,81 @@
+"""One interface over the three learners a preset can name: LSTM, RNN+BPTT, RNN+RTRL.
+
+The trial loop (:mod:`lstm_core.train`) only needs: draw K networks, present one
+sequence per trial and learn from it, and predict a batch with frozen weights.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from . import lstm, lstm_grad, lstm_online, rnn
+from .preset import Preset
+
+Array = np.ndarray
+
+
+@dataclass(frozen=True)
+class Learner:
+    """The learner of a preset (see :func:`learner`)."""
+
+    preset: Preset
+
+    def init(self, rngs: list[np.random.Generator]) -> dict[str, Array]:
+        """K = len(rngs) independent networks, trial k drawn from rngs[k] only."""
+        mod = lstm if self.preset.model == "lstm" else rnn
+        return mod.init_params(self.preset.net, rngs)
+
+    def weight_count(self) -> int:
+        mod = lstm if self.preset.model == "lstm" else rnn
+        return mod.weight_count(self.preset.net)
+
+    def train(self, params: dict[str, Array], x: Array, y: Array, has_target: Array,
+              lr: float) -> tuple[dict[str, Array], Array]:
+        """Present one sequence per trial and learn from it.
+
+        Parameters
+        ----------
+        x : (K, T, n_in), y : (K, T, O), has_target : (K, T)
+
+        Returns
+        -------
+        new params, and the outputs the networks produced while learning (K, T, O)
+        """
+        p, cfg = self.preset, self.preset.net
+        if p.model == "lstm":
+            if p.update == "step" and p.gradient == "truncated":
+                new, out = lstm_online.train_sequence(cfg, params, x, y, has_target, lr, update="step")
+                return new, out["y_k"]
+            grad_fn = lstm_grad.truncated_grad if p.gradient == "truncated" else lstm_grad.bptt_grad
+            grads, _, trace = grad_fn(cfg, params, x[:, None], y[:, None], has_target[:, None])
+            return lstm_grad.apply_update(cfg, params, grads, lr), trace["y_k"][:, 0]
+        train_fn = rnn.rtrl_train_sequence if p.model == "rnn_rtrl" else rnn.bptt_train_sequence
+        new, cache = train_fn(cfg, params, x[:, None], y[:, None], has_target[:, None], lr, update=p.update)
+        return new, cache["y"][:, 0]
+
+    def predict(self, params: dict[str, Array], x: Array) -> Array:
+        """Outputs (K, B, T, O) of frozen networks on inputs x (K, B, T, n_in)."""
+        if self.preset.model == "lstm":
+            return lstm.forward(self.preset.net, params, x)["y_k"]
+        return rnn.forward(self.preset.net, params, x)["y"]
+
+
+def learner(preset: Preset) -> Learner:
+    """The :class:`Learner` of ``preset``."""
+    return Learner(preset)
+
+
+def take_trials(params: dict[str, Array], idx: Array) -> dict[str, Array]:
+    """The params of trials ``idx`` only (a copy), keeping the K axis."""
+    return {k: np.ascontiguousarray(v[idx]) for k, v in params.items()}
+
+
+def finite_trials(params: dict[str, Array]) -> Array:
+    """(K,) bool: every weight of trial k is finite (no NaN / inf: training has not diverged)."""
+    ok = None
+    for v in params.values():
+        f = np.isfinite(v.reshape(v.shape[0], -1)).all(axis=1)
+        ok = f if ok is None else ok & f
+    return ok

@@ -1,0 +1,330 @@
+"""The trial loop: K independent networks of one preset, trained in lockstep until the paper's rule says stop.
+
+::
+
+    run = TrialRun(get_preset("exp4_adding_T100"), trials=10, seed=0)
+    for progress in run.advance_iter(chunk=200):   # yields records; never prints or draws
+        ...
+    result = run.result()
+
+Each trial k has its own generators (``SeedSequence(seed).spawn``): one for its initial
+weights, one for its training data, one for its test sets, so trial k of a K-trial run
+equals a 1-trial run of the same seed and index. A trial that meets its stopping rule
+(or diverges) is frozen — its sequence count, weights and test results recorded — and
+leaves the lockstep set; "success after" counts the training sequences it was shown.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from . import criteria
+from .models import finite_trials, learner, take_trials
+from .preset import Preset
+from .tasks import TASKS
+from .tasks_reber import reber_sets
+
+Array = np.ndarray
+CHUNK = 64          # sequences generated per trial at a time (vectorised generators)
+CURVE_EVERY = 100   # learning-curve point every this many sequences
+
+
+@dataclass
+class Progress:
+    """A snapshot of a run, cheap to copy and show."""
+
+    sequences: int            # training sequences shown to each still-active trial
+    trials: int
+    solved: int
+    failed: int               # diverged
+    active: int
+    elapsed: float            # seconds of training
+    rate: float               # training sequences per second, summed over trials
+    max_sequences: int
+    done: bool
+    recent_error: Array       # (K,) mean |error| at the sequence end over the last CURVE_EVERY sequences
+    recent_correct: Array     # (K,) fraction processed correctly over the last CURVE_EVERY sequences
+    message: str = ""
+
+    @property
+    def eta(self) -> float:
+        """Seconds until the sequence cap at the current rate (an upper bound)."""
+        per_trial = self.rate / max(self.active, 1)
+        return (self.max_sequences - self.sequences) / per_trial if per_trial > 0 and not self.done else 0.0
+
+
+@dataclass
+class TrialResult:
+    solved: bool = False
+    sequences: int = 0                  # at success, or when the trial stopped
+    st1_at: int | None = None           # Exp 3: sequences until ST1
+    diverged: bool = False
+    test: dict = field(default_factory=dict)
+
+
+class TrialRun:
+    """K trials of ``preset`` in lockstep. See the module docstring."""
+
+    def __init__(self, preset: Preset, trials: int | None = None, seed: int = 0,
+                 max_sequences: int | None = None, checkpoint_trial: int = 0):
+        self.preset = preset
+        self.rule = preset.stop
+        self.K = int(trials or preset.trials)
+        if self.K < 1:
+            raise ValueError("trials must be >= 1")
+        self.seed = int(seed)
+        self.max_sequences = int(max_sequences or self.rule.max_sequences)
+        self.learner = learner(preset)
+        seqs = np.random.SeedSequence(self.seed).spawn(self.K)
+        streams = [s.spawn(3) for s in seqs]
+        self.data_rngs = [np.random.default_rng(s[1]) for s in streams]
+        self.test_rngs = [np.random.default_rng(s[2]) for s in streams]
+        self.params = self.learner.init([np.random.default_rng(s[0]) for s in streams])   # (K, ...) all trials
+        self.active = np.arange(self.K)                    # indices of trials still training
+        self.results = [TrialResult() for _ in range(self.K)]
+        self.seen = 0
+        self.elapsed = 0.0
+        self._chunk: dict[str, Array] | None = None       # pre-drawn sequences of the active trials
+        self._work = self.params                           # weights of the active trials (K_active, ...)
+        self._err_hist = np.zeros((self.K, self.rule.window))
+        self._ok_hist = np.zeros((self.K, self.rule.window), bool)
+        self._streak = np.zeros(self.K, int)
+        self.curve_seq: list[int] = []
+        self.curve_err: list[Array] = []
+        self.curve_ok: list[Array] = []
+        self.checkpoint_trial = checkpoint_trial
+        self.checkpoints: list[tuple[int, dict[str, Array]]] = [(0, take_trials(self.params, [checkpoint_trial]))]
+        self._next_ckpt = 100
+        self.message = ""
+        self._train_sets = self._test_sets = None
+        if self.rule.kind == "reber":                      # Exp 1: a training and a test set per trial (A7)
+            sets = [reber_sets(r, preset.train_set_size or 256, self.rule.st_test_size) for r in self.test_rngs]
+            self._train_sets = [s[0] for s in sets]
+            self._eval_sets = [criteria.stack([s[0] for s in sets]), criteria.stack([s[1] for s in sets])]
+        elif self.rule.kind == "st12":                     # Exp 3: one fixed stopping test set (A14)
+            self._eval_sets = [criteria.stack([self._draw(r, self.rule.st_test_size) for r in self.test_rngs])]
+
+    # ------------------------------------------------------------------ data
+    def _draw(self, rng: np.random.Generator, n: int):
+        return TASKS[self.preset.task](rng, n, **self.preset.task_options)
+
+    def _refill(self) -> None:
+        """Draw the next CHUNK training sequences of every active trial (vectorised generators)."""
+        if self._train_sets is not None:                   # "t1": random exemplars of the training set
+            picks = [t.subset(self.data_rngs[k].integers(t.B, size=CHUNK))
+                     for k, t in ((k, self._train_sets[k]) for k in self.active)]
+        else:
+            picks = [self._draw(self.data_rngs[k], CHUNK) for k in self.active]
+        self._chunk = criteria.stack(picks)                # (K_active, CHUNK, T, ·)
+        self._chunk_len = np.stack([b.lengths for b in picks])   # (K_active, CHUNK)
+        self._chunk_pos = 0
+
+    def _next_sequences(self) -> dict[str, Array]:
+        """One fresh training sequence for every active trial, stacked (K_active, T, ·)."""
+        if self._chunk is None or self._chunk_pos >= CHUNK:
+            self._refill()
+        i = self._chunk_pos
+        self._chunk_pos += 1
+        T = int(self._chunk_len[:, i].max())
+        return {k: (v[:, i, :T] if v is not None else None) for k, v in self._chunk.items()}
+
+    # ------------------------------------------------------------------ training
+    def done(self) -> bool:
+        return len(self.active) == 0 or self.seen >= self.max_sequences
+
+    def advance(self, n: int) -> Progress:
+        """Train every active trial on up to ``n`` more sequences; returns the new :class:`Progress`."""
+        t0 = time.perf_counter()
+        end = min(self.seen + int(n), self.max_sequences)
+        while self.seen < end and len(self.active):
+            self._train_one()
+        self.elapsed += time.perf_counter() - t0
+        return self.progress()
+
+    def advance_iter(self, chunk: int = 100) -> Iterator[Progress]:
+        """Yield a :class:`Progress` every ``chunk`` sequences until the run is done."""
+        while not self.done():
+            yield self.advance(chunk)
+
+    def _train_one(self) -> None:
+        act = self.active
+        d = self._next_sequences()
+        new, y_out = self.learner.train(self._work, d["x"], d["y"], d["has_target"], self.preset.lr)
+        self.seen += 1
+        ok_params = finite_trials(new) & np.isfinite(y_out).reshape(len(act), -1).all(1)
+        if ok_params.all():
+            self._work = new
+        else:                                             # keep the last good weights of a diverged trial
+            for name in new:
+                self._work[name][ok_params] = new[name][ok_params]
+        err, correct = self._scores(y_out, d)
+        slot = (self.seen - 1) % self.rule.window
+        self._err_hist[act, slot] = err
+        self._ok_hist[act, slot] = correct
+        self._streak[act] = np.where(correct, self._streak[act] + 1, 0)
+        if self.seen % CURVE_EVERY == 0:
+            self._log_curve()
+        if self.seen >= self._next_ckpt:
+            self._sync()
+            self.checkpoints.append((self.seen, take_trials(self.params, [self.checkpoint_trial])))
+            self._next_ckpt = int(self._next_ckpt * 2)
+        finished = {int(k): "diverged" for k in act[~ok_params]}
+        finished.update({int(k): "solved" for k in self._check_stop() if int(k) not in finished})
+        if finished:
+            self._freeze(finished)
+
+    def _scores(self, y_out: Array, d: dict[str, Array]) -> tuple[Array, Array]:
+        y_out, y, ht = y_out[:, None], d["y_ref"][:, None], d["has_target"][:, None]
+        if self.rule.kind == "reber":
+            ok = criteria.reber_all_correct(y_out, d["legal"][:, None], ht)
+            return criteria.end_abs_error(y_out, y, ht).mean(-1)[:, 0], ok
+        err, correct = criteria.sequence_scores(self.rule, y_out, y, ht)
+        return err[:, 0], correct[:, 0]
+
+    def _check_stop(self) -> Array:
+        """Active trials whose stopping rule is met after this sequence."""
+        rule, act, n = self.rule, self.active, self.seen
+        kind = rule.kind
+        full = n >= rule.window
+        if kind == "st3":
+            hit = full & (self._err_hist[act].mean(1) < rule.beta) & self._ok_hist[act].all(1)
+        elif kind == "nseq":
+            hit = full & ((~self._ok_hist[act]).sum(1) < rule.n_seq)
+        elif kind == "abs":
+            hit = self._streak[act] >= rule.window
+            if hit.any() and rule.test_size:                # A9: confirm the streak on a frozen test set
+                candidates = act[hit]
+                passed = self._confirm(candidates)
+                self._streak[candidates[~passed]] = 0
+                hit[hit] = passed
+        elif kind in ("reber", "st12") and n % rule.eval_every == 0:
+            hit = self._evaluate(act)
+        else:
+            hit = np.zeros(len(act), bool)
+        return act[hit]
+
+    def _evaluate(self, act: Array) -> Array:
+        """Exp 1 / Exp 3 test-set criteria for the active trials (every eval_every sequences)."""
+        self._sync()
+        params = take_trials(self.params, act)
+        if self.rule.kind == "reber":
+            ok = np.ones(len(act), bool)
+            for data in self._eval_sets:                    # training set first, then the test set
+                sub = {k: (v[act][ok] if v is not None else None) for k, v in data.items()}
+                if not ok.any():
+                    break
+                y_out = self.learner.predict(take_trials(params, np.flatnonzero(ok)), sub["x"])
+                ok[ok] = criteria.reber_all_correct(y_out, sub["legal"], sub["has_target"])
+            return ok
+        data = {k: (v[act] if v is not None else None) for k, v in self._eval_sets[0].items()}
+        y_out = self.learner.predict(params, data["x"])
+        err, correct = criteria.sequence_scores(self.rule, y_out, data["y_ref"], data["has_target"])
+        st1 = (~correct).sum(1) <= self.rule.st1_max_wrong
+        for k, hit in zip(act, st1):
+            if hit and self.results[k].st1_at is None:
+                self.results[k].st1_at = self.seen
+        return st1 & (err.mean(1) < self.rule.st2_mae)
+
+    def _sync(self) -> None:
+        """Copy the working weights of the active trials back into ``params`` (all K trials)."""
+        for name, v in self._work.items():
+            if v is not self.params[name]:
+                self.params[name][self.active] = v
+
+    def _test(self, trials: list[int]) -> list[dict]:
+        """The post-training test on ``test_size`` fresh sequences per trial (frozen weights)."""
+        self._sync()
+        n = self.rule.test_size
+        if not n or self.rule.kind == "reber":
+            return [{} for _ in trials]
+        data = criteria.stack([self._draw(self.test_rngs[k], n) for k in trials])
+        y_out = self.learner.predict(take_trials(self.params, trials), data["x"])
+        rep = criteria.test_report(self.rule, y_out, data)
+        return [{key: float(v[i]) for key, v in rep.items()} for i in range(len(trials))]
+
+    def _confirm(self, trials: Array) -> Array:
+        """ABS rules: a streak of correct training sequences is confirmed on a frozen test set."""
+        tests = self._test(list(trials))
+        for k, t in zip(trials, tests):
+            self.results[k].test = t
+        return np.array([t.get("wrong", 0) == 0 for t in tests], bool)
+
+    def _freeze(self, finished: dict[int, str]) -> None:
+        to_test = [k for k, why in finished.items() if why == "solved" and not self.results[k].test]
+        for k, t in zip(to_test, self._test(to_test)):
+            self.results[k].test = t
+        for k, why in finished.items():
+            r = self.results[k]
+            r.sequences = self.seen
+            r.solved = why == "solved"
+            r.diverged = why == "diverged"
+        if any(why == "diverged" for why in finished.values()):
+            bad = sorted(k for k, w in finished.items() if w == "diverged")
+            self.message = f"Training diverged (NaN/inf) in trial(s) {bad} — stopped, last good weights kept."
+
+        self._sync()
+        keep = np.array([int(k) not in finished for k in self.active], bool)
+        self.active = self.active[keep]
+        self._work = take_trials(self.params, self.active)
+        if self._chunk is not None:                       # drop the frozen trials' pre-drawn data
+            self._chunk = {k: (v[keep] if v is not None else None) for k, v in self._chunk.items()}
+            self._chunk_len = self._chunk_len[keep]
+
+    def _log_curve(self) -> None:
+        w = min(CURVE_EVERY, self.rule.window)
+        idx = (np.arange(self.seen - w, self.seen)) % self.rule.window
+        err = np.full(self.K, np.nan)
+        ok = np.full(self.K, np.nan)
+        err[self.active] = self._err_hist[self.active][:, idx].mean(1)
+        ok[self.active] = self._ok_hist[self.active][:, idx].mean(1)
+        self.curve_seq.append(self.seen)
+        self.curve_err.append(err)
+        self.curve_ok.append(ok)
+
+    # ------------------------------------------------------------------ reporting
+    def progress(self) -> Progress:
+        n_solved = sum(r.solved for r in self.results)
+        n_failed = sum(r.diverged for r in self.results)
+        last_err = self.curve_err[-1] if self.curve_err else np.full(self.K, np.nan)
+        last_ok = self.curve_ok[-1] if self.curve_ok else np.full(self.K, np.nan)
+        rate = self.seen * self.K / self.elapsed if self.elapsed > 0 else 0.0
+        return Progress(self.seen, self.K, n_solved, n_failed, len(self.active), self.elapsed, rate,
+                        self.max_sequences, self.done(), last_err, last_ok, self.message)
+
+    def result(self) -> dict:
+        """Per-trial outcome and the paper-style summary (trials still active count as unsolved)."""
+        self._sync()
+        for k in self.active:
+            self.results[k].sequences = self.seen
+        solved = [r.sequences for r in self.results if r.solved]
+        summary = {
+            "preset": self.preset.name, "trials": self.K, "seed": self.seed,
+            "successes": len(solved), "success_rate": len(solved) / self.K,
+            "sequences_to_success": [r.sequences if r.solved else None for r in self.results],
+            "mean_sequences": float(np.mean(solved)) if solved else None,
+            "min_sequences": min(solved) if solved else None,
+            "max_sequences": max(solved) if solved else None,
+            "sequences_seen": self.seen, "max_sequences_cap": self.max_sequences,
+            "diverged": [k for k, r in enumerate(self.results) if r.diverged],
+            "st1_at": [r.st1_at for r in self.results],
+            "seconds": self.elapsed,
+            "test": _summarise_tests([r.test for r in self.results if r.solved and r.test]),
+        }
+        return summary
+
+
+def _summarise_tests(tests: list[dict]) -> dict:
+    """Mean / max over solved trials of the post-training test figures."""
+    if not tests:
+        return {}
+    out = {"trials_tested": len(tests), "test_size": int(tests[0].get("n", 0))}
+    for key in ("wrong", "mse", "mae"):
+        vals = [t[key] for t in tests if key in t]
+        if vals:
+            out[f"{key}_mean"] = float(np.mean(vals))
+            out[f"{key}_max"] = float(np.max(vals))
+    return out
