@@ -17,7 +17,7 @@ if [ ! -x /usr/bin/chromium ]; then
 fi
 
 echo "== pip install -r requirements-dev.txt"
-"$PYTHON" -m pip install -q --disable-pip-version-check -r requirements-dev.txt
+"$PYTHON" -m pip install -q --disable-pip-version-check --root-user-action=ignore -r requirements-dev.txt
 
 echo "== ruff check ."
 "$PYTHON" -m ruff check .
