@@ -239,7 +239,7 @@ class TrialRun:
         """The post-training test on ``test_size`` fresh sequences per trial (frozen weights)."""
         self._sync()
         n = self.rule.test_size
-        if not n or self.rule.kind == "reber":
+        if not n or not trials or self.rule.kind == "reber":
             return [{} for _ in trials]
         data = criteria.stack([self._draw(self.test_rngs[k], n) for k in trials])
         y_out = self.learner.predict(take_trials(self.params, trials), data["x"])
