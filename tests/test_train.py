@@ -1,0 +1,146 @@
+"""The trial loop and the paper's success measures."""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+from lstm_core import criteria
+from lstm_core.experiments import get_preset
+from lstm_core.preset import StopRule
+from lstm_core.train import TrialRun
+
+TINY = replace(get_preset("classroom_exp4_adding_T20"), task_options={"T": 10},
+               stop=StopRule("st3", beta=0.05, tolerance=0.1, window=50, test_size=64, max_sequences=3000))
+QUICK = replace(get_preset("classroom_exp2c_q10_p10"), trials=3)
+
+
+def test_reber_success_needs_the_k_legal_successors_to_be_the_k_most_active_outputs():
+    legal = np.zeros((1, 1, 2, 4), bool)
+    legal[..., 0, [0, 1]] = True          # step 0: two legal successors
+    legal[..., 1, [2]] = True             # step 1: one
+    ht = np.ones((1, 1, 2), bool)
+    good = np.array([[[[0.6, 0.5, 0.4, 0.1], [0.1, 0.2, 0.9, 0.3]]]])
+    bad = np.array([[[[0.6, 0.3, 0.4, 0.1], [0.1, 0.2, 0.9, 0.3]]]])    # illegal unit 2 beats legal unit 1
+    assert criteria.reber_all_correct(good, legal, ht).tolist() == [True]
+    assert criteria.reber_all_correct(bad, legal, ht).tolist() == [False]
+    ht[..., 0] = False                                                 # a step without target is not judged
+    assert criteria.reber_all_correct(bad, legal, ht).tolist() == [True]
+
+
+def test_sequence_scores_judge_the_last_target_step_per_output():
+    rule = StopRule("st3", beta=0.1, tolerance=0.3)
+    y = np.zeros((1, 2, 3, 2))
+    y[0, :, 1] = [1.0, 0.0]                       # targets at step 1 (the end of both sequences)
+    ht = np.zeros((1, 2, 3), bool)
+    ht[0, :, 1] = True
+    out = np.zeros_like(y)
+    out[0, 0, 1] = [0.8, 0.1]                     # errors 0.2, 0.1 -> correct
+    out[0, 1, 1] = [0.6, 0.1]                     # error 0.4 -> wrong
+    out[0, :, 2] = 5.0                            # after the end: ignored
+    err, ok = criteria.sequence_scores(rule, out, y, ht)
+    np.testing.assert_allclose(err, [[0.15, 0.25]])
+    assert ok.tolist() == [[True, False]]
+
+
+def test_abs_rule_over_all_steps_sees_an_early_mistake():
+    rule = StopRule("abs", beta=0.25)
+    y = np.zeros((1, 1, 3, 1))
+    ht = np.ones((1, 1, 3), bool)
+    out = np.array([[[[0.3], [0.0], [0.0]]]])
+    assert not criteria.sequence_scores(rule, out, y, ht)[1][0, 0]
+    assert criteria.sequence_scores(replace(rule, abs_at_end_only=True), out, y, ht)[1][0, 0]
+
+
+def test_one_seed_reproduces_the_whole_run():
+    a, b = TrialRun(TINY, trials=2, seed=5), TrialRun(TINY, trials=2, seed=5)
+    a.advance(300)
+    b.advance(300)
+    for name in a.params:
+        np.testing.assert_array_equal(a.params[name], b.params[name])
+    c = TrialRun(TINY, trials=2, seed=6)
+    c.advance(300)
+    assert not np.array_equal(a.params["W_h"], c.params["W_h"])
+
+
+def test_trial_k_of_a_lockstep_run_is_bit_identical_to_running_it_alone():
+    together = TrialRun(TINY, trials=3, seed=2, max_sequences=400)
+    together.advance(400)
+    alone = TrialRun(TINY, trials=1, seed=2, max_sequences=400)     # trial 0 has the same generators
+    alone.advance(400)
+    assert together.seen == alone.seen == 400
+    for name in alone.params:
+        np.testing.assert_array_equal(together.params[name][0], alone.params[name][0])
+
+
+def test_solved_trials_are_frozen_with_their_count_and_test_results():
+    run = TrialRun(QUICK, seed=0)
+    for _ in run.advance_iter(500):
+        pass
+    res = run.result()
+    assert res["successes"] >= 1, "the small 2c task is solved within a few thousand sequences"
+    for k, n in enumerate(res["sequences_to_success"]):
+        if n is not None:
+            assert QUICK.stop.window <= n <= run.seen
+            assert run.results[k].test["n"] == QUICK.stop.test_size
+            assert run.results[k].test["wrong"] == 0     # ABS rules confirm on a frozen test set
+    # a frozen trial's weights do not change any more
+    frozen = [k for k, r in enumerate(run.results) if r.solved]
+    before = run.params["W_h"][frozen].copy()
+    if len(run.active):
+        run.advance(50)
+    np.testing.assert_array_equal(run.params["W_h"][frozen], before)
+
+
+class _PoisonTrialOne:
+    """Wraps a learner; from the 30th sequence on, trial 1's update comes back as NaN."""
+
+    def __init__(self, inner):
+        self.inner, self.calls = inner, 0
+
+    def __getattr__(self, name):
+        return getattr(self.inner, name)
+
+    def train(self, params, x, y, ht, lr):
+        new, out = self.inner.train(params, x, y, ht, lr)
+        self.calls += 1
+        if self.calls >= 30 and len(x) == 2:
+            new = {k: v.copy() for k, v in new.items()}
+            new["W_h"][1, 0, 0] = np.nan
+        return new, out
+
+
+def test_a_diverging_trial_is_stopped_with_a_message_and_keeps_its_last_good_weights():
+    run = TrialRun(TINY, trials=2, seed=0, max_sequences=100)
+    run.learner = _PoisonTrialOne(run.learner)
+    for _ in run.advance_iter(10):
+        pass
+    res = run.result()
+    assert res["diverged"] == [1]
+    assert res["sequences_to_success"][1] is None
+    assert "diverged" in run.progress().message
+    for name, v in run.params.items():
+        assert np.isfinite(v).all(), name
+    assert run.results[0].sequences == 100            # the healthy trial went on training
+
+
+@pytest.mark.slow
+def test_reproduce_command_stops_cleanly_on_ctrl_c_and_still_writes_its_json(tmp_path):
+    out = tmp_path / "r.json"
+    proc = subprocess.Popen([sys.executable, "-m", "lstm_core", "reproduce", "exp4_adding_T100", "--trials", "2",
+                             "--max-sequences", "1000000", "--chunk", "50", "--json", str(out)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    time.sleep(4)
+    proc.send_signal(signal.SIGINT)
+    stdout, stderr = proc.communicate(timeout=60)
+    assert proc.returncode == 130, stderr
+    summary = json.loads(out.read_text())
+    assert summary["interrupted"] is True and summary["sequences_seen"] > 0
+    assert "ours" in stdout and "paper" in stdout
