@@ -11,6 +11,19 @@ The block reads three input lines: the value x, a "write" signal and a "read" si
 (connectivity "B": no recurrent weights, so what the gates do is only what the sliders
 say). Everything is computed by :func:`lstm_core.lstm.forward` and named by
 :func:`lstm_core.lstm.internals`; this module only sets the weights and the inputs.
+
+The second half records a trained network of any preset on one task sequence
+(:func:`record_sequence`, :func:`record_checkpoints`), sized for an animation: over the
+real length T = L_b of sequence b, one network (params with K = 1). For an LSTM preset:
+gate activations, the internal states s_c of the constant error carousel (CEC), cell
+outputs, outputs and targets, and the two error signals of the paper's truncated
+learning rule: ``e_s``, the error the output units inject into each internal state at
+step t, and ``E_s``, the error the CEC carries back to step t (the sum of e_s over all
+later steps, unchanged: the carousel). For a plain RNN: the hidden activations and
+``delta_h``, the error backpropagation through time brings to each step; it shrinks (or
+blows up) from step to step, the vanishing gradient the paper is about. Error signals
+have the paper's sign (error = t − y, App. A.1): minus the gradient of ½E, so a positive
+value means "this unit should be larger".
 """
 
 from __future__ import annotations
@@ -20,8 +33,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from . import lstm_grad, rnn
 from .activations import ACTIVATIONS
 from .lstm import LSTMConfig, forward, internals, layout
+from .preset import Preset
+from .tasks import Batch
 
 Array = np.ndarray
 
@@ -136,3 +152,113 @@ def parse_sequence(text: str, max_steps: int = MAX_STEPS, max_abs: float = MAX_A
             raise ValueError(f"Item {i} ({item}) is larger than {max_abs:g} in size.")
         values.append(v)
     return np.array(values)
+
+
+# ----------------------------------------------------------------------------- trained networks
+
+def _one_trial(params: dict[str, Array], ndim: dict[str, int]) -> dict[str, Array]:
+    """Params with a leading K = 1 axis (accepts them with or without it)."""
+    out = {}
+    for name, v in params.items():
+        v = np.asarray(v, dtype=float)
+        if v.ndim == ndim[name] - 1:
+            v = v[None]
+        if v.shape[0] != 1:
+            raise ValueError(f"record needs the weights of one network (K = 1); {name} has shape {v.shape}")
+        out[name] = v
+    return out
+
+
+def _sequence(batch: Batch, b: int) -> tuple[Array, Array, Array, int]:
+    if not 0 <= b < batch.B:
+        raise IndexError(f"sequence {b} is not in a batch of {batch.B}")
+    L = int(batch.lengths[b])
+    return batch.x[b, :L], batch.y[b, :L], batch.has_target[b, :L], L
+
+
+def record_sequence(preset: Preset, params_one_trial: dict[str, Array], batch: Batch, b: int = 0) -> dict[str, Array]:
+    """Run one network over sequence ``b`` of ``batch`` and keep every step's internals.
+
+    Parameters
+    ----------
+    preset : the preset whose network ``params_one_trial`` belongs to
+    params_one_trial : weights of one network, with a leading K = 1 axis (or without it)
+    batch : a :class:`~lstm_core.tasks.Batch` of the preset's task
+    b : which sequence of the batch
+
+    Returns
+    -------
+    dict of arrays, T = the sequence's length:
+
+    LSTM: ``x`` (T, n_in); ``y_in``, ``y_out`` (T, C) gate activations (y_out ≡ 1 without
+    output gates); ``g_c``, ``s_c``, ``h_s``, ``y_c`` (T, C*S); ``y_k`` (T, O) outputs;
+    ``target`` (T, O), NaN where there is no target; ``has_target`` (T,) bool; ``e_s``,
+    ``E_s`` (T, C*S) error injected at / carried back by each internal state; ``y_phi``
+    (T, C) forget gates (≡ 1 in the 1997 model); ``length`` () int.
+
+    RNN: ``x``, ``h`` (T, H), ``y_k``, ``target``, ``has_target``, ``delta_h`` (T, H) the
+    error BPTT brings to each hidden unit's net input, ``length``.
+
+    Notes
+    -----
+    Without a forget gate s_c(t) = s_c(t−1) + y_in(t) g(net_c(t)) (eq 6 of App. A.1), so
+    ``s_c`` is the running sum of ``y_in * g_c``; E_s(t) = Σ_{u≥t} e_s(u) (spec §2.3).
+    """
+    x, y, ht, L = _sequence(batch, b)
+    X, Y, H = x[None, None], y[None, None], ht[None, None]            # (1, 1, T, ·)
+    target = np.where(ht[:, None], y, np.nan)
+    common = {"x": x.copy(), "target": target, "has_target": ht.astype(bool).copy(), "length": np.array(L)}
+    if preset.model == "lstm":
+        cfg = preset.net
+        p = _one_trial(params_one_trial, {"W_h": 3, "W_k": 3})
+        _, _, trace = lstm_grad.truncated_grad(cfg, p, X, Y, H)
+        named = internals(cfg, trace)
+        out = {k: named[k][0, 0] for k in ("y_in", "y_out", "y_phi", "g_c", "s_c", "h_s", "y_c", "y_k")}
+        out["g_c"] = out["g_c"].reshape(L, -1)
+        out["e_s"], out["E_s"] = trace["e_s"][0, 0], trace["E_s"][0, 0]
+        return {**common, **out}
+    cfg = preset.net
+    p = _one_trial(params_one_trial, {k: len(s) + 1 for k, s in rnn.param_shapes(cfg).items()})
+    cache = rnn.forward(cfg, p, X)
+    delta = rnn_error_flow(cfg, p, cache, Y, H)
+    return {**common, "h": cache["h"][0, 0], "y_k": cache["y"][0, 0], "delta_h": delta[0, 0]}
+
+
+def rnn_error_flow(cfg: rnn.RNNConfig, params: dict[str, Array], cache: dict[str, Array],
+                   y: Array, has_target: Array) -> Array:
+    """δ_h(t) = −∂(½E)/∂net_h(t), the error BPTT brings to each hidden unit at each step.
+
+    The backward loop of :func:`lstm_core.rnn.backward`, keeping its per-step values
+    (a test checks that Σ_t x(t)ᵀ δ_h(t) equals minus its W_xh gradient).
+
+    Parameters
+    ----------
+    cache : :func:`lstm_core.rnn.forward` of inputs (K, B, T, n_in)
+    y : (K, B, T, O) targets; has_target : (K, B, T)
+
+    Returns
+    -------
+    (K, B, T, H)
+    """
+    f_h, f_o = ACTIVATIONS[cfg.hidden_act], ACTIVATIONS[cfg.output_act]
+    e = (y - cache["y"]) * has_target[..., None]                     # t − y where a target exists
+    e_o = e * f_o.deriv(cache["net_o"])                              # error at net_o, eq 19
+    from_out = np.matmul(e_o, np.swapaxes(params["W_ho"], 1, 2)[:, None])   # (K,B,T,H) via W_ho
+    fprime = f_h.deriv(cache["net_h"])
+    W = params["W_hh"] * rnn.weight_masks(cfg)["W_hh"]
+    delta = np.zeros_like(fprime)
+    carry = np.zeros(fprime.shape[:2] + fprime.shape[3:])            # (K, B, H) from step t+1
+    for t in reversed(range(fprime.shape[2])):
+        delta[:, :, t] = (from_out[:, :, t] + carry) * fprime[:, :, t]     # δ(t) = f'(net(t)) (out + next)
+        carry = np.matmul(delta[:, :, t], np.swapaxes(W, 1, 2))      # back through W_hh to h(t−1)
+    return delta
+
+
+def record_checkpoints(preset: Preset, checkpoints: list[tuple[int, dict[str, Array]]], batch: Batch,
+                       b: int = 0) -> list[dict[str, Array]]:
+    """:func:`record_sequence` of sequence ``b`` under every checkpoint's weights (for a slider).
+
+    Each record also holds ``sequences`` () int, the training sequences seen at that checkpoint.
+    """
+    return [{**record_sequence(preset, params, batch, b), "sequences": np.array(int(seen))}
+            for seen, params in checkpoints]

@@ -1,0 +1,355 @@
+"""Saving and loading trained runs: a ``config.json`` of metadata beside an ``arrays.npz`` of weights.
+
+A run directory holds
+
+``config.json``
+    ``format`` and ``version``, the whole preset (:func:`~lstm_core.serialize.preset_to_dict`),
+    its name, the seed, the number of trials, the trial whose history was checkpointed,
+    the :meth:`TrialRun.result` summary, the run's message and the creation time.
+``arrays.npz``
+    ``params.<name>`` final weights of all K trials (K, ...); ``ckpt_seq`` (N,) and
+    ``ckpt.<name>`` (N, 1, ...) the checkpoints of the checkpoint trial; ``curve_seq`` (P,),
+    ``curve_err`` and ``curve_ok`` (P, K) the learning curves (NaN once a trial is frozen).
+
+Loading trusts nothing (files may be truncated or edited by hand): arrays are read with
+``allow_pickle=False``, their names, shapes, dtypes and values are checked against the
+preset's network, and every problem becomes a :class:`RunFileError` whose message names
+the file and what is wrong. Nothing is ever unpickled or evaluated.
+
+The shipped runs (one precomputed trained run per experiment family, made by
+``scripts/make_shipped_runs.py``) live in ``runs/shipped/<family>/`` of the repository.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import tempfile
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+import numpy as np
+
+from . import lstm, rnn
+from .preset import Preset
+from .serialize import FORMAT_VERSION, preset_from_dict, preset_to_dict
+
+__all__ = ["RunFileError", "SavedRun", "save_run", "load_run", "shipped_runs", "list_runs", "expected_shapes",
+           "load_results", "results_table", "REPO_ROOT", "SHIPPED_DIR", "RESULTS_DIR", "family_of"]
+
+Array = np.ndarray
+FORMAT = "lstm1997-lab-run"
+CONFIG, ARRAYS = "config.json", "arrays.npz"
+REPO_ROOT = Path(__file__).resolve().parent.parent
+SHIPPED_DIR = REPO_ROOT / "runs" / "shipped"
+RESULTS_DIR = REPO_ROOT / "runs" / "results"
+MAX_CONFIG_BYTES = 5_000_000
+
+
+def family_of(experiment: str) -> str:
+    """Experiment family ("1" ... "6") of an experiment id ("3b" -> "3")."""
+    return experiment[:1]
+
+
+class RunFileError(ValueError):
+    """A saved run that cannot be used: missing, truncated, malformed or edited into nonsense."""
+
+
+@dataclass(frozen=True)
+class SavedRun:
+    """A run loaded from disk (see :func:`load_run`)."""
+
+    preset: Preset
+    summary: dict                                  # TrialRun.result() at save time
+    params: dict[str, Array]                       # final weights of all trials (K, ...)
+    checkpoints: list[tuple[int, dict[str, Array]]]   # (sequences seen, weights of one trial (1, ...))
+    curves: dict[str, Array]                       # "seq" (P,), "err" (P, K), "ok" (P, K)
+    seed: int
+    path: Path
+    trials: int = 1
+    checkpoint_trial: int = 0
+    message: str = ""
+    created: str = ""
+
+    @property
+    def solved(self) -> bool:
+        """True if at least one trial met the preset's stopping rule."""
+        return bool(self.summary.get("successes"))
+
+
+# ----------------------------------------------------------------------------- saving
+
+def save_run(run, out_dir) -> Path:
+    """Write ``run`` (a :class:`~lstm_core.train.TrialRun`, not running) to directory ``out_dir``.
+
+    Both files are written under temporary names and renamed into place, the npz first:
+    a reader never sees a half-written file, and ``config.json`` appears last.
+
+    Returns
+    -------
+    The directory (a :class:`~pathlib.Path`).
+    """
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    summary = run.result()                        # also copies the working weights into run.params
+    K = run.K
+    arrays: dict[str, Array] = {f"params.{k}": np.asarray(v, dtype=float) for k, v in run.params.items()}
+    arrays["ckpt_seq"] = np.array([s for s, _ in run.checkpoints], dtype=np.int64)
+    for name in run.params:
+        arrays[f"ckpt.{name}"] = np.stack([np.asarray(p[name], dtype=float) for _, p in run.checkpoints])
+    arrays["curve_seq"] = np.asarray(run.curve_seq, dtype=np.int64).reshape(-1)
+    arrays["curve_err"] = np.asarray(run.curve_err, dtype=float).reshape(-1, K)
+    arrays["curve_ok"] = np.asarray(run.curve_ok, dtype=float).reshape(-1, K)
+    config = {
+        "format": FORMAT, "version": FORMAT_VERSION, "preset_name": run.preset.name,
+        "preset": preset_to_dict(run.preset), "seed": int(run.seed), "trials": int(K),
+        "checkpoint_trial": int(run.checkpoint_trial), "summary": _json_safe(summary),
+        "message": run.message, "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+    }
+    _atomic_write(out / ARRAYS, lambda f: np.savez_compressed(f, **arrays))
+    text = json.dumps(config, indent=1, allow_nan=False)
+    _atomic_write(out / CONFIG, lambda f: f.write(text.encode()))
+    return out
+
+
+def _atomic_write(path: Path, write) -> None:
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            write(f)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _json_safe(v):
+    """Summaries hold numpy scalars and maybe NaN: plain Python values, NaN/inf as None."""
+    if isinstance(v, dict):
+        return {str(k): _json_safe(x) for k, x in v.items()}
+    if isinstance(v, list | tuple | np.ndarray):
+        return [_json_safe(x) for x in (v.tolist() if isinstance(v, np.ndarray) else v)]
+    if isinstance(v, np.generic):
+        v = v.item()
+    if isinstance(v, float) and not math.isfinite(v):
+        return None
+    return v
+
+
+# ----------------------------------------------------------------------------- loading
+
+def expected_shapes(preset: Preset) -> dict[str, tuple[int, ...]]:
+    """Shapes of one trial's weights (no K axis) for the preset's network."""
+    if preset.model == "lstm":
+        L = lstm.layout(preset.net)
+        return {"W_h": (L.I, L.U), "W_k": (L.J, preset.net.n_out)}
+    return rnn.param_shapes(preset.net)
+
+
+def _weight_masks(preset: Preset) -> dict[str, Array]:
+    if preset.model == "lstm":
+        M_h, M_k = lstm.masks(preset.net)
+        return {"W_h": M_h, "W_k": M_k}
+    return rnn.weight_masks(preset.net)
+
+
+def load_run(path) -> SavedRun:
+    """Read and validate the run in directory ``path``.
+
+    Raises
+    ------
+    RunFileError
+        if a file is missing or unreadable, or any content does not fit the preset it names.
+    """
+    path = Path(path)
+    cfg_file, npz_file = path / CONFIG, path / ARRAYS
+    if not path.is_dir():
+        raise RunFileError(f"{path}: not a run folder (it should hold {CONFIG} and {ARRAYS})")
+    for f in (cfg_file, npz_file):
+        if not f.is_file():
+            raise RunFileError(f"{f}: file is missing")
+    cfg = _read_config(cfg_file)
+    try:
+        preset = preset_from_dict(cfg["preset"])
+    except ValueError as exc:
+        raise RunFileError(f"{cfg_file}: the preset is not valid: {exc}") from None
+    if cfg["preset_name"] != preset.name:
+        raise RunFileError(f"{cfg_file}: preset_name {cfg['preset_name']!r} differs from the preset's name "
+                           f"{preset.name!r}")
+    K = cfg["trials"]
+    if not 0 <= cfg["checkpoint_trial"] < K:
+        raise RunFileError(f"{cfg_file}: checkpoint_trial {cfg['checkpoint_trial']} is not one of the {K} trials")
+    arrays = _read_arrays(npz_file)
+    params, checkpoints, curves = _check_arrays(npz_file, arrays, preset, K)
+    return SavedRun(preset=preset, summary=cfg["summary"], params=params, checkpoints=checkpoints, curves=curves,
+                    seed=cfg["seed"], path=path, trials=K, checkpoint_trial=cfg["checkpoint_trial"],
+                    message=cfg["message"], created=cfg["created"])
+
+
+def _read_config(f: Path) -> dict:
+    if f.stat().st_size > MAX_CONFIG_BYTES:
+        raise RunFileError(f"{f}: {f.stat().st_size:,} bytes is far too large for a run's settings")
+    try:
+        cfg = json.loads(f.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise RunFileError(f"{f}: not valid JSON ({exc})") from None
+    if not isinstance(cfg, dict):
+        raise RunFileError(f"{f}: expected a JSON object at the top, got {type(cfg).__name__}")
+    if cfg.get("format") != FORMAT:
+        raise RunFileError(f"{f}: not a saved run of this lab (format {cfg.get('format')!r}, expected {FORMAT!r})")
+    if cfg.get("version") != FORMAT_VERSION:
+        raise RunFileError(f"{f}: format version {cfg.get('version')!r} is not supported "
+                           f"(this lab reads version {FORMAT_VERSION})")
+    required = {"preset_name": str, "preset": dict, "seed": int, "trials": int, "checkpoint_trial": int,
+                "summary": dict, "message": str, "created": str}
+    for key, typ in required.items():
+        if key not in cfg:
+            raise RunFileError(f"{f}: required entry {key!r} is missing")
+        v = cfg[key]
+        if not isinstance(v, typ) or (typ is int and isinstance(v, bool)):
+            raise RunFileError(f"{f}: {key!r} should be {typ.__name__}, got {v!r}"[:300])
+    if cfg["trials"] < 1 or cfg["seed"] < 0:
+        raise RunFileError(f"{f}: trials must be >= 1 and seed >= 0 (got {cfg['trials']}, {cfg['seed']})")
+    unknown = set(cfg) - set(required) - {"format", "version"}
+    if unknown:
+        raise RunFileError(f"{f}: unknown entry {sorted(unknown)[0]!r}")
+    return cfg
+
+
+def _read_arrays(f: Path) -> dict[str, Array]:
+    try:
+        with np.load(f, allow_pickle=False) as npz:
+            return {k: npz[k] for k in npz.files}
+    except ValueError as exc:
+        if "pickle" in str(exc).lower():
+            raise RunFileError(f"{f}: holds Python objects (pickled data), which this lab never loads") from None
+        raise RunFileError(f"{f}: cannot be read ({exc})") from None
+    except Exception as exc:      # a truncated or corrupt zip raises many kinds of errors
+        raise RunFileError(f"{f}: cannot be read; it is truncated or not an .npz file "
+                           f"({type(exc).__name__}: {exc})") from None
+
+
+def _check_arrays(f: Path, arrays: dict[str, Array], preset: Preset, K: int):
+    shapes = expected_shapes(preset)
+    masks = _weight_masks(preset)
+    names = ([f"params.{n}" for n in shapes] + ["ckpt_seq"] + [f"ckpt.{n}" for n in shapes]
+             + ["curve_seq", "curve_err", "curve_ok"])
+    for n in names:
+        if n not in arrays:
+            raise RunFileError(f"{f}: array {n!r} is missing")
+    extra = sorted(set(arrays) - set(names))
+    if extra:
+        raise RunFileError(f"{f}: unexpected array {extra[0]!r} (not part of a {preset.model} run)")
+    for n, a in arrays.items():
+        if a.dtype.kind not in ("f", "i", "u"):
+            raise RunFileError(f"{f}: array {n!r} has dtype {a.dtype}, expected numbers")
+
+    def weights(name: str, a: Array, lead: tuple[int, ...], what: str) -> Array:
+        want = lead + shapes[name.split(".", 1)[1]]
+        if a.shape != want:
+            raise RunFileError(f"{f}: {what} {name!r} has shape {a.shape}, but the preset's network needs {want}")
+        a = a.astype(float)
+        if not np.isfinite(a).all():
+            raise RunFileError(f"{f}: {what} {name!r} contains NaN or infinite weights")
+        if np.any((masks[name.split(".", 1)[1]] == 0) & (a != 0)):
+            raise RunFileError(f"{f}: {what} {name!r} has weights on connections the network does not have")
+        return a
+
+    params = {n: weights(f"params.{n}", arrays[f"params.{n}"], (K,), "final weights") for n in shapes}
+    seq = arrays["ckpt_seq"]
+    N = len(seq) if seq.ndim == 1 else -1
+    if N < 1 or seq.dtype.kind not in "iu" or np.any(seq < 0) or np.any(np.diff(seq) < 0):
+        raise RunFileError(f"{f}: 'ckpt_seq' should be a non-empty rising list of sequence counts, got {seq!r}"[:300])
+    ckpt = {n: weights(f"ckpt.{n}", arrays[f"ckpt.{n}"], (N, 1), "checkpoint") for n in shapes}
+    checkpoints = [(int(seq[i]), {n: ckpt[n][i] for n in shapes}) for i in range(N)]
+    c_seq, c_err, c_ok = arrays["curve_seq"], arrays["curve_err"], arrays["curve_ok"]
+    P = len(c_seq) if c_seq.ndim == 1 else -1
+    if P < 0 or (P and c_seq.dtype.kind not in "iu") or np.any(np.diff(c_seq) <= 0):
+        raise RunFileError(f"{f}: 'curve_seq' should be a rising list of sequence counts")
+    for n, a in (("curve_err", c_err), ("curve_ok", c_ok)):
+        if a.shape != (P, K):
+            raise RunFileError(f"{f}: {n!r} has shape {a.shape}, expected {(P, K)} (points x trials)")
+        if np.isinf(a).any():
+            raise RunFileError(f"{f}: {n!r} contains infinite values")
+    curves = {"seq": c_seq.astype(np.int64), "err": c_err.astype(float), "ok": c_ok.astype(float)}
+    return params, checkpoints, curves
+
+
+# ----------------------------------------------------------------------------- finding runs
+
+def list_runs(root) -> list[Path]:
+    """Every run folder (one holding a ``config.json``) under ``root``, sorted; [] if root is absent."""
+    root = Path(root)
+    if not root.is_dir():
+        return []
+    return sorted(p.parent for p in root.rglob(CONFIG) if (p.parent / ARRAYS).is_file())
+
+
+def shipped_runs() -> dict[str, Path]:
+    """Experiment family ("1" ... "6") -> the folder of its shipped precomputed run (those present)."""
+    out = {}
+    for fam in ("1", "2", "3", "4", "5", "6"):
+        d = SHIPPED_DIR / fam
+        if (d / CONFIG).is_file() and (d / ARRAYS).is_file():
+            out[fam] = d
+    return out
+
+
+# ----------------------------------------------------------------------------- reproduce results
+
+_RESULT_KEYS: dict[str, tuple] = {
+    "preset": (str,), "trials": (int,), "seed": (int,), "successes": (int,), "success_rate": (int, float),
+    "sequences_to_success": (list,), "mean_sequences": (int, float, type(None)),
+    "min_sequences": (int, float, type(None)), "max_sequences": (int, float, type(None)),
+    "test": (dict,), "paper": (dict, type(None)), "seconds": (int, float),
+}
+
+
+def _check_result(d: object) -> str:
+    """"" if ``d`` is a well-formed reproduce result, else what is wrong."""
+    if not isinstance(d, dict):
+        return f"expected a JSON object, got {type(d).__name__}"
+    for key, types in _RESULT_KEYS.items():
+        if key not in d:
+            return f"entry {key!r} is missing"
+        if not isinstance(d[key], types) or (isinstance(d[key], bool)):
+            return f"entry {key!r} has the wrong type ({type(d[key]).__name__})"
+    if d["trials"] < 1 or not 0 <= d["successes"] <= d["trials"] or not 0 <= d["success_rate"] <= 1:
+        return "trials, successes and success_rate do not fit together"
+    if len(d["sequences_to_success"]) != d["trials"]:
+        return "sequences_to_success should have one entry per trial"
+    return ""
+
+
+def load_results(root=None) -> tuple[list[dict], list[tuple[Path, str]]]:
+    """Read every ``*.json`` reproduce result under ``root`` (default ``runs/results``).
+
+    Returns
+    -------
+    rows : the well-formed results, each with a ``"file"`` entry added, sorted by file name
+    problems : (file, reason) for every file that was skipped
+    """
+    root = Path(root) if root is not None else RESULTS_DIR
+    rows, problems = [], []
+    for f in sorted(root.glob("*.json")) if root.is_dir() else []:
+        try:
+            d = json.loads(f.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+            problems.append((f, f"not readable as JSON ({exc})"))
+            continue
+        why = _check_result(d)
+        if why:
+            problems.append((f, why))
+        else:
+            rows.append({**d, "file": f.name})
+    return rows, problems
+
+
+def results_table(root=None, problems: list | None = None) -> list[dict]:
+    """The stored reproduce results (see :func:`load_results`); skipped files go to ``problems`` if given."""
+    rows, bad = load_results(root)
+    if problems is not None:
+        problems.extend(bad)
+    return rows
