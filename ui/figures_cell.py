@@ -1,0 +1,162 @@
+"""Figures of one memory-cell block: animated traces, drift comparison, equations with numbers.
+
+Pure functions: a record from :func:`lstm_core.record.run_single_cell` (dict of (T,) arrays)
+in, a go.Figure, a DataFrame or LaTeX strings out.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from lstm_core.record import CellWeights
+from ui.theme import COLORS, COLORWAY, plotly_layout
+
+# (panel, key, label, colour, dash)
+TRACES: list[tuple[int, str, str, str, str]] = [
+    (1, "value", "input value x", COLORS["target"], "solid"),
+    (1, "write", "write signal", COLORS["input_gate"], "dot"),
+    (1, "read", "read signal", COLORS["output_gate"], "dot"),
+    (2, "net_in", "net_in", COLORS["input_gate"], "solid"),
+    (2, "net_out", "net_out", COLORS["output_gate"], "solid"),
+    (2, "net_c", "net_c", COLORWAY[4], "solid"),
+    (3, "y_in", "y_in = f(net_in)", COLORS["input_gate"], "solid"),
+    (3, "y_out", "y_out = f(net_out)", COLORS["output_gate"], "solid"),
+    (4, "g_c", "g(net_c)", COLORWAY[4], "dot"),
+    (4, "s_c", "s_c (the CEC)", COLORS["cell_state"], "solid"),
+    (4, "h_s", "h(s_c)", COLORS["cell_state"], "dot"),
+    (4, "y_c", "y_c = y_out·h(s_c)", COLORS["cell_output"], "solid"),
+]
+PANELS = ("inputs", "net inputs", "gates", "cell")
+
+
+def _panel_traces(rec: dict[str, np.ndarray], upto: int) -> list[go.Scatter]:
+    t = np.arange(1, upto + 1)
+    return [go.Scatter(x=t, y=np.round(rec[key][:upto], 4), name=label, mode="lines+markers",
+                       line={"color": colour, "dash": dash, "width": 2.5 if key == "s_c" else 2},
+                       marker={"size": 5}, legendgroup=PANELS[panel - 1],
+                       legendgrouptitle={"text": PANELS[panel - 1]})
+            for panel, key, label, colour, dash in TRACES]
+
+
+def cell_animation(rec: dict[str, np.ndarray], step: int | None = None) -> go.Figure:
+    """Four stacked panels over time (inputs, net inputs, gates, cell), animated step by step.
+
+    One Plotly frame per step reveals the traces up to it (play / pause, and a slider to
+    scrub or step); the browser animates. ``step`` (1-based) is the step shown at first.
+    """
+    T = rec["s_c"].size
+    step = T if step is None else int(np.clip(step, 1, T))
+    fig = make_subplots(rows=4, cols=1, shared_xaxes=True, vertical_spacing=0.05,
+                        subplot_titles=("inputs", "net inputs", "gate activations", "memory cell"))
+    for trace, (panel, *_rest) in zip(_panel_traces(rec, step), TRACES):
+        fig.add_trace(trace, row=panel, col=1)
+    n = len(TRACES)
+    frames = [{"name": str(k), "traces": list(range(n)),
+               "data": [{"type": "scatter", "x": list(range(1, k + 1)), "y": np.round(rec[key][:k], 4).tolist()}
+                        for _, key, *_ in TRACES]} for k in range(1, T + 1)]
+    for panel in range(1, len(PANELS) + 1):
+        keys = [k for p, k, *_ in TRACES if p == panel]
+        lo = min(float(rec[k].min()) for k in keys)
+        hi = max(float(rec[k].max()) for k in keys)
+        pad = 0.08 * max(hi - lo, 0.5)
+        fig.update_yaxes(range=[lo - pad, hi + pad], row=panel, col=1)
+    fig.update_xaxes(range=[0.5, T + 0.5], row=4, col=1, title_text="time step t")
+    play = {"frame": {"duration": 250, "redraw": False}, "transition": {"duration": 0}, "fromcurrent": True}
+    still = {"frame": {"duration": 0, "redraw": False}, "mode": "immediate", "transition": {"duration": 0}}
+    fig.update_layout(**plotly_layout(
+        height=820, hovermode="x unified", margin={"t": 30, "b": 10, "r": 10},
+        legend={"orientation": "v", "x": 1.02, "xanchor": "left", "y": 1.0, "yanchor": "top",
+                "groupclick": "toggleitem"},
+        updatemenus=[{"type": "buttons", "direction": "left", "x": 0.0, "y": -0.07, "xanchor": "left",
+                      "yanchor": "top", "showactive": False,
+                      "buttons": [{"label": "▶ Play", "method": "animate", "args": [None, play]},
+                                  {"label": "❚❚ Pause", "method": "animate", "args": [[None], still]}]}],
+        sliders=[{"active": step - 1, "x": 0.16, "len": 0.84, "y": -0.04, "yanchor": "top",
+                  "currentvalue": {"prefix": "step t = "},
+                  "steps": [{"label": f["name"], "method": "animate", "args": [[f["name"]], still]}
+                            for f in frames]}]))
+    return with_frames(fig, frames)
+
+
+class AnimatedFigure(go.Figure):
+    """A go.Figure whose animation frames are plain dicts, added only when it is serialised.
+
+    Plotly validates every frame trace as an object, which costs about a second for a few
+    hundred of them; these frames carry only the x / y (or z) arrays of traces the figure
+    has already validated. ``to_dict`` (used by ``to_json`` and by ``st.plotly_chart``)
+    returns the figure with its frames.
+    """
+
+    def __init__(self, fig: go.Figure, frames: list[dict]):
+        super().__init__(fig)
+        self._raw_frames = frames
+
+    def to_dict(self) -> dict:
+        spec = super().to_dict()
+        spec["frames"] = self._raw_frames
+        return spec
+
+    def __reduce__(self):  # picklable, so st.cache_data can keep it
+        return _rebuild, (go.Figure.to_dict(self), self._raw_frames)
+
+
+def _rebuild(spec: dict, frames: list[dict]) -> AnimatedFigure:
+    return AnimatedFigure(go.Figure(spec), frames)
+
+
+def with_frames(fig: go.Figure, frames: list[dict]) -> AnimatedFigure:
+    """``fig`` with animation ``frames`` (dicts with name, traces and data), see :class:`AnimatedFigure`."""
+    return AnimatedFigure(fig, frames)
+
+
+def drift_figure(runs: dict[str, dict[str, np.ndarray]]) -> go.Figure:
+    """State drift (spec §1.6): s_c and h'(s_c) over time for a few input-gate biases."""
+    fig = make_subplots(rows=1, cols=2, horizontal_spacing=0.1,
+                        subplot_titles=("internal state s_c", "h'(s_c): how much error can enter"))
+    dashes = ("solid", "dash", "dot")
+    for i, (label, rec) in enumerate(runs.items()):
+        t = np.arange(1, rec["s_c"].size + 1)
+        for col, key, colour in ((1, "s_c", COLORS["cell_state"]), (2, "dh_s", COLORS["cell_output"])):
+            fig.add_trace(go.Scatter(x=t, y=rec[key], name=label, legendgroup=label, showlegend=col == 1,
+                                     line={"color": colour, "dash": dashes[i % 3]}), row=1, col=col)
+    fig.update_xaxes(title_text="time step t")
+    fig.update_yaxes(type="log", exponentformat="power", row=1, col=2)
+    fig.update_layout(**plotly_layout(height=340, hovermode="x unified", margin={"t": 70}))
+    return fig
+
+
+def cell_table(rec: dict[str, np.ndarray]) -> pd.DataFrame:
+    """Every trace of :func:`cell_animation`, one row per step (for screen readers)."""
+    data = {"t": np.arange(1, rec["s_c"].size + 1)}
+    data.update({label: np.round(rec[key], 4) for _, key, label, _, _ in TRACES})
+    data["h'(s_c)"] = np.round(rec["dh_s"], 6)
+    return pd.DataFrame(data)
+
+
+def _n(v: float) -> str:
+    return f"{v:.3f}".replace("-", "-\\,") if v < 0 else f"{v:.3f}"
+
+
+def cell_equations(rec: dict[str, np.ndarray], w: CellWeights, step: int) -> list[str]:
+    """The paper's block equations (spec §1.2, App. A.1 eqs 6-9) filled in at ``step`` (1-based)."""
+    t = int(np.clip(step, 1, rec["s_c"].size)) - 1
+    v = {k: float(a[t]) for k, a in rec.items()}
+    s_prev = float(rec["s_c"][t - 1]) if t > 0 else 0.0
+    return [
+        rf"net_{{in}}(t) = w_{{in,x}}\,x + w_{{in,w}}\,\mathrm{{write}} + b_{{in}}"
+        rf" = {_n(w.w_in_value)}\cdot{_n(v['value'])} + {_n(w.w_in_write)}\cdot{_n(v['write'])}"
+        rf" + ({_n(w.b_in)}) = {_n(v['net_in'])}",
+        rf"y^{{in}}(t) = f(net_{{in}}) = \frac{{1}}{{1+e^{{-net_{{in}}}}}} = {_n(v['y_in'])}",
+        rf"net_{{out}}(t) = w_{{out,r}}\,\mathrm{{read}} + b_{{out}} = {_n(w.w_out_read)}\cdot{_n(v['read'])}"
+        rf" + ({_n(w.b_out)}) = {_n(v['net_out'])}",
+        rf"y^{{out}}(t) = f(net_{{out}}) = {_n(v['y_out'])}",
+        rf"net_c(t) = w_c\,x + b_c = {_n(w.w_c)}\cdot{_n(v['value'])} + ({_n(w.b_c)}) = {_n(v['net_c'])},"
+        rf"\quad g(net_c) = 4\sigma(net_c) - 2 = {_n(v['g_c'])}",
+        rf"s_c(t) = s_c(t-1) + y^{{in}}(t)\,g(net_c(t)) = {_n(s_prev)} + {_n(v['y_in'])}\cdot{_n(v['g_c'])}"
+        rf" = {_n(v['s_c'])}",
+        rf"y^c(t) = y^{{out}}(t)\,h(s_c(t)) = {_n(v['y_out'])}\cdot{_n(v['h_s'])} = {_n(v['y_c'])},"
+        rf"\quad h(s) = 2\sigma(s) - 1",
+    ]
