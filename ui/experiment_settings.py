@@ -1,0 +1,198 @@
+"""The Experiments page's settings: which knobs a preset has, and the preset they derive.
+
+Pure part (no Streamlit): :func:`knobs` lists the settings that make sense for a preset
+(learning rate, the task's lag or length, blocks, block size, fixed gate biases, seed,
+trials), each with its default taken from the preset and its allowed range;
+:func:`derive` turns chosen values into a new preset with ``dataclasses.replace`` and
+labels it "modified from <preset>"; :func:`baseline_for` names the plain-RNN
+competitor the paper (or the classroom) compares a preset with.
+
+Streamlit part: :func:`render_settings` draws the knobs as URL-bound widgets
+(:mod:`ui.params`), so a copied link reproduces the exact setting, seed included.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from typing import Any
+
+from lstm_core.experiments import PRESETS
+from lstm_core.lstm import LSTMConfig
+from lstm_core.preset import Preset
+from lstm_core.rnn import exp2a_config
+
+# URL keys of the settings that depend on the chosen preset (cleared when the preset changes)
+PRESET_KEYS = ("lr", "T", "p", "q", "blocks", "size", "ig", "og", "trials", "ckpt")
+SEED_MAX = 1_000_000
+MAX_TRIALS = 30
+
+
+class SettingError(ValueError):
+    """Chosen values that do not make a valid network or task (shown to the user)."""
+
+
+@dataclass(frozen=True)
+class Knob:
+    """One adjustable setting: its URL key, label, default (from the preset) and range."""
+
+    key: str
+    label: str
+    default: int | float
+    lo: int | float
+    hi: int | float
+    step: int | float
+    help: str = ""
+    widget: str = "slider"  # "slider" or "number"
+
+
+def _first(biases: tuple[float, ...] | None) -> float | None:
+    return None if biases is None else float(biases[0])
+
+
+def knobs(preset: Preset) -> list[Knob]:
+    """The settings that apply to ``preset``, defaults taken from it (ranges as in the page brief)."""
+    out = [Knob("lr", "Learning rate α", float(preset.lr), 0.001, 10.0, 0.001,
+                "Step size of every weight change.", widget="number")]
+    opts = preset.task_options
+    if "T" in opts:
+        out.append(Knob("T", "Sequence length T", int(opts["T"]), 10, 1000, 1,
+                        "Each sequence has between T and T + T/10 steps; the lag grows with T."))
+    if "p" in opts:
+        what = "distractor alphabet size p" if preset.task == "lag_2c" else "delay p"
+        out.append(Knob("p", what.capitalize(), int(opts["p"]), 2, 1000, 1,
+                        "Changes the number of input and output units with it."))
+    if "q" in opts:
+        out.append(Knob("q", "Minimal lag q", int(opts["q"]), 1, 1000, 1,
+                        "At least q distractors between the symbol to remember and the trigger."))
+    net = preset.net
+    if isinstance(net, LSTMConfig):
+        out.append(Knob("blocks", "Memory-cell blocks", net.blocks, 1, 8, 1))
+        out.append(Knob("size", "Cells per block", net.block_size, 1, 4, 1))
+        if net.in_gate_bias is not None:
+            out.append(Knob("ig", "Input-gate bias of block 1", _first(net.in_gate_bias), -10.0, 0.0, 0.5,
+                            "The other blocks keep the preset's spacing (e.g. −1, −3, −5)."))
+        if net.out_gate_bias is not None and net.output_gate:
+            out.append(Knob("og", "Output-gate bias of block 1", _first(net.out_gate_bias), -10.0, 0.0, 0.5,
+                            "The other blocks keep the preset's spacing."))
+    out.append(Knob("seed", "Seed", 0, 0, SEED_MAX, 1, "One seed reproduces the whole run.", widget="number"))
+    out.append(Knob("trials", "Trials", min(preset.trials, MAX_TRIALS), 1, MAX_TRIALS, 1,
+                    "Independent networks trained side by side (the paper: 10 to 30)."))
+    return out
+
+
+def defaults(preset: Preset) -> dict[str, Any]:
+    """Each knob's default value."""
+    return {k.key: k.default for k in knobs(preset)}
+
+
+def _shifted(biases: tuple[float, ...], first: float, blocks: int) -> tuple[float, ...]:
+    """The preset's bias pattern moved to start at ``first``, extended to ``blocks`` by its last spacing."""
+    values = [first + (b - biases[0]) for b in biases]
+    step = biases[-1] - biases[-2] if len(biases) > 1 else -1.0
+    while len(values) < blocks:
+        values.append(values[-1] + step)
+    return tuple(values)
+
+
+def _changes(base: Preset, values: Mapping[str, Any]) -> list[str]:
+    d = defaults(base)
+    return [f"{k} {d[k]:g} → {values[k]:g}" for k in d if k not in ("seed", "trials")
+            and k in values and values[k] != d[k]]
+
+
+def is_modified(base: Preset, values: Mapping[str, Any]) -> bool:
+    """True if any knob other than seed and trials differs from the preset."""
+    return bool(_changes(base, values))
+
+
+def derive(base: Preset, values: Mapping[str, Any]) -> Preset:
+    """The preset ``base`` with ``values`` applied (``dataclasses.replace``), or ``base`` if unchanged.
+
+    Raises
+    ------
+    SettingError
+        If the values do not give a valid network or task.
+    """
+    changes = _changes(base, values)
+    if not changes:
+        return base
+    v = {**defaults(base), **values}
+    opts = dict(base.task_options)
+    for key in ("T", "p", "q"):
+        if key in opts:
+            opts[key] = int(v[key])
+    try:
+        net = base.net
+        if isinstance(net, LSTMConfig):
+            blocks = int(v["blocks"])
+            fields: dict[str, Any] = {"blocks": blocks, "block_size": int(v["size"])}
+            if base.task in ("lag_2a", "lag_2b"):
+                fields.update(n_in=opts["p"] + 1, n_out=opts["p"] + 1)
+            elif base.task == "lag_2c":
+                fields.update(n_in=opts["p"] + 4)
+            for name, key in (("in_gate_bias", "ig"), ("out_gate_bias", "og"), ("forget_gate_bias", None)):
+                biases = getattr(net, name)
+                if biases is not None:
+                    first = float(v[key]) if key in v else biases[0]
+                    fields[name] = _shifted(biases, first, blocks)
+            net = replace(net, **fields)
+        elif base.task in ("lag_2a", "lag_2b"):
+            net = exp2a_config(opts["p"]) if net.recurrence == "self" else replace(
+                net, n_in=opts["p"] + 1, n_out=opts["p"] + 1)
+        note = f"Modified from {base.name}: " + ", ".join(changes) + "."
+        return replace(base, name=f"{base.name}-modified", title=f"{base.title} (modified)", net=net,
+                       task_options=opts, lr=float(v["lr"]), paper=None,
+                       deviations=(note, *base.deviations))
+    except (ValueError, TypeError) as exc:
+        raise SettingError(f"These settings do not make a valid network: {exc}") from exc
+
+
+def baseline_for(preset: Preset) -> Preset | None:
+    """The plain-RNN competitor on the same task, where the paper or the classroom compares; else None.
+
+    Exp 2a: the paper's RTRL net (BPTT for delays above 10, where RTRL's O(n⁴) cost per step is
+    too slow to watch); adding and 2-sequence: the classroom BPTT baselines, on ``preset``'s task.
+    """
+    if preset.model != "lstm":
+        return None
+    opts = preset.task_options
+    if preset.task == "lag_2a":
+        p = int(opts["p"])
+        base = PRESETS["exp2a_rtrl_p10" if p <= 10 else "exp2a_bptt_p100"]
+        if base.task_options["p"] == p:
+            return base
+        return replace(base, name=f"{base.name}-p{p}", net=exp2a_config(p), task_options={"p": p},
+                       title=f"{base.title.split(',')[0]}, p={p}")
+    by_task = {"adding": "baseline_rnn_adding_T20", "two_sequence": "baseline_rnn_2seq_T20"}
+    if preset.task not in by_task:
+        return None
+    base = PRESETS[by_task[preset.task]]
+    if dict(opts) == dict(base.task_options):
+        return base
+    return replace(base, name=f"{base.name}-matched", task_options=dict(opts),
+                   title=f"Baseline · plain RNN (BPTT) on {preset.name}")
+
+
+# ----------------------------------------------------------------------------- Streamlit part
+
+
+def render_settings(preset: Preset) -> tuple[dict[str, Any], Preset | None, str | None]:
+    """Draw the knobs of ``preset`` (URL-bound); return (values, derived preset or None, error)."""
+    import streamlit as st
+
+    from ui.params import url_number_input, url_slider
+
+    values: dict[str, Any] = {}
+    ks = knobs(preset)
+    columns = st.columns(4)
+    for i, k in enumerate(ks):
+        with columns[i % 4]:
+            widget = url_number_input if k.widget == "number" else url_slider
+            extra = {"format": "%.3f"} if isinstance(k.default, float) and k.widget == "number" else {}
+            values[k.key] = widget(k.label, k.key, k.default, k.lo, k.hi, step=k.step,
+                                   help=k.help or None, **extra)
+    try:
+        return values, derive(preset, values), None
+    except SettingError as exc:
+        return values, None, str(exc)

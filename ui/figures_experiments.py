@@ -1,0 +1,290 @@
+"""Figures of the Experiments page: pure builders, arrays in, ``go.Figure`` (or a table) out.
+
+* :func:`internals_animation` — a network's internals on one sequence as a Plotly
+  animation that plays in the browser: first the forward pass (gates, cell states,
+  cell outputs, outputs against the target grow step by step), then the error
+  signal flowing back through the constant error carousel (E_s, revealed from the
+  last step to the first). A plain RNN's record gives hidden activations and its
+  vanishing backward error δ_h instead.
+* :func:`learning_curves` — error and % correct over training sequences, one colour
+  per model (LSTM vs RNN baseline), thin lines per trial, a thick line for the mean.
+* :func:`example_sequence_figure` — one sequence of a real-valued task.
+* ``*_table`` — the same data as a ``pandas.DataFrame`` (Data table expanders, CSV).
+
+No Streamlit here. Arrays are stored as float32 in the figure (base64 in the JSON),
+so an animation of 60 frames stays around a megabyte.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from ui.theme import COLORS, plotly_layout
+
+Array = np.ndarray
+MAX_LINES = 8          # lines of one kind drawn per panel (cells, blocks); the table has all of them
+MAX_POINTS = 200       # time steps drawn per line; longer sequences are thinned evenly
+DASHES = ("solid", "dash", "dot", "dashdot", "longdash", "longdashdot", "5px 2px", "1px 3px")
+MODEL_COLORS = {"LSTM": COLORS["ours"], "RNN": COLORS["rnn_measured"]}
+
+
+def _steps(rec: Mapping[str, Array], key: str) -> Array | None:
+    """``rec[key]`` as a float (L, n) array cut to the sequence length, or None if absent."""
+    if key not in rec or rec[key] is None:
+        return None
+    a = np.asarray(rec[key], dtype=float)
+    L = int(rec.get("length", a.shape[0]))
+    return a.reshape(a.shape[0], -1)[:L]
+
+
+def is_rnn_record(rec: Mapping[str, Array]) -> bool:
+    """True for the record of a plain RNN (hidden activations ``h``), False for an LSTM."""
+    return "h" in rec and "s_c" not in rec
+
+
+def _output_lines(rec: Mapping[str, Array]) -> list[tuple[str, Array, Array]]:
+    """(name, output, target) per line of the output panel.
+
+    Up to 3 output units: each against its own target. More (one unit per symbol): the
+    output of the unit that should be on, against 1, and the largest other output, against 0.
+    """
+    y, target = _steps(rec, "y_k"), _steps(rec, "target")
+    if y.shape[1] <= 3:
+        suffix = (lambda o: f" {o + 1}") if y.shape[1] > 1 else (lambda o: "")
+        return [(f"output{suffix(o)}", y[:, o], target[:, o]) for o in range(y.shape[1])]
+    has = ~np.isnan(target).all(1)
+    want = np.where(has, np.nanargmax(np.where(np.isnan(target), -np.inf, target), axis=1), 0)
+    rows = np.arange(len(y))
+    right = np.where(has, y[rows, want], np.nan)
+    others = y.copy()
+    others[rows, want] = -np.inf
+    wrong = np.where(has, others.max(1), np.nan)
+    return [("output of the right symbol", right, np.where(has, 1.0, np.nan)),
+            ("largest other output", wrong, np.where(has, 0.0, np.nan))]
+
+
+def _panels(rec: Mapping[str, Array]) -> list[tuple[str, list[dict]]]:
+    """(panel title, lines) for the record; a line is a dict name, y (L,), color, dash, kind."""
+    def group(key: str, name: str, color: str, kind: str = "forward") -> list[dict]:
+        a = _steps(rec, key)
+        if a is None:
+            return []
+        n = a.shape[1]
+        return [{"name": f"{name} {i + 1}" if n > 1 else name, "y": a[:, i], "color": color,
+                 "dash": DASHES[i % len(DASHES)], "kind": kind} for i in range(min(n, MAX_LINES))]
+
+    out_lines = []
+    for name, y, target in _output_lines(rec):
+        out_lines.append({"name": name, "y": y, "color": COLORS["output"], "dash": "solid", "kind": "forward"})
+        out_lines.append({"name": f"target of {name}" if name != "output" else "target", "y": target,
+                          "color": COLORS["target"], "dash": "solid", "kind": "target"})
+    if is_rnn_record(rec):
+        return [("Hidden units h", group("h", "h", COLORS["rnn_measured"])),
+                ("Outputs and target", out_lines),
+                ("Error flowing back, |δ_h| (log scale)", group("delta_h", "|δ_h|", COLORS["rnn_measured"], "back"))]
+    gates = group("y_in", "input gate", COLORS["input_gate"]) + group("y_out", "output gate", COLORS["output_gate"])
+    return [("Gates y_in, y_out", gates),
+            ("Cell states s_c (the CEC)", group("s_c", "s_c", COLORS["cell_state"])),
+            ("Cell outputs y_c", group("y_c", "y_c", COLORS["cell_output"])),
+            ("Outputs and target", out_lines),
+            ("Error flowing back through the CEC, E_s", group("E_s", "E_s", COLORS["lstm_truncated"], "back"))]
+
+
+def _frame_steps(L: int, n: int) -> list[int]:
+    """Up to n step counts 1..L, evenly spaced, always ending at L."""
+    return sorted({int(round(t)) for t in np.linspace(1, L, min(n, L))})
+
+
+def _range(ys: list[Array], log: bool = False) -> list[float]:
+    vals = np.concatenate([y[np.isfinite(y)] for y in ys] or [np.zeros(1)])
+    if log:
+        vals = vals[vals > 0]
+        if not len(vals):
+            return [-3.0, 0.0]
+        lo, hi = np.log10(vals.min()), np.log10(vals.max())
+        return [float(lo - 0.2), float(hi + 0.2 + (hi - lo < 1e-9))]
+    lo, hi = (float(vals.min()), float(vals.max())) if len(vals) else (0.0, 1.0)
+    pad = 0.08 * (hi - lo) if hi > lo else 0.5
+    return [lo - pad, hi + pad]
+
+
+def internals_animation(rec: Mapping[str, Array], *, title: str = "", step_labels: Sequence[str] | None = None,
+                        n_forward: int = 40, n_backward: int = 20) -> go.Figure:
+    """The network's internals on one sequence, animated: forward pass, then error flowing back.
+
+    Parameters
+    ----------
+    rec : dict from ``lstm_core.record.record_sequence``; arrays (T, ·) with ``length`` L:
+        LSTM ``y_in``, ``y_out`` (T, C), ``s_c``, ``y_c``, ``E_s`` (T, C*S), ``y_k`` (T, O),
+        ``target`` (T, O, NaN where none); RNN ``h``, ``delta_h`` (T, H), ``y_k``, ``target``.
+    step_labels : optional (L,) labels of the steps (e.g. the input symbols), shown as hover text.
+    n_forward, n_backward : frames of each phase (≤ 60 frames in all by default).
+
+    Returns
+    -------
+    go.Figure with one subplot per panel, ``frames``, a play/pause menu and a step slider.
+    """
+    panels = _panels(rec)
+    L = int(rec.get("length", len(np.asarray(rec["y_k"]))))
+    stride = max(1, int(np.ceil(L / MAX_POINTS)))
+    keep = np.arange(0, L, stride)                       # thinned step indices (0-based)
+    steps = keep + 1                                     # the paper's t = 1..L
+    rnn = is_rnn_record(rec)
+    fig = make_subplots(rows=len(panels), cols=1, shared_xaxes=True, vertical_spacing=0.04,
+                        subplot_titles=[p[0] for p in panels])
+    lines = []
+    for row, (_, group) in enumerate(panels, start=1):
+        for line in group:
+            y = np.abs(line["y"]) if line["kind"] == "back" and rnn else line["y"]
+            y = np.where(y == 0, np.nan, y) if line["kind"] == "back" and rnn else y
+            lines.append((line, y[keep].astype(np.float32)))
+            target = line["kind"] == "target"
+            fig.add_trace(go.Scatter(
+                x=steps, y=y[keep].astype(np.float32), name=line["name"], legendgroup=f"p{row}",
+                mode="markers" if target else "lines",
+                line={"color": line["color"], "dash": line["dash"], "width": 2},
+                marker={"symbol": "x", "size": 9, "color": line["color"]} if target else None,
+                text=[step_labels[i] for i in keep] if step_labels is not None else None,
+                hovertemplate=_hover(step_labels is not None),
+            ), row=row, col=1)
+        log = rnn and row == len(panels)
+        fig.update_yaxes(range=_range([np.abs(ln["y"]) if log else ln["y"] for ln in group], log=log),
+                         type="log" if log else "linear", row=row, col=1)
+    fig.update_xaxes(range=[0.5, L + 0.5], row=len(panels), col=1, title_text="time step t")
+
+    def frame_data(t_fwd: int, t_back: int | None) -> list[dict]:
+        data = []
+        for line, y in lines:
+            shown = y.copy()
+            if line["kind"] == "back":
+                shown[steps < (t_back if t_back is not None else L + 1)] = np.nan
+            else:
+                shown[steps > t_fwd] = np.nan
+            data.append({"type": "scatter", "y": shown})
+        return data
+
+    frames, labels = [], []
+    for t in _frame_steps(L, n_forward):
+        frames.append({"data": frame_data(t, None), "name": f"f{t}"})
+        labels.append(f"→{t}")
+    for t in reversed(_frame_steps(L, n_backward)):
+        frames.append({"data": frame_data(L, t), "name": f"b{t}"})
+        labels.append(f"←{t}")
+    # the figure opens on the last frame: the whole sequence, error flow included
+    slider_steps = [{"args": [[f["name"]], {"frame": {"duration": 0, "redraw": False}, "mode": "immediate",
+                                         "transition": {"duration": 0}}],
+                     "label": lab, "method": "animate"} for f, lab in zip(frames, labels)]
+    play = {"args": [None, {"frame": {"duration": 120, "redraw": False}, "fromcurrent": False,
+                            "transition": {"duration": 0}}], "label": "▶ Play", "method": "animate"}
+    pause = {"args": [[None], {"frame": {"duration": 0, "redraw": False}, "mode": "immediate"}],
+             "label": "❚❚ Pause", "method": "animate"}
+    fig.update_layout(**plotly_layout(
+        title=title, height=170 * len(panels) + 160, hovermode="x unified",
+        legend={"orientation": "h", "y": -0.12, "yanchor": "top"}, margin={"t": 60, "b": 40},
+        updatemenus=[{"type": "buttons", "direction": "left", "showactive": False, "x": 0.0, "y": 1.06,
+                      "xanchor": "left", "yanchor": "bottom", "pad": {"r": 8}, "buttons": [play, pause]}],
+        sliders=[{"active": len(frames) - 1, "steps": slider_steps, "x": 0.0, "len": 1.0, "y": -0.02,
+                  "yanchor": "top", "pad": {"t": 30}, "currentvalue": {"prefix": "step "}}]))
+    # frames as plain dicts, unvalidated: thousands of small traces would take seconds to validate
+    return go.Figure({**fig.to_dict(), "frames": frames}, _validate=False)
+
+
+def _hover(with_text: bool) -> str:
+    return "%{y:.3f}" + (" (%{text})" if with_text else "") + "<extra>%{fullData.name}</extra>"
+
+
+def record_table(rec: Mapping[str, Array]) -> pd.DataFrame:
+    """Every per-step array of a record as columns (one row per time step, t = 1..L)."""
+    L = int(rec.get("length", len(np.asarray(rec["y_k"]))))
+    cols: dict[str, Array] = {"t": np.arange(1, L + 1)}
+    for key in ("x", "y_in", "y_out", "g_c", "s_c", "h_s", "y_c", "h", "y_k", "target", "e_s", "E_s", "delta_h"):
+        a = _steps(rec, key)
+        if a is None:
+            continue
+        for i in range(a.shape[1]):
+            cols[f"{key}_{i + 1}" if a.shape[1] > 1 else key] = a[:, i]
+    return pd.DataFrame(cols)
+
+
+def learning_curves(curves: Mapping[str, Mapping[str, Array]], *, title: str = "") -> go.Figure:
+    """Error and % correct over training sequences, for each labelled run.
+
+    Parameters
+    ----------
+    curves : label -> {"seq": (P,), "err": (P, K), "ok": (P, K)}; labels starting with "RNN" are
+        drawn in the RNN colour, others in the LSTM colour. NaN marks a trial that has stopped.
+    """
+    fig = make_subplots(rows=1, cols=2, subplot_titles=["Mean |error| at the sequence end (log)",
+                                                        "Sequences processed correctly (%)"])
+    for label, c in curves.items():
+        color = MODEL_COLORS["RNN" if label.startswith("RNN") else "LSTM"]
+        seq = np.asarray(c["seq"], dtype=float)
+        for col, key, scale in ((1, "err", 1.0), (2, "ok", 100.0)):
+            a = np.asarray(c[key], dtype=float).reshape(len(seq), -1) * scale
+            for k in range(a.shape[1] if a.shape[1] > 1 else 0):
+                fig.add_trace(go.Scatter(x=seq, y=a[:, k], mode="lines", line={"color": color, "width": 0.7},
+                                         opacity=0.35, name=f"{label} trial {k + 1}", legendgroup=label,
+                                         showlegend=False, hoverinfo="skip"), row=1, col=col)
+            with np.errstate(all="ignore"):
+                mean = np.nanmean(a, axis=1) if a.size else a[:, 0]
+            fig.add_trace(go.Scatter(x=seq, y=mean, mode="lines", line={"color": color, "width": 3},
+                                     name=f"{label} (mean over trials)", legendgroup=label,
+                                     showlegend=col == 1), row=1, col=col)
+    fig.update_yaxes(type="log", row=1, col=1)
+    fig.update_yaxes(range=[-2, 102], row=1, col=2)
+    fig.update_xaxes(title_text="training sequences per trial")
+    fig.update_layout(**plotly_layout(title=title, height=340, hovermode="closest", margin={"t": 70}))
+    return fig
+
+
+def curves_table(curves: Mapping[str, Mapping[str, Array]]) -> pd.DataFrame:
+    """Long table of the learning curves: model, sequences, trial, error, fraction correct."""
+    rows = []
+    for label, c in curves.items():
+        seq = np.asarray(c["seq"])
+        err = np.asarray(c["err"], dtype=float).reshape(len(seq), -1)
+        ok = np.asarray(c["ok"], dtype=float).reshape(len(seq), -1)
+        for k in range(err.shape[1]):
+            rows.append(pd.DataFrame({"model": label, "sequences": seq, "trial": k + 1,
+                                      "mean_abs_error": err[:, k], "fraction_correct": ok[:, k]}))
+    cols = ["model", "sequences", "trial", "mean_abs_error", "fraction_correct"]
+    return pd.concat(rows, ignore_index=True) if rows else pd.DataFrame(columns=cols)
+
+
+def example_sequence_figure(x: Array, target_step: int | None, target: Sequence[float] | None,
+                            input_names: Sequence[str] | None = None) -> go.Figure:
+    """One sequence of a real-valued task: its input lines (L, n_in) and where the target comes.
+
+    Parameters
+    ----------
+    x : (L, n_in) inputs of one sequence.
+    target_step : 1-based step of the (last) target, or None.
+    target : the target values at that step.
+    """
+    x = np.asarray(x, dtype=float).reshape(len(x), -1)
+    t = np.arange(1, len(x) + 1)
+    fig = go.Figure()
+    names = input_names or [f"input {i + 1}" for i in range(x.shape[1])]
+    for i in range(x.shape[1]):
+        fig.add_trace(go.Scatter(x=t, y=x[:, i], mode="lines+markers", marker={"size": 4}, name=names[i]))
+    if target_step is not None and target is not None:
+        fig.add_trace(go.Scatter(x=[target_step] * len(target), y=list(target), mode="markers", name="target",
+                                 marker={"symbol": "x", "size": 12, "color": COLORS["target"]}))
+    fig.update_layout(**plotly_layout(height=220, margin={"t": 30}, xaxis_title="time step t"))
+    return fig
+
+
+def checkpoint_labels(seqs: Sequence[int], solved_at: int | None = None) -> list[str]:
+    """Select-slider labels of training checkpoints: "untrained", "1,600 sequences", "12,800 (solved)"."""
+    out = []
+    for s in seqs:
+        text = "untrained" if s == 0 else f"{s:,} sequences"
+        if solved_at is not None and s >= solved_at and s == seqs[-1]:
+            text += " (solved)"
+        out.append(text)
+    return out

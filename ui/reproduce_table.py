@@ -1,0 +1,119 @@
+"""The Reproduce page's table: the paper's Tables 1-9 row by row, our stored result beside each.
+
+Pure (pandas, no Streamlit). :func:`comparison_table` takes the summaries that
+``lstm_core.runs.results_table`` reads from ``runs/results/*.json`` and returns one row
+per paper row (every paper preset, then the paper-only competitors we do not
+re-implement, then any classroom preset that has a stored result), each with a
+status: "reproduced", "not yet reproduced" or "paper only: not re-implemented".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+
+import pandas as pd
+
+from lstm_core.experiments import EXPERIMENT_TITLES, PAPER_ONLY_ROWS, PRESETS
+
+CLASSROOM_GROUP = "Classroom settings and baselines (not the paper's rows)"
+NOT_YET = "not yet reproduced"
+PAPER_ONLY = "paper only: not re-implemented"
+COLUMNS = ["group", "experiment", "row", "preset", "status",
+           "paper_trials", "paper_success_pct", "paper_success_after", "paper_min_max", "paper_test",
+           "our_trials", "our_success_pct", "our_mean_sequences", "our_min_sequences", "our_max_sequences",
+           "our_test", "seed", "seconds", "note"]
+
+
+def group_label(table: int | None, experiment: str) -> str:
+    """"Table 7 · Exp 4: Adding problem"; rows reported only in the text get "§5 text"."""
+    where = f"Table {table}" if table else "Reported in the text"
+    return f"{where} · Exp {experiment}: {EXPERIMENT_TITLES.get(experiment, '')}"
+
+
+def _paper_test(paper: Mapping) -> str:
+    parts = []
+    if paper.get("wrong"):
+        parts.append(f"{paper['wrong']} wrong")
+    if paper.get("fraction_misclassified") is not None:
+        parts.append(f"{100 * paper['fraction_misclassified']:.4g}% misclassified")
+    if paper.get("avg_difference_to_mean") is not None:
+        parts.append(f"distance to expectation {paper['avg_difference_to_mean']}")
+    if paper.get("mse") is not None:
+        parts.append(f"MSE {paper['mse']}")
+    return "; ".join(parts)
+
+
+def _our_test(test: Mapping | None) -> str:
+    if not test:
+        return ""
+    n = int(test.get("test_size", 0))
+    parts = []
+    if "wrong_mean" in test:
+        share = f" ({100 * test['wrong_mean'] / n:.3g}%)" if n else ""
+        parts.append(f"{test['wrong_mean']:.3g} of {n:,} wrong (mean){share}, max {test.get('wrong_max', 0):.0f}")
+    if "mse_mean" in test:
+        parts.append(f"MSE {test['mse_mean']:.3g}")
+    return "; ".join(parts)
+
+
+def best_results(results: Iterable[Mapping]) -> dict[str, Mapping]:
+    """One stored result per preset: the one with the most trials (the later one on a tie)."""
+    best: dict[str, Mapping] = {}
+    for r in results:
+        name = r.get("preset")
+        if name and (name not in best or int(r.get("trials", 0)) >= int(best[name].get("trials", 0))):
+            best[name] = r
+    return best
+
+
+def _ours(r: Mapping | None) -> dict:
+    if r is None:
+        return {"status": NOT_YET}
+    rate = r.get("success_rate")
+    return {"status": "reproduced", "our_trials": r.get("trials"),
+            "our_success_pct": None if rate is None else 100.0 * rate,
+            "our_mean_sequences": r.get("mean_sequences"), "our_min_sequences": r.get("min_sequences"),
+            "our_max_sequences": r.get("max_sequences"), "our_test": _our_test(r.get("test")),
+            "seed": r.get("seed"), "seconds": r.get("seconds"),
+            "note": "interrupted: unfinished trials counted as failures" if r.get("interrupted") else ""}
+
+
+def comparison_table(results: Iterable[Mapping]) -> pd.DataFrame:
+    """Paper rows (table order) with our best stored result; paper-only rows; classroom results."""
+    best = best_results(results)
+    rows = []
+    for p in PRESETS.values():
+        if p.paper is None:
+            continue
+        pp = p.paper
+        lo, hi = pp.get("min_sequences"), pp.get("max_sequences")
+        rows.append({"group": group_label(pp.get("table"), p.experiment), "experiment": p.experiment,
+                     "row": p.title, "preset": p.name, "paper_trials": pp.get("trials"),
+                     "paper_success_pct": pp.get("success_pct"), "paper_success_after": pp.get("success_after", ""),
+                     "paper_min_max": f"{lo:,}–{hi:,}" if lo and hi else "", "paper_test": _paper_test(pp),
+                     **_ours(best.get(p.name))})
+    for extra in PAPER_ONLY_ROWS:
+        nums = extra["numbers"]
+        rows.append({"group": group_label(extra.get("table"), extra["experiment"]),
+                     "experiment": extra["experiment"], "row": extra["method"], "preset": "",
+                     "paper_success_pct": nums.get("success_pct"),
+                     "paper_success_after": str(nums.get("success_after", "")),
+                     "status": PAPER_ONLY, "note": extra["why_not_run"]})
+    for name, r in best.items():
+        p = PRESETS.get(name)
+        if p is not None and p.paper is None:
+            rows.append({"group": CLASSROOM_GROUP, "experiment": p.experiment, "row": p.title, "preset": name,
+                         **_ours(r)})
+    df = pd.DataFrame(rows, columns=COLUMNS)
+    df["paper_success_pct"] = df["paper_success_pct"].astype(str).replace({"None": "", "nan": ""})
+    order = {g: i for i, g in enumerate(dict.fromkeys(df["group"]))}
+    df["_o"] = df["group"].map(order)
+    return df.sort_values("_o", kind="stable").drop(columns="_o").reset_index(drop=True)
+
+
+def summary_counts(df: pd.DataFrame) -> dict[str, int]:
+    """How many paper rows are reproduced, not yet reproduced, and paper only."""
+    paper = df[df["group"] != CLASSROOM_GROUP]
+    return {"reproduced": int((paper["status"] == "reproduced").sum()),
+            "not_yet": int((paper["status"] == NOT_YET).sum()),
+            "paper_only": int((paper["status"] == PAPER_ONLY).sum())}
