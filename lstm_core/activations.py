@@ -43,6 +43,7 @@ class Activation:
     name : registry key
     fn : x -> value, elementwise
     deriv : x -> d value / dx, elementwise
+    dvalue : y -> d value / dx written through the value y = fn(x) (saves recomputing fn)
     lo, hi : range of the function (inf for unbounded)
     deriv_max : sup of |deriv|
     """
@@ -50,18 +51,20 @@ class Activation:
     name: str
     fn: Callable[[Array], Array]
     deriv: Callable[[Array], Array]
+    dvalue: Callable[[Array], Array]
     lo: float
     hi: float
     deriv_max: float
 
 
 ACTIVATIONS: dict[str, Activation] = {
-    "logistic": Activation("logistic", sigmoid, _dsigmoid, 0.0, 1.0, 0.25),
+    "logistic": Activation("logistic", sigmoid, _dsigmoid, lambda y: y * (1.0 - y), 0.0, 1.0, 0.25),
     "h_pm1": Activation("h_pm1", lambda x: np.tanh(0.5 * x),  # 2σ(x)−1 = tanh(x/2)
-                        lambda x: 2.0 * _dsigmoid(x), -1.0, 1.0, 0.5),
+                        lambda x: 2.0 * _dsigmoid(x), lambda y: 0.5 * (1.0 - y * y), -1.0, 1.0, 0.5),
     "g_pm2": Activation("g_pm2", lambda x: 2.0 * np.tanh(0.5 * x),  # 4σ(x)−2 = 2 tanh(x/2)
-                        lambda x: 4.0 * _dsigmoid(x), -2.0, 2.0, 1.0),
+                        lambda x: 4.0 * _dsigmoid(x), lambda y: 1.0 - 0.25 * y * y, -2.0, 2.0, 1.0),
     "identity": Activation("identity", lambda x: np.asarray(x, dtype=float) * 1.0,
-                           lambda x: np.ones_like(x, dtype=float), -np.inf, np.inf, 1.0),
-    "tanh": Activation("tanh", np.tanh, lambda x: 1.0 - np.tanh(x) ** 2, -1.0, 1.0, 1.0),
+                           lambda x: np.ones_like(x, dtype=float), lambda y: np.ones_like(y, dtype=float),
+                           -np.inf, np.inf, 1.0),
+    "tanh": Activation("tanh", np.tanh, lambda x: 1.0 - np.tanh(x) ** 2, lambda y: 1.0 - y * y, -1.0, 1.0, 1.0),
 }

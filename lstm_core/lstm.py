@@ -200,7 +200,8 @@ def forward(cfg: LSTMConfig, params: dict[str, Array], x: Array) -> dict[str, Ar
     dict with
     ``net`` (K, B, T, U) net inputs of gates and cells, ``a`` (K, B, T, U) their
     activations (gate outputs, and y_c for cells), ``s`` (K, B, T, C*S) internal
-    states, ``net_k`` and ``y_k`` (K, B, T, O) output units.
+    states, ``g_c`` = g(net_c) and ``h_s`` = h(s) (K, B, T, C*S), ``net_k`` and ``y_k``
+    (K, B, T, O) output units.
     """
     L = layout(cfg)
     W_h, W_k = params["W_h"], params["W_k"]
@@ -224,7 +225,7 @@ def forward(cfg: LSTMConfig, params: dict[str, Array], x: Array) -> dict[str, Ar
         a = np.concatenate([y_g, y_c.reshape(K, B, T, L.CS)], axis=-1)
         s = s.reshape(K, B, T, L.CS)
     elif _fast_path(cfg):
-        net, a, s = _recurrent_loop_fast(cfg, W_h[:, L.src_rec, :], net_x)
+        net, a, s, g_c, h_s = _recurrent_loop_fast(cfg, W_h[:, L.src_rec, :], net_x)
     else:
         W_r = W_h[:, L.src_rec, :]                                      # (K, U, U)
         net = np.empty((K, B, T, L.U))
@@ -239,9 +240,12 @@ def forward(cfg: LSTMConfig, params: dict[str, Array], x: Array) -> dict[str, Ar
             a_prev[..., : L.G] = y_g
             a_prev[..., L.cells] = y_c.reshape(K, B, L.CS)
             s[:, :, t] = s_prev.reshape(K, B, L.CS)
+    if not (L.src_rec is not None and _fast_path(cfg)):
+        g_c = ACTIVATIONS[cfg.g].fn(net[..., L.cells])
+        h_s = ACTIVATIONS[cfg.h].fn(s)
     src_k = output_sources(cfg, a, x)
     net_k = np.matmul(src_k, W_k[:, None])                              # (K,B,T,O)
-    return {"net": net, "a": a, "s": s, "net_k": net_k, "y_k": sigmoid(net_k)}
+    return {"net": net, "a": a, "s": s, "g_c": g_c, "h_s": h_s, "net_k": net_k, "y_k": sigmoid(net_k)}
 
 
 def _fast_path(cfg: LSTMConfig) -> bool:
@@ -272,30 +276,36 @@ def _recurrent_loop_fast(cfg: LSTMConfig, W_r: Array, net_x: Array) -> tuple[Arr
     n_tm = 0.5 * net_x.transpose(2, 0, 1, 3)                             # (T,K,B,U): net/2, grows below
     a_tm = np.zeros((T + 1, K, B, U))                                    # a_tm[0] = a(0) = 0 (reset)
     sh_tm = np.zeros((T + 1, K, B, C, S))                                # s/2, with s(0) = 0
-    th = np.empty((K, B, U))
+    th_tm = np.empty((T, K, B, U))                                       # tanh(net/2), kept: g = 2 th
+    hs_tm = np.empty((T + 1, K, B, C, S))                                # h(s), kept for the gradient
     rec = np.empty((K, B, U))
     inc = np.empty((K, B, C, S))
-    hc = np.empty((K, B, C, S))
+    # Views made once, so that the loop body is only ufunc calls and cheap integer indexing.
+    thg_tm, thc_tm = th_tm[..., :G], th_tm[..., G:].reshape(T, K, B, C, S)
+    yg_tm = a_tm[..., :G]                                                # (T+1, K, B, G)
+    yin_tm = a_tm[..., L.in_gate, None]                                  # (T+1, K, B, C, 1)
+    yout_tm = a_tm[..., L.out_gate, None] if L.out_gate is not None else None
+    yc_tm = a_tm[..., G:].reshape(T + 1, K, B, C, S)                     # a view: the cells' y_c
     for t in range(T):
         n_t = n_tm[t]
         np.matmul(a_tm[t], W_half, out=rec)
         n_t += rec                                                        # net(t)/2 = W z(t) / 2
-        np.tanh(n_t, out=th)
-        a_next = a_tm[t + 1]
-        y_g = a_next[..., :G]
-        np.multiply(th[..., :G], 0.5, out=y_g)
+        np.tanh(n_t, out=th_tm[t])
+        y_g = yg_tm[t + 1]
+        np.multiply(thg_tm[t], 0.5, out=y_g)
         y_g += 0.5                                                        # y_gate = f(net) = ½ + ½ tanh(net/2)
-        np.multiply(th[..., G:].reshape(K, B, C, S), y_g[..., L.in_gate, None], out=inc)   # y_in g(net_c) / 2
+        np.multiply(thc_tm[t], yin_tm[t + 1], out=inc)                    # y_in g(net_c) / 2
         np.add(sh_tm[t], inc, out=sh_tm[t + 1])                           # CEC: s(t) = s(t−1) + y_in g
-        np.tanh(sh_tm[t + 1], out=hc)                                     # h(s) = tanh(s/2)
-        y_c = a_next[..., G:].reshape(K, B, C, S)
-        if L.out_gate is not None:
-            np.multiply(hc, y_g[..., L.out_gate, None], out=y_c)          # y_c = y_out h(s)
+        np.tanh(sh_tm[t + 1], out=hs_tm[t + 1])                           # h(s) = tanh(s/2)
+        if yout_tm is not None:
+            np.multiply(hs_tm[t + 1], yout_tm[t + 1], out=yc_tm[t + 1])   # y_c = y_out h(s)
         else:
-            y_c[...] = hc
+            yc_tm[t + 1] = hs_tm[t + 1]
     net = 2.0 * n_tm.transpose(1, 2, 0, 3)
     s = 2.0 * sh_tm[1:].reshape(T, K, B, C * S).transpose(1, 2, 0, 3)
-    return net, a_tm[1:].transpose(1, 2, 0, 3), s
+    g_c = 2.0 * thc_tm.reshape(T, K, B, C * S).transpose(1, 2, 0, 3)
+    h_s = hs_tm[1:].reshape(T, K, B, C * S).transpose(1, 2, 0, 3)
+    return net, a_tm[1:].transpose(1, 2, 0, 3), s, g_c, h_s
 
 
 def output_sources(cfg: LSTMConfig, a: Array, x: Array) -> Array:
@@ -337,9 +347,9 @@ def internals(cfg: LSTMConfig, trace: dict[str, Array]) -> dict[str, Array]:
         "y_in": a[..., L.in_gate],
         "y_out": a[..., L.out_gate] if L.out_gate is not None else ones,
         "y_phi": a[..., L.forget_gate] if L.forget_gate is not None else ones,
-        "g_c": ACTIVATIONS[cfg.g].fn(net[..., L.cells]),
+        "g_c": trace["g_c"],
         "s_c": s,
-        "h_s": ACTIVATIONS[cfg.h].fn(s),
+        "h_s": trace["h_s"],
         "y_c": a[..., L.cells],
         "y_k": trace["y_k"],
     }

@@ -33,7 +33,8 @@ def _output_errors(cfg: LSTMConfig, params, x, y, has_target, trace):
     L = layout(cfg)
     err = (y - trace["y_k"]) * has_target[..., None]                     # t_k − y_k where a target exists
     E = np.einsum("kbto,kbto->kb", err, err)                              # eq 16
-    e_k = _dsigmoid(trace["net_k"]) * err                                 # e_k = f'(net_k)(t_k − y_k), eq 19
+    y_k = trace["y_k"]
+    e_k = y_k * (1.0 - y_k) * err                                         # e_k = f'(net_k)(t_k − y_k), eq 19
     K, B, T, O = e_k.shape
     src_k = output_sources(cfg, trace["a"], x)                            # (K,B,T,J)
     dW_k = -np.matmul(src_k.reshape(K, B * T, L.J).transpose(0, 2, 1), e_k.reshape(K, B * T, O))
@@ -75,10 +76,11 @@ def truncated_grad(cfg: LSTMConfig, params: dict[str, Array], x: Array, y: Array
     net, a, s = trace["net"], trace["a"], trace["s"]
     K, B, T, _ = net.shape
     C, S = L.C, L.S
-    fp = _dsigmoid(net[..., : L.G])                                       # f'(net) of every gate
+    y_g = a[..., : L.G]
+    fp = y_g * (1.0 - y_g)                                                # f'(net) = f(1 − f) of every gate
     y_out = a[..., L.out_gate] if L.out_gate is not None else np.ones((K, B, T, C))
-    h_s = ACTIVATIONS[cfg.h].fn(s).reshape(K, B, T, C, S)
-    dh_s = ACTIVATIONS[cfg.h].deriv(s).reshape(K, B, T, C, S)
+    h_s = trace["h_s"].reshape(K, B, T, C, S)
+    dh_s = ACTIVATIONS[cfg.h].dvalue(h_s)                                 # h'(s), from h(s)
     back = back.reshape(K, B, T, C, S)
     e_s = y_out[..., None] * dh_s * back                                  # eq 23
     if L.forget_gate is None:
@@ -90,8 +92,7 @@ def truncated_grad(cfg: LSTMConfig, params: dict[str, Array], x: Array, y: Array
         for t in range(T - 1, -1, -1):                                    # carried back scaled by y_φ
             carry = E_s[:, :, t] = e_s[:, :, t] + carry
             carry = carry * phi[:, :, t, :, None]
-    net_c = net[..., L.cells].reshape(K, B, T, C, S)
-    g_c = ACTIVATIONS[cfg.g].fn(net_c)
+    g_c = trace["g_c"].reshape(K, B, T, C, S)
     y_in = a[..., L.in_gate]
     delta = np.empty((K, B, T, L.U))
     delta[..., L.in_gate] = (E_s * g_c).sum(-1) * fp[..., L.in_gate]     # eq 26 summed over time
@@ -101,7 +102,7 @@ def truncated_grad(cfg: LSTMConfig, params: dict[str, Array], x: Array, y: Array
         s_prev = np.zeros_like(h_s)
         s_prev[:, :, 1:] = s.reshape(K, B, T, C, S)[:, :, :-1]
         delta[..., L.forget_gate] = (E_s * s_prev).sum(-1) * fp[..., L.forget_gate]
-    delta[..., L.cells] = (E_s * y_in[..., None] * ACTIVATIONS[cfg.g].deriv(net_c)).reshape(K, B, T, L.CS)
+    delta[..., L.cells] = (E_s * y_in[..., None] * ACTIVATIONS[cfg.g].dvalue(g_c)).reshape(K, B, T, L.CS)
     z = hidden_sources(cfg, a, x)                                         # (K,B,T,I)
     dW_h = -np.matmul(z.reshape(K, B * T, L.I).transpose(0, 2, 1), delta.reshape(K, B * T, L.U))
     trace = {**trace, "e_s": e_s.reshape(K, B, T, L.CS), "E_s": E_s.reshape(K, B, T, L.CS)}
