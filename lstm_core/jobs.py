@@ -1,0 +1,310 @@
+"""Background training jobs: a TrialRun in a daemon thread, a stop event, a lock-protected snapshot.
+
+::
+
+    manager = JobManager(capacity=2)            # one per server (the app: st.cache_resource)
+    job = Job(get_preset("classroom_exp4_adding_T20"), trials=1, seed=0)
+    manager.submit(job)                          # runs now, or waits in a FIFO queue
+    snap = job.snapshot()                        # any thread, any time: a consistent copy
+    snap.status, snap.queue_position, snap.progress.sequences, snap.curves["err"]
+    job.stop(); job.join(5)                      # finishes its current chunk, then exits
+    job.resume()                                 # the same TrialRun goes on (through the queue)
+
+The worker thread only calls :meth:`TrialRun.advance` and publishes copies; it never
+touches a user interface (DESIGN decision 5). Everything a reader sees goes through
+:meth:`Job.snapshot`, built by the worker after each chunk under the job's lock, so the
+run's own arrays are never read while they change. A run that diverges freezes its trial
+and says so in ``snapshot().message``; an exception in the worker ends the job as
+``"failed"`` with the error text, and its slot is released like any other.
+
+``synchronous=True`` runs the work in the caller's thread instead (tests, Streamlit's
+AppTest): :meth:`Job.start` trains until the run is done, :meth:`Job.step` one chunk at a time.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import threading
+import traceback
+from collections import deque
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .models import take_trials
+from .preset import Preset
+from .train import Progress, TrialRun
+
+__all__ = ["Job", "JobSnapshot", "JobManager", "STATUSES"]
+
+Array = np.ndarray
+STATUSES = ("new", "queued", "running", "stopped", "done", "failed")
+_ids = itertools.count(1)
+
+
+@dataclass(frozen=True)
+class JobSnapshot:
+    """What a job looked like after its last chunk (copies: safe to keep and read)."""
+
+    status: str                        # one of STATUSES ("new": created, not yet started or submitted)
+    queue_position: int | None         # 1 = next to start; None unless queued
+    progress: Progress
+    curves: dict[str, Array]           # "seq" (P,), "err" (P, K), "ok" (P, K)
+    params: dict[str, Array]           # latest weights of the checkpoint trial (1, ...)
+    checkpoints: list[tuple[int, dict[str, Array]]]
+    message: str                       # the run's message (e.g. divergence), "" if none
+    error: str = ""                    # "ExcType: text" if the worker raised
+    summary: dict = field(default_factory=dict)   # TrialRun.result() at the last chunk
+    job_id: int = 0
+
+    @property
+    def finished(self) -> bool:
+        """True once the job will not change any more unless resumed."""
+        return self.status in ("stopped", "done", "failed")
+
+
+class Job:
+    """One training run in the background (see the module docstring).
+
+    Parameters
+    ----------
+    preset : what to train; trials, seed, max_sequences : passed to :class:`TrialRun`
+    chunk : training sequences between two snapshots (and between two looks at the stop event)
+    synchronous : run in the caller's thread (no worker thread at all)
+    """
+
+    def __init__(self, preset: Preset, trials: int = 1, seed: int = 0, max_sequences: int | None = None,
+                 chunk: int = 100, synchronous: bool = False):
+        if chunk < 1:
+            raise ValueError("chunk must be >= 1")
+        self.id = next(_ids)
+        self.preset = preset
+        self.chunk = int(chunk)
+        self.synchronous = synchronous
+        self.run = TrialRun(preset, trials=trials, seed=seed, max_sequences=max_sequences)
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._manager: JobManager | None = None
+        self._status = "new"
+        self._queue_position: int | None = None
+        self._error = ""
+        self._detail = ""                   # the worker's traceback, if it raised
+        self._snap = _replace(self._build_snapshot(), status="new")
+
+    # ------------------------------------------------------------------ control
+    def start(self) -> None:
+        """Start training (a worker thread; synchronous: train to the end in this thread).
+
+        Does nothing if the job is already running or its run is done.
+        """
+        with self._lock:
+            if self._status == "running":
+                return
+            finished = self._status == "failed" or self.run.done()
+            if finished and self._status != "failed":
+                self._set_status("done")
+            if not finished:
+                self._stop.clear()
+                self._set_status("running")
+        if finished:                      # nothing to do: give a manager's slot back at once
+            self._finished()
+            return
+        if self.synchronous:
+            self._work()
+        else:
+            self._thread = threading.Thread(target=self._work, name=f"lstm-job-{self.id}", daemon=True)
+            self._thread.start()
+
+    def stop(self) -> None:
+        """Ask the job to stop after its current chunk (returns at once; see :meth:`join`).
+
+        A queued job leaves its queue and becomes "stopped" without having run.
+        """
+        self._stop.set()
+        if self._manager is not None:
+            self._manager._dequeue(self)
+
+    def resume(self) -> None:
+        """Continue the same run after a stop: through the manager's queue if submitted to one.
+
+        If the worker is still finishing its last chunk after :meth:`stop`, waits for it first.
+        """
+        if self.alive and threading.current_thread() is not self._thread:
+            self._thread.join()
+        if self._manager is not None:
+            self._manager.submit(self)
+        else:
+            self.start()
+
+    def join(self, timeout: float | None = None) -> bool:
+        """Wait for the worker thread to end; True if it has (or there is none)."""
+        t = self._thread
+        if t is not None and t is not threading.current_thread():
+            t.join(timeout)
+        return not self.alive
+
+    @property
+    def alive(self) -> bool:
+        """True while a worker thread of this job is running."""
+        t = self._thread
+        return t is not None and t.is_alive()
+
+    @property
+    def status(self) -> str:
+        with self._lock:
+            return self._status
+
+    def snapshot(self) -> JobSnapshot:
+        """The latest published :class:`JobSnapshot` (cheap: no copying at read time)."""
+        with self._lock:
+            return self._snap
+
+    def step(self, n_chunks: int = 1) -> JobSnapshot:
+        """Train ``n_chunks`` chunks in the caller's thread (synchronous use, or a stopped job)."""
+        if self.alive:
+            raise RuntimeError("step() while a worker thread runs this job; stop() and join() it first")
+        for _ in range(int(n_chunks)):
+            if self.run.done():
+                break
+            self._advance()
+        with self._lock:
+            if self.run.done() and self._status != "failed":
+                self._set_status("done")
+        return self.snapshot()
+
+    # ------------------------------------------------------------------ worker
+    def _work(self) -> None:
+        try:
+            while not self._stop.is_set() and not self.run.done():
+                self._advance()
+            with self._lock:
+                self._set_status("done" if self.run.done() else "stopped")
+        except Exception as exc:          # anything: the job fails visibly, the server goes on
+            with self._lock:
+                self._error = f"{type(exc).__name__}: {exc}"
+                self._detail = traceback.format_exc()
+                self._set_status("failed")
+        finally:
+            self._finished()
+
+    def _advance(self) -> None:
+        self.run.advance(self.chunk)
+        snap = self._build_snapshot()                      # outside the lock: readers never wait on copying
+        with self._lock:
+            self._snap = _replace(snap, status=self._status, queue_position=self._queue_position, error=self._error)
+
+    def _build_snapshot(self) -> JobSnapshot:
+        run = self.run
+        summary = run.result()                             # also syncs run.params with the working weights
+        K = run.K
+        curves = {"seq": np.asarray(run.curve_seq, dtype=np.int64).reshape(-1),
+                  "err": np.asarray(run.curve_err, dtype=float).reshape(-1, K),
+                  "ok": np.asarray(run.curve_ok, dtype=float).reshape(-1, K)}
+        return JobSnapshot(status="", queue_position=None, progress=run.progress(),
+                           curves=curves, params=take_trials(run.params, [run.checkpoint_trial]),
+                           checkpoints=list(run.checkpoints), message=run.message, summary=summary, job_id=self.id)
+
+    def _set_status(self, status: str, queue_position: int | None = None) -> None:
+        """Change status (call with the lock held); the snapshot follows at once."""
+        self._status = status
+        self._queue_position = queue_position
+        self._snap = _replace(self._snap, status=status, queue_position=queue_position, error=self._error,
+                              message=self.run.message)
+
+    def _finished(self) -> None:
+        if self._manager is not None:
+            self._manager._release(self)
+
+    def __repr__(self) -> str:
+        return f"Job({self.id}, {self.preset.name!r}, {self._status})"
+
+
+def _replace(snap: JobSnapshot, **changes) -> JobSnapshot:
+    return JobSnapshot(**{**snap.__dict__, **changes})
+
+
+class JobManager:
+    """A server-wide cap on concurrently running jobs, with a FIFO queue beyond it.
+
+    Thread-safe. A job that is done, stopped or failed releases its slot and the next
+    queued job starts. Holds no module-level state: make one per server.
+    """
+
+    def __init__(self, capacity: int | None = None):
+        self.capacity = max(1, int(capacity or os.cpu_count() or 1))
+        self._lock = threading.RLock()
+        self._running: list[Job] = []
+        self._queue: deque[Job] = deque()
+
+    def submit(self, job: Job) -> JobSnapshot:
+        """Start ``job`` if a slot is free, else queue it; returns its snapshot."""
+        start = False
+        with self._lock:
+            job._manager = self
+            if job in self._running or job in self._queue:
+                return job.snapshot()
+            if len(self._running) < self.capacity:
+                self._running.append(job)
+                start = True
+            else:
+                self._queue.append(job)
+                self._renumber()
+        if start:
+            job.start()
+        return job.snapshot()
+
+    def cancel(self, job: Job) -> None:
+        """Stop a running job, or take a queued one out of the queue."""
+        job.stop()
+
+    def running(self) -> list[Job]:
+        with self._lock:
+            return list(self._running)
+
+    def queued(self) -> list[Job]:
+        with self._lock:
+            return list(self._queue)
+
+    def shutdown(self, timeout: float = 5.0) -> None:
+        """Empty the queue, stop every running job and wait up to ``timeout`` s for each."""
+        with self._lock:
+            queued, self._queue = list(self._queue), deque()
+            running = list(self._running)
+        for job in queued:
+            with job._lock:
+                job._set_status("stopped")
+        for job in running:
+            job.stop()
+        for job in running:
+            job.join(timeout)
+
+    # ------------------------------------------------------------------ internals
+    def _dequeue(self, job: Job) -> None:
+        with self._lock:
+            if job not in self._queue:
+                return
+            self._queue.remove(job)
+            self._renumber()
+        with job._lock:
+            job._set_status("stopped")
+
+    def _release(self, job: Job) -> None:
+        """A job ended (done, stopped or failed): free its slot, start the next queued job."""
+        nxt = None
+        with self._lock:
+            if job in self._running:
+                self._running.remove(job)
+            if self._queue and len(self._running) < self.capacity:
+                nxt = self._queue.popleft()
+                self._running.append(nxt)
+                self._renumber()
+        if nxt is not None:
+            nxt.start()
+
+    def _renumber(self) -> None:
+        """Publish every queued job's position (1 = next); call with the manager lock held."""
+        for pos, j in enumerate(self._queue, start=1):
+            with j._lock:
+                j._set_status("queued", pos)
