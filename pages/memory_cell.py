@@ -1,0 +1,108 @@
+"""Memory cell: one block (input gate, output gate, CEC, g, h) stepped through a short sequence."""
+
+import numpy as np
+import streamlit as st
+
+from lstm_core.record import MAX_ABS_VALUE, MAX_STEPS, SEQUENCES, CellWeights, parse_sequence, run_single_cell
+from lstm_core.record import store_recall as store_recall_inputs
+from ui.figures_cell import cell_animation, cell_equations, cell_table, drift_figure
+from ui.params import show_url_notices, url_selectbox, url_slider, url_str, url_toggle
+
+PRESETS = {"store_recall": "Store a value, then recall it", "distractors": "Store a value through distractors",
+           "drift": "A drifting state (steady input, no write signal)", "typed": "My own sequence"}
+TEXT_PATTERN = r"[0-9eE+\-., ]*"  # what may come from the URL; parse_sequence checks the rest
+
+
+@st.cache_data(max_entries=128, show_spinner=False)
+def compute(inputs: tuple, weights: CellWeights, step: int):
+    rec = run_single_cell(np.array(inputs), weights)
+    return rec, cell_animation(rec, step), cell_table(rec)
+
+
+def _typed_to_url() -> None:
+    st.query_params["values"] = st.session_state["typed_values"]
+
+
+st.title("Memory cell")
+st.markdown(
+    "One memory-cell block of the 1997 LSTM: an input gate decides when the cell input g(net_c) is "
+    "written into the internal state s_c, the constant error carousel keeps s_c unchanged otherwise, "
+    "and an output gate decides when h(s_c) is read out. Move the gate weights and biases to see what "
+    "opening and closing the gates does; the equations on the right carry the numbers of the chosen step."
+)
+notices = st.empty()
+
+with st.sidebar:
+    st.markdown("#### Sequence")
+    preset = url_selectbox("Input sequence", "seq", "store_recall", list(PRESETS), format_func=PRESETS.get)
+    st.markdown("#### Input gate")
+    w_in_write = url_slider("weight from the write signal", "wiw", 6.0, -10.0, 10.0, step=0.5)
+    w_in_value = url_slider("weight from the value x", "wix", 0.0, -6.0, 6.0, step=0.5)
+    b_in = url_slider("bias b_in", "bin", -3.0, -8.0, 4.0, step=0.5)
+    st.markdown("#### Output gate")
+    w_out_read = url_slider("weight from the read signal", "wor", 6.0, -10.0, 10.0, step=0.5)
+    b_out = url_slider("bias b_out", "bout", -3.0, -8.0, 4.0, step=0.5)
+    st.markdown("#### Cell input")
+    w_c = url_slider("weight from the value x", "wc", 1.0, -4.0, 4.0, step=0.25)
+    b_c = url_slider("bias b_c", "bc", 0.0, -2.0, 2.0, step=0.25)
+    show_drift = url_toggle("Compare input-gate bias 0 with −3 (state drift)", "drift", True)
+
+typed = url_str("values", "0.8, 0, 0, -0.5, 0, 0, 0", max_len=600, pattern=TEXT_PATTERN)
+values_error = None
+if preset == "typed":
+    st.session_state.setdefault("typed_values", typed)
+    text = st.text_input(f"Values, separated by commas (up to {MAX_STEPS}, each between −{MAX_ABS_VALUE:g} and "
+                         f"{MAX_ABS_VALUE:g}); the write signal is on at the first step, read at the last",
+                         key="typed_values", on_change=_typed_to_url, max_chars=600)
+    try:
+        inputs = store_recall_inputs(parse_sequence(text))
+    except ValueError as err:
+        values_error = str(err)
+        inputs = SEQUENCES["store_recall"]
+else:
+    inputs = SEQUENCES[preset]
+T = len(inputs)
+step = min(url_slider("Step shown in the equations", "step", 1, 1, MAX_STEPS), T)
+show_url_notices(notices)
+if values_error:
+    st.warning(f"{values_error} Showing the first preset meanwhile.", icon="✏️")
+
+weights = CellWeights(w_in_value, w_in_write, b_in, w_out_read, b_out, w_c, b_c)
+rec, fig, table = compute(tuple(map(tuple, inputs)), weights, step)
+
+left, right = st.columns([3, 2], gap="medium")
+with left:
+    st.plotly_chart(fig, width="stretch", key="cell", alt="Animated traces of one memory cell over time")
+    st.caption(
+        "Figure: the block's inputs (value, write and read signals), the net inputs of the input gate, "
+        "output gate and cell, the gate activations y_in and y_out, and the cell: g(net_c), the state "
+        "s_c (green), h(s_c) and the output y_c (orange), one point per time step. Press Play to watch "
+        "the steps one after another or drag the slider to scrub; the state only changes while y_in is open."
+    )
+with right:
+    st.markdown(f"**The paper's equations at step t = {step}** (of {T})")
+    for line in cell_equations(rec, weights, step):
+        st.latex(line)
+    st.caption("f(x) = 1/(1+e^(−x)) for both gates; g ∈ [−2, 2] and h ∈ [−1, 1] as in most of the paper's "
+               "experiments (spec §1.1). s_c(0) = 0.")
+with st.expander("Data table"):
+    st.dataframe(table, hide_index=True, width="stretch")
+
+if show_drift:
+    st.subheader("State drift, and the paper's remedy")
+    st.markdown(
+        "If the input gate is half open all the time, every input adds a little to s_c and the state drifts. "
+        "Once |s_c| is large, h(s_c) is flat: h′(s_c) ≈ 0, so almost no error can enter the cell and it stops "
+        "learning. The paper's remedy (§4, App. A.2) is a negative input-gate bias, which keeps the gate shut "
+        "until the net learns to open it."
+    )
+    runs = {f"b_in = {b:g}": run_single_cell(inputs, CellWeights(w_in_value, w_in_write, b, w_out_read, b_out,
+                                                                  w_c, b_c)) for b in (0.0, -3.0)}
+    st.plotly_chart(drift_figure(runs), width="stretch", key="drift",
+                    alt="State and error-entry factor over time for input-gate bias 0 and -3")
+    st.caption("Figure: left, the internal state s_c over time with input-gate bias 0 (solid) and −3 (dashed), "
+               "the other weights as set in the sidebar; right, h′(s_c) on a log scale, the factor by which "
+               "error enters the cell.")
+    with st.expander("Data table"):
+        st.dataframe({"t": np.arange(1, T + 1), **{f"s_c, {k}": v["s_c"] for k, v in runs.items()},
+                      **{f"h'(s_c), {k}": v["dh_s"] for k, v in runs.items()}}, hide_index=True, key="drift_table")
