@@ -179,19 +179,13 @@ def baseline_for(preset: Preset) -> Preset | None:
 
 def render_settings(preset: Preset) -> tuple[dict[str, Any], Preset | None, str | None]:
     """Draw the knobs of ``preset`` (URL-bound); return (values, derived preset or None, error)."""
-    import streamlit as st
-
     from ui.params import url_number_input, url_slider
 
     values: dict[str, Any] = {}
-    ks = knobs(preset)
-    columns = st.columns(4)
-    for i, k in enumerate(ks):
-        with columns[i % 4]:
-            widget = url_number_input if k.widget == "number" else url_slider
-            extra = {"format": "%.3f"} if isinstance(k.default, float) and k.widget == "number" else {}
-            values[k.key] = widget(k.label, k.key, k.default, k.lo, k.hi, step=k.step,
-                                   help=k.help or None, **extra)
+    for k in knobs(preset):
+        widget = url_number_input if k.widget == "number" else url_slider
+        extra = {"format": "%.3f"} if isinstance(k.default, float) and k.widget == "number" else {}
+        values[k.key] = widget(k.label, k.key, k.default, k.lo, k.hi, step=k.step, help=k.help or None, **extra)
     try:
         return values, derive(preset, values), None
     except SettingError as exc:

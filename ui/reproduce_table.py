@@ -117,3 +117,23 @@ def summary_counts(df: pd.DataFrame) -> dict[str, int]:
     return {"reproduced": int((paper["status"] == "reproduced").sum()),
             "not_yet": int((paper["status"] == NOT_YET).sum()),
             "paper_only": int((paper["status"] == PAPER_ONLY).sum())}
+
+
+_PAPER_LABELS = {
+    "table": "Table", "method": "Method", "hidden": "Hidden units", "weights": "Weights", "lr": "Learning rate",
+    "delay_p": "Delay p", "q": "Minimal lag q", "p": "Alphabet size p", "T": "Length T", "N": "Informative inputs N",
+    "min_lag": "Minimal lag", "n_seq": "Stopping n_seq", "trials": "Trials", "success_pct": "Success (%)",
+    "success_after": "Sequences until success", "min_sequences": "Fewest sequences (a trial)",
+    "max_sequences": "Most sequences (a trial)", "st1_sequences": "Sequences until ST1",
+    "st2_sequences": "Sequences until ST2", "fraction_misclassified": "Fraction misclassified",
+    "avg_difference_to_mean": "Distance to the expectation", "wrong": "Wrong on the test set",
+    "mse": "Test MSE", "avg_test_error": "Average test error", "notes": "Notes",
+}
+_SKIP = {"mean_sequences", "wrong_count", "test_size", "q_over_p"}
+
+
+def paper_numbers(paper: Mapping) -> pd.DataFrame:
+    """A preset's ``paper`` dict as a two-column table (what the paper reports), in a readable order."""
+    keys = [k for k in _PAPER_LABELS if k in paper] + [k for k in paper if k not in _PAPER_LABELS]
+    rows = [(_PAPER_LABELS.get(k, k), "" if paper[k] is None else str(paper[k])) for k in keys if k not in _SKIP]
+    return pd.DataFrame(rows, columns=["Quantity", "Paper"])

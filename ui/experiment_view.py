@@ -1,0 +1,209 @@
+"""The sections of the Experiments page: preset picker, task and paper, animated internals, live training.
+
+Streamlit glue only: the engine computes (``lstm_core.record``, ``lstm_core.jobs`` via
+:mod:`ui.session_job`), :mod:`ui.figures_experiments` draws, and this module lays the
+pieces out so that ``pages/experiments.py`` stays a short script.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import streamlit as st
+
+from lstm_core.experiments import EXPERIMENT_TITLES, PRESETS, paper_headline, presets_by_experiment
+from lstm_core.preset import Preset
+from lstm_core.record import record_checkpoints
+from lstm_core.runs import RunFileError, SavedRun, family_of, load_run, shipped_runs
+from lstm_core.serialize import preset_to_dict
+from lstm_core.tasks import TASK_INFO, TASKS, describe_sequence
+from lstm_core.tasks_batch import Batch, split_symbols
+from ui import figures_experiments as figs
+from ui import session_job
+from ui.experiment_settings import PRESET_KEYS
+from ui.params import to_url, url_choice
+from ui.reproduce_table import paper_numbers
+
+DEFAULT_EXPERIMENT = "4"
+LIVE_REFRESH_S = 1.0
+
+
+# ----------------------------------------------------------------------------- choosing a preset
+
+
+def _reset_choice(key: str, reset: tuple[str, ...]) -> None:
+    """on_change of a picker: write it to the URL and drop the settings that belonged to the old choice."""
+    st.query_params[key] = to_url(st.session_state[f"url:{key}"])
+    for k in reset:
+        st.query_params.pop(k, None)
+        st.session_state.pop(f"url:{k}", None)
+
+
+def _picker(label: str, key: str, default: str, options: list[str], reset: tuple[str, ...],
+            format_func: Callable[[str], str]) -> str:
+    value = url_choice(key, default, options)
+    return st.selectbox(label, options, index=options.index(value), key=f"url:{key}", format_func=format_func,
+                        on_change=_reset_choice, args=(key, reset))
+
+
+@st.cache_resource(show_spinner=False, max_entries=16)
+def load_shipped(family: str) -> SavedRun | str | None:
+    """The shipped run of an experiment family, the error text if it is unusable, or None if absent."""
+    path = shipped_runs().get(family)
+    if path is None:
+        return None
+    try:
+        return load_run(path)
+    except RunFileError as exc:
+        return str(exc)
+
+
+def pick_preset() -> Preset:
+    """Experiment family, then preset (URL keys ``exp`` and ``preset``); opens on the shipped run's preset."""
+    groups = presets_by_experiment()
+    raw = st.query_params.get("preset")
+    default_exp = PRESETS[raw].experiment if raw in PRESETS and "exp" not in st.query_params else DEFAULT_EXPERIMENT
+    left, right = st.columns([2, 3])
+    with left:
+        exp = _picker("Experiment", "exp", default_exp, list(groups), ("preset", *PRESET_KEYS),
+                      lambda e: f"{e} · {EXPERIMENT_TITLES[e]}")
+    names = [p.name for p in groups[exp]]
+    shipped = load_shipped(family_of(exp))
+    classroom = [n for n in names if PRESETS[n].classroom and PRESETS[n].model == "lstm"]
+    default = (shipped.preset.name if isinstance(shipped, SavedRun) and shipped.preset.name in names
+               else (classroom or names)[0])
+    with right:
+        name = _picker("Preset (a row of the paper's table, or a classroom setting)", "preset", default, names,
+                       PRESET_KEYS, lambda n: PRESETS[n].title + ("" if PRESETS[n].paper else " — classroom"))
+    return PRESETS[name]
+
+
+# ----------------------------------------------------------------------------- the task and the paper
+
+
+def example_batch(preset: Preset, seed: int) -> Batch:
+    """One sequence of the preset's task, drawn from ``seed`` (the same for every student with the link)."""
+    return TASKS[preset.task](np.random.default_rng(seed), 1, **preset.task_options)
+
+
+def show_task(preset: Preset, derived: Preset, seed: int) -> None:
+    """The task in a few sentences, an example sequence, the paper's numbers, the deviations."""
+    info = TASK_INFO[preset.task]
+    st.markdown(f"**The task ({info['section']}).** {info['description']}")
+    st.markdown(f"**This preset ({preset.section}).** {preset.description}")
+    left, right = st.columns(2)
+    with left:
+        st.markdown("**What the paper reports for this row**")
+        if preset.paper:
+            st.dataframe(paper_numbers(preset.paper), hide_index=True, width="stretch")
+        else:
+            rows = [p for p in PRESETS.values() if p.experiment == preset.experiment and p.paper]
+            also = f" The paper's rows of this experiment: {rows[0].title}: {paper_headline(rows[0].paper)}." \
+                if rows else ""
+            st.info(f"A classroom setting: the paper has no row for it.{also}")
+    with right:
+        batch = example_batch(derived, seed)
+        st.markdown("**One example sequence**")
+        st.code(describe_sequence(batch, 0), language=None, wrap_lines=True)
+        if batch.strings is None:
+            L = int(batch.lengths[0])
+            t_end = np.flatnonzero(batch.has_target[0, :L])
+            fig = figs.example_sequence_figure(batch.x[0, :L], int(t_end[-1]) + 1 if len(t_end) else None,
+                                               batch.y[0, t_end[-1]] if len(t_end) else None)
+            st.plotly_chart(fig, key="example_seq")
+            st.caption("Figure: the example sequence's input lines over time; × marks the target at the end.")
+    with st.expander(f"Deviations from the paper ({len(derived.deviations)})"):
+        st.markdown("\n".join(f"- {d}" for d in derived.deviations) or "None.")
+
+
+# ----------------------------------------------------------------------------- animated internals
+
+
+@dataclass(frozen=True)
+class RunSource:
+    """Trained weights to animate: a shipped run or the live job, with its checkpoints."""
+
+    key: str                                     # cache key (run folder, or job id + checkpoint count)
+    label: str
+    preset: Preset
+    checkpoints: list[tuple[int, dict[str, np.ndarray]]]
+    solved_at: int | None
+
+
+def shipped_source(run: SavedRun) -> RunSource:
+    solved = (run.summary.get("sequences_to_success") or [None])[run.checkpoint_trial]
+    return RunSource(f"shipped:{run.path}", f"Precomputed run: {run.preset.title}", run.preset,
+                     run.checkpoints, solved)
+
+
+def live_source(handle: session_job.Handle) -> RunSource | None:
+    snap = handle.poll(train=False)
+    if not snap.finished:                                         # offered once stopped: its checkpoints hold still
+        return None
+    ckpts = list(snap.checkpoints)
+    if snap.progress.sequences > ckpts[-1][0]:
+        ckpts.append((snap.progress.sequences, snap.params))      # the latest weights as the last checkpoint
+    if len(ckpts) < 2:
+        return None
+    solved = (snap.summary.get("sequences_to_success") or [None])[0]
+    return RunSource(f"live:{handle.job.id}:{ckpts[-1][0]}", f"Your live run: {handle.preset.title}",
+                     handle.preset, ckpts, solved)
+
+
+@st.cache_resource(show_spinner="Recording the network on a test sequence…", max_entries=8)
+def _records(key: str, seed: int, _source: RunSource) -> tuple[list[dict], list[str] | None]:
+    batch = example_batch(_source.preset, seed)
+    labels = split_symbols(batch.alphabet, batch.strings[0]) if batch.strings is not None else None
+    return record_checkpoints(_source.preset, _source.checkpoints, batch, 0), labels
+
+
+@st.cache_resource(show_spinner="Drawing the animation…", max_entries=16)
+def _animation(key: str, seed: int, index: int, _source: RunSource) -> Any:
+    recs, labels = _records(key, seed, _source)
+    seen = _source.checkpoints[index][0]
+    return figs.internals_animation(recs[index], title=f"After {seen:,} training sequences",
+                                    step_labels=labels[: int(recs[index]["length"])] if labels else None)
+
+
+def forget_checkpoint() -> None:
+    """Another run's checkpoints are shown: drop the chosen checkpoint (URL ``ckpt``)."""
+    st.query_params.pop("ckpt", None)
+    st.session_state.pop("url:ckpt", None)
+
+
+def show_animation(source: RunSource, seed: int) -> None:
+    """Checkpoint slider (URL ``ckpt``), the animated figure, its alt text, data table and CSV."""
+    seqs = [s for s, _ in source.checkpoints]
+    names = figs.checkpoint_labels(seqs, source.solved_at)
+    options = [str(s) for s in seqs]
+    chosen = url_choice("ckpt", options[-1], options)
+    value = st.select_slider("Training checkpoint: from the untrained network to the trained one", options,
+                             value=chosen, format_func=lambda s: names[options.index(s)], key="url:ckpt",
+                             on_change=lambda: st.query_params.update(ckpt=st.session_state["url:ckpt"]))
+    index = options.index(value)
+    fig = _animation(source.key, seed, index, source)
+    kind = "hidden units and their backward error δ_h" if source.preset.model != "lstm" else \
+        "input and output gates, cell states s_c, cell outputs y_c, outputs against the target, and E_s"
+    st.plotly_chart(fig, key="internals", alt=f"Animated internals of {source.preset.title}")
+    st.caption(f"Figure: {source.label}, on one test sequence after {seqs[index]:,} training sequences: {kind}. "
+               "Press ▶ Play to step forward through the sequence (→), then watch the error flow back (←); "
+               "drag the slider below the figure to go to any step.")
+    recs, _ = _records(source.key, seed, source)
+    table = figs.record_table(recs[index])
+    with st.expander("Data table"):
+        st.dataframe(table, hide_index=True, height=260)
+        st.download_button("Download the traces (CSV)", table.to_csv(index=False), on_click="ignore",
+                           file_name=f"{source.preset.name}_internals_{seqs[index]}.csv", mime="text/csv")
+
+
+# ----------------------------------------------------------------------------- exports
+
+
+def config_json(derived: Preset, base: Preset, seed: int, trials: int) -> str:
+    """The run's whole configuration: the derived preset, what it was modified from, seed and trials."""
+    return json.dumps({"preset": preset_to_dict(derived), "modified_from": base.name if derived is not base else None,
+                       "seed": seed, "trials": trials}, indent=1)

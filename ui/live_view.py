@@ -1,0 +1,121 @@
+"""The Experiments page's "Train live" section: start / stop / resume, and a self-refreshing panel.
+
+Training runs in the background (:mod:`ui.session_job`); the panel is a
+``@st.fragment(run_every=...)`` that only reads the jobs' snapshots, so the rest of the
+page stays responsive while it trains, and stops refreshing once nothing is running.
+"""
+
+from __future__ import annotations
+
+import math
+
+import streamlit as st
+
+from lstm_core.jobs import JobSnapshot
+from lstm_core.preset import Preset
+from ui import figures_experiments as figs
+from ui import session_job
+from ui.experiment_view import forget_checkpoint
+from ui.params import url_toggle
+
+REFRESH_S = 1.0
+_WAS_ACTIVE = "_live_was_active"
+
+
+def _start(lstm: Preset, baseline: Preset | None, seed: int, trials: int) -> None:
+    forget_checkpoint()
+    session_job.start("lstm", lstm, label="LSTM", seed=seed, trials=trials)
+    if baseline is not None:
+        cap = baseline.stop.max_sequences
+        session_job.start("rnn", baseline, label="RNN baseline", seed=seed, trials=trials, max_sequences=cap)
+    else:
+        session_job.discard("rnn")
+    st.session_state[_WAS_ACTIVE] = True
+
+
+def _each(action: str) -> None:
+    forget_checkpoint()
+    for slot in session_job.SLOTS:
+        handle = session_job.get(slot)
+        if handle is not None:
+            getattr(handle, action)()
+    st.session_state[_WAS_ACTIVE] = action == "resume"
+
+
+def duration(seconds: float) -> str:
+    """"45 s", "12 min", "3.5 h"; "—" when unknown."""
+    if not seconds or not math.isfinite(seconds):
+        return "—"
+    if seconds < 90:
+        return f"{seconds:.0f} s"
+    return f"{seconds / 60:.0f} min" if seconds < 5400 else f"{seconds / 3600:.1f} h"
+
+
+def _status(label: str, snap: JobSnapshot) -> None:
+    text = f"**{label}:** {session_job.describe(snap)}"
+    if snap.status == "failed":
+        st.error(text)
+    elif snap.status == "queued":
+        st.warning(text, icon="⏳")
+    else:
+        st.info(text)
+    if snap.message:  # a diverging run: it stopped that trial and kept its last good weights
+        st.warning(f"**{label}:** {snap.message}", icon="⚠️")
+
+
+def _metrics(label: str, snap: JobSnapshot) -> None:
+    p = snap.progress
+    cols = st.columns(4)
+    cols[0].metric(f"{label}: sequences per trial", f"{p.sequences:,}")
+    cols[1].metric(f"{label}: trials solved", f"{p.solved} of {p.trials}")
+    cols[2].metric(f"{label}: rate", f"{p.rate:,.0f} seq/s")
+    cols[3].metric(f"{label}: time to the cap", duration(p.eta), help="An upper bound: training stops earlier "
+                   "once every trial meets the paper's stopping rule.")
+
+
+def _panel() -> None:
+    handles = [h for slot in session_job.SLOTS if (h := session_job.get(slot)) is not None]
+    if not handles:
+        st.caption("Nothing trained yet in this browser session.")
+        return
+    snaps = {h.label: h.poll() for h in handles}
+    for label, snap in snaps.items():
+        _status(label, snap)
+    for label, snap in snaps.items():
+        _metrics(label, snap)
+    curves = {label: s.curves for label, s in snaps.items() if len(s.curves["seq"])}
+    if curves:
+        st.plotly_chart(figs.learning_curves(curves), key="live_curves")
+        st.caption("Figure: the live run's learning curves. Left: mean |error| at the end of the most recent 100 "
+                   "sequences (log scale); right: the share of them processed correctly. Thin lines are single "
+                   "trials, thick lines their mean; blue is the LSTM, vermillion the RNN baseline.")
+        table = figs.curves_table(curves)
+        with st.expander("Data table"):
+            st.dataframe(table, hide_index=True, height=220)
+            st.download_button("Download the learning curves (CSV)", table.to_csv(index=False),
+                               file_name="live_learning_curves.csv", mime="text/csv", on_click="ignore")
+    elif any(s.status == "running" for s in snaps.values()):
+        st.caption("The first curve point appears after 100 training sequences.")
+    if st.session_state.get(_WAS_ACTIVE) and not session_job.active():
+        st.session_state[_WAS_ACTIVE] = False
+        st.rerun()  # the whole page: stop refreshing, offer the finished run to the animation
+
+
+def show_live(derived: Preset, baseline: Preset | None, seed: int, trials: int) -> None:
+    """Buttons, the optional RNN baseline, and the self-refreshing panel."""
+    with_rnn = False
+    if baseline is not None:
+        with_rnn = url_toggle(f"Also train the RNN baseline on the same task and seed ({baseline.title})", "rnn",
+                              False, help="A conventional recurrent net without memory cells, as in the paper's "
+                                          "comparison; its error curve is drawn next to the LSTM's.")
+    lstm = session_job.get("lstm")
+    status = None if lstm is None else lstm.poll(train=False).status
+    cols = st.columns([2, 1, 1, 4])
+    cols[0].button("▶ Train live", type="primary", key="live_start", on_click=_start,
+                   args=(derived, baseline if with_rnn else None, seed, trials),
+                   help="Starts a fresh run with the settings above (replacing this session's previous run).")
+    cols[1].button("■ Stop", key="live_stop", on_click=_each, args=("stop",),
+                   disabled=status not in ("running", "queued"))
+    cols[2].button("↻ Resume", key="live_resume", on_click=_each, args=("resume",), disabled=status != "stopped")
+    every = REFRESH_S if session_job.active() else None
+    st.fragment(run_every=every)(_panel)()
