@@ -34,6 +34,7 @@ import numpy as np
 
 from .models import take_trials
 from .preset import Preset
+from .runs import save_run
 from .train import Progress, TrialRun
 
 __all__ = ["Job", "JobSnapshot", "JobManager", "STATUSES"]
@@ -173,6 +174,12 @@ class Job:
             if self.run.done() and self._status != "failed":
                 self._set_status("done")
         return self.snapshot()
+
+    def save(self, out_dir):
+        """Save the run (:func:`lstm_core.runs.save_run`); only while no worker thread runs it."""
+        if self.alive:
+            raise RuntimeError("save() while the job is training; stop() and join() it first")
+        return save_run(self.run, out_dir)
 
     # ------------------------------------------------------------------ worker
     def _work(self) -> None:

@@ -78,6 +78,13 @@ class SavedRun:
         """True if at least one trial met the preset's stopping rule."""
         return bool(self.summary.get("successes"))
 
+    def trial_params(self, k: int | None = None) -> dict[str, Array]:
+        """Final weights of trial ``k`` (default: the checkpoint trial) with a K = 1 axis."""
+        k = self.checkpoint_trial if k is None else int(k)
+        if not 0 <= k < self.trials:
+            raise IndexError(f"trial {k} is not one of the {self.trials} trials of this run")
+        return {name: v[k : k + 1] for name, v in self.params.items()}
+
 
 # ----------------------------------------------------------------------------- saving
 

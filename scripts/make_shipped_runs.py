@@ -62,12 +62,25 @@ def make(family: str, out_root: Path, cap: int, seeds: int) -> dict:
         shutil.rmtree(out)
     save_run(run, out)
     load_run(out)                                   # what we ship must load
-    info = {"family": family, "preset": preset.name, "seed": run.seed, "solved": bool(summary["successes"]),
-            "sequences": summary["sequences_seen"], "cap": cap, "bytes": folder_size(out),
-            "minutes": round((time.perf_counter() - t0) / 60, 2), "test": summary["test"], "message": run.message}
-    print(f"[{family}] {preset.name}: {'solved' if info['solved'] else 'NOT solved'} after "
-          f"{info['sequences']:,} sequences (seed {run.seed}), {info['bytes']:,} bytes", flush=True)
-    return info
+    minutes = (time.perf_counter() - t0) / 60
+    print(f"[{family}] {preset.name}: {'solved' if summary['successes'] else 'NOT solved'} after "
+          f"{summary['sequences_seen']:,} sequences (seed {run.seed}, {minutes:.1f} min), "
+          f"{folder_size(out):,} bytes", flush=True)
+    return summary
+
+
+def write_manifest(out_root: Path) -> dict:
+    """``MANIFEST.json``: what every shipped run is, read back from the runs on disk."""
+    manifest = {}
+    for fam in FAMILIES:
+        if (out_root / fam / "config.json").is_file():
+            run = load_run(out_root / fam)
+            s = run.summary
+            manifest[fam] = {"preset": run.preset.name, "seed": run.seed, "solved": run.solved,
+                             "sequences": s["sequences_seen"], "cap": s["max_sequences_cap"],
+                             "bytes": folder_size(out_root / fam), "test": s["test"], "message": run.message}
+    (out_root / "MANIFEST.json").write_text(json.dumps(manifest, indent=1) + "\n")
+    return manifest
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -78,11 +91,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seeds", type=int, default=3, help="seeds to try until one solves (default 3)")
     args = ap.parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
-    manifest_file = args.out / "MANIFEST.json"
-    manifest = json.loads(manifest_file.read_text()) if manifest_file.is_file() else {}
     for fam in args.family or FAMILIES:
-        manifest[fam] = make(fam, args.out, args.max_sequences, args.seeds)
-        manifest_file.write_text(json.dumps(dict(sorted(manifest.items())), indent=1) + "\n")
+        make(fam, args.out, args.max_sequences, args.seeds)
+        write_manifest(args.out)
     total = folder_size(args.out)
     print(f"runs/shipped: {total:,} bytes in all (limit {SIZE_LIMIT:,})")
     return 0 if total <= SIZE_LIMIT else 1

@@ -11,6 +11,7 @@ import pytest
 
 from lstm_core.experiments import PRESETS
 from lstm_core.jobs import Job, JobManager
+from lstm_core.runs import load_run
 
 _C4 = PRESETS["classroom_exp4_adding_T20"]
 ENDLESS = replace(_C4, name="tiny_endless", task_options={"T": 10},
@@ -140,12 +141,22 @@ def test_a_diverging_run_ends_done_and_says_so_in_the_snapshot():
     assert "diverged" in snap.message and np.isfinite(snap.params["W_h"]).all()   # last good weights kept
 
 
+def test_a_finished_job_saves_a_run_that_loads_back(tmp_path):
+    job = Job(SHORT, chunk=30, synchronous=True)
+    job.start()
+    saved = load_run(job.save(tmp_path / "run"))
+    assert saved.summary["sequences_seen"] == 60
+    np.testing.assert_array_equal(saved.trial_params()["W_h"], job.snapshot().params["W_h"])
+
+
 def test_step_refuses_to_run_beside_a_worker_thread():
     job = Job(ENDLESS, chunk=10)
     job.start()
     try:
         with pytest.raises(RuntimeError, match="worker thread"):
             job.step()
+        with pytest.raises(RuntimeError, match="training"):
+            job.save("/nonexistent")
     finally:
         job.stop()
         job.join(GUARD)
