@@ -153,6 +153,12 @@ class Job:
         return t is not None and t.is_alive()
 
     @property
+    def error_detail(self) -> str:
+        """The worker's traceback if it raised (for a log or an expander), else ""."""
+        with self._lock:
+            return self._detail
+
+    @property
     def status(self) -> str:
         with self._lock:
             return self._status

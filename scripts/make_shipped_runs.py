@@ -9,7 +9,7 @@ folder: run from the repository root.)
 
 For each family the first classroom LSTM preset of the registry is trained as a single
 trial (seed 0, then 1, 2, ... up to ``--seeds`` if it does not solve within the cap) and
-saved to ``runs/shipped/<family>/`` with :func:`lstm_core.runs.save_run`. A run that
+saved after each attempt to ``runs/shipped/<family>/`` with :func:`lstm_core.runs.save_run`. A run that
 never solves is still saved: its summary says ``successes: 0``, and so does the
 ``runs/shipped/MANIFEST.json`` written beside the runs. Re-runnable; each family's
 folder is replaced.
@@ -45,27 +45,33 @@ def folder_size(path: Path) -> int:
     return sum(f.stat().st_size for f in path.rglob("*") if f.is_file())
 
 
-def make(family: str, out_root: Path, cap: int, seeds: int) -> dict:
+def make(family: str, out_root: Path, cap: int, seeds: int, first_seed: int = 0) -> dict:
+    """Train until a seed solves (or ``seeds`` seeds were tried); each attempt is saved as it ends,
+    so an interrupted script still leaves the best run so far (a solved one is never replaced)."""
     preset = shipped_preset(family)
     cap = min(cap, preset.stop.max_sequences)
-    t0 = time.perf_counter()
-    for seed in range(seeds):
+    out = out_root / family
+    for seed in range(first_seed, first_seed + seeds):
+        t0 = time.perf_counter()
         run = TrialRun(preset, trials=1, seed=seed, max_sequences=cap)
         for prog in run.advance_iter(chunk=1000):
             print(f"  [{family}] {preset.name} seed {seed}: {prog.sequences:,} sequences, "
                   f"recent error {prog.recent_error[0]:.4f}", flush=True)
         summary = run.result()
+        tmp = out_root / f".{family}.new"
+        if tmp.exists():
+            shutil.rmtree(tmp)
+        save_run(run, tmp)
+        load_run(tmp)                                   # what we ship must load
+        if out.exists():
+            shutil.rmtree(out)
+        tmp.rename(out)
+        minutes = (time.perf_counter() - t0) / 60
+        print(f"[{family}] {preset.name}: {'solved' if summary['successes'] else 'NOT solved'} after "
+              f"{summary['sequences_seen']:,} sequences (seed {seed}, {minutes:.1f} min), "
+              f"{folder_size(out):,} bytes", flush=True)
         if summary["successes"]:
             break
-    out = out_root / family
-    if out.exists():
-        shutil.rmtree(out)
-    save_run(run, out)
-    load_run(out)                                   # what we ship must load
-    minutes = (time.perf_counter() - t0) / 60
-    print(f"[{family}] {preset.name}: {'solved' if summary['successes'] else 'NOT solved'} after "
-          f"{summary['sequences_seen']:,} sequences (seed {run.seed}, {minutes:.1f} min), "
-          f"{folder_size(out):,} bytes", flush=True)
     return summary
 
 
@@ -89,10 +95,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", type=Path, default=SHIPPED_DIR, help="output folder (default runs/shipped)")
     ap.add_argument("--max-sequences", type=int, default=40_000, help="cap per attempt (default 40,000)")
     ap.add_argument("--seeds", type=int, default=3, help="seeds to try until one solves (default 3)")
+    ap.add_argument("--first-seed", type=int, default=0, help="first seed to try (default 0)")
     args = ap.parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
     for fam in args.family or FAMILIES:
-        make(fam, args.out, args.max_sequences, args.seeds)
+        make(fam, args.out, args.max_sequences, args.seeds, args.first_seed)
         write_manifest(args.out)
     total = folder_size(args.out)
     print(f"runs/shipped: {total:,} bytes in all (limit {SIZE_LIMIT:,})")

@@ -126,6 +126,7 @@ def test_an_exception_in_the_worker_fails_the_job_and_releases_its_slot():
     bad.join(GUARD)
     snap = bad.snapshot()
     assert snap.status == "failed" and snap.error == "FloatingPointError: the sky fell" and snap.finished
+    assert "Traceback" in bad.error_detail and "explode" in bad.error_detail
     wait_for(lambda: nxt.snapshot().status == "done", "the next job to run to the end")
     nxt.join(GUARD)
     assert manager.running() == [] and manager.queued() == []
