@@ -28,7 +28,7 @@ st.markdown(
     "One memory-cell block of the 1997 LSTM: an input gate decides when the cell input g(net_c) is "
     "written into the internal state s_c, the constant error carousel keeps s_c unchanged otherwise, "
     "and an output gate decides when h(s_c) is read out. Move the gate weights and biases to see what "
-    "opening and closing the gates does; the equations on the right carry the numbers of the chosen step."
+    "opening and closing the gates does; the equations under the figure carry the numbers of the chosen step."
 )
 notices = st.empty()
 
@@ -45,7 +45,7 @@ with st.sidebar:
     st.markdown("#### Cell input")
     w_c = url_slider("weight from the value x", "wc", 1.0, -4.0, 4.0, step=0.25)
     b_c = url_slider("bias b_c", "bc", 0.0, -2.0, 2.0, step=0.25)
-    show_drift = url_toggle("Compare input-gate bias 0 with −3 (state drift)", "drift", True)
+    show_drift = url_toggle("Compare input-gate bias 0 with −3 (state drift)", "drift", False)
 
 typed = url_str("values", "0.8, 0, 0, -0.5, 0, 0, 0", max_len=600, pattern=TEXT_PATTERN)
 values_error = None
@@ -62,16 +62,15 @@ if preset == "typed":
 else:
     inputs = SEQUENCES[preset]
 T = len(inputs)
-step = min(url_slider("Step shown in the equations", "step", 1, 1, MAX_STEPS), T)
-show_url_notices(notices)
 if values_error:
     st.warning(f"{values_error} Showing the first preset meanwhile.", icon="✏️")
+chart_box = st.container()  # filled below, once the step slider under it has been read
+step = min(url_slider("Step shown in the equations", "step", 1, 1, MAX_STEPS), T)
+show_url_notices(notices)
 
 weights = CellWeights(w_in_value, w_in_write, b_in, w_out_read, b_out, w_c, b_c)
 rec, fig, table = compute(tuple(map(tuple, inputs)), weights, step)
-
-left, right = st.columns([3, 2], gap="medium")
-with left:
+with chart_box:
     st.plotly_chart(fig, width="stretch", key="cell", alt="Animated traces of one memory cell over time")
     st.caption(
         "Figure: the block's inputs (value, write and read signals), the net inputs of the input gate, "
@@ -79,16 +78,18 @@ with left:
         "s_c (green), h(s_c) and the output y_c (orange), one point per time step. Press Play to watch "
         "the steps one after another or drag the slider to scrub; the state only changes while y_in is open."
     )
-with right:
-    st.markdown(f"**The paper's equations at step t = {step}** (of {T})")
-    for line in cell_equations(rec, weights, step):
-        st.latex(line)
-    st.caption("f(x) = 1/(1+e^(−x)) for both gates; g ∈ [−2, 2] and h ∈ [−1, 1] as in most of the paper's "
-               "experiments (spec §1.1). s_c(0) = 0.")
+st.markdown(f"**The paper's equations at step t = {step}** (of {T})")
+equations = cell_equations(rec, weights, step)
+for col, part in zip(st.columns(2, gap="medium"), (equations[:4], equations[4:]), strict=True):
+    with col:
+        for line in part:
+            st.latex(line)
+st.caption("f(x) = 1/(1+e^(−x)) for both gates; g(x) = 4σ(x) − 2 ∈ [−2, 2] and h(x) = 2σ(x) − 1 ∈ [−1, 1] "
+           "as in most of the paper's experiments (spec §1.1); s_c(0) = 0.")
 with st.expander("Data table"):
     st.dataframe(table, hide_index=True, width="stretch")
 
-if show_drift:
+if show_drift or preset == "drift":
     st.subheader("State drift, and the paper's remedy")
     st.markdown(
         "If the input gate is half open all the time, every input adds a little to s_c and the state drifts. "

@@ -18,24 +18,26 @@ def run_checks(seed: int):
 # (function, what it is, the paper's equations it implements)
 SOURCES = [
     (lstm.cell_step, "One step of every memory-cell block (App. A.1 eqs 6-9)", [
-        r"y^{in_j}(t) = f_{in_j}\big(net_{in_j}(t)\big),\quad y^{out_j}(t) = f_{out_j}\big(net_{out_j}(t)\big)",
-        r"s_{c_j^v}(t) = s_{c_j^v}(t-1) + y^{in_j}(t)\, g\big(net_{c_j^v}(t)\big),\quad s_{c_j^v}(0) = 0",
+        r"y^{in_j}(t) = f\big(net_{in_j}(t)\big)",
+        r"y^{out_j}(t) = f\big(net_{out_j}(t)\big)",
+        r"s_{c_j^v}(t) = s_{c_j^v}(t-1) + y^{in_j}(t)\, g\big(net_{c_j^v}(t)\big)",
         r"y^{c_j^v}(t) = y^{out_j}(t)\, h\big(s_{c_j^v}(t)\big)",
     ]),
     (lstm_online.train_sequence, "The paper's learning rule as written: truncated RTRL with the partials dS "
      "(App. A.1 eqs 19-28)", [
-        r"dS_{in}(t) = dS_{in}(t-1) + g\big(net_{c}(t)\big)\, f'_{in}\big(net_{in}(t)\big)\, y^m(t-1)",
-        r"dS_{c}(t) = dS_{c}(t-1) + g'\big(net_{c}(t)\big)\, y^{in}(t)\, y^m(t-1)",
-        r"e_{s_c}(t) = y^{out}(t)\, h'\big(s_c(t)\big) \sum_k w_{k c}\, \delta_k(t)",
-        r"\Delta w_{c m}(t) = \alpha\, e_{s_c}(t)\, dS_c(t),\quad \Delta w_{in\, m}(t) = \alpha \sum_v e_{s_{c^v}}(t)\,"
-        r" dS_{in}(t)",
+        r"dS_{in}(t) = dS_{in}(t-1) + g\big(net_c(t)\big) f'_{in}\big(net_{in}(t)\big)\, y^m(t-1)",
+        r"dS_{c}(t) = dS_{c}(t-1) + g'\big(net_c(t)\big)\, y^{in}(t)\, y^m(t-1)",
+        r"e_{s_c}(t) = y^{out}(t)\, h'\big(s_c(t)\big) \textstyle\sum_k w_{kc}\, \delta_k(t)",
+        r"\Delta w_{cm}(t) = \alpha\, e_{s_c}(t)\, dS_c(t)",
+        r"\Delta w_{in,m}(t) = \alpha \textstyle\sum_v e_{s_{c^v}}(t)\, dS_{in}(t)",
     ]),
     (lstm_grad.truncated_grad, "The same gradient summed over a sequence, vectorised: the CEC carries the "
      "error back unchanged (App. A.2 eqs 30-41)", [
-        r"\frac{\partial s_c(t)}{\partial s_c(t-1)} \approx_{tr} 1,\qquad "
-        r"E_s(\tau) = \sum_{t \ge \tau} e_{s}(t)",
-        r"\delta_{c}(\tau) = E_s(\tau)\, y^{in}(\tau)\, g'\big(net_c(\tau)\big),\quad"
-        r"\delta_{in}(\tau) = f'_{in}\big(net_{in}(\tau)\big) \sum_v E_{s^v}(\tau)\, g\big(net_{c^v}(\tau)\big)",
+        r"\frac{\partial s_c(t)}{\partial s_c(t-1)} \approx_{tr} 1",
+        r"E_s(\tau) = \textstyle\sum_{t \ge \tau} e_{s}(t)",
+        r"\delta_{c}(\tau) = E_s(\tau)\, y^{in}(\tau)\, g'\big(net_c(\tau)\big)",
+        r"\delta_{in}(\tau) = f'_{in}\big(net_{in}(\tau)\big) \textstyle\sum_v E_{s^v}(\tau)\,"
+        r" g\big(net_{c^v}(\tau)\big)",
     ]),
 ]
 
@@ -68,7 +70,7 @@ with st.expander("Data table"):
 st.subheader("The code that ran, beside the paper")
 for fn, what, equations in SOURCES:
     st.markdown(f"**`{fn.__module__}.{fn.__qualname__}`** — {what}")
-    code_col, eq_col = st.columns([3, 2], gap="medium")
+    code_col, eq_col = st.columns([1, 1], gap="medium")
     with code_col:
         st.code(inspect.getsource(fn), language="python", line_numbers=True, height=420)
     with eq_col:

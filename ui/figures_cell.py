@@ -63,18 +63,18 @@ def cell_animation(rec: dict[str, np.ndarray], step: int | None = None) -> go.Fi
         hi = max(float(rec[k].max()) for k in keys)
         pad = 0.08 * max(hi - lo, 0.5)
         fig.update_yaxes(range=[lo - pad, hi + pad], row=panel, col=1)
-    fig.update_xaxes(range=[0.5, T + 0.5], row=4, col=1, title_text="time step t")
+    fig.update_xaxes(range=[0.5, T + 0.5])
     play = {"frame": {"duration": 250, "redraw": False}, "transition": {"duration": 0}, "fromcurrent": True}
     still = {"frame": {"duration": 0, "redraw": False}, "mode": "immediate", "transition": {"duration": 0}}
     fig.update_layout(**plotly_layout(
-        height=820, hovermode="x unified", margin={"t": 30, "b": 10, "r": 10},
+        height=820, hovermode="x unified", margin={"t": 30, "b": 90, "r": 10},
         legend={"orientation": "v", "x": 1.02, "xanchor": "left", "y": 1.0, "yanchor": "top",
                 "groupclick": "toggleitem"},
-        updatemenus=[{"type": "buttons", "direction": "left", "x": 0.0, "y": -0.07, "xanchor": "left",
-                      "yanchor": "top", "showactive": False,
+        updatemenus=[{"type": "buttons", "direction": "left", "x": 0.0, "y": -0.03, "xanchor": "left",
+                      "yanchor": "top", "showactive": False, "pad": {"t": 0, "r": 10},
                       "buttons": [{"label": "▶ Play", "method": "animate", "args": [None, play]},
                                   {"label": "❚❚ Pause", "method": "animate", "args": [[None], still]}]}],
-        sliders=[{"active": step - 1, "x": 0.16, "len": 0.84, "y": -0.04, "yanchor": "top",
+        sliders=[{"active": step - 1, "x": 0.2, "len": 0.8, "y": -0.03, "yanchor": "top", "pad": {"t": 0},
                   "currentvalue": {"prefix": "step t = "},
                   "steps": [{"label": f["name"], "method": "animate", "args": [[f["name"]], still]}
                             for f in frames]}]))
@@ -124,7 +124,8 @@ def drift_figure(runs: dict[str, dict[str, np.ndarray]]) -> go.Figure:
                                      line={"color": colour, "dash": dashes[i % 3]}), row=1, col=col)
     fig.update_xaxes(title_text="time step t")
     fig.update_yaxes(type="log", exponentformat="power", row=1, col=2)
-    fig.update_layout(**plotly_layout(height=340, hovermode="x unified", margin={"t": 70}))
+    fig.update_layout(**plotly_layout(height=360, hovermode="x unified", margin={"t": 90},
+                                      legend={"y": 1.15, "yanchor": "bottom"}))
     return fig
 
 
@@ -146,17 +147,18 @@ def cell_equations(rec: dict[str, np.ndarray], w: CellWeights, step: int) -> lis
     v = {k: float(a[t]) for k, a in rec.items()}
     s_prev = float(rec["s_c"][t - 1]) if t > 0 else 0.0
     return [
-        rf"net_{{in}}(t) = w_{{in,x}}\,x + w_{{in,w}}\,\mathrm{{write}} + b_{{in}}"
-        rf" = {_n(w.w_in_value)}\cdot{_n(v['value'])} + {_n(w.w_in_write)}\cdot{_n(v['write'])}"
-        rf" + ({_n(w.b_in)}) = {_n(v['net_in'])}",
-        rf"y^{{in}}(t) = f(net_{{in}}) = \frac{{1}}{{1+e^{{-net_{{in}}}}}} = {_n(v['y_in'])}",
-        rf"net_{{out}}(t) = w_{{out,r}}\,\mathrm{{read}} + b_{{out}} = {_n(w.w_out_read)}\cdot{_n(v['read'])}"
-        rf" + ({_n(w.b_out)}) = {_n(v['net_out'])}",
-        rf"y^{{out}}(t) = f(net_{{out}}) = {_n(v['y_out'])}",
-        rf"net_c(t) = w_c\,x + b_c = {_n(w.w_c)}\cdot{_n(v['value'])} + ({_n(w.b_c)}) = {_n(v['net_c'])},"
-        rf"\quad g(net_c) = 4\sigma(net_c) - 2 = {_n(v['g_c'])}",
-        rf"s_c(t) = s_c(t-1) + y^{{in}}(t)\,g(net_c(t)) = {_n(s_prev)} + {_n(v['y_in'])}\cdot{_n(v['g_c'])}"
-        rf" = {_n(v['s_c'])}",
-        rf"y^c(t) = y^{{out}}(t)\,h(s_c(t)) = {_n(v['y_out'])}\cdot{_n(v['h_s'])} = {_n(v['y_c'])},"
-        rf"\quad h(s) = 2\sigma(s) - 1",
+        rf"\begin{{aligned}} net_{{in}}(t) &= w_{{in,x}}\,x + w_{{in,w}}\,\mathrm{{write}} + b_{{in}} \\"
+        rf" &= {_n(w.w_in_value)}\cdot{_n(v['value'])} + {_n(w.w_in_write)}\cdot{_n(v['write'])}"
+        rf" + ({_n(w.b_in)}) = {_n(v['net_in'])} \end{{aligned}}",
+        rf"y^{{in}}(t) = f(net_{{in}}(t)) = {_n(v['y_in'])}",
+        rf"\begin{{aligned}} net_{{out}}(t) &= w_{{out,r}}\,\mathrm{{read}} + b_{{out}} \\"
+        rf" &= {_n(w.w_out_read)}\cdot{_n(v['read'])} + ({_n(w.b_out)}) = {_n(v['net_out'])} \end{{aligned}}",
+        rf"y^{{out}}(t) = f(net_{{out}}(t)) = {_n(v['y_out'])}",
+        rf"\begin{{aligned}} net_c(t) &= w_c\,x + b_c \\"
+        rf" &= {_n(w.w_c)}\cdot{_n(v['value'])} + ({_n(w.b_c)}) = {_n(v['net_c'])} \end{{aligned}}",
+        rf"g(net_c(t)) = 4\sigma(net_c) - 2 = {_n(v['g_c'])}",
+        rf"\begin{{aligned}} s_c(t) &= s_c(t-1) + y^{{in}}(t)\,g(net_c(t)) \\"
+        rf" &= {_n(s_prev)} + {_n(v['y_in'])}\cdot{_n(v['g_c'])} = {_n(v['s_c'])} \end{{aligned}}",
+        rf"\begin{{aligned}} y^c(t) &= y^{{out}}(t)\,h(s_c(t)) \\"
+        rf" &= {_n(v['y_out'])}\cdot{_n(v['h_s'])} = {_n(v['y_c'])} \end{{aligned}}",
     ]

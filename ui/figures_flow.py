@@ -87,7 +87,8 @@ def flow_figure(result: FlowResult) -> go.Figure:
         xs, ys = (q[marker_idx], y[marker_idx]) if mode == "markers" else (q, y)
         fig.add_trace(go.Scatter(
             x=xs, y=_clean(ys), name=name, mode=mode,
-            line={"color": COLORS[colour], "dash": dash, "width": 3 if name == "Naive CEC" else 2},
+            line={"color": COLORS[colour], "dash": dash, "width": 8 if name == "Naive CEC" else 2},
+            opacity=0.55 if name == "Naive CEC" else 1.0,
             marker={"color": COLORS[colour], "symbol": "circle-open", "size": 9},
             hovertemplate="q=%{x}: 10^%{y:.1f}<extra>" + name + "</extra>"))
     shown = np.concatenate([v for k, v in curves.items() if not k.startswith("RNN: bound")])
@@ -114,12 +115,12 @@ def flow_table(result: FlowResult, max_rows: int = 201) -> pd.DataFrame:
 
 def _heat_rows(result: FlowResult) -> tuple[np.ndarray, list[str], np.ndarray, list[str]]:
     rnn = result.rnn_units.T                                              # (n, Q)
-    rnn_names = [f"unit {v + 1}" + (" (error injected)" if v == result.u else "") for v in range(rnn.shape[0])]
+    rnn_names = [f"unit {v + 1}" + (" ◀ error in" if v == result.u else "") for v in range(rnn.shape[0])]
     tr = result.lstm_truncated
     CS, C = tr["s"].shape[1], tr["net_in"].shape[1]
     lstm = np.concatenate([tr["s"].T, tr["net_c"].T, tr["net_in"].T])
-    lstm_names = ([f"s_c cell {j + 1} (CEC)" for j in range(CS)] + [f"net_c cell {j + 1}" for j in range(CS)]
-                  + [f"input gate {j + 1}" for j in range(C)])
+    lstm_names = ([f"s_c {j + 1} (CEC)" for j in range(CS)] + [f"net_c {j + 1}" for j in range(CS)]
+                  + [f"in-gate {j + 1}" for j in range(C)])
     return rnn, rnn_names, lstm, lstm_names
 
 
@@ -150,8 +151,9 @@ def backflow_animation(result: FlowResult, n_frames: int = 50, max_cols: int = 1
                       "ticktext": ["1", "10⁻¹⁰", "10⁻²⁰", "≤10⁻³⁰"]},
             hovertemplate="%{y}, step %{x}: 10^%{z:.1f}<extra></extra>")
 
-    fig = make_subplots(rows=1, cols=2, horizontal_spacing=0.16,
-                        subplot_titles=("Plain RNN: the error fades", "LSTM (truncated): the CEC band stays"))
+    fig = make_subplots(rows=1, cols=2, horizontal_spacing=0.2,
+                        subplot_titles=("Plain RNN: the error fades ← time",
+                                        "LSTM (truncated): the CEC band stays ← time"))
     fig.add_trace(heat(rnn, rnn_names, False), row=1, col=1)
     fig.add_trace(heat(lstm, lstm_names, True), row=1, col=2)
     frames = [{"name": str(int(cols[k - 1])), "traces": [0, 1],
@@ -160,18 +162,18 @@ def backflow_animation(result: FlowResult, n_frames: int = 50, max_cols: int = 1
     play = {"frame": {"duration": 90, "redraw": True}, "transition": {"duration": 0}, "fromcurrent": True}
     pause = {"frame": {"duration": 0, "redraw": False}, "mode": "immediate", "transition": {"duration": 0}}
     fig.update_layout(**plotly_layout(
-        height=460, hovermode="closest", margin={"t": 40, "b": 10},
-        updatemenus=[{"type": "buttons", "direction": "left", "x": 0.0, "y": -0.12, "xanchor": "left",
-                      "yanchor": "top", "showactive": False,
+        height=500, hovermode="closest", margin={"t": 40, "b": 110},
+        updatemenus=[{"type": "buttons", "direction": "left", "x": 0.0, "y": -0.1, "xanchor": "left",
+                      "yanchor": "top", "showactive": False, "pad": {"t": 0, "r": 10},
                       "buttons": [{"label": "▶ Play", "method": "animate", "args": [None, play]},
                                   {"label": "❚❚ Pause", "method": "animate", "args": [[None], pause]}]}],
-        sliders=[{"active": 0, "x": 0.16, "len": 0.84, "y": -0.06, "yanchor": "top",
+        sliders=[{"active": 0, "x": 0.2, "len": 0.8, "y": -0.1, "yanchor": "top", "pad": {"t": 0},
                   "currentvalue": {"prefix": "lag q = "},
                   "steps": [{"label": f["name"], "method": "animate",
                              "args": [[f["name"]], {**pause, "frame": {"duration": 0, "redraw": True}}]}
                             for f in frames]}]))
     for c in (1, 2):
-        fig.update_xaxes(title_text="time step", range=[-0.5, Q + 0.5], row=1, col=c)
+        fig.update_xaxes(range=[-0.5, Q + 0.5], row=1, col=c)
     return with_frames(fig, frames)
 
 
