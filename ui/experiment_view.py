@@ -135,9 +135,14 @@ class RunSource:
 
 
 def shipped_source(run: SavedRun) -> RunSource:
-    solved = (run.summary.get("sequences_to_success") or [None])[run.checkpoint_trial]
-    return RunSource(f"shipped:{run.path}", f"Precomputed run: {run.preset.title}", run.preset,
-                     run.checkpoints, solved)
+    """The shipped run's checkpoints, ending with its final weights (a trial stops between checkpoints)."""
+    k = run.checkpoint_trial
+    solved = (run.summary.get("sequences_to_success") or [None] * run.trials)[k]
+    final = int(solved or run.summary.get("sequences_seen") or 0)
+    ckpts = list(run.checkpoints)
+    if final > ckpts[-1][0]:
+        ckpts.append((final, {name: v[k:k + 1] for name, v in run.params.items()}))
+    return RunSource(f"shipped:{run.path}", f"Precomputed run: {run.preset.title}", run.preset, ckpts, solved)
 
 
 def live_source(handle: session_job.Handle) -> RunSource | None:

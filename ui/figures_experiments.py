@@ -184,12 +184,16 @@ def internals_animation(rec: Mapping[str, Array], *, title: str = "", step_label
     pause = {"args": [[None], {"frame": {"duration": 0, "redraw": False}, "mode": "immediate"}],
              "label": "❚❚ Pause", "method": "animate"}
     fig.update_layout(**plotly_layout(
-        title=title, height=170 * len(panels) + 160, hovermode="x unified",
-        legend={"orientation": "h", "y": -0.12, "yanchor": "top"}, margin={"t": 60, "b": 40},
-        updatemenus=[{"type": "buttons", "direction": "left", "showactive": False, "x": 0.0, "y": 1.06,
-                      "xanchor": "left", "yanchor": "bottom", "pad": {"r": 8}, "buttons": [play, pause]}],
-        sliders=[{"active": len(frames) - 1, "steps": slider_steps, "x": 0.0, "len": 1.0, "y": -0.02,
-                  "yanchor": "top", "pad": {"t": 30}, "currentvalue": {"prefix": "step "}}]))
+        title=title, height=170 * len(panels) + 150, hovermode="x unified",
+        legend={"orientation": "v", "x": 1.02, "xanchor": "left", "y": 1.0, "yanchor": "top",
+                "tracegroupgap": 12, "groupclick": "toggleitem"},
+        margin={"t": 60, "b": 30, "r": 10},
+        updatemenus=[{"type": "buttons", "direction": "left", "showactive": False, "x": 0.0, "y": 0.0,
+                      "xanchor": "left", "yanchor": "top", "pad": {"t": 62, "r": 10}, "buttons": [play, pause],
+                      "bgcolor": "rgba(136,136,136,0.15)", "bordercolor": COLORS["target"],
+                      "font": {"color": COLORS["target"]}}],
+        sliders=[{"active": len(frames) - 1, "steps": slider_steps, "x": 0.16, "len": 0.84, "y": 0.0,
+                  "yanchor": "top", "pad": {"t": 40}, "currentvalue": {"prefix": "step ", "font": {"size": 13}}}]))
     # frames as plain dicts, unvalidated: thousands of small traces would take seconds to validate
     return go.Figure({**fig.to_dict(), "frames": frames}, _validate=False)
 

@@ -1,0 +1,266 @@
+"""The Experiments and Reproduce pages (Streamlit AppTest) and their pure helpers.
+
+The page tests never depend on what is shipped in ``runs/``: a tiny trained run is saved
+to a temporary folder and ``lstm_core.runs.SHIPPED_DIR`` / ``RESULTS_DIR`` point there.
+Jobs run synchronously (``LAB_SYNC_JOBS=1``): every rerun trains one chunk, no threads.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+import lstm_core.runs as runs
+from lstm_core.experiments import PAPER_ONLY_ROWS, PRESETS
+from lstm_core.record import record_sequence
+from lstm_core.tasks import TASKS
+from lstm_core.train import TrialRun
+from ui import experiment_settings as settings
+from ui import figures_experiments as figs
+from ui.reproduce_table import NOT_YET, PAPER_ONLY, comparison_table
+
+ROOT = Path(__file__).resolve().parent.parent
+EXPERIMENTS = str(ROOT / "pages" / "experiments.py")
+REPRODUCE = str(ROOT / "pages" / "reproduce.py")
+SHIPPED = "classroom_exp4_adding_T20"
+
+
+@pytest.fixture(scope="module")
+def shipped_root(tmp_path_factory) -> Path:
+    """A shipped-runs folder holding one short run of family 4."""
+    root = tmp_path_factory.mktemp("shipped")
+    run = TrialRun(PRESETS[SHIPPED], trials=1, seed=0, max_sequences=300)
+    run.advance(300)
+    runs.save_run(run, root / "4")
+    return root
+
+
+@pytest.fixture()
+def app(monkeypatch, shipped_root, tmp_path):
+    monkeypatch.setenv("LAB_SYNC_JOBS", "1")
+    monkeypatch.setattr(runs, "SHIPPED_DIR", shipped_root)
+    monkeypatch.setattr(runs, "RESULTS_DIR", tmp_path / "results")
+    st.cache_resource.clear()
+    yield lambda path=EXPERIMENTS: AppTest.from_file(path, default_timeout=60)
+    st.cache_resource.clear()
+
+
+def _chart(at: AppTest, key: str) -> dict:
+    for el in at.get("plotly_chart"):
+        if el.proto.id.endswith(f"-{key}"):
+            return json.loads(el.proto.spec)
+    raise AssertionError(f"no plotly chart with key {key!r}")
+
+
+def _no_exception(at: AppTest) -> None:
+    assert not at.exception, [e.value for e in at.exception]
+
+
+# ----------------------------------------------------------------------------- Experiments page
+
+
+def test_page_opens_on_the_shipped_run_with_a_playable_animation(app):
+    at = app().run()
+    _no_exception(at)
+    assert at.selectbox(key="url:preset").value == SHIPPED
+    spec = _chart(at, "internals")
+    assert 2 <= len(spec["frames"]) <= 60
+    labels = [b["label"] for b in spec["layout"]["updatemenus"][0]["buttons"]]
+    assert any("Play" in label for label in labels)
+    assert len(spec["layout"]["sliders"][0]["steps"]) == len(spec["frames"])
+    assert at.select_slider(key="url:ckpt").value == "300"  # opens on the last (most trained) checkpoint
+
+
+def test_link_settings_appear_in_the_widgets_and_derive_a_modified_preset(app):
+    at = app()
+    at.query_params.update({"exp": "3a", "preset": "classroom_exp3a_T20_N3", "lr": "0.25", "T": "30",
+                            "blocks": "2", "seed": "7"})
+    at.run()
+    _no_exception(at)
+    assert at.selectbox(key="url:exp").value == "3a"
+    assert at.number_input(key="url:lr").value == 0.25
+    assert at.slider(key="url:T").value == 30
+    assert at.slider(key="url:blocks").value == 2
+    assert at.number_input(key="url:seed").value == 7
+    assert any("Modified from classroom_exp3a_T20_N3" in i.value for i in at.info)
+    assert not at.warning
+
+
+def test_bad_link_values_fall_back_to_defaults_with_a_notice(app):
+    at = app()
+    at.query_params.update({"preset": "no_such_preset", "lr": "abc", "T": "99999", "blocks": "1e400", "ckpt": "-3"})
+    at.run()
+    _no_exception(at)
+    notice = " ".join(w.value for w in at.warning)
+    assert "were not usable" in notice
+    for key in ("preset", "lr", "T", "blocks", "ckpt"):
+        assert f"{key} = " in notice
+    assert at.selectbox(key="url:preset").value == SHIPPED
+    assert at.number_input(key="url:lr").value == PRESETS[SHIPPED].lr
+    assert at.slider(key="url:T").value == PRESETS[SHIPPED].task_options["T"]
+
+
+def test_changing_the_experiment_changes_the_example_and_clears_the_old_settings(app):
+    at = app()
+    at.query_params["T"] = "40"
+    at.run()
+    before = _chart(at, "example_seq")
+    at.selectbox(key="url:exp").set_value("5").run()
+    _no_exception(at)
+    assert at.selectbox(key="url:preset").value == "classroom_exp5_mult_T20"
+    assert at.slider(key="url:T").value == 20  # the T=40 of the old preset is gone
+    assert _chart(at, "example_seq")["data"] != before["data"]
+
+
+def test_train_live_shows_progress_and_the_stopped_run_can_be_animated(app):
+    at = app().run()
+    at.button(key="live_start").click().run()
+    at.run()
+    _no_exception(at)
+    seen = {m.label: m.value for m in at.metric}
+    assert int(seen["LSTM: sequences per trial"].replace(",", "")) >= 200
+    assert _chart(at, "live_curves")["data"]
+    at.button(key="live_stop").click().run()
+    _no_exception(at)
+    assert any("Stopped after" in i.value for i in at.info)
+    assert at.radio(key="anim_source").options[-1].startswith("Your live run")
+    assert at.button(key="live_resume").disabled is False
+
+
+def test_the_rnn_baseline_trains_next_to_the_lstm(app):
+    at = app()
+    at.query_params["rnn"] = "true"
+    at.run()
+    at.button(key="live_start").click().run()
+    _no_exception(at)
+    labels = [m.label for m in at.metric]
+    assert "RNN baseline: sequences per trial" in labels
+    names = {trace.get("legendgroup") for trace in _chart(at, "live_curves")["data"]}
+    assert names == {"LSTM", "RNN baseline"}
+
+
+def test_a_malformed_shipped_run_is_reported_and_the_page_still_works(app, monkeypatch, tmp_path):
+    bad = tmp_path / "bad"
+    (bad / "4").mkdir(parents=True)
+    (bad / "4" / "config.json").write_text("{ not json")
+    (bad / "4" / "arrays.npz").write_bytes(b"PK\x03\x04 truncated")
+    monkeypatch.setattr(runs, "SHIPPED_DIR", bad)
+    at = app().run()
+    _no_exception(at)
+    assert any("could not be loaded" in e.value and "not valid JSON" in e.value for e in at.error)
+    assert at.button(key="live_start").label.endswith("Train live")
+
+
+def test_config_export_holds_the_derived_preset_seed_and_trials():
+    from lstm_core.serialize import preset_from_dict
+    from ui.experiment_view import config_json
+
+    base = PRESETS[SHIPPED]
+    derived = settings.derive(base, {"lr": 0.2, "T": 25})
+    d = json.loads(config_json(derived, base, seed=3, trials=2))
+    assert (d["modified_from"], d["seed"], d["trials"]) == (SHIPPED, 3, 2)
+    assert preset_from_dict(d["preset"]) == derived
+
+
+# ----------------------------------------------------------------------------- Reproduce page
+
+
+def test_reproduce_page_puts_a_stored_result_beside_the_paper_and_marks_the_rest(app, tmp_path):
+    results = tmp_path / "results"
+    results.mkdir()
+    row = {"preset": "exp4_adding_T100", "trials": 2, "seed": 0, "successes": 1, "success_rate": 0.5,
+           "sequences_to_success": [5000, None], "mean_sequences": 5000.0, "min_sequences": 5000,
+           "max_sequences": 5000, "test": {"test_size": 2560, "wrong_mean": 1.0, "wrong_max": 1.0},
+           "paper": PRESETS["exp4_adding_T100"].paper, "seconds": 12.0}
+    (results / "exp4_adding_T100.json").write_text(json.dumps(row))
+    (results / "broken.json").write_text("[1, 2")
+    at = app(REPRODUCE).run()
+    _no_exception(at)
+    assert any("broken.json" in w.value for w in at.warning)
+    tables = [df.value for df in at.dataframe]
+    assert len(tables) == 11  # Tables 1-9 (Table 9 split into 6a / 6b) and the Exp 2b text
+    everything = np.concatenate([t["status"].to_numpy() for t in tables])
+    assert (everything == "reproduced").sum() == 1
+    assert (everything == PAPER_ONLY).sum() == len(PAPER_ONLY_ROWS)
+    table7 = next(t for t in tables if "exp4_adding_T100" in set(t["preset"]))
+    ours = table7.set_index("preset").loc["exp4_adding_T100"]
+    assert ours["our_success_pct"] == 50.0 and ours["paper_success_after"] == "74,000"
+
+
+# ----------------------------------------------------------------------------- pure helpers
+
+
+def test_comparison_table_has_a_row_per_paper_preset_and_paper_only_row():
+    df = comparison_table([])
+    paper_rows = [p for p in PRESETS.values() if p.paper is not None]
+    assert len(df) == len(paper_rows) + len(PAPER_ONLY_ROWS)
+    assert set(df["status"]) == {NOT_YET, PAPER_ONLY}
+
+
+def test_derive_keeps_the_gate_bias_spacing_and_grows_it_with_the_blocks():
+    base = PRESETS["exp3a_T100_N3"]  # input-gate biases -1, -3, -5
+    derived = settings.derive(base, {"blocks": 4, "ig": -2.0})
+    assert derived.net.in_gate_bias == (-2.0, -4.0, -6.0, -8.0)
+    assert derived.net.out_gate_bias[:4] == (-2.0, -4.0, -6.0, -8.0)
+    assert derived.name == "exp3a_T100_N3-modified" and derived.paper is None
+    assert settings.derive(base, {"seed": 5, "trials": 2}) is base  # seed and trials do not modify the setting
+
+
+def test_derive_resizes_the_net_with_the_delay_of_exp_2a():
+    derived = settings.derive(PRESETS["classroom_exp2a_p10"], {"p": 20})
+    assert (derived.net.n_in, derived.net.n_out, derived.task_options["p"]) == (21, 21, 20)
+    rnn = settings.baseline_for(derived)
+    assert rnn.model == "rnn_bptt"  # RTRL's O(n^4) cost per step is too slow beyond p = 10
+    assert rnn.net.n_in == 21 and rnn.task_options == {"p": 20}
+
+
+def test_every_preset_has_knobs_whose_defaults_lie_in_their_ranges():
+    for p in PRESETS.values():
+        for k in settings.knobs(p):
+            assert k.lo <= k.default <= k.hi, (p.name, k)
+        assert settings.derive(p, settings.defaults(p)) is p
+
+
+def test_baselines_exist_exactly_where_the_paper_or_classroom_compares():
+    with_baseline = {p.name for p in PRESETS.values() if settings.baseline_for(p) is not None}
+    assert "classroom_exp4_adding_T20" in with_baseline and "exp2a_lstm_p100" in with_baseline
+    assert "classroom_exp3a_T20_N3" in with_baseline
+    assert not any(n.startswith(("exp1_", "exp6", "classroom_exp1")) for n in with_baseline)
+
+
+def test_the_animation_reveals_the_forward_pass_then_the_error_flowing_back():
+    preset = PRESETS[SHIPPED]
+    run = TrialRun(preset, trials=1, seed=0)
+    batch = TASKS[preset.task](np.random.default_rng(0), 1, **preset.task_options)
+    rec = record_sequence(preset, run.params, batch, 0)
+    fig = figs.internals_animation(rec)
+    L = int(rec["length"])
+    names = [t.name for t in fig.data]
+    s_c, e_s = names.index("s_c 1"), names.index("E_s 1")
+    first, last_forward, first_back = fig.frames[0], fig.frames[L - 1], fig.frames[L]
+    assert np.isnan(np.asarray(first.data[s_c].y, float)[1:]).all()          # step 1 only
+    assert not np.isnan(np.asarray(last_forward.data[s_c].y, float)).any()   # all L steps
+    assert np.isnan(np.asarray(last_forward.data[e_s].y, float)).all()       # no error yet
+    back = np.asarray(first_back.data[e_s].y, float)
+    assert not np.isnan(back[-1]) and np.isnan(back[0])                      # the error starts at the end
+    table = figs.record_table(rec)
+    assert len(table) == L and {"s_c_1", "y_in_1", "E_s_4", "target"} <= set(table.columns)
+
+
+def test_the_animation_stays_small_for_the_longest_sequences():
+    rng = np.random.default_rng(0)
+    L = 1100
+    target = np.full((L, 7), np.nan)
+    target[-1] = np.eye(7)[2]
+    rec = {"y_in": rng.random((L, 8)), "y_out": rng.random((L, 8)), "s_c": rng.normal(size=(L, 32)),
+           "y_c": rng.normal(size=(L, 32)), "y_k": rng.random((L, 7)), "target": target,
+           "E_s": rng.normal(size=(L, 32)), "length": np.array(L)}
+    fig = figs.internals_animation(rec)
+    assert len(fig.frames) <= 60
+    assert len(fig.to_json()) < 8_000_000
+    assert {t.name for t in fig.data} >= {"output of the right symbol", "largest other output"}
