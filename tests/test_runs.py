@@ -23,6 +23,8 @@ from lstm_core.runs import (
 )
 from lstm_core.serialize import preset_from_dict, preset_to_dict
 from lstm_core.train import TrialRun
+from scripts.make_shipped_runs import FAMILIES, shipped_preset, write_manifest
+from scripts.make_shipped_runs import make as make_shipped
 
 _C4 = PRESETS["classroom_exp4_adding_T20"]
 TINY_LSTM = replace(_C4, name="tiny_adding", task_options={"T": 10}, net=replace(_C4.net, bias_cells=False),
@@ -268,3 +270,14 @@ def test_results_table_keeps_good_files_and_skips_bad_ones_with_a_reason(tmp_pat
     assert "JSON" in reasons["b.json"] and "'successes'" in reasons["c.json"]
     assert "one entry per trial" in reasons["d.json"]
     assert load_results(tmp_path / "absent") == ([], [])
+
+
+def test_the_shipped_runs_script_makes_a_loadable_run_and_a_manifest_and_can_run_again(tmp_path):
+    assert all(shipped_preset(f).classroom and shipped_preset(f).model == "lstm" for f in FAMILIES)
+    for _ in range(2):                                   # re-runnable: the second run replaces the first
+        summary = make_shipped("3", tmp_path, cap=30, seeds=1)
+    assert summary["sequences_seen"] == 30 and summary["successes"] == 0
+    manifest = write_manifest(tmp_path)
+    assert list(manifest) == ["3"] and manifest["3"]["solved"] is False and manifest["3"]["cap"] == 30
+    assert load_run(tmp_path / "3").preset == shipped_preset("3")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["3", "MANIFEST.json"]
