@@ -25,8 +25,8 @@ SOURCES = [
     ]),
     (lstm_online.train_sequence, "The paper's learning rule as written: truncated RTRL with the partials dS "
      "(App. A.1 eqs 19-28)", [
-        r"dS_{in}(t) = dS_{in}(t-1) + g\big(net_c(t)\big) f'_{in}\big(net_{in}(t)\big)\, y^m(t-1)",
-        r"dS_{c}(t) = dS_{c}(t-1) + g'\big(net_c(t)\big)\, y^{in}(t)\, y^m(t-1)",
+        r"dS_{in}(t) = dS_{in}(t-1) + g(net_c)\, f'_{in}(net_{in})\, y^m(t-1)",
+        r"dS_{c}(t) = dS_{c}(t-1) + g'(net_c)\, y^{in}(t)\, y^m(t-1)",
         r"e_{s_c}(t) = y^{out}(t)\, h'\big(s_c(t)\big) \textstyle\sum_k w_{kc}\, \delta_k(t)",
         r"\Delta w_{cm}(t) = \alpha\, e_{s_c}(t)\, dS_c(t)",
         r"\Delta w_{in,m}(t) = \alpha \textstyle\sum_v e_{s_{c^v}}(t)\, dS_{in}(t)",
@@ -72,7 +72,7 @@ for fn, what, equations in SOURCES:
     st.markdown(f"**`{fn.__module__}.{fn.__qualname__}`** — {what}")
     code_col, eq_col = st.columns([1, 1], gap="medium")
     with code_col:
-        st.code(inspect.getsource(fn), language="python", line_numbers=True, height=420)
+        st.code(inspect.getsource(fn), language="python", line_numbers=True, height=420, wrap_lines=True)
     with eq_col:
         for eq in equations:
             st.latex(eq)
