@@ -31,7 +31,7 @@ NOT_PAPER = "Classroom setting, not the paper's: "
 # ------------------------------------------------------------------------- stop rules (smaller windows)
 
 STOP_C2A = StopRule("abs", beta=0.25, window=500, test_size=0, max_sequences=20_000)
-STOP_C2B = StopRule("abs", beta=0.25, window=200, abs_at_end_only=True, test_size=500, max_sequences=20_000)
+STOP_C2B = StopRule("abs", beta=0.25, window=200, abs_at_end_only=True, test_size=500, max_sequences=25_000)
 
 # Exp 2b with the paper's single cell (no output gate, "B") did not learn at p=10 or p=4 within 20,000 sequences
 # in our runs; a small standard 1997 net (2 one-cell blocks with output gates, "F", biases) does.
@@ -40,7 +40,7 @@ NET_C2B = LSTMConfig(n_in=11, n_out=11, blocks=2, block_size=1, connectivity="F"
 STOP_C2C = StopRule("abs", beta=0.2, window=500, abs_at_end_only=True, test_size=500, max_sequences=30_000)
 STOP_C3A = replace(STOP_EXP3A, test_size=512, max_sequences=30_000)
 STOP_C4 = StopRule("st3", beta=0.02, tolerance=0.04, window=100, test_size=512, max_sequences=40_000)
-STOP_C5 = StopRule("nseq", n_seq=30, tolerance=0.04, window=300, test_size=512, max_sequences=40_000)
+STOP_C5 = StopRule("nseq", n_seq=30, tolerance=0.04, window=300, test_size=512, max_sequences=50_000)
 STOP_C6 = StopRule("st3", beta=0.1, tolerance=0.3, window=300, test_size=512, max_sequences=40_000)
 
 
@@ -75,7 +75,7 @@ CLASSROOM_PRESETS: list[Preset] = [
          "[-2,2], h in [-1,1], learning rate 0.5; the paper's single cell without output gate (lr 1.0) did not "
          "learn this task within 20,000 sequences in our runs.",
          "Success window of 200 successive sequences and a frozen test of 500 instead of 10,000.",
-         "At most 20,000 sequences."),
+         "At most 25,000 sequences."),
         model="lstm", net=NET_C2B, task="lag_2b", task_options={"p": 10}, lr=0.5, update="step",
         stop=STOP_C2B, section="§5.2 (classroom)"),
     _classroom(
@@ -109,7 +109,7 @@ CLASSROOM_PRESETS: list[Preset] = [
         "instead of 0.1, stopping when fewer than 30 of the last 300 sequences are off by more than 0.04.",
         ("T=20 instead of 100.", "Learning rate 0.5 instead of 0.1.",
          "Fewer than 30 of the last 300 wrong (paper: 140 or 13 of 2000).",
-         "Final test on 512 sequences.", "At most 40,000 sequences."),
+         "Final test on 512 sequences.", "At most 50,000 sequences."),
         model="lstm", net=exp45_net(None), task="multiplication", task_options={"T": 20}, lr=0.5,
         update="sequence", stop=STOP_C5, section="§5.5 (classroom)"),
     _classroom(
@@ -133,7 +133,7 @@ BASELINE_PRESETS: list[Preset] = [
         "The paper's point: its error signal from the end fades before it reaches the marked values.",
         ("Not in the paper: a contrast for the classroom.", "At most 20,000 sequences."),
         model="rnn_bptt", net=RNNConfig(n_in=2, n_hidden=4, n_out=1, recurrence="full", bias=True, init_range=0.1),
-        task="adding", task_options={"T": 20}, lr=0.5, update="sequence",
+        task="adding", task_options={"T": 20}, lr=1.0, update="sequence",
         stop=replace(STOP_C4, max_sequences=20_000), section="§5.4 (baseline)"),
     _classroom(
         "baseline_rnn_2seq_T20", "3a", "Baseline · plain RNN (BPTT), 2-sequence T=20",
