@@ -1,0 +1,1 @@
+"""Load benchmarks of the whole app (server + browsers); see ``python -m bench.classroom --help``."""
