@@ -6,7 +6,10 @@ import streamlit as st
 from lstm_core.record import MAX_ABS_VALUE, MAX_STEPS, SEQUENCES, CellWeights, parse_sequence, run_single_cell
 from lstm_core.record import store_recall as store_recall_inputs
 from ui.figures_cell import cell_animation, cell_equations, cell_table, drift_figure
+from ui.nav import ensure_router
 from ui.params import show_url_notices, url_selectbox, url_slider, url_str, url_toggle
+
+ensure_router()  # a deep link on a fresh server must go through app.py
 
 PRESETS = {"store_recall": "Store a value, then recall it", "distractors": "Store a value through distractors",
            "drift": "A drifting state (steady input, no write signal)", "typed": "My own sequence"}

@@ -3,7 +3,9 @@
 import pandas as pd
 import streamlit as st
 
-from ui.nav import PAPER_DOI, available_pages
+from ui.nav import PAPER_DOI, available_pages, ensure_router
+
+ensure_router()  # a deep link on a fresh server must go through app.py
 
 st.title("Long Short-Term Memory (1997), in the classroom")
 st.markdown(

@@ -6,7 +6,10 @@ import streamlit as st
 
 from lstm_core import gradcheck, lstm, lstm_grad, lstm_online
 from ui.figures_flow import gradcheck_data, gradcheck_figure, gradcheck_table
+from ui.nav import ensure_router
 from ui.params import show_url_notices, url_slider
+
+ensure_router()  # a deep link on a fresh server must go through app.py
 
 
 @st.cache_data(max_entries=32, show_spinner="Running the gradient checks…")

@@ -4,7 +4,10 @@ import streamlit as st
 
 from lstm_core.errorflow import RNN_ACTIVATIONS, FlowSettings, error_flow, fw_factor, kept_after
 from ui.figures_flow import backflow_animation, flow_figure, flow_table, format_power
+from ui.nav import ensure_router
 from ui.params import show_url_notices, url_selectbox, url_slider
+
+ensure_router()  # a deep link on a fresh server must go through app.py
 
 ACTIVATION_LABELS = {"logistic": "logistic (the paper's)", "tanh": "tanh", "identity": "linear"}
 

@@ -45,6 +45,22 @@ def build_navigation() -> StreamlitPage:
     return st.navigation(pages)
 
 
+def ensure_router() -> None:
+    """Make a shared deep link (``/memory_cell?seed=3``) go through ``app.py``. Call first on every page.
+
+    Streamlit still has its old ``pages/`` folder mode: on a fresh server, until some run
+    has called ``st.navigation``, a request for ``/memory_cell`` runs ``pages/memory_cell.py``
+    on its own (no router, no wide layout, no shared sidebar) — and keeps doing so for later
+    visitors. Here the page notices that mode (Streamlit's ``PagesManager`` flag), switches
+    it off and reruns, so the router (app.py) handles the request with the URL intact.
+    """
+    from streamlit.runtime.pages_manager import PagesManager
+
+    if PagesManager.uses_pages_directory:
+        PagesManager.uses_pages_directory = False
+        st.rerun()
+
+
 def render_sidebar() -> None:
     """The short "About" shown under the page list on every page."""
     with st.sidebar:

@@ -13,6 +13,7 @@ functions and as fixtures of the same name: ``wait_for_app(page)``,
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import subprocess
@@ -48,9 +49,9 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="session")
-def app_url() -> Iterator[str]:
-    """Run ``streamlit run app.py`` headless on a free port for the whole session."""
+@contextlib.contextmanager
+def serve_app() -> Iterator[str]:
+    """Run ``streamlit run app.py`` headless on a free port; yield its base URL; stop it after."""
     port = _free_port()
     cmd = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
            "--server.port", str(port), "--server.address", "127.0.0.1",
@@ -82,6 +83,13 @@ def app_url() -> Iterator[str]:
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait()
+
+
+@pytest.fixture(scope="session")
+def app_url() -> Iterator[str]:
+    """One app server for the whole test session."""
+    with serve_app() as url:
+        yield url
 
 
 @pytest.fixture(scope="session")
