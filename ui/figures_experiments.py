@@ -184,15 +184,16 @@ def internals_animation(rec: Mapping[str, Array], *, title: str = "", step_label
     pause = {"args": [[None], {"frame": {"duration": 0, "redraw": False}, "mode": "immediate"}],
              "label": "❚❚ Pause", "method": "animate"}
     fig.update_layout(**plotly_layout(
-        title=title, height=170 * len(panels) + 150, hovermode="x unified",
+        title={"text": title, "x": 0.18, "xanchor": "left"} if title else None,
+        height=170 * len(panels) + 150, hovermode="x unified",
         legend={"orientation": "v", "x": 1.02, "xanchor": "left", "y": 1.0, "yanchor": "top",
                 "tracegroupgap": 12, "groupclick": "toggleitem"},
-        margin={"t": 60, "b": 30, "r": 10},
-        updatemenus=[{"type": "buttons", "direction": "left", "showactive": False, "x": 0.0, "y": 0.0,
-                      "xanchor": "left", "yanchor": "top", "pad": {"t": 62, "r": 10}, "buttons": [play, pause],
+        margin={"t": 70, "b": 30, "r": 10},
+        updatemenus=[{"type": "buttons", "direction": "left", "showactive": False, "x": 0.0, "y": 1.0,
+                      "xanchor": "left", "yanchor": "bottom", "pad": {"b": 28}, "buttons": [play, pause],
                       "bgcolor": "rgba(136,136,136,0.15)", "bordercolor": COLORS["target"],
                       "font": {"color": COLORS["target"]}}],
-        sliders=[{"active": len(frames) - 1, "steps": slider_steps, "x": 0.16, "len": 0.84, "y": 0.0,
+        sliders=[{"active": len(frames) - 1, "steps": slider_steps, "x": 0.0, "len": 1.0, "y": 0.0,
                   "yanchor": "top", "pad": {"t": 40}, "currentvalue": {"prefix": "step ", "font": {"size": 13}}}]))
     # frames as plain dicts, unvalidated: thousands of small traces would take seconds to validate
     return go.Figure({**fig.to_dict(), "frames": frames}, _validate=False)
@@ -242,7 +243,8 @@ def learning_curves(curves: Mapping[str, Mapping[str, Array]], *, title: str = "
     fig.update_yaxes(type="log", row=1, col=1)
     fig.update_yaxes(range=[-2, 102], row=1, col=2)
     fig.update_xaxes(title_text="training sequences per trial")
-    fig.update_layout(**plotly_layout(title=title, height=340, hovermode="closest", margin={"t": 70}))
+    fig.update_layout(**plotly_layout(title=title, height=380, hovermode="closest", margin={"t": 40, "b": 10},
+                                      legend={"orientation": "h", "y": -0.25, "yanchor": "top", "x": 0.0}))
     return fig
 
 

@@ -39,7 +39,7 @@ def _each(action: str) -> None:
         handle = session_job.get(slot)
         if handle is not None:
             getattr(handle, action)()
-    st.session_state[_WAS_ACTIVE] = action == "resume"
+    st.session_state[_WAS_ACTIVE] = True  # a stopping job finishes its chunk first: rerun the page once it has
 
 
 def duration(seconds: float) -> str:
@@ -68,7 +68,7 @@ def _metrics(label: str, snap: JobSnapshot) -> None:
     cols = st.columns(4)
     cols[0].metric(f"{label}: sequences per trial", f"{p.sequences:,}")
     cols[1].metric(f"{label}: trials solved", f"{p.solved} of {p.trials}")
-    cols[2].metric(f"{label}: rate", f"{p.rate:,.0f} seq/s")
+    cols[2].metric(f"{label}: sequences/s", f"{p.rate:,.0f}", help="Training sequences per second, all trials.")
     cols[3].metric(f"{label}: time to the cap", duration(p.eta), help="An upper bound: training stops earlier "
                    "once every trial meets the paper's stopping rule.")
 

@@ -1,0 +1,119 @@
+"""The Experiments and Reproduce pages in a real browser: precomputed animation, live training, shared links."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from lstm_core.runs import shipped_runs
+from tests.e2e.conftest import wait_for_app
+
+pytestmark = pytest.mark.e2e
+
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+CHARTS_DRAWN_JS = """() => {
+    const charts = [...document.querySelectorAll('[data-testid="stPlotlyChart"]')];
+    return charts.length > 0 && charts.every(c => c.querySelector('.main-svg'));
+}"""
+FAMILY_TO_EXPERIMENT = {"1": "1", "2": "2a", "3": "3a", "4": "4", "5": "5", "6": "6a"}
+
+
+def _wait_for_charts(page) -> None:
+    page.wait_for_function(CHARTS_DRAWN_JS, timeout=60_000)
+    page.wait_for_timeout(500)
+
+
+def _sequences(page) -> int:
+    """The live LSTM's "sequences per trial" metric (0 before the first snapshot)."""
+    metric = page.locator('[data-testid="stMetric"]').filter(has_text="LSTM: sequences per trial")
+    if not metric.count():
+        return 0
+    return int(metric.locator('[data-testid="stMetricValue"]').inner_text().replace(",", ""))
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _router_has_run(browser, app_url):
+    """Open the app's root once: on a fresh server, a page URL opened before the router (app.py) has
+    ever run is served by Streamlit as a bare legacy pages/ script (no navigation, no wide layout)."""
+    context = browser.new_context()
+    tab = context.new_page()
+    tab.goto(app_url)
+    wait_for_app(tab)
+    context.close()
+
+
+@pytest.fixture(scope="module")
+def experiment() -> str:
+    """An experiment whose family has a shipped run (Exp 4 if it is there)."""
+    families = shipped_runs()
+    assert families, "no shipped precomputed runs in runs/shipped (scripts/make_shipped_runs.py makes them)"
+    return FAMILY_TO_EXPERIMENT["4" if "4" in families else sorted(families)[0]]
+
+
+def test_experiments_opens_on_an_animation_then_trains_live_and_stops(open_app, assert_no_exception,
+                                                                       save_full_page_screenshot, experiment):
+    page = open_app(f"experiments?exp={experiment}")
+    _wait_for_charts(page)
+    assert_no_exception(page)
+    animation = page.locator('[data-testid="stPlotlyChart"]').filter(has=page.locator(".updatemenu-button"))
+    assert animation.count() == 1
+    assert "Play" in (animation.locator(".updatemenu-button").first.text_content() or "")
+    assert animation.locator(".slider-container").count() == 1
+    save_full_page_screenshot(page, SCREENSHOTS / "experiments.png")
+
+    page.locator(".st-key-live_start button").first.click()
+    page.get_by_text("Training…").first.wait_for(timeout=30_000)
+    page.wait_for_function("""() => [...document.querySelectorAll('[data-testid="stMetric"]')]
+        .some(m => m.innerText.includes('LSTM: sequences per trial'))""", timeout=30_000)
+    first = _sequences(page)
+    page.wait_for_function("""(n) => {
+        const m = [...document.querySelectorAll('[data-testid="stMetric"]')]
+            .find(m => m.innerText.includes('LSTM: sequences per trial'));
+        return m && parseInt(m.querySelector('[data-testid="stMetricValue"]').innerText.replace(/,/g, '')) > n;
+    }""", arg=first, timeout=30_000)
+    assert _sequences(page) > first  # the count grows while the page stays live
+    page.locator(".st-key-live_curves").wait_for(timeout=30_000)
+    page.mouse.move(5, 5)  # no tooltip in the picture
+    page.locator(".st-key-live_start").scroll_into_view_if_needed()
+    page.wait_for_timeout(1200)
+    page.screenshot(path=str(SCREENSHOTS / "experiments_training.png"), full_page=False)
+
+    page.locator(".st-key-live_stop button").first.click()
+    page.get_by_text(re.compile("Stopped after|Done:")).first.wait_for(timeout=30_000)
+    page.get_by_text("Your live run").first.wait_for(timeout=30_000)  # its checkpoints can now be animated
+    assert_no_exception(page)
+
+
+def test_a_shared_link_reproduces_its_settings_in_the_widgets(open_app, assert_no_exception):
+    page = open_app("experiments?exp=3a&preset=classroom_exp3a_T20_N3&lr=0.25&T=30&blocks=2&seed=7")
+    assert_no_exception(page)
+    def widget(key: str):  # Streamlit tags a keyed widget's container with st-key-<key> (":" becomes "-")
+        return page.locator(f".st-key-url-{key}")
+
+    widget("T").locator('[data-testid="stSliderThumbValue"]').wait_for(timeout=30_000)
+    assert widget("lr").locator("input").input_value() == "0.250"
+    assert widget("seed").locator("input").input_value() == "7"
+    assert widget("T").locator('[data-testid="stSliderThumbValue"]').inner_text() == "30"
+    assert widget("blocks").locator('[data-testid="stSliderThumbValue"]').inner_text() == "2"
+    assert widget("preset").locator("input").input_value().startswith("Exp 3a (classroom)")
+    assert page.get_by_text("Modified from classroom_exp3a_T20_N3").first.is_visible()
+
+
+def test_a_bad_link_shows_a_notice_not_a_traceback(open_app, assert_no_exception, save_full_page_screenshot):
+    page = open_app("experiments?lr=abc&T=99999&preset=%3Cscript%3E")
+    _wait_for_charts(page)
+    assert_no_exception(page)
+    assert page.get_by_text("Some settings in the link were not usable").count() == 1
+    save_full_page_screenshot(page, SCREENSHOTS / "experiments_bad_url.png")
+
+
+def test_reproduce_shows_every_table_and_marks_unreproduced_rows(open_app, assert_no_exception,
+                                                                 save_full_page_screenshot):
+    page = open_app("reproduce")
+    assert_no_exception(page)
+    page.locator('[data-testid="stDataFrame"]').nth(10).wait_for(timeout=30_000)  # the grids load lazily
+    assert page.locator('[data-testid="stDataFrame"]').count() == 11
+    assert page.get_by_role("heading", name=re.compile("Table 7 · Exp 4")).count() == 1
+    save_full_page_screenshot(page, SCREENSHOTS / "reproduce.png")
