@@ -43,7 +43,8 @@ COLUMNS = {
 for group, rows in table.groupby("group", sort=False):
     st.subheader(group)
     shown = rows.drop(columns=["group", "experiment", "seconds"])
-    filled = [c for c in COLUMNS if c in ("row", "status") or shown[c].replace("", None).notna().any()]
+    always = ("row", "status", "our_success_pct", "our_mean_sequences")
+    filled = [c for c in COLUMNS if c in always or shown[c].replace("", None).notna().any()]
     st.dataframe(shown, hide_index=True, column_config=COLUMNS, width="stretch", column_order=filled)
     missing = int((rows["status"] == NOT_YET).sum())
     only = int((rows["status"] == PAPER_ONLY).sum())

@@ -169,9 +169,7 @@ def _records(key: str, seed: int, _source: RunSource) -> tuple[list[dict], list[
 @st.cache_resource(show_spinner="Drawing the animation…", max_entries=16)
 def _animation(key: str, seed: int, index: int, _source: RunSource) -> Any:
     recs, labels = _records(key, seed, _source)
-    seen = _source.checkpoints[index][0]
-    return figs.internals_animation(recs[index], title=f"After {seen:,} training sequences",
-                                    step_labels=labels[: int(recs[index]["length"])] if labels else None)
+    return figs.internals_animation(recs[index], step_labels=labels[: int(recs[index]["length"])] if labels else None)
 
 
 def forget_checkpoint() -> None:
@@ -195,7 +193,7 @@ def show_animation(source: RunSource, seed: int) -> None:
         "input and output gates, cell states s_c, cell outputs y_c, outputs against the target, and E_s"
     st.plotly_chart(fig, key="internals", alt=f"Animated internals of {source.preset.title}")
     st.caption(f"Figure: {source.label}, on one test sequence after {seqs[index]:,} training sequences: {kind}. "
-               "Press ▶ Play to step forward through the sequence (→), then watch the error flow back (←); "
+               "Press Play ▶ to step forward through the sequence (→), then watch the error flow back (←); "
                "drag the slider below the figure to go to any step.")
     recs, _ = _records(source.key, seed, source)
     table = figs.record_table(recs[index])

@@ -47,8 +47,8 @@ def is_rnn_record(rec: Mapping[str, Array]) -> bool:
     return "h" in rec and "s_c" not in rec
 
 
-def _output_lines(rec: Mapping[str, Array]) -> list[tuple[str, Array, Array]]:
-    """(name, output, target) per line of the output panel.
+def _output_lines(rec: Mapping[str, Array]) -> list[tuple[str, Array, Array, str]]:
+    """(name, output, target, target name) per line of the output panel.
 
     Up to 3 output units: each against its own target. More (one unit per symbol): the
     output of the unit that should be on, against 1, and the largest other output, against 0.
@@ -56,7 +56,7 @@ def _output_lines(rec: Mapping[str, Array]) -> list[tuple[str, Array, Array]]:
     y, target = _steps(rec, "y_k"), _steps(rec, "target")
     if y.shape[1] <= 3:
         suffix = (lambda o: f" {o + 1}") if y.shape[1] > 1 else (lambda o: "")
-        return [(f"output{suffix(o)}", y[:, o], target[:, o]) for o in range(y.shape[1])]
+        return [(f"output{suffix(o)}", y[:, o], target[:, o], f"target{suffix(o)}") for o in range(y.shape[1])]
     has = ~np.isnan(target).all(1)
     want = np.where(has, np.nanargmax(np.where(np.isnan(target), -np.inf, target), axis=1), 0)
     rows = np.arange(len(y))
@@ -64,8 +64,8 @@ def _output_lines(rec: Mapping[str, Array]) -> list[tuple[str, Array, Array]]:
     others = y.copy()
     others[rows, want] = -np.inf
     wrong = np.where(has, others.max(1), np.nan)
-    return [("output of the right symbol", right, np.where(has, 1.0, np.nan)),
-            ("largest other output", wrong, np.where(has, 0.0, np.nan))]
+    return [("output of the right symbol", right, np.where(has, 1.0, np.nan), "target 1"),
+            ("largest other output", wrong, np.where(has, 0.0, np.nan), "target 0")]
 
 
 def _panels(rec: Mapping[str, Array]) -> list[tuple[str, list[dict]]]:
@@ -79,10 +79,10 @@ def _panels(rec: Mapping[str, Array]) -> list[tuple[str, list[dict]]]:
                  "dash": DASHES[i % len(DASHES)], "kind": kind} for i in range(min(n, MAX_LINES))]
 
     out_lines = []
-    for name, y, target in _output_lines(rec):
-        out_lines.append({"name": name, "y": y, "color": COLORS["output"], "dash": "solid", "kind": "forward"})
-        out_lines.append({"name": f"target of {name}" if name != "output" else "target", "y": target,
-                          "color": COLORS["target"], "dash": "solid", "kind": "target"})
+    for i, (name, y, target, target_name) in enumerate(_output_lines(rec)):
+        out_lines.append({"name": name, "y": y, "color": COLORS["output"], "dash": DASHES[i], "kind": "forward"})
+        out_lines.append({"name": target_name, "y": target, "color": COLORS["target"], "dash": "solid",
+                          "kind": "target"})
     if is_rnn_record(rec):
         return [("Hidden units h", group("h", "h", COLORS["rnn_measured"])),
                 ("Outputs and target", out_lines),
@@ -156,6 +156,9 @@ def internals_animation(rec: Mapping[str, Array], *, title: str = "", step_label
         fig.update_yaxes(range=_range([np.abs(ln["y"]) if log else ln["y"] for ln in group], log=log),
                          type="log" if log else "linear", row=row, col=1)
     fig.update_xaxes(range=[0.5, L + 0.5], row=len(panels), col=1, title_text="time step t")
+    if step_labels is not None and L <= 40:  # short symbol strings: name each step's input under the axis
+        fig.update_xaxes(tickmode="array", tickvals=list(range(1, L + 1)),
+                         ticktext=[f"{t}<br>{step_labels[t - 1]}" for t in range(1, L + 1)], row=len(panels), col=1)
 
     def frame_data(t_fwd: int, t_back: int | None) -> list[dict]:
         data = []
@@ -180,11 +183,11 @@ def internals_animation(rec: Mapping[str, Array], *, title: str = "", step_label
                                          "transition": {"duration": 0}}],
                      "label": lab, "method": "animate"} for f, lab in zip(frames, labels)]
     play = {"args": [None, {"frame": {"duration": 120, "redraw": False}, "fromcurrent": False,
-                            "transition": {"duration": 0}}], "label": "▶ Play", "method": "animate"}
+                            "transition": {"duration": 0}}], "label": "Play ▶", "method": "animate"}
     pause = {"args": [[None], {"frame": {"duration": 0, "redraw": False}, "mode": "immediate"}],
-             "label": "❚❚ Pause", "method": "animate"}
+             "label": "Pause", "method": "animate"}
     fig.update_layout(**plotly_layout(
-        title={"text": title, "x": 0.18, "xanchor": "left"} if title else None,
+        title={"text": title, "x": 0.5, "xanchor": "center"} if title else None,
         height=170 * len(panels) + 150, hovermode="x unified",
         legend={"orientation": "v", "x": 1.02, "xanchor": "left", "y": 1.0, "yanchor": "top",
                 "tracegroupgap": 12, "groupclick": "toggleitem"},

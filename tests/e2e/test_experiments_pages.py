@@ -76,7 +76,8 @@ def test_experiments_opens_on_an_animation_then_trains_live_and_stops(open_app, 
     assert _sequences(page) > first  # the count grows while the page stays live
     page.locator(".st-key-live_curves").wait_for(timeout=30_000)
     page.mouse.move(5, 5)  # no tooltip in the picture
-    page.locator(".st-key-live_start").scroll_into_view_if_needed()
+    page.set_viewport_size({"width": 1400, "height": 1250})
+    page.get_by_role("heading", name="Train live").evaluate("e => e.scrollIntoView({block: 'start'})")
     page.wait_for_timeout(1200)
     page.screenshot(path=str(SCREENSHOTS / "experiments_training.png"), full_page=False)
 
