@@ -52,7 +52,8 @@ HOST = "127.0.0.1"
 # (url path, text of its title, has a main figure that must be drawn)
 PAGES = [("overview", "Long Short-Term Memory", False), ("vanishing_gradient", "Vanishing gradient", True),
          ("experiments", "Experiments", True)]
-RENDER_TIMEOUT_S = 120.0
+RENDER_TIMEOUT_S = 120.0  # one page; also the wait for a ▶ Play button
+HARD_MARGIN_S = 300.0     # past --duration, unfinished students are cancelled
 STARTED = ("LSTM: Training", "LSTM: Done", "LSTM: Stopped")
 
 # the page is drawn: connected, script finished, title (and a Plotly figure) shown, nothing stale
@@ -180,6 +181,7 @@ class Student:
     queue_positions: list[int] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     played: int = 0
+    timeouts: list[str] = field(default_factory=list)  # pages not drawn within RENDER_TIMEOUT_S
     external: set[str] = field(default_factory=set)   # other hosts the page tried to load from
 
 
@@ -188,6 +190,7 @@ async def _rendered(page, t0: float, student: Student, name: str, title: str, fi
         await page.wait_for_function(_RENDERED_JS, arg=[title, figure], timeout=RENDER_TIMEOUT_S * 1000, polling=100)
         student.render_s[name] = time.monotonic() - t0
     except Exception as exc:  # a timeout, or the browser went away
+        student.timeouts.append(name)
         student.errors.append(f"student {student.index}: {name} not rendered ({type(exc).__name__})")
 
 
@@ -264,19 +267,26 @@ async def run_student(browser, url: str, student: Student, delay: float, until: 
 
 
 async def drive(url: str, n: int, duration: float, ramp: float, warmup: bool = False) -> list[Student]:
+    """Run the class; a student still busy at the hard deadline is cancelled and counted as an error."""
     from playwright.async_api import async_playwright
 
+    students = [Student(i, train=(i % 2 == 1) and not warmup) for i in range(n)]
     async with async_playwright() as pw:
         browser = await pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
         try:
-            start = time.monotonic()
-            students = [Student(i, train=(i % 2 == 1) and not warmup) for i in range(n)]
-            until = start + duration
-            tasks = [run_student(browser, url, s, ramp * i / max(1, n - 1), until) for i, s in enumerate(students)]
-            await asyncio.wait_for(asyncio.gather(*tasks), timeout=duration + RENDER_TIMEOUT_S + 60)
-            return students
+            until = time.monotonic() + duration
+            tasks = {asyncio.ensure_future(run_student(browser, url, s, ramp * i / max(1, n - 1), until)): s
+                     for i, s in enumerate(students)}
+            _, pending = await asyncio.wait(tasks, timeout=duration + HARD_MARGIN_S)
+            for task in pending:
+                tasks[task].errors.append(f"student {tasks[task].index}: still busy at the hard deadline "
+                                          f"({duration + HARD_MARGIN_S:.0f} s); cancelled")
+                task.cancel()
+            if pending:
+                await asyncio.wait(pending, timeout=30)
         finally:
             await browser.close()
+    return students
 
 
 # ----------------------------------------------------------------------------- figures
@@ -291,7 +301,10 @@ def _stats(values: list[float]) -> dict[str, float | int | None]:
 
 
 def summarise(students: list[Student], duration: float) -> dict:
-    pages = {name: _stats([s.render_s[name] for s in students if name in s.render_s]) for name, *_ in PAGES}
+    # a page not drawn in time counts as RENDER_TIMEOUT_S (a lower bound) and is counted apart
+    pages = {name: _stats([s.render_s[name] for s in students if name in s.render_s]
+                          + [RENDER_TIMEOUT_S for s in students if name in s.timeouts]) for name, *_ in PAGES}
+    timeouts = {name: sum(name in s.timeouts for s in students) for name, *_ in PAGES}
     trainers = [s for s in students if s.train]
     waits = [s.job_wait_s for s in trainers if s.job_wait_s is not None]
     queued = [s for s in trainers if s.queue_positions]
@@ -299,6 +312,7 @@ def summarise(students: list[Student], duration: float) -> dict:
     out = {"students": len(students), "duration_s": duration,
            "first_render_s_p95": max(p95s) if p95s else None,
            **{f"{name}_first_render_s_{k}": v[k] for name, v in pages.items() for k in ("median", "p95", "n")},
+           **{f"{name}_first_render_timeouts": t for name, t in timeouts.items()},
            "animations_played": sum(s.played for s in students),
            "jobs_requested": len(trainers), "jobs_started": len(waits),
            "jobs_queued_seen": len(queued),
@@ -313,10 +327,10 @@ def summarise(students: list[Student], duration: float) -> dict:
 def _print_table(r: dict) -> None:
     print(f"{r['students']} students, {r['duration_s']:.0f} s in class, {r['cpus']} CPUs "
           f"(load average {r['load_before']} before the run)")
-    print(f"{'page':<22}{'n':>4}{'median s':>10}{'p95 s':>8}")
+    print(f"{'page':<22}{'n':>4}{'median s':>10}{'p95 s':>8}{'timeouts':>10}")
     for name, *_ in PAGES:
         print(f"{name:<22}{r[f'{name}_first_render_s_n']:>4}{r[f'{name}_first_render_s_median'] or float('nan'):>10.2f}"
-              f"{r[f'{name}_first_render_s_p95'] or float('nan'):>8.2f}")
+              f"{r[f'{name}_first_render_s_p95'] or float('nan'):>8.2f}{r[f'{name}_first_render_timeouts']:>10}")
     print(f"first render p95 (worst page): {r['first_render_s_p95']} s")
     print(f"jobs: {r['jobs_started']} of {r['jobs_requested']} started; {r['jobs_queued_seen']} were queued "
           f"(max position {r['max_queue_position']}); start wait median {r['job_start_wait_s_median']} s, "
