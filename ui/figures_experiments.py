@@ -197,7 +197,7 @@ def internals_animation(rec: Mapping[str, Array], *, title: str = "", step_label
                       "bgcolor": "rgba(136,136,136,0.15)", "bordercolor": COLORS["target"],
                       "font": {"color": COLORS["target"]}}],
         sliders=[{"active": len(frames) - 1, "steps": slider_steps, "x": 0.0, "len": 1.0, "y": 0.0,
-                  "yanchor": "top", "pad": {"t": 40}, "currentvalue": {"prefix": "step ", "font": {"size": 13}}}]))
+                  "yanchor": "top", "pad": {"t": 55}, "currentvalue": {"prefix": "step ", "font": {"size": 13}}}]))
     # frames as plain dicts, unvalidated: thousands of small traces would take seconds to validate
     return go.Figure({**fig.to_dict(), "frames": frames}, _validate=False)
 
