@@ -1,0 +1,69 @@
+"""A full server in the browser: once every worker trains, the next student is queued and told where.
+
+The server's job cap is the number of CPUs (``ui.session_job.job_manager``; no setting lowers
+it), so the test opens that many sessions that train a slow setting, then one more: its
+"Train live" must show "Waiting for a free worker: position 1 in the queue", not an error.
+The screenshot of that message is ``docs/screenshots/queue.png``.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+VIEWPORT = {"width": 1400, "height": 900}
+
+SLOW = "experiments?exp=4&T=200&trials=10"          # trains for minutes: holds its worker while we look
+WAIT_MS = 120_000
+SHOT = ROOT / "docs" / "screenshots" / "queue.png"
+
+
+def _train(tab) -> None:
+    tab.get_by_role("button", name="Train live").click()
+
+
+def test_a_student_beyond_the_job_cap_sees_a_queue_position_not_an_error(browser, app_url, wait_for_app,
+                                                                         assert_no_exception):
+    cap = os.cpu_count() or 1
+    if cap > 8:
+        pytest.skip(f"the job cap is the CPU count ({cap}); this test opens one session per worker")
+    contexts, blockers = [], []
+    try:
+        for _ in range(cap):
+            context = browser.new_context(viewport=VIEWPORT)
+            contexts.append(context)
+            tab = context.new_page()
+            tab.goto(f"{app_url}/{SLOW}")
+            wait_for_app(tab)
+            _train(tab)
+            tab.get_by_text("LSTM: Training").first.wait_for(timeout=WAIT_MS)
+            blockers.append(tab)
+        context = browser.new_context(viewport=VIEWPORT)
+        contexts.append(context)
+        tab = context.new_page()
+        tab.goto(f"{app_url}/experiments")
+        wait_for_app(tab)
+        _train(tab)
+        message = tab.get_by_text("Waiting for a free worker: position 1 in the queue")
+        message.first.wait_for(timeout=WAIT_MS)
+        assert_no_exception(tab)
+        assert tab.get_by_role("button", name="Stop").is_enabled()     # a queued job can be withdrawn
+        message.first.scroll_into_view_if_needed()
+        tab.evaluate("() => document.querySelector('[data-testid=\"stMain\"]').scrollBy(0, 150)")
+        tab.wait_for_timeout(500)
+        SHOT.parent.mkdir(parents=True, exist_ok=True)
+        tab.screenshot(path=str(SHOT))
+        tab.get_by_role("button", name="Stop").click()                  # leave the queue
+        tab.get_by_text("Stopped after").first.wait_for(timeout=WAIT_MS)
+        assert_no_exception(tab)
+    finally:
+        for tab in blockers:                                            # free the workers for the other tests
+            try:
+                tab.get_by_role("button", name="Stop").click(timeout=10_000)
+            except Exception:
+                pass
+        for context in contexts:
+            context.close()

@@ -1,0 +1,312 @@
+"""Faults a classroom meets: closed tabs, reconnects, damaged run files, diverging runs, a full server.
+
+Engine-level contracts are tested on :mod:`lstm_core.jobs` directly; what a student sees
+is tested on the Experiments page under Streamlit's AppTest (with background threads where
+the fault needs them, and ``LAB_SYNC_JOBS=1`` where a rerun must show progress).
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import threading
+import time
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pytest
+from streamlit.testing.v1 import AppTest
+
+import lstm_core.runs as runs_module
+from lstm_core.experiments import PRESETS
+from lstm_core.jobs import Job, JobManager
+from lstm_core.runs import RunFileError, load_run
+from ui import experiment_view, session_job
+
+ROOT = Path(__file__).resolve().parent.parent
+GUARD = 60.0                       # seconds: only a guard against hanging, never a measurement
+_C4 = PRESETS["classroom_exp4_adding_T20"]
+ENDLESS = replace(_C4, name="tiny_endless", task_options={"T": 10},
+                  stop=replace(_C4.stop, max_sequences=10_000_000, test_size=16))
+SHORT = replace(ENDLESS, name="tiny_short", stop=replace(ENDLESS.stop, max_sequences=60))
+
+
+def wait_for(cond, what):
+    deadline = time.monotonic() + GUARD
+    while not cond():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"gave up waiting for: {what}")
+        time.sleep(0.01)
+
+
+def job_threads():
+    return [t for t in threading.enumerate() if t.name.startswith("lstm-job-")]
+
+
+@pytest.fixture(autouse=True)
+def no_thread_left_behind():
+    before = job_threads()
+    yield
+    leftover = [t for t in job_threads() if t not in before]
+    for t in leftover:
+        t.join(GUARD)
+    assert not [t for t in leftover if t.is_alive()], "a job thread outlived its test"
+
+
+def _page(**query: str) -> AppTest:
+    at = AppTest.from_file(str(ROOT / "pages" / "experiments.py"), default_timeout=GUARD)
+    at.query_params.update(query)
+    return at
+
+
+def _texts(at: AppTest, kind: str) -> list[str]:
+    return [e.value for e in at.get(kind)]
+
+
+# ----------------------------------------------------------------------------- a tab closed mid-training
+
+
+def test_a_session_closed_mid_training_stops_its_jobs_frees_the_queue_and_leaves_no_thread():
+    manager = JobManager(capacity=1)
+    running, queued = Job(ENDLESS, chunk=10), Job(ENDLESS, chunk=10, seed=1)
+    manager.submit(running)
+    manager.submit(queued)
+    wait_for(lambda: running.snapshot().progress.sequences >= 10, "the first job to train")
+    holder = session_job.SessionJobs()
+    holder.handles["lstm"] = session_job.Handle(running, "LSTM", ENDLESS, 0, 1)
+    holder.handles["rnn"] = session_job.Handle(queued, "RNN baseline", ENDLESS, 1, 1)
+    session_job._release(holder)                 # what Streamlit's on_release calls when the tab goes away
+    assert running.join(GUARD) and not running.alive
+    assert running.snapshot().status == "stopped" and queued.snapshot().status == "stopped"
+    assert manager.running() == [] and manager.queued() == []
+    assert job_threads() == [] or all(not t.is_alive() for t in job_threads())
+
+
+def test_when_streamlit_releases_a_closed_sessions_caches_its_training_job_stops(monkeypatch):
+    # Streamlit calls caching.clear_session_resource_cache(session_id) when a websocket disconnects
+    # (AppSession.clear_session_caches); that runs the holder's on_release.
+    from streamlit.runtime import caching
+    from streamlit.runtime.caching.cache_resource_api import _resource_caches
+
+    monkeypatch.delenv("LAB_SYNC_JOBS", raising=False)
+    manager = JobManager(capacity=1)
+    monkeypatch.setattr(session_job, "job_manager", lambda: manager)
+    at = _page().run()
+    at.button(key="live_start").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    (job,) = manager.running()
+    assert job.alive
+    sessions = [sid for sid in list(_resource_caches._function_caches) if sid is not None]
+    assert sessions
+    try:
+        for sid in sessions:
+            caching.clear_session_resource_cache(sid)
+        assert job.join(GUARD) and job.snapshot().status == "stopped"
+        assert manager.running() == []
+    finally:
+        manager.shutdown(GUARD)
+
+
+# ----------------------------------------------------------------------------- a reconnect
+
+
+def test_a_rerun_in_the_same_session_shows_the_same_job_going_on(monkeypatch):
+    monkeypatch.setenv("LAB_SYNC_JOBS", "1")     # each rerun trains one chunk in the script thread
+    at = _page().run()
+    assert not at.exception
+    at.button(key="live_start").click().run()
+    assert not at.exception
+    first = [t for t in _texts(at, "info") if t.startswith("**LSTM:** Training")]
+    assert first, _texts(at, "info")
+    at.run()                                     # the browser reconnects: same session, same holder
+    later = [t for t in _texts(at, "info") if t.startswith("**LSTM:**")]
+    assert later and later[0] != first[0]        # more sequences: the same job went on, not a new one
+    seqs = [int(t.split("Training… ")[1].split(" ")[0].replace(",", "")) for t in (first[0], later[0])
+            if "Training… " in t]
+    assert len(seqs) < 2 or seqs[1] > seqs[0]
+
+
+def test_a_new_reader_of_a_running_job_sees_its_progress_and_status():
+    manager = JobManager(capacity=1)
+    job = Job(ENDLESS, chunk=10)
+    manager.submit(job)
+    try:
+        wait_for(lambda: job.snapshot().progress.sequences >= 20, "the job to train")
+        (again,) = manager.running()            # what a reconnecting session finds: the very same job
+        assert again is job
+        snap = again.snapshot()
+        assert snap.status == "running" and snap.job_id == job.id and snap.progress.sequences >= 20
+    finally:
+        manager.shutdown(GUARD)
+
+
+# ----------------------------------------------------------------------------- damaged run files
+
+
+@pytest.fixture(scope="module")
+def saved_run(tmp_path_factory) -> Path:
+    job = Job(SHORT, chunk=30, synchronous=True)
+    job.start()
+    return job.save(tmp_path_factory.mktemp("runs") / "good")
+
+
+def _copy(run: Path, tmp_path: Path) -> Path:
+    return Path(shutil.copytree(run, tmp_path / "run"))
+
+
+def _edit_config(run: Path, **changes) -> None:
+    f = run / "config.json"
+    cfg = json.loads(f.read_text())
+    cfg.update(changes)
+    f.write_text(json.dumps(cfg))
+
+
+def test_a_truncated_arrays_file_is_a_run_file_error_that_names_the_file(saved_run, tmp_path):
+    run = _copy(saved_run, tmp_path)
+    data = (run / "arrays.npz").read_bytes()
+    (run / "arrays.npz").write_bytes(data[: len(data) // 2])
+    with pytest.raises(RunFileError, match=r"arrays\.npz.*(truncated|cannot be read)"):
+        load_run(run)
+
+
+def test_a_truncated_config_is_a_run_file_error_saying_it_is_not_json(saved_run, tmp_path):
+    run = _copy(saved_run, tmp_path)
+    text = (run / "config.json").read_text()
+    (run / "config.json").write_text(text[: len(text) // 3])
+    with pytest.raises(RunFileError, match=r"config\.json: not valid JSON"):
+        load_run(run)
+
+
+@pytest.mark.parametrize(("changes", "message"), [
+    ({"trials": "many"}, "'trials' should be int"),
+    ({"trials": 5}, "shape"),
+    ({"checkpoint_trial": 3}, "checkpoint_trial 3 is not one of"),
+    ({"format": "something-else"}, "not a saved run of this lab"),
+    ({"preset_name": "exp4_adding_T100"}, "differs from the preset's name"),
+    ({"extra": 1}, "unknown entry 'extra'"),
+])
+def test_a_config_edited_by_hand_into_nonsense_is_a_run_file_error_saying_what_is_wrong(saved_run, tmp_path,
+                                                                                         changes, message):
+    run = _copy(saved_run, tmp_path)
+    _edit_config(run, **changes)
+    with pytest.raises(RunFileError, match=message):
+        load_run(run)
+
+
+def test_weights_edited_to_nan_or_pickled_objects_are_refused(saved_run, tmp_path):
+    run = _copy(saved_run, tmp_path)
+    with np.load(run / "arrays.npz") as npz:
+        arrays = {k: npz[k] for k in npz.files}
+    arrays["params.W_h"] = arrays["params.W_h"].copy()
+    arrays["params.W_h"].flat[0] = np.nan
+    np.savez(run / "arrays.npz", **arrays)
+    with pytest.raises(RunFileError, match="NaN"):
+        load_run(run)
+    arrays["params.W_h"] = np.array([{"evil": 1}], dtype=object)
+    np.savez(run / "arrays.npz", **arrays)
+    with pytest.raises(RunFileError, match="pickled"):
+        load_run(run)
+
+
+def test_the_experiments_page_with_a_damaged_shipped_run_shows_an_error_not_an_exception(tmp_path, monkeypatch):
+    shipped = tmp_path / "shipped"
+    fam = shipped / "4"
+    source = runs_module.SHIPPED_DIR / "4"
+    if (source / "config.json").is_file():
+        shutil.copytree(source, fam)
+    else:                                       # no shipped run yet: make one of experiment 4
+        job = Job(SHORT, chunk=30, synchronous=True)
+        job.start()
+        job.save(fam)
+    data = (fam / "arrays.npz").read_bytes()
+    (fam / "arrays.npz").write_bytes(data[: len(data) // 2])
+    monkeypatch.setattr(runs_module, "SHIPPED_DIR", shipped)
+    experiment_view.load_shipped.clear()
+    try:
+        at = _page(exp="4").run()
+    finally:
+        experiment_view.load_shipped.clear()
+    assert not at.exception, [e.value for e in at.exception]
+    errors = _texts(at, "error")
+    assert any("could not be loaded" in e and "arrays.npz" in e for e in errors), errors
+    assert any("Train live" in h.value for h in at.header)     # the rest of the page is there
+
+
+# ----------------------------------------------------------------------------- a diverging run
+
+
+class _PoisonAfter:
+    """Wraps a learner; from the ``after``-th sequence on, the update comes back as NaN."""
+
+    def __init__(self, inner, after: int):
+        self.inner, self.after, self.calls, self.last_good = inner, after, 0, None
+
+    def __getattr__(self, name):
+        return getattr(self.inner, name)
+
+    def train(self, params, x, y, ht, lr):
+        new, out = self.inner.train(params, x, y, ht, lr)
+        self.calls += 1
+        if self.calls >= self.after:
+            if self.last_good is None:
+                self.last_good = {k: v.copy() for k, v in params.items()}
+            new = {k: v.copy() for k, v in new.items()}
+            new["W_h"][:, 0, 0] = np.nan
+        return new, out
+
+
+def test_a_diverging_job_stops_says_so_and_keeps_its_last_good_weights():
+    manager = JobManager(capacity=1)
+    job = Job(ENDLESS, chunk=10)
+    poison = _PoisonAfter(job.run.learner, after=25)
+    job.run.learner = poison
+    manager.submit(job)
+    assert job.join(GUARD)
+    snap = job.snapshot()
+    assert snap.status == "done" and snap.progress.failed == 1 and snap.error == ""
+    assert "diverged" in snap.message and "last good weights kept" in snap.message
+    for name, value in snap.params.items():
+        assert np.isfinite(value).all(), name
+        np.testing.assert_array_equal(value, poison.last_good[name])
+    assert session_job.describe(snap).startswith("Done")
+    assert manager.running() == []
+
+
+# ----------------------------------------------------------------------------- a full server
+
+
+def test_jobs_beyond_the_cap_queue_with_their_position_instead_of_failing():
+    manager = JobManager(capacity=2)
+    jobs = [Job(ENDLESS, chunk=10, seed=s) for s in range(5)]
+    try:
+        for job in jobs:
+            manager.submit(job)
+        snaps = [j.snapshot() for j in jobs]
+        assert [s.status for s in snaps] == ["running"] * 2 + ["queued"] * 3
+        assert [s.queue_position for s in snaps[2:]] == [1, 2, 3]
+        assert session_job.describe(snaps[3]) == "Waiting for a free worker: position 2 in the queue."
+        jobs[0].stop()
+        wait_for(lambda: jobs[2].snapshot().status == "running", "the first queued job to start")
+        assert [j.snapshot().queue_position for j in jobs[3:]] == [1, 2]
+        assert not any(j.snapshot().status == "failed" for j in jobs)
+    finally:
+        manager.shutdown(GUARD)
+
+
+def test_the_experiments_page_shows_the_queue_position_when_the_server_is_full(monkeypatch):
+    monkeypatch.delenv("LAB_SYNC_JOBS", raising=False)
+    manager = JobManager(capacity=1)
+    blocker = Job(ENDLESS, chunk=10)
+    manager.submit(blocker)
+    monkeypatch.setattr(session_job, "job_manager", lambda: manager)
+    try:
+        at = _page().run()
+        at.button(key="live_start").click().run()
+        assert not at.exception, [e.value for e in at.exception]
+        assert not _texts(at, "error")
+        waiting = [w for w in _texts(at, "warning") if "Waiting for a free worker" in w]
+        assert waiting and "position 1 in the queue" in waiting[0]
+        assert len(manager.queued()) == 1 and manager.queued()[0].snapshot().status == "queued"
+    finally:
+        manager.shutdown(GUARD)
