@@ -264,3 +264,19 @@ def test_the_animation_stays_small_for_the_longest_sequences():
     assert len(fig.frames) <= 60
     assert len(fig.to_json()) < 8_000_000
     assert {t.name for t in fig.data} >= {"output of the right symbol", "largest other output"}
+
+
+def test_a_queued_job_says_its_place_in_the_queue_and_session_end_stops_jobs():
+    from dataclasses import replace
+
+    from lstm_core.jobs import Job
+    from ui import session_job
+
+    job = Job(PRESETS[SHIPPED], trials=1, seed=0, chunk=10, synchronous=True)
+    queued = replace(job.snapshot(), status="queued", queue_position=2)
+    assert session_job.describe(queued) == "Waiting for a free worker: position 2 in the queue."
+    handle = session_job.Handle(job, "LSTM", job.preset, 0, 1, sync=True)
+    assert handle.poll().progress.sequences == 10 and handle.poll(train=False).status == "running"
+    holder = session_job.SessionJobs(handles={"lstm": handle})
+    session_job._release(holder)  # what st.cache_resource(scope="session") calls when the tab goes away
+    assert handle.poll().status == "stopped" and handle.poll().progress.sequences == 10  # no more training
