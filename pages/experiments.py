@@ -7,7 +7,10 @@ from ui import experiment_view as view
 from ui import session_job
 from ui.experiment_settings import baseline_for, render_settings
 from ui.live_view import show_live
+from ui.nav import ensure_router
 from ui.params import show_url_notices
+
+ensure_router()  # a deep link on a fresh server must go through app.py
 
 st.title("Experiments")
 st.markdown(

@@ -3,7 +3,10 @@
 import streamlit as st
 
 from lstm_core.runs import RESULTS_DIR, results_table
+from ui.nav import ensure_router
 from ui.reproduce_table import NOT_YET, PAPER_ONLY, comparison_table, summary_counts
+
+ensure_router()  # a deep link on a fresh server must go through app.py
 
 st.title("Reproduce")
 st.markdown(
