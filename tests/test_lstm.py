@@ -6,20 +6,17 @@ import numpy as np
 import pytest
 
 from lstm_core import lstm
+from lstm_core.gradcheck import central_difference, detached_loss
 from lstm_core.lstm import (
     LSTMConfig,
-    cell_step,
     forward,
-    hidden_sources,
     init_params,
     layout,
     masks,
-    output_sources,
     weight_count,
 )
 from lstm_core.lstm_grad import apply_update, bptt_grad, truncated_grad
 from lstm_core.lstm_online import train_sequence
-from tests.fd import central_difference
 
 # Paper topologies (spec §1.4, Table 10) and the weight counts the paper reports.
 EXP1_4x1 = LSTMConfig(7, 7, 4, 1, bias_cells=False, bias_out=False, init_range=0.2,
@@ -83,20 +80,6 @@ def _half_squared_error(y, y_k, has_target):
     return 0.5 * float((((y - y_k) * has_target[..., None]) ** 2).sum())
 
 
-def _detached_loss(cfg, params, x, y, has_target, a_fixed):
-    """½E of the "detached" network (spec §2.1): recurrent sources a(t−1) frozen to ``a_fixed``."""
-    L = layout(cfg)
-    net = np.matmul(hidden_sources(cfg, a_fixed, x), params["W_h"][:, None])
-    K, B, T, _ = net.shape
-    s = np.zeros((K, B, L.C, L.S))
-    a = a_fixed.copy()
-    for t in range(T):
-        _, _, s, y_c = cell_step(cfg, net[:, :, t], s)       # only s(t−1) -> s(t) carries gradient
-        a[:, :, t, L.cells] = y_c.reshape(K, B, L.CS)
-    y_k = 1 / (1 + np.exp(-np.matmul(output_sources(cfg, a, x), params["W_k"][:, None])))
-    return _half_squared_error(y, y_k, has_target)
-
-
 def _rel_err(num, ana):
     return max(np.abs(num[k] - ana[k]).max() / max(np.abs(num[k]).max(), 1e-12) for k in num)
 
@@ -116,7 +99,7 @@ def test_truncated_gradient_is_the_exact_gradient_of_the_detached_network(name):
     cfg = CONFIGS[name]
     params, x, y, ht = _problem(cfg, seed=3)
     grads, _, trace = truncated_grad(cfg, params, x, y, ht)
-    num = central_difference(lambda p: _detached_loss(cfg, p, x, y, ht, trace["a"]), params,
+    num = central_difference(lambda p: detached_loss(cfg, p, x, y, ht, trace["a"]), params,
                              {"W_h": masks(cfg)[0], "W_k": masks(cfg)[1]})
     assert _rel_err(num, grads) < 1e-6
 
