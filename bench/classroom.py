@@ -246,7 +246,7 @@ async def run_student(browser, url: str, student: Student, delay: float, until: 
         page.on("console", lambda m: _console(student, m))
         page.on("pageerror", lambda e: student.errors.append(f"student {student.index}: page error: {e}"[:300]))
         t0 = time.monotonic()
-        await page.goto(f"{url}/", timeout=RENDER_TIMEOUT_S * 1000)
+        await page.goto(f"{url}/", timeout=RENDER_TIMEOUT_S * 1000, wait_until="commit")   # not "load": see _rendered
         await _rendered(page, t0, student, *PAGES[0])
         for name, title, figure in PAGES[1:]:
             t0 = time.monotonic()
