@@ -150,19 +150,43 @@ def thread_count(pid: int) -> int:
         return 0
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of one process so far."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+        fields = stat[stat.rindex(")") + 2:].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return 0.0
+
+
 class Sampler(threading.Thread):
-    """Samples the server's RSS and thread count every ``every`` seconds."""
+    """Samples the server's RSS and thread count every ``every`` seconds, and where the CPU goes:
+    the server's processes against the browser's (every other process below this script)."""
 
     def __init__(self, pid: int, every: float = 0.5):
         super().__init__(name="bench-sampler", daemon=True)
         self.pid, self.every = pid, every
         self.peak_rss = self.peak_threads = 0.0
+        self.cpu_start = {p: cpu_seconds(p) for p in descendants(os.getpid())}
+        self.cpu_last: dict[int, float] = {}
+        self.server_pids: set[int] = set()
         self._halt = threading.Event()
 
     def run(self) -> None:
         while not self._halt.wait(self.every):
             self.peak_rss = max(self.peak_rss, rss_mb(self.pid))
             self.peak_threads = max(self.peak_threads, thread_count(self.pid))
+            self.server_pids.update(descendants(self.pid))
+            for p in descendants(os.getpid()):
+                if p != os.getpid():
+                    self.cpu_last[p] = cpu_seconds(p)
+
+    def cpu_split(self) -> tuple[float, float]:
+        """CPU seconds used during the sampling by (the server, the browser and its driver)."""
+        used = {p: t - self.cpu_start.get(p, 0.0) for p, t in self.cpu_last.items()}
+        server = sum(t for p, t in used.items() if p in self.server_pids)
+        return round(server, 1), round(sum(used.values()) - server, 1)
 
     def halt(self) -> None:
         self._halt.set()
@@ -340,6 +364,8 @@ def _print_table(r: dict) -> None:
     print(f"server threads: baseline {r['threads_baseline']}, peak {r['threads_peak']}, "
           f"{r['threads_after_close_total']} {r['linger_s']:.0f} s after close "
           f"(extra over baseline: {r['threads_after_close']})")
+    print(f"CPU during the run: server {r['server_cpu_s']} s, browser {r['browser_cpu_s']} s, "
+          f"over {r['wall_s']} s of wall time on {r['cpus']} CPUs")
     print(f"animations played: {r['animations_played']}; resources of other hosts that failed to load "
           f"(offline): {', '.join(r['external_hosts_failed']) or 'none'}")
     print(f"errors: {len(r['errors'])}")
@@ -369,6 +395,7 @@ def main(argv: list[str] | None = None) -> int:
             baseline, idle_rss = thread_count(proc.pid), rss_mb(proc.pid)
             sampler = Sampler(proc.pid)
             sampler.start()
+            t_start = time.monotonic()
             students = asyncio.run(drive(url, args.students, args.duration, args.ramp))
             time.sleep(args.linger)
             sampler.halt()
@@ -379,7 +406,9 @@ def main(argv: list[str] | None = None) -> int:
                           server_vmhwm_mb=round(_status_kb(proc.pid, "VmHWM") / 1024, 1),
                           rss_after_close_mb=round(rss_mb(proc.pid), 1), threads_baseline=baseline,
                           threads_peak=int(sampler.peak_threads), threads_after_close_total=after,
-                          threads_after_close=max(0, after - baseline), server_alive=proc.poll() is None)
+                          threads_after_close=max(0, after - baseline), server_alive=proc.poll() is None,
+                          wall_s=round(time.monotonic() - t_start, 1))
+            result["server_cpu_s"], result["browser_cpu_s"] = sampler.cpu_split()
         except KeyboardInterrupt:
             print("interrupted: server and browser stopped", file=sys.stderr)
             return 130
