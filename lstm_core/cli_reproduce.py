@@ -52,7 +52,8 @@ def comparison_rows(summary: dict, paper: dict | None) -> list[tuple[str, str, s
                      _fmt(paper.get("st1_sequences"))))
     if test:
         n = test.get("test_size", 0)
-        rows.append(("wrong on test set (mean)", f"{test.get('wrong_mean', 0):.3g} of {n:,}",
+        wrong = test.get("wrong_mean", 0.0)
+        rows.append(("wrong on test set (mean)", f"{wrong:.3g} of {n:,} ({wrong / max(n, 1):.3g})",
                      str(paper.get("wrong", paper.get("fraction_misclassified", "-")))))
         rows.append(("test MSE (mean)", f"{test.get('mse_mean', float('nan')):.3g}", _fmt(paper.get("mse"))))
     return rows
