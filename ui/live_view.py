@@ -56,7 +56,7 @@ def _status(label: str, snap: JobSnapshot) -> None:
     if snap.status == "failed":
         st.error(text)
     elif snap.status == "queued":
-        st.warning(text, icon="⏳")
+        st.warning(text, icon=":material/hourglass_top:")
     else:
         st.info(text)
     if snap.message:  # a diverging run: it stopped that trial and kept its last good weights
@@ -92,8 +92,11 @@ def _panel() -> None:
         table = figs.curves_table(curves)
         with st.expander("Data table"):
             st.dataframe(table, hide_index=True, height=220)
-            st.download_button("Download the learning curves (CSV)", table.to_csv(index=False),
-                               file_name="live_learning_curves.csv", mime="text/csv", on_click="ignore")
+            if not session_job.active():   # a download made while the fragment refreshes would 404
+                st.download_button("Download the learning curves (CSV)", table.to_csv(index=False),
+                                   file_name="live_learning_curves.csv", mime="text/csv", on_click="ignore")
+            else:
+                st.caption("The CSV download appears when training stops.")
     elif any(s.status == "running" for s in snaps.values()):
         st.caption("The first curve point appears after 100 training sequences.")
     if st.session_state.get(_WAS_ACTIVE) and not session_job.active():

@@ -38,10 +38,18 @@ def synchronous() -> bool:
     return os.environ.get("LAB_SYNC_JOBS", "") == "1"
 
 
+def job_capacity() -> int:
+    """How many jobs may train at once: ``LAB_MAX_JOBS`` if set to a whole number >= 1, else the CPU count."""
+    raw = os.environ.get("LAB_MAX_JOBS", "").strip()
+    if raw.isascii() and raw.isdigit() and 1 <= int(raw) <= 256:
+        return int(raw)
+    return os.cpu_count() or 1
+
+
 @st.cache_resource(show_spinner=False)
 def job_manager() -> JobManager:
-    """The server-wide manager: at most ``os.cpu_count()`` jobs train at once, the rest queue."""
-    return JobManager(capacity=os.cpu_count() or 1)
+    """The server-wide manager: at most :func:`job_capacity` jobs train at once, the rest queue."""
+    return JobManager(capacity=job_capacity())
 
 
 @dataclass
