@@ -2,10 +2,13 @@
 
 ::
 
-    python -m bench.classroom --students 30 [--json] [--port P] [--duration S]
+    python -m bench.classroom --students 30 [--clients ws|browser] [--json] [--port P] [--duration S]
 
-Starts ``streamlit run app.py`` headless on a loopback port, then drives N browser
-sessions at once (one Debian chromium, one Playwright context per student). Each student
+Starts ``streamlit run app.py`` headless on a loopback port, then drives N sessions at once.
+``--clients ws`` (the default): each student is a websocket client speaking Streamlit's own
+protocol (:mod:`bench.ws_client`), no browser; cheap enough that the figures are the
+server's. ``--clients browser``: one Debian chromium, one Playwright context per student,
+the real frontend; on a small box the browser eats the CPU and the figures are its. Each student
 opens the Overview, goes to the Vanishing-gradient page through the sidebar, presses the
 animation's ▶ Play, goes to Experiments (pressing ▶ Play there too if a trained run is
 shown); every second student presses "▶ Train live" and watches the status line until
@@ -15,7 +18,10 @@ waits ``--linger`` seconds and counts the server's threads again: training threa
 be gone (on_release stops a closed session's jobs).
 
 First render of a page = from the navigation (``goto`` or sidebar click) until the page's
-title is shown, the script has finished running and nothing is stale. Job start wait =
+title is shown, the script has finished running and nothing is stale (ws clients: from the
+``rerun_script`` message until ``script_finished``, with the title's heading, and the
+figure's ``plotly_chart`` element, among the deltas; ▶ Play is a browser-side animation
+and is not pressed). Job start wait =
 from the click on "Train live" until the status line says the job trains (or has finished).
 
 Memory: VmRSS of the server and its child processes, sampled every 0.5 s (psutil is not
@@ -349,7 +355,7 @@ def summarise(students: list[Student], duration: float) -> dict:
 
 
 def _print_table(r: dict) -> None:
-    print(f"{r['students']} students, {r['duration_s']:.0f} s in class, {r['cpus']} CPUs "
+    print(f"{r['students']} students ({r['clients']} clients), {r['duration_s']:.0f} s in class, {r['cpus']} CPUs "
           f"(load average {r['load_before']} before the run)")
     print(f"{'page':<22}{'n':>4}{'median s':>10}{'p95 s':>8}{'timeouts':>10}")
     for name, *_ in PAGES:
@@ -364,7 +370,8 @@ def _print_table(r: dict) -> None:
     print(f"server threads: baseline {r['threads_baseline']}, peak {r['threads_peak']}, "
           f"{r['threads_after_close_total']} {r['linger_s']:.0f} s after close "
           f"(extra over baseline: {r['threads_after_close']})")
-    print(f"CPU during the run: server {r['server_cpu_s']} s, browser {r['browser_cpu_s']} s, "
+    print(f"CPU during the run: server {r['server_cpu_s']} s ({100 * r['server_cpu_share']:.0f}% of the box), "
+          f"browser {r['browser_cpu_s']} s, this script {r['bench_cpu_s']} s, "
           f"over {r['wall_s']} s of wall time on {r['cpus']} CPUs")
     print(f"animations played: {r['animations_played']}; resources of other hosts that failed to load "
           f"(offline): {', '.join(r['external_hosts_failed']) or 'none'}")
@@ -380,8 +387,14 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--ramp", type=float, default=3.0, help="students arrive spread over this many seconds")
     ap.add_argument("--linger", type=float, default=30.0, help="seconds after close before threads are counted")
     ap.add_argument("--port", type=int, default=0, help="loopback port (default: a free one)")
+    ap.add_argument("--clients", choices=("ws", "browser"), default="ws",
+                    help="students as websocket clients of Streamlit's protocol (default) or as chromium tabs")
     ap.add_argument("--json", action="store_true", help="print the figures as one JSON object")
     args = ap.parse_args(argv)
+    if args.clients == "ws":
+        from bench.ws_client import drive_ws as run_class
+    else:
+        run_class = drive
     port = args.port or free_port()
     url = f"http://{HOST}:{port}"
     load_before = round(os.getloadavg()[0], 2)
@@ -390,13 +403,14 @@ def main(argv: list[str] | None = None) -> int:
         sampler = None
         try:
             wait_healthy(proc, url)
-            asyncio.run(drive(url, 1, 0.0, 0.0, warmup=True))     # imports, caches: a warm server
+            asyncio.run(run_class(url, 1, 0.0, 0.0, warmup=True))     # imports, caches: a warm server
             time.sleep(3)
             baseline, idle_rss = thread_count(proc.pid), rss_mb(proc.pid)
             sampler = Sampler(proc.pid)
             sampler.start()
-            t_start = time.monotonic()
-            students = asyncio.run(drive(url, args.students, args.duration, args.ramp))
+            t_start, own_cpu = time.monotonic(), sum(os.times()[:2])
+            students = asyncio.run(run_class(url, args.students, args.duration, args.ramp))
+            own_cpu = sum(os.times()[:2]) - own_cpu
             time.sleep(args.linger)
             sampler.halt()
             after = thread_count(proc.pid)
@@ -407,8 +421,10 @@ def main(argv: list[str] | None = None) -> int:
                           rss_after_close_mb=round(rss_mb(proc.pid), 1), threads_baseline=baseline,
                           threads_peak=int(sampler.peak_threads), threads_after_close_total=after,
                           threads_after_close=max(0, after - baseline), server_alive=proc.poll() is None,
-                          wall_s=round(time.monotonic() - t_start, 1))
+                          wall_s=round(time.monotonic() - t_start, 1), clients=args.clients,
+                          bench_cpu_s=round(own_cpu, 1))
             result["server_cpu_s"], result["browser_cpu_s"] = sampler.cpu_split()
+            result["server_cpu_share"] = round(result["server_cpu_s"] / (result["wall_s"] * os.cpu_count()), 3)
         except KeyboardInterrupt:
             print("interrupted: server and browser stopped", file=sys.stderr)
             return 130
