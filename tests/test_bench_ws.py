@@ -1,0 +1,51 @@
+"""The benchmark's websocket student speaks Streamlit's protocol well enough to render the app's pages.
+
+One real ``streamlit run app.py`` on a loopback port; the client opens the Overview by URL
+and goes to Experiments through the sidebar, as ``bench.classroom --clients ws`` does.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import tempfile
+
+import pytest
+
+from bench.classroom import HOST, free_port, start_server, stop_server, wait_healthy
+from bench.ws_client import StreamlitClient
+
+GUARD = 60.0  # seconds: only a guard against hanging, never a measurement
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def app_url():
+    port = free_port()
+    url = f"http://{HOST}:{port}"
+    with tempfile.TemporaryFile("w+") as log:
+        proc = start_server(port, log)
+        try:
+            wait_healthy(proc, url)
+            yield url
+        finally:
+            stop_server(proc)
+
+
+async def _visit(url: str):
+    async with StreamlitClient(url) as client:
+        overview = await client.open("", timeout=GUARD)
+        pages = dict(client.pages)
+        experiments = await client.navigate("experiments", timeout=GUARD)
+        return overview, pages, experiments, dict(client.buttons)
+
+
+def test_ws_client_renders_overview_then_experiments_through_the_sidebar(app_url):
+    overview, pages, experiments, buttons = asyncio.run(_visit(app_url))
+    assert overview.status == "ok" and overview.errors == []
+    assert any("Long Short-Term Memory" in h for h in overview.headings)
+    assert {"vanishing_gradient", "experiments"} <= set(pages)
+    assert experiments.status == "ok" and experiments.errors == []
+    assert any("Experiments" in h for h in experiments.headings)
+    assert experiments.charts >= 1
+    assert any("Train live" in label for label in buttons)
