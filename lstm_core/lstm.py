@@ -273,7 +273,7 @@ def _recurrent_loop_fast(cfg: LSTMConfig, W_r: Array, net_x: Array) -> tuple[Arr
     K, B, T, U = net_x.shape
     G, C, S = L.G, L.C, L.S
     W_half = 0.5 * W_r
-    n_tm = 0.5 * net_x.transpose(2, 0, 1, 3)                             # (T,K,B,U): net/2, grows below
+    n_tm = np.multiply(net_x.transpose(2, 0, 1, 3), 0.5, order="C")    # (T,K,B,U): net/2, C order (fast rows)
     a_tm = np.zeros((T + 1, K, B, U))                                    # a_tm[0] = a(0) = 0 (reset)
     sh_tm = np.zeros((T + 1, K, B, C, S))                                # s/2, with s(0) = 0
     th_tm = np.empty((T, K, B, U))                                       # tanh(net/2), kept: g = 2 th
