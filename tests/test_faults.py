@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import threading
-import time
 from dataclasses import replace
 from pathlib import Path
 
@@ -22,36 +20,17 @@ import lstm_core.runs as runs_module
 from lstm_core.experiments import PRESETS
 from lstm_core.jobs import Job, JobManager
 from lstm_core.runs import RunFileError, load_run
+from tests.jobtools import GUARD, job_threads, wait_for
 from ui import experiment_view, session_job
 
 ROOT = Path(__file__).resolve().parent.parent
-GUARD = 60.0                       # seconds: only a guard against hanging, never a measurement
 _C4 = PRESETS["classroom_exp4_adding_T20"]
 ENDLESS = replace(_C4, name="tiny_endless", task_options={"T": 10},
                   stop=replace(_C4.stop, max_sequences=10_000_000, test_size=16))
 SHORT = replace(ENDLESS, name="tiny_short", stop=replace(ENDLESS.stop, max_sequences=60))
 
 
-def wait_for(cond, what):
-    deadline = time.monotonic() + GUARD
-    while not cond():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"gave up waiting for: {what}")
-        time.sleep(0.01)
 
-
-def job_threads():
-    return [t for t in threading.enumerate() if t.name.startswith("lstm-job-")]
-
-
-@pytest.fixture(autouse=True)
-def no_thread_left_behind():
-    before = job_threads()
-    yield
-    leftover = [t for t in job_threads() if t not in before]
-    for t in leftover:
-        t.join(GUARD)
-    assert not [t for t in leftover if t.is_alive()], "a job thread outlived its test"
 
 
 def _page(**query: str) -> AppTest:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-import time
 from dataclasses import replace
 
 import numpy as np
@@ -12,34 +11,15 @@ import pytest
 from lstm_core.experiments import PRESETS
 from lstm_core.jobs import Job, JobManager
 from lstm_core.runs import load_run
+from tests.jobtools import GUARD, wait_for
 
 _C4 = PRESETS["classroom_exp4_adding_T20"]
 ENDLESS = replace(_C4, name="tiny_endless", task_options={"T": 10},
                   stop=replace(_C4.stop, max_sequences=10_000_000, test_size=16))
 SHORT = replace(ENDLESS, name="tiny_short", stop=replace(ENDLESS.stop, max_sequences=60))
-GUARD = 60.0     # seconds: only a guard against hanging, never a measurement
 
 
-def wait_for(cond, what):
-    deadline = time.monotonic() + GUARD
-    while not cond():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"gave up waiting for: {what}")
-        time.sleep(0.01)
 
-
-def job_threads():
-    return [t for t in threading.enumerate() if t.name.startswith("lstm-job-")]
-
-
-@pytest.fixture(autouse=True)
-def no_thread_left_behind():
-    jobs_before = job_threads()
-    yield
-    leftover = [t for t in job_threads() if t not in jobs_before]
-    for t in leftover:
-        t.join(GUARD)
-    assert not [t for t in leftover if t.is_alive()], "a job thread outlived its test"
 
 
 def test_a_job_trains_in_the_background_until_stopped_and_resumes_the_same_run():
