@@ -305,18 +305,24 @@ async def drive(url: str, n: int, duration: float, ramp: float, warmup: bool = F
         browser = await pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
         try:
             until = time.monotonic() + duration
-            tasks = {asyncio.ensure_future(run_student(browser, url, s, ramp * i / max(1, n - 1), until)): s
-                     for i, s in enumerate(students)}
-            _, pending = await asyncio.wait(tasks, timeout=duration + HARD_MARGIN_S)
-            for task in pending:
-                tasks[task].errors.append(f"student {tasks[task].index}: still busy at the hard deadline "
-                                          f"({duration + HARD_MARGIN_S:.0f} s); cancelled")
-                task.cancel()
-            if pending:
-                await asyncio.wait(pending, timeout=30)
+            await run_class(students, lambda s, delay: run_student(browser, url, s, delay, until), duration, ramp)
         finally:
             await browser.close()
     return students
+
+
+async def run_class(students: list[Student], start, duration: float, ramp: float) -> None:
+    """Start ``start(student, delay)`` for every student, arrivals spread over ``ramp`` seconds; a student
+    still busy at the hard deadline is cancelled and counted as an error. Shared by both client kinds."""
+    n = len(students)
+    tasks = {asyncio.ensure_future(start(s, ramp * i / max(1, n - 1))): s for i, s in enumerate(students)}
+    _, pending = await asyncio.wait(tasks, timeout=duration + HARD_MARGIN_S)
+    for task in pending:
+        tasks[task].errors.append(f"student {tasks[task].index}: still busy at the hard deadline "
+                                  f"({duration + HARD_MARGIN_S:.0f} s); cancelled")
+        task.cancel()
+    if pending:
+        await asyncio.wait(pending, timeout=30)
 
 
 # ----------------------------------------------------------------------------- figures

@@ -311,17 +311,9 @@ async def run_ws_student(url: str, student, delay: float, until: float) -> None:
 
 async def drive_ws(url: str, n: int, duration: float, ramp: float, warmup: bool = False) -> list:
     """Run the class with websocket clients; same contract as :func:`bench.classroom.drive`."""
-    from bench.classroom import HARD_MARGIN_S, Student
+    from bench.classroom import Student, run_class
 
     students = [Student(i, train=(i % 2 == 1) and not warmup) for i in range(n)]
     until = time.monotonic() + duration
-    tasks = {asyncio.ensure_future(run_ws_student(url, s, ramp * i / max(1, n - 1), until)): s
-             for i, s in enumerate(students)}
-    _, pending = await asyncio.wait(tasks, timeout=duration + HARD_MARGIN_S)
-    for task in pending:
-        tasks[task].errors.append(f"student {tasks[task].index}: still busy at the hard deadline "
-                                  f"({duration + HARD_MARGIN_S:.0f} s); cancelled")
-        task.cancel()
-    if pending:
-        await asyncio.wait(pending, timeout=30)
+    await run_class(students, lambda s, delay: run_ws_student(url, s, delay, until), duration, ramp)
     return students
