@@ -1,8 +1,8 @@
 """Command line of the engine: ``python -m lstm_core COMMAND ...``.
 
 Each command lives in its own module, which provides ``add_arguments(parser)``
-and ``main(args) -> int``; this file only dispatches (imports are lazy, so
-``python -m lstm_core presets`` does not pay for the benchmark's imports).
+and ``main(args) -> int``; this file only dispatches. The command modules keep
+their heavy imports inside ``main``, so building the parser stays cheap.
 """
 
 from __future__ import annotations
