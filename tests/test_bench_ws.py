@@ -7,6 +7,7 @@ and goes to Experiments through the sidebar, as ``bench.classroom --clients ws``
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import tempfile
 
 import pytest
@@ -41,7 +42,10 @@ async def _visit(url: str):
 
 
 def test_ws_client_renders_overview_then_experiments_through_the_sidebar(app_url):
-    overview, pages, experiments, buttons = asyncio.run(_visit(app_url))
+    # Its own thread: Playwright's sync API (the e2e tests of this session) keeps an event loop
+    # running in the main thread, and asyncio.run() refuses to nest.
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        overview, pages, experiments, buttons = pool.submit(asyncio.run, _visit(app_url)).result()
     assert overview.status == "ok" and overview.errors == []
     assert any("Long Short-Term Memory" in h for h in overview.headings)
     assert {"vanishing_gradient", "experiments"} <= set(pages)

@@ -50,19 +50,19 @@ def test_a_student_beyond_the_job_cap_sees_a_queue_position_not_an_error(browser
         message = tab.get_by_text("Waiting for a free worker: position 1 in the queue")
         message.first.wait_for(timeout=WAIT_MS)
         assert_no_exception(tab)
-        assert tab.get_by_role("button", name="Stop").is_enabled()     # a queued job can be withdrawn
+        assert tab.get_by_role("button", name="■ Stop").is_enabled()     # a queued job can be withdrawn
         message.first.scroll_into_view_if_needed()
         tab.evaluate("() => document.querySelector('[data-testid=\"stMain\"]').scrollBy(0, 150)")
         tab.wait_for_timeout(500)
         SHOT.parent.mkdir(parents=True, exist_ok=True)
         tab.screenshot(path=str(SHOT))
-        tab.get_by_role("button", name="Stop").click()                  # leave the queue
+        tab.get_by_role("button", name="■ Stop").click()                  # leave the queue
         tab.get_by_text("Stopped after").first.wait_for(timeout=WAIT_MS)
         assert_no_exception(tab)
     finally:
         for tab in blockers:                                            # free the workers for the other tests
             try:
-                tab.get_by_role("button", name="Stop").click(timeout=10_000)
+                tab.get_by_role("button", name="■ Stop").click(timeout=10_000)
             except Exception:
                 pass
         for context in contexts:
