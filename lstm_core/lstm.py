@@ -206,8 +206,9 @@ def forward(cfg: LSTMConfig, params: dict[str, Array], x: Array) -> dict[str, Ar
     L = layout(cfg)
     W_h, W_k = params["W_h"], params["W_k"]
     K, B, T, _ = x.shape
-    # The input and bias part of every net input, for all steps at once.
-    net_x = np.matmul(x, W_h[:, None, L.src_x, :]) + W_h[:, None, None, L.src_bias, :]   # (K,B,T,U)
+    fast = L.src_rec is not None and _fast_path(cfg)
+    # The input and bias part of every net input, for all steps at once (the fused loop does its own).
+    net_x = None if fast else np.matmul(x, W_h[:, None, L.src_x, :]) + W_h[:, None, None, L.src_bias, :]
     if L.src_rec is None:                       # "B": no recurrence, the loop is only the CEC
         net = net_x
         y_g = sigmoid(net[..., : L.G])
@@ -224,8 +225,8 @@ def forward(cfg: LSTMConfig, params: dict[str, Array], x: Array) -> dict[str, Ar
         y_c = h_s * y_g[..., L.out_gate, None] if L.out_gate is not None else h_s
         a = np.concatenate([y_g, y_c.reshape(K, B, T, L.CS)], axis=-1)
         s = s.reshape(K, B, T, L.CS)
-    elif _fast_path(cfg):
-        net, a, s, g_c, h_s = _recurrent_loop_fast(cfg, W_h[:, L.src_rec, :], net_x)
+    elif fast:
+        net, a, s, g_c, h_s = _recurrent_loop_fast(cfg, W_h, x)
     else:
         W_r = W_h[:, L.src_rec, :]                                      # (K, U, U)
         net = np.empty((K, B, T, L.U))
@@ -240,7 +241,7 @@ def forward(cfg: LSTMConfig, params: dict[str, Array], x: Array) -> dict[str, Ar
             a_prev[..., : L.G] = y_g
             a_prev[..., L.cells] = y_c.reshape(K, B, L.CS)
             s[:, :, t] = s_prev.reshape(K, B, L.CS)
-    if not (L.src_rec is not None and _fast_path(cfg)):
+    if not fast:
         g_c = ACTIVATIONS[cfg.g].fn(net[..., L.cells])
         h_s = ACTIVATIONS[cfg.h].fn(s)
     src_k = output_sources(cfg, a, x)
@@ -253,32 +254,37 @@ def _fast_path(cfg: LSTMConfig) -> bool:
     return cfg.g == "g_pm2" and cfg.h == "h_pm1" and not cfg.forget_gate
 
 
-def _recurrent_loop_fast(cfg: LSTMConfig, W_r: Array, net_x: Array) -> tuple[Array, Array, Array]:
+def _recurrent_loop_fast(cfg: LSTMConfig, W_h: Array, x: Array) -> tuple[Array, ...]:
     """The loop of :func:`forward` for the common case, with as few NumPy calls per step as we can.
 
     Same maths as :func:`cell_step` (a test checks both agree), rewritten with halves:
     with n = net/2 and σ = s/2, f(net) = ½ + ½·tanh(n), g(net_c)/2 = tanh(n_c), so
-    σ(t) = σ(t−1) + y_in·tanh(n_c) and h(s) = tanh(σ). Buffers are reused (``out=``) and
-    histories are time-major so that each step writes contiguous memory.
+    σ(t) = σ(t−1) + y_in·tanh(n_c) and h(s) = tanh(σ). The source vectors are kept as one
+    time-major array ``z_tm[t] = [a(t−1), x(t), 1]`` whose a-part the step writes in place,
+    so a step's net input is a single matmul; buffers are reused (``out=``).
 
     Parameters
     ----------
-    W_r : (K, U, U) recurrent weights; net_x : (K, B, T, U) input+bias part of net
+    W_h : (K, I, U) weights; x : (K, B, T, n_in) inputs
 
     Returns
     -------
-    net, a : (K, B, T, U); s : (K, B, T, C*S)
+    net, a : (K, B, T, U); s, g_c, h_s : (K, B, T, C*S)
     """
     L = layout(cfg)
-    K, B, T, U = net_x.shape
-    G, C, S = L.G, L.C, L.S
-    W_half = 0.5 * W_r
-    n_tm = np.multiply(net_x.transpose(2, 0, 1, 3), 0.5, order="C")    # (T,K,B,U): net/2, C order (fast rows)
-    a_tm = np.zeros((T + 1, K, B, U))                                    # a_tm[0] = a(0) = 0 (reset)
+    K, B, T, n_in = x.shape
+    G, C, S, U = L.G, L.C, L.S, L.U
+    W_half = 0.5 * np.concatenate([W_h[:, L.src_rec], W_h[:, L.src_x], W_h[:, L.src_bias:L.src_bias + 1]], axis=1)
+    z_tm = np.empty((T + 1, K, B, U + n_in + 1))                         # [a(t−1), x(t), 1] of step t
+    z_tm[0, ..., :U] = 0.0                                               # reset: a(0) = 0
+    z_tm[:T, ..., U:U + n_in] = x.transpose(2, 0, 1, 3)
+    z_tm[T, ..., U:] = 0.0
+    z_tm[..., U + n_in] = 1.0
+    a_tm = z_tm[..., :U]                                                 # a(t) lives in step t+1's sources
+    n_tm = np.empty((T, K, B, U))                                        # net/2
     sh_tm = np.zeros((T + 1, K, B, C, S))                                # s/2, with s(0) = 0
     th_tm = np.empty((T, K, B, U))                                       # tanh(net/2), kept: g = 2 th
     hs_tm = np.empty((T + 1, K, B, C, S))                                # h(s), kept for the gradient
-    rec = np.empty((K, B, U))
     inc = np.empty((K, B, C, S))
     # Views made once, so that the loop body is only ufunc calls and cheap integer indexing.
     thg_tm, thc_tm = th_tm[..., :G], th_tm[..., G:].reshape(T, K, B, C, S)
@@ -287,10 +293,8 @@ def _recurrent_loop_fast(cfg: LSTMConfig, W_r: Array, net_x: Array) -> tuple[Arr
     yout_tm = a_tm[..., L.out_gate, None] if L.out_gate is not None else None
     yc_tm = a_tm[..., G:].reshape(T + 1, K, B, C, S)                     # a view: the cells' y_c
     for t in range(T):
-        n_t = n_tm[t]
-        np.matmul(a_tm[t], W_half, out=rec)
-        n_t += rec                                                        # net(t)/2 = W z(t) / 2
-        np.tanh(n_t, out=th_tm[t])
+        np.matmul(z_tm[t], W_half, out=n_tm[t])                           # net(t)/2 = W z(t) / 2
+        np.tanh(n_tm[t], out=th_tm[t])
         y_g = yg_tm[t + 1]
         np.multiply(thg_tm[t], 0.5, out=y_g)
         y_g += 0.5                                                        # y_gate = f(net) = ½ + ½ tanh(net/2)
