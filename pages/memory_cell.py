@@ -5,6 +5,7 @@ import streamlit as st
 
 from lstm_core.record import MAX_ABS_VALUE, MAX_STEPS, SEQUENCES, CellWeights, parse_sequence, run_single_cell
 from lstm_core.record import store_recall as store_recall_inputs
+from ui.figure_block import figure_with_table
 from ui.figures_cell import cell_animation, cell_equations, cell_table, drift_figure
 from ui.nav import ensure_router
 from ui.params import show_url_notices, url_selectbox, url_slider, url_str, url_toggle
@@ -102,11 +103,11 @@ if show_drift or preset == "drift":
     )
     runs = {f"b_in = {b:g}": run_single_cell(inputs, CellWeights(w_in_value, w_in_write, b, w_out_read, b_out,
                                                                   w_c, b_c)) for b in (0.0, -3.0)}
-    st.plotly_chart(drift_figure(runs), width="stretch", key="drift",
-                    alt="State and error-entry factor over time for input-gate bias 0 and -3")
-    st.caption("Figure: left, the internal state s_c over time with input-gate bias 0 (solid) and −3 (dashed), "
-               "the other weights as set in the sidebar; right, h′(s_c) on a log scale, the factor by which "
-               "error enters the cell.")
-    with st.expander("Data table"):
-        st.dataframe({"t": np.arange(1, T + 1), **{f"s_c, {k}": v["s_c"] for k, v in runs.items()},
-                      **{f"h'(s_c), {k}": v["dh_s"] for k, v in runs.items()}}, hide_index=True, key="drift_table")
+    figure_with_table(
+        drift_figure(runs), key="drift", alt="State and error-entry factor over time for input-gate bias 0 and -3",
+        caption=("Figure: left, the internal state s_c over time with input-gate bias 0 (solid) and −3 (dashed), "
+                 "the other weights as set in the sidebar; right, h′(s_c) on a log scale, the factor by which "
+                 "error enters the cell."),
+        table={"t": np.arange(1, T + 1), **{f"s_c, {k}": v["s_c"] for k, v in runs.items()},
+               **{f"h'(s_c), {k}": v["dh_s"] for k, v in runs.items()}},
+    )

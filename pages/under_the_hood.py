@@ -5,6 +5,7 @@ import inspect
 import streamlit as st
 
 from lstm_core import gradcheck, lstm, lstm_grad, lstm_online
+from ui.figure_block import figure_with_table
 from ui.figures_flow import gradcheck_data, gradcheck_figure, gradcheck_table
 from ui.nav import ensure_router
 from ui.params import show_url_notices, url_slider
@@ -60,15 +61,13 @@ show_url_notices(notices)
 table, fig, data = run_checks(seed)
 st.subheader("Gradient checks")
 st.dataframe(table, hide_index=True, width="stretch")
-st.plotly_chart(fig, width="stretch", key="checks", alt="Relative error of every checked weight, log scale")
-st.caption(
-    "Figure: for every weight of every check, the difference between the analytic gradient and its "
-    "reference, relative to the largest gradient of that check, on a log scale. Points far below the "
-    "dashed 10⁻⁶ line pass; exact agreement is drawn at 10⁻¹⁸. 'Detached network': the real net with "
-    "its recurrent inputs frozen, whose exact gradient the paper's truncated rule is (spec §2.1)."
+figure_with_table(
+    fig, key="checks", alt="Relative error of every checked weight, log scale", table=data,
+    caption=("Figure: for every weight of every check, the difference between the analytic gradient and its "
+             "reference, relative to the largest gradient of that check, on a log scale. Points far below the "
+             "dashed 10⁻⁶ line pass; exact agreement is drawn at 10⁻¹⁸. 'Detached network': the real net with "
+             "its recurrent inputs frozen, whose exact gradient the paper's truncated rule is (spec §2.1)."),
 )
-with st.expander("Data table"):
-    st.dataframe(data, hide_index=True, width="stretch")
 
 st.subheader("The code that ran, beside the paper")
 for fn, what, equations in SOURCES:

@@ -3,6 +3,7 @@
 import streamlit as st
 
 from lstm_core.errorflow import RNN_ACTIVATIONS, FlowSettings, error_flow, fw_factor, kept_after
+from ui.figure_block import figure_with_table
 from ui.figures_flow import backflow_animation, flow_figure, flow_table, format_power
 from ui.nav import ensure_router
 from ui.params import show_url_notices, url_selectbox, url_slider
@@ -55,31 +56,26 @@ st.markdown(
     f"n·(f′max·‖W‖_A)^q shrinks with q only if f′max·‖W‖_A = {result.fprime_max * result.norm_A:.2f} < 1."
 )
 
-st.plotly_chart(fig, width="stretch", key="flow",
-                alt="Error scaling against lag for an RNN, the naive CEC and an LSTM")
-st.caption(
-    "Figure: how much of an error signal is left q steps back, on a log scale. The plain RNN "
-    "(vermillion; purple circles: eq. 2 computed as a product of matrices, on the same curve) falls "
-    "by orders of magnitude, under its bound (purple, dashed). The naive CEC (green) and the LSTM's "
-    "internal state under the paper's truncated gradient (dark blue, dotted) stay at exactly 1. With "
-    "the full gradient (light blue) the error at the LSTM's state stays near 1 too, while the error "
-    "that travels outside the CECs (light blue, dash-dot) vanishes like the RNN's."
+figure_with_table(
+    fig, key="flow", alt="Error scaling against lag for an RNN, the naive CEC and an LSTM", table=table,
+    caption=("Figure: how much of an error signal is left q steps back, on a log scale. The plain RNN "
+             "(vermillion; purple circles: eq. 2 computed as a product of matrices, on the same curve) falls "
+             "by orders of magnitude, under its bound (purple, dashed). The naive CEC (green) and the LSTM's "
+             "internal state under the paper's truncated gradient (dark blue, dotted) stay at exactly 1. With "
+             "the full gradient (light blue) the error at the LSTM's state stays near 1 too, while the error "
+             "that travels outside the CECs (light blue, dash-dot) vanishes like the RNN's."),
 )
-with st.expander("Data table"):
-    st.dataframe(table, hide_index=True, width="stretch")
 
 st.subheader("Watch the error travel back in time")
-st.plotly_chart(animation, width="stretch", key="animation",
-                alt="Animated heatmaps of an error signal travelling back in time, RNN beside LSTM")
-st.caption(
-    "Figure: an error is injected at the last time step (right edge) and carried back, one frame per "
-    "few steps (press Play or drag the slider). Left: every unit of the RNN, colour = size of its error "
-    "on a log scale; it fades to dark within a few steps. Right: the LSTM under the truncated gradient; "
-    "the rows of the cell states (the CECs) keep the same bright colour however far back, and so does the "
-    "error that leaves each CEC into its cell input and input gate."
+figure_with_table(
+    animation, key="animation", table=table,
+    alt="Animated heatmaps of an error signal travelling back in time, RNN beside LSTM",
+    caption=("Figure: an error is injected at the last time step (right edge) and carried back, one frame per "
+             "few steps (press Play or drag the slider). Left: every unit of the RNN, colour = size of its error "
+             "on a log scale; it fades to dark within a few steps. Right: the LSTM under the truncated gradient; "
+             "the rows of the cell states (the CECs) keep the same bright colour however far back, and so does "
+             "the error that leaves each CEC into its cell input and input gate."),
 )
-with st.expander("Data table"):
-    st.dataframe(table, hide_index=True, width="stretch", key="table2")
 st.caption(
     f"The RNN has n = {n} fully connected units, f = {ACTIVATION_LABELS[act]}, run forward on one random "
     f"input sequence (lstm_core.rnn.forward); the LSTM has {result.lstm_truncated['s'].shape[1]} one-cell "

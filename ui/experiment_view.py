@@ -25,6 +25,7 @@ from lstm_core.tasks_batch import Batch, split_symbols
 from ui import figures_experiments as figs
 from ui import session_job
 from ui.experiment_settings import PRESET_KEYS
+from ui.figure_block import figure_with_table
 from ui.params import to_url, url_choice
 from ui.reproduce_table import paper_numbers
 
@@ -191,16 +192,14 @@ def show_animation(source: RunSource, seed: int) -> None:
     fig = _animation(source.key, seed, index, source)
     kind = "hidden units and their backward error δ_h" if source.preset.model != "lstm" else \
         "input and output gates, cell states s_c, cell outputs y_c, outputs against the target, and E_s"
-    st.plotly_chart(fig, key="internals", alt=f"Animated internals of {source.preset.title}")
-    st.caption(f"Figure: {source.label}, on one test sequence after {seqs[index]:,} training sequences: {kind}. "
-               "Press Play ▶ to step forward through the sequence (→), then watch the error flow back (←); "
-               "drag the slider below the figure to go to any step.")
     recs, _ = _records(source.key, seed, source)
-    table = figs.record_table(recs[index])
-    with st.expander("Data table"):
-        st.dataframe(table, hide_index=True, height=260)
-        st.download_button("Download the traces (CSV)", table.to_csv(index=False), on_click="ignore",
-                           file_name=f"{source.preset.name}_internals_{seqs[index]}.csv", mime="text/csv")
+    figure_with_table(
+        fig, key="internals", alt=f"Animated internals of {source.preset.title}", height=260,
+        caption=(f"Figure: {source.label}, on one test sequence after {seqs[index]:,} training sequences: {kind}. "
+                 "Press Play ▶ to step forward through the sequence (→), then watch the error flow back (←); "
+                 "drag the slider below the figure to go to any step."),
+        table=figs.record_table(recs[index]), csv_name=f"{source.preset.name}_internals_{seqs[index]}.csv",
+    )
 
 
 # ----------------------------------------------------------------------------- exports
