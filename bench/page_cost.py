@@ -1,0 +1,150 @@
+"""What one page run costs the server, in CPU seconds: the figure behind the classroom's burst.
+
+::
+
+    python -m bench.page_cost [--reps 8] [--profile DIR] [--json]
+
+Starts ``streamlit run app.py`` (as :mod:`bench.classroom` does), warms it up with one visit,
+then plays ``--reps`` students one after the other, each a fresh websocket session
+(:mod:`bench.ws_client`): Overview by URL, Vanishing gradient and Experiments through the
+sidebar (a *first* run of the page in that session), then one plain rerun of Experiments (what
+any widget change costs). The last student also presses "Train live" and the live panel's
+fragment reruns are measured while the job trains.
+
+Per run, the server's CPU seconds (all its threads: ``/proc/<pid>/stat`` utime + stime; the
+clock tick is 10 ms, hence the repetitions) are reported as median and minimum. CPU time, not
+wall time: the figure holds on a busy box. While a job trains its thread is in the
+server too, so fragment reruns are measured by their own thread's CPU time instead (only
+with ``--profile``, which runs :mod:`bench.profiled_server` and keeps one cProfile file per
+run in DIR; read them with ``python -m pstats``).
+
+With ~30 requests in flight in one interpreter, a page's latency is about 30 times its CPU
+cost: the 3 s target of the burst needs ≈ 0.1 s of server CPU per page run or less.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import pstats
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+from bench.classroom import HOST, ROOT, free_port, stop_server, wait_healthy
+from bench.ws_client import StreamlitClient
+
+TICK = os.sysconf("SC_CLK_TCK")
+
+
+def server_cpu(pid: int) -> float:
+    """CPU seconds used so far by process ``pid`` (every thread)."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / TICK
+
+
+def start(port: int, log, profile: Path | None) -> subprocess.Popen:
+    module = ["-m", "bench.profiled_server", "app.py"] if profile else ["-m", "streamlit", "run", "app.py"]
+    cmd = [sys.executable, *module, "--server.headless", "true", "--server.port", str(port),
+           "--server.address", HOST, "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"]
+    env = {k: v for k, v in os.environ.items() if k != "LAB_SYNC_JOBS"}
+    if profile:
+        env["LAB_PROFILE_DIR"] = str(profile)
+    return subprocess.Popen(cmd, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True)
+
+
+async def _measure(pid: int, costs: dict[str, list[float]], name: str, call) -> object:
+    c0, t0 = server_cpu(pid), time.monotonic()
+    run = await call
+    await asyncio.sleep(0.05)                       # let the event loop finish sending
+    costs.setdefault(name, []).append(server_cpu(pid) - c0)
+    costs.setdefault(f"{name} (wall)", []).append(time.monotonic() - t0)
+    if run.status != "ok" or run.errors:
+        raise RuntimeError(f"{name}: {run.status} {run.errors[:2]}")
+    costs.setdefault(f"{name} (kB sent)", []).append(run.nbytes / 1000)
+    return run
+
+
+async def play(url: str, pid: int, reps: int, train: bool) -> tuple[dict[str, list[float]], list[str]]:
+    costs: dict[str, list[float]] = {}
+    order: list[str] = []                          # the name of every script run, in order (for the profiles)
+    for rep in range(reps):
+        async with StreamlitClient(url) as c:
+            await _measure(pid, costs, "overview", c.open(""))
+            order.append("overview")
+            for page in ("vanishing_gradient", "experiments"):
+                await _measure(pid, costs, page, c.navigate(page))
+                order.append(page)
+            await _measure(pid, costs, "experiments rerun", c.rerun())
+            order.append("experiments rerun")
+            if train and rep == reps - 1:
+                await _measure(pid, costs, "train live click", c.click("Train live"))
+                order.append("train live click")
+                for _ in range(10):
+                    await asyncio.sleep(1.0)
+                    run = await c.rerun_fragment()
+                    if run is None:
+                        break
+                    order.append("fragment rerun")
+    return costs, order
+
+
+def thread_costs(profile: Path, order: list[str]) -> dict[str, list[float]]:
+    """Each run's own CPU time from its profile (run-<n>.prof, in the order the runs ended)."""
+    out: dict[str, list[float]] = {}
+    files = sorted(profile.glob("run-*.prof"), key=lambda p: int(p.stem.split("-")[1]))
+    files = files[len(files) - len(order):]         # the warm-up's runs come first
+    for name, f in zip(order, files):
+        out.setdefault(name, []).append(pstats.Stats(str(f)).total_tt)
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m bench.page_cost", description=__doc__.split("\n\n")[0])
+    ap.add_argument("--reps", type=int, default=8)
+    ap.add_argument("--profile", type=Path, default=None, help="keep one cProfile file per script run here")
+    ap.add_argument("--no-train", action="store_true", help="do not press Train live at the end")
+    ap.add_argument("--json", action="store_true")
+    args = ap.parse_args(argv)
+    port = free_port()
+    url = f"http://{HOST}:{port}"
+    load = round(os.getloadavg()[0], 2)
+    with tempfile.TemporaryFile("w+") as log:
+        proc = start(port, log, args.profile)
+        try:
+            wait_healthy(proc, url)
+            asyncio.run(play(url, proc.pid, 1, False))          # imports and caches: a warm server
+            costs, order = asyncio.run(play(url, proc.pid, args.reps, not args.no_train))
+            if args.profile:
+                os.kill(proc.pid, signal.SIGUSR1)
+                time.sleep(1.0)
+        finally:
+            stop_server(proc)
+    result = {"load_before": load, "reps": args.reps,
+              "server_cpu_s": {k: {"median": round(float(np.median(v)), 3), "min": round(min(v), 3), "n": len(v)}
+                               for k, v in costs.items()}}
+    if args.profile:
+        result["thread_cpu_s"] = {k: {"median": round(float(np.median(v)), 3), "min": round(min(v), 3), "n": len(v)}
+                                  for k, v in thread_costs(args.profile, order).items()}
+    if args.json:
+        print(json.dumps(result))
+        return 0
+    print(f"load average before: {load}; {args.reps} students, one after the other")
+    for key in ("server_cpu_s", "thread_cpu_s"):
+        if key in result:
+            print(f"{key}: median / min (n)")
+            for name, s in result[key].items():
+                print(f"  {name:<34}{s['median']:>8.3f}{s['min']:>8.3f}  ({s['n']})")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
