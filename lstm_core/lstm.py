@@ -255,13 +255,19 @@ def _fast_path(cfg: LSTMConfig) -> bool:
 
 
 def _recurrent_loop_fast(cfg: LSTMConfig, W_h: Array, x: Array) -> tuple[Array, ...]:
-    """The loop of :func:`forward` for the common case, with as few NumPy calls per step as we can.
+    """The loop of :func:`forward` for the common case, with as few and as cheap NumPy calls as we can.
 
-    Same maths as :func:`cell_step` (a test checks both agree), rewritten with halves:
-    with n = net/2 and σ = s/2, f(net) = ½ + ½·tanh(n), g(net_c)/2 = tanh(n_c), so
-    σ(t) = σ(t−1) + y_in·tanh(n_c) and h(s) = tanh(σ). The source vectors are kept as one
-    time-major array ``z_tm[t] = [a(t−1), x(t), 1]`` whose a-part the step writes in place,
-    so a step's net input is a single matmul; buffers are reused (``out=``).
+    Same maths as :func:`cell_step` (a test checks both agree), rewritten for speed:
+
+    - gates by f(net) = 1 / (1 + e^(−net)) (``exp`` is vectorised in NumPy, ``tanh`` is not; the
+      sign is folded into the weights), cells by g(net_c)/2 = tanh(net_c/2) and the CEC kept in
+      halves, σ = s/2: σ(t) = σ(t−1) + y_in·tanh(net_c/2), h(s) = tanh(σ);
+    - unit-major storage ``(unit, K, B)``, so that every element-wise step works on one
+      contiguous block (NumPy's fast path) instead of strided views;
+    - every gate is computed once per cell it serves (``S`` copies, the copies' recurrent
+      weights held at 0), so ``y_in · g`` and ``y_out · h`` are plain element-wise products;
+    - the sources ``z[t] = [gate copies, y_c, x(t), 1]`` of step t are one array, whose first
+      part step t−1 writes in place, so a step's net input is one batched matmul.
 
     Parameters
     ----------
@@ -271,45 +277,80 @@ def _recurrent_loop_fast(cfg: LSTMConfig, W_h: Array, x: Array) -> tuple[Array, 
     -------
     net, a : (K, B, T, U); s, g_c, h_s : (K, B, T, C*S)
     """
+    if x.shape[0] == 1:
+        # NumPy multiplies a lone 1-row matrix by another BLAS routine than a stack of them; one dummy
+        # trial keeps every trial's arithmetic, and so its weights, bit-identical whatever K is.
+        out = _recurrent_loop_fast(cfg, np.concatenate([W_h, 0 * W_h]), np.concatenate([x, 0 * x]))
+        return tuple(arr[:1] for arr in out)
     L = layout(cfg)
     K, B, T, n_in = x.shape
-    G, C, S, U = L.G, L.C, L.S, L.U
-    W_half = 0.5 * np.concatenate([W_h[:, L.src_rec], W_h[:, L.src_x], W_h[:, L.src_bias:L.src_bias + 1]], axis=1)
-    z_tm = np.empty((T + 1, K, B, U + n_in + 1))                         # [a(t−1), x(t), 1] of step t
-    z_tm[0, ..., :U] = 0.0                                               # reset: a(0) = 0
-    z_tm[:T, ..., U:U + n_in] = x.transpose(2, 0, 1, 3)
-    z_tm[T, ..., U:] = 0.0
-    z_tm[..., U + n_in] = 1.0
-    a_tm = z_tm[..., :U]                                                 # a(t) lives in step t+1's sources
-    n_tm = np.empty((T, K, B, U))                                        # net/2
-    sh_tm = np.zeros((T + 1, K, B, C, S))                                # s/2, with s(0) = 0
-    th_tm = np.empty((T, K, B, U))                                       # tanh(net/2), kept: g = 2 th
-    hs_tm = np.empty((T + 1, K, B, C, S))                                # h(s), kept for the gradient
-    inc = np.empty((K, B, C, S))
-    # Views made once, so that the loop body is only ufunc calls and cheap integer indexing.
-    thg_tm, thc_tm = th_tm[..., :G], th_tm[..., G:].reshape(T, K, B, C, S)
-    yg_tm = a_tm[..., :G]                                                # (T+1, K, B, G)
-    yin_tm = a_tm[..., L.in_gate, None]                                  # (T+1, K, B, C, 1)
-    yout_tm = a_tm[..., L.out_gate, None] if L.out_gate is not None else None
-    yc_tm = a_tm[..., G:].reshape(T + 1, K, B, C, S)                     # a view: the cells' y_c
-    for t in range(T):
-        np.matmul(z_tm[t], W_half, out=n_tm[t])                           # net(t)/2 = W z(t) / 2
-        np.tanh(n_tm[t], out=th_tm[t])
-        y_g = yg_tm[t + 1]
-        np.multiply(thg_tm[t], 0.5, out=y_g)
-        y_g += 0.5                                                        # y_gate = f(net) = ½ + ½ tanh(net/2)
-        np.multiply(thc_tm[t], yin_tm[t + 1], out=inc)                    # y_in g(net_c) / 2
-        np.add(sh_tm[t], inc, out=sh_tm[t + 1])                           # CEC: s(t) = s(t−1) + y_in g
-        np.tanh(sh_tm[t + 1], out=hs_tm[t + 1])                           # h(s) = tanh(s/2)
-        if yout_tm is not None:
-            np.multiply(hs_tm[t + 1], yout_tm[t + 1], out=yc_tm[t + 1])   # y_c = y_out h(s)
-        else:
-            yc_tm[t + 1] = hs_tm[t + 1]
-    net = 2.0 * n_tm.transpose(1, 2, 0, 3)
-    s = 2.0 * sh_tm[1:].reshape(T, K, B, C * S).transpose(1, 2, 0, 3)
-    g_c = 2.0 * thc_tm.reshape(T, K, B, C * S).transpose(1, 2, 0, 3)
-    h_s = hs_tm[1:].reshape(T, K, B, C * S).transpose(1, 2, 0, 3)
-    return net, a_tm[1:].transpose(1, 2, 0, 3), s, g_c, h_s
+    CS = L.CS
+    e_units, z_rows, e_of_u = _expanded_units(cfg)
+    nE, nGc = len(e_units), len(e_units) - CS                            # expanded units; gate copies
+    nZ = nE + n_in + 1
+    rows = np.concatenate([z_rows, np.arange(n_in), [L.src_bias]])
+    scale = np.where(np.arange(nE) < nGc, -1.0, 0.5)                      # m = −net (gates), net/2 (cells)
+    W_e = W_h[:, np.maximum(rows, 0)][:, :, e_units] * scale              # (K, nZ, nE): m = W_e z
+    W_e[:, rows < 0] = 0.0                                               # gate copies s > 0 feed nothing
+    z_tm = np.empty((T + 1, nZ, K, B))                                   # sources of step t (t = 0..T)
+    z_tm[0, :nE] = 0.0                                                   # reset: a(0) = 0
+    z_tm[:T, nE:nE + n_in] = x.transpose(2, 3, 0, 1)
+    z_tm[T, nE:] = 0.0
+    z_tm[:, nE + n_in] = 1.0
+    m_tm = np.empty((T, nE, K, B))
+    th_tm = np.empty((T, CS, K, B))                                      # tanh(net_c/2) = g(net_c)/2
+    sh_tm = np.zeros((T + 1, CS, K, B))                                  # s/2, with s(0) = 0
+    hs_tm = np.empty((T + 1, CS, K, B)) if nGc > CS else z_tm[:, nGc:nE]  # h(s) (= y_c without y_out)
+    e_g, inc = np.empty((nGc, K, B)), np.empty((CS, K, B))
+    # matmul views (K, B, ·) of the unit-major buffers; then one iterator per operand of the loop body
+    mm_z, mm_m = z_tm.transpose(0, 2, 3, 1), m_tm.transpose(0, 2, 3, 1)
+    steps = zip(mm_z[:T], mm_m, m_tm[:, :nGc], m_tm[:, nGc:], th_tm, z_tm[1:, :nGc], z_tm[1:, :CS],
+                z_tm[1:, CS:2 * CS], z_tm[1:, nGc:nE], sh_tm[:T], sh_tm[1:], hs_tm[1:])
+    with np.errstate(over="ignore", under="ignore"):                     # e^(−net) = inf gives f = 0 exactly
+        for zt, mt_mm, m_g, m_c, th_c, y_g, y_in, y_out, y_c, sh_prev, sh, hs in steps:
+            np.matmul(zt, W_e, out=mt_mm)                                 # −net(t) of gates, net(t)/2 of cells
+            np.exp(m_g, out=e_g)
+            e_g += 1.0
+            np.reciprocal(e_g, out=y_g)                                   # y_gate = f(net) = 1 / (1 + e^(−net))
+            np.tanh(m_c, out=th_c)
+            np.multiply(th_c, y_in, out=inc)                              # y_in g(net_c) / 2
+            np.add(sh_prev, inc, out=sh)                                  # CEC: s(t) = s(t−1) + y_in g
+            np.tanh(sh, out=hs)                                           # h(s) = tanh(s/2)
+            if nGc > CS:
+                np.multiply(hs, y_out, out=y_c)                           # y_c = y_out h(s)
+
+    def batch_major(arr: Array, factor: Array | float = 1.0) -> Array:   # (T, ·, K, B) -> (K, B, T, ·), C order
+        return np.multiply(arr.transpose(2, 3, 0, 1), factor, order="C")
+
+    net = batch_major(m_tm[:, e_of_u], 1.0 / scale[e_of_u])
+    return (net, batch_major(z_tm[1:, e_of_u]), batch_major(sh_tm[1:], 2.0), batch_major(th_tm, 2.0),
+            batch_major(hs_tm[1:]))
+
+
+@lru_cache(maxsize=256)
+def _expanded_units(cfg: LSTMConfig) -> tuple[Array, Array, Array]:
+    """Index maps of the fused loop's expanded units (one gate copy per cell it serves).
+
+    Returns
+    -------
+    e_units : (nE,) the unit of U each expanded unit computes: [input gate of every cell,
+        output gate of every cell (if any), cells]
+    z_rows : (nE,) the row of W_h that the expanded unit's activation feeds as a source
+        (−1: a gate copy of a cell s > 0, which feeds nothing)
+    e_of_u : (U,) for every unit of U, one expanded unit that computes it
+    """
+    L = layout(cfg)
+    cell_block = np.repeat(np.arange(L.C), L.S)                          # block of every cell
+    first = np.tile(np.arange(L.S) == 0, L.C)                            # the block's first cell
+    kinds = [L.in_gate] + ([L.out_gate] if L.out_gate is not None else [])
+    e_units = np.concatenate([sl.start + cell_block for sl in kinds] + [np.arange(L.G, L.U)])
+    copy_ok = np.concatenate([first] * len(kinds) + [np.ones(L.CS, bool)])
+    z_rows = np.where(copy_ok, L.src_rec.start + e_units, -1)
+    e_of_u = np.empty(L.U, int)
+    e_of_u[e_units[copy_ok]] = np.flatnonzero(copy_ok)
+    for arr in (e_units, z_rows, e_of_u):
+        arr.setflags(write=False)
+    return e_units, z_rows, e_of_u
 
 
 def output_sources(cfg: LSTMConfig, a: Array, x: Array) -> Array:
