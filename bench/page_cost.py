@@ -12,8 +12,8 @@ any widget change costs). The last student also presses "Train live" and the liv
 fragment reruns are measured while the job trains.
 
 Per run, the server's CPU seconds (all its threads: ``/proc/<pid>/stat`` utime + stime; the
-clock tick is 10 ms, hence the repetitions) are reported as median and minimum. CPU time, not
-wall time: the figure holds on a busy box. While a job trains its thread is in the
+clock tick is 10 ms, hence the repetitions and the mean) are reported as mean and minimum.
+CPU time, not wall time: the figure holds on a busy box. While a job trains its thread is in the
 server too, so fragment reruns are measured by their own thread's CPU time instead (only
 with ``--profile``, which runs :mod:`bench.profiled_server` and keeps one cProfile file per
 run in DIR; read them with ``python -m pstats``).
@@ -107,6 +107,10 @@ def thread_costs(profile: Path, order: list[str]) -> dict[str, list[float]]:
     return out
 
 
+def _stats(costs: dict[str, list[float]]) -> dict[str, dict[str, float]]:
+    return {k: {"mean": round(float(np.mean(v)), 4), "min": round(min(v), 4), "n": len(v)} for k, v in costs.items()}
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m bench.page_cost", description=__doc__.split("\n\n")[0])
     ap.add_argument("--reps", type=int, default=8)
@@ -128,21 +132,18 @@ def main(argv: list[str] | None = None) -> int:
                 time.sleep(1.0)
         finally:
             stop_server(proc)
-    result = {"load_before": load, "reps": args.reps,
-              "server_cpu_s": {k: {"median": round(float(np.median(v)), 3), "min": round(min(v), 3), "n": len(v)}
-                               for k, v in costs.items()}}
+    result = {"load_before": load, "reps": args.reps, "server_cpu_s": _stats(costs)}
     if args.profile:
-        result["thread_cpu_s"] = {k: {"median": round(float(np.median(v)), 3), "min": round(min(v), 3), "n": len(v)}
-                                  for k, v in thread_costs(args.profile, order).items()}
+        result["thread_cpu_s"] = _stats(thread_costs(args.profile, order))
     if args.json:
         print(json.dumps(result))
         return 0
     print(f"load average before: {load}; {args.reps} students, one after the other")
     for key in ("server_cpu_s", "thread_cpu_s"):
         if key in result:
-            print(f"{key}: median / min (n)")
+            print(f"{key}: mean / min (n)")
             for name, s in result[key].items():
-                print(f"  {name:<34}{s['median']:>8.3f}{s['min']:>8.3f}  ({s['n']})")
+                print(f"  {name:<34}{s['mean']:>8.3f}{s['min']:>8.3f}  ({s['n']})")
     return 0
 
 

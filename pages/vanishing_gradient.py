@@ -4,6 +4,7 @@ import streamlit as st
 
 from lstm_core.errorflow import RNN_ACTIVATIONS, FlowSettings, error_flow, fw_factor, kept_after
 from ui.figure_block import figure_with_table
+from ui.figure_spec import freeze
 from ui.figures_flow import backflow_animation, flow_figure, flow_table, format_power
 from ui.nav import ensure_router
 from ui.params import show_url_notices, url_selectbox, url_slider
@@ -13,10 +14,11 @@ ensure_router()  # a deep link on a fresh server must go through app.py
 ACTIVATION_LABELS = {"logistic": "logistic (the paper's)", "tanh": "tanh", "identity": "linear"}
 
 
-@st.cache_data(max_entries=64, show_spinner=False)
+@st.cache_resource(max_entries=32, show_spinner=False)  # shared by all sessions, read only: no copy per run
 def compute(settings: FlowSettings):
     result = error_flow(settings)
-    return result, flow_figure(result), backflow_animation(result), flow_table(result)
+    factor = fw_factor(settings.weight_scale, 1.0, settings.activation)   # scans 600,001 weights: once
+    return result, freeze(flow_figure(result)), freeze(backflow_animation(result)), flow_table(result), factor
 
 
 st.title("Vanishing gradient — RNN vs CEC")
@@ -40,13 +42,12 @@ with st.sidebar:
 show_url_notices(notices)
 
 settings = FlowSettings(n_units=n, weight_scale=w0, activation=act, q_max=q_max, seed=seed)
-result, fig, animation, table = compute(settings)
+result, fig, animation, table, factor = compute(settings)
 
 kept = kept_after(result, lag)
 rnn_kept = format_power(kept["rnn"])
 verb = "keeps only" if kept["rnn"] < 0 else "blows it up to"
 st.subheader(f"After {lag} steps the RNN {verb} {rnn_kept} of the error; the CEC keeps all of it.")
-factor = fw_factor(w0, 1.0, act)
 limit = "every |w| < 4" if act == "logistic" else ("every |w| < 1" if act == "tanh" else "no |w| ≠ 1")
 st.markdown(
     f"One step of eq. (2) multiplies by f′(net)·w. With w = w₀ = {w0:g} and a source activation "

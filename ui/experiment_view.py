@@ -26,6 +26,7 @@ from ui import figures_experiments as figs
 from ui import session_job
 from ui.experiment_settings import PRESET_KEYS
 from ui.figure_block import figure_with_table
+from ui.figure_spec import FrozenFigure, freeze
 from ui.params import to_url, url_choice
 from ui.reproduce_table import paper_numbers
 
@@ -91,6 +92,22 @@ def example_batch(preset: Preset, seed: int) -> Batch:
     return TASKS[preset.task](np.random.default_rng(seed), 1, **preset.task_options)
 
 
+@st.cache_resource(show_spinner=False, max_entries=64)
+def _example(key: str, seed: int, _preset: Preset) -> tuple[str, FrozenFigure | None]:
+    """The example sequence as text, and as a figure for a real-valued task (None for symbols).
+
+    ``key`` is the preset's ``repr`` (every field; hashing the preset itself costs more).
+    """
+    batch = example_batch(_preset, seed)
+    if batch.strings is not None:
+        return describe_sequence(batch, 0), None
+    L = int(batch.lengths[0])
+    t_end = np.flatnonzero(batch.has_target[0, :L])
+    fig = figs.example_sequence_figure(batch.x[0, :L], int(t_end[-1]) + 1 if len(t_end) else None,
+                                       batch.y[0, t_end[-1]] if len(t_end) else None)
+    return describe_sequence(batch, 0), freeze(fig)
+
+
 def show_task(preset: Preset, derived: Preset, seed: int) -> None:
     """The task in a few sentences, an example sequence, the paper's numbers, the deviations."""
     info = TASK_INFO[preset.task]
@@ -107,14 +124,10 @@ def show_task(preset: Preset, derived: Preset, seed: int) -> None:
                 if rows else ""
             st.info(f"A classroom setting: the paper has no row for it.{also}")
     with right:
-        batch = example_batch(derived, seed)
+        text, fig = _example(repr(derived), seed, derived)
         st.markdown("**One example sequence**")
-        st.code(describe_sequence(batch, 0), language=None, wrap_lines=True)
-        if batch.strings is None:
-            L = int(batch.lengths[0])
-            t_end = np.flatnonzero(batch.has_target[0, :L])
-            fig = figs.example_sequence_figure(batch.x[0, :L], int(t_end[-1]) + 1 if len(t_end) else None,
-                                               batch.y[0, t_end[-1]] if len(t_end) else None)
+        st.code(text, language=None, wrap_lines=True)
+        if fig is not None:
             st.plotly_chart(fig, key="example_seq")
             st.caption("Figure: the example sequence's input lines over time; × marks the target at the end.")
     with st.expander(f"Deviations from the paper ({len(derived.deviations)})"):
@@ -168,9 +181,11 @@ def _records(key: str, seed: int, _source: RunSource) -> tuple[list[dict], list[
 
 
 @st.cache_resource(show_spinner="Drawing the animation…", max_entries=16)
-def _animation(key: str, seed: int, index: int, _source: RunSource) -> Any:
+def _animation(key: str, seed: int, index: int, _source: RunSource) -> tuple[FrozenFigure, Any]:
+    """The checkpoint's animation, serialised once, and its data table: shared by every session."""
     recs, labels = _records(key, seed, _source)
-    return figs.internals_animation(recs[index], step_labels=labels[: int(recs[index]["length"])] if labels else None)
+    fig = figs.internals_animation(recs[index], step_labels=labels[: int(recs[index]["length"])] if labels else None)
+    return freeze(fig), figs.record_table(recs[index])
 
 
 def forget_checkpoint() -> None:
@@ -189,16 +204,15 @@ def show_animation(source: RunSource, seed: int) -> None:
                              value=chosen, format_func=lambda s: names[options.index(s)], key="url:ckpt",
                              on_change=lambda: st.query_params.update(ckpt=st.session_state["url:ckpt"]))
     index = options.index(value)
-    fig = _animation(source.key, seed, index, source)
+    fig, table = _animation(source.key, seed, index, source)
     kind = "hidden units and their backward error δ_h" if source.preset.model != "lstm" else \
         "input and output gates, cell states s_c, cell outputs y_c, outputs against the target, and E_s"
-    recs, _ = _records(source.key, seed, source)
     figure_with_table(
         fig, key="internals", alt=f"Animated internals of {source.preset.title}", height=260,
         caption=(f"Figure: {source.label}, on one test sequence after {seqs[index]:,} training sequences: {kind}. "
                  "Press Play ▶ to step forward through the sequence (→), then watch the error flow back (←); "
                  "drag the slider below the figure to go to any step."),
-        table=figs.record_table(recs[index]), csv_name=f"{source.preset.name}_internals_{seqs[index]}.csv",
+        table=table, csv_name=f"{source.preset.name}_internals_{seqs[index]}.csv",
     )
 
 
