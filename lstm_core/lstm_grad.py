@@ -42,6 +42,15 @@ def _output_errors(cfg: LSTMConfig, params, x, y, has_target, trace):
     return e_k, back, E, dW_k * masks(cfg)[1]
 
 
+def _sum_over_cells(v: Array) -> Array:
+    """Σ over the last axis (the S cells of a block), (..., C, S) -> (..., C).
+
+    One matrix-vector product: NumPy's ``sum`` over a short last axis costs ~30x more.
+    """
+    S = v.shape[-1]
+    return np.dot(v.reshape(-1, S), np.ones(S)).reshape(v.shape[:-1])
+
+
 def truncated_grad(cfg: LSTMConfig, params: dict[str, Array], x: Array, y: Array,
                    has_target: Array, trace: dict[str, Array] | None = None
                    ) -> tuple[dict[str, Array], Array, dict[str, Array]]:
@@ -95,13 +104,13 @@ def truncated_grad(cfg: LSTMConfig, params: dict[str, Array], x: Array, y: Array
     g_c = trace["g_c"].reshape(K, B, T, C, S)
     y_in = a[..., L.in_gate]
     delta = np.empty((K, B, T, L.U))
-    delta[..., L.in_gate] = (E_s * g_c).sum(-1) * fp[..., L.in_gate]     # eq 26 summed over time
+    delta[..., L.in_gate] = _sum_over_cells(E_s * g_c) * fp[..., L.in_gate]     # eq 26 summed over time
     if L.out_gate is not None:
-        delta[..., L.out_gate] = fp[..., L.out_gate] * (h_s * back).sum(-1)   # eq 21
+        delta[..., L.out_gate] = fp[..., L.out_gate] * _sum_over_cells(h_s * back)   # eq 21
     if L.forget_gate is not None:
         s_prev = np.zeros_like(h_s)
         s_prev[:, :, 1:] = s.reshape(K, B, T, C, S)[:, :, :-1]
-        delta[..., L.forget_gate] = (E_s * s_prev).sum(-1) * fp[..., L.forget_gate]
+        delta[..., L.forget_gate] = _sum_over_cells(E_s * s_prev) * fp[..., L.forget_gate]
     delta[..., L.cells] = (E_s * y_in[..., None] * ACTIVATIONS[cfg.g].dvalue(g_c)).reshape(K, B, T, L.CS)
     z = hidden_sources(cfg, a, x)                                         # (K,B,T,I)
     dW_h = -np.matmul(z.reshape(K, B * T, L.I).transpose(0, 2, 1), delta.reshape(K, B * T, L.U))
