@@ -51,13 +51,14 @@ def server_cpu(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / TICK
 
 
-def start(port: int, log, profile: Path | None) -> subprocess.Popen:
+def start(port: int, log, profile: Path | None, cpu_only: bool = False) -> subprocess.Popen:
     module = ["-m", "bench.profiled_server", "app.py"] if profile else ["-m", "streamlit", "run", "app.py"]
     cmd = [sys.executable, *module, "--server.headless", "true", "--server.port", str(port),
            "--server.address", HOST, "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"]
     env = {k: v for k, v in os.environ.items() if k != "LAB_SYNC_JOBS"}
     if profile:
         env["LAB_PROFILE_DIR"] = str(profile)
+        env["LAB_PROFILE_CPU_ONLY"] = "1" if cpu_only else "0"
     return subprocess.Popen(cmd, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True)
 
 
@@ -100,10 +101,11 @@ async def play(url: str, pid: int, reps: int, train: bool) -> tuple[dict[str, li
 def thread_costs(profile: Path, order: list[str]) -> dict[str, list[float]]:
     """Each run's own CPU time from its profile (run-<n>.prof, in the order the runs ended)."""
     out: dict[str, list[float]] = {}
-    files = sorted(profile.glob("run-*.prof"), key=lambda p: int(p.stem.split("-")[1]))
+    files = sorted([*profile.glob("run-*.prof"), *profile.glob("run-*.cpu")], key=lambda p: int(p.stem.split("-")[1]))
     files = files[len(files) - len(order):]         # the warm-up's runs come first
     for name, f in zip(order, files):
-        out.setdefault(name, []).append(pstats.Stats(str(f)).total_tt)
+        cpu = float(f.read_text()) if f.suffix == ".cpu" else pstats.Stats(str(f)).total_tt
+        out.setdefault(name, []).append(cpu)
     return out
 
 
@@ -115,6 +117,8 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m bench.page_cost", description=__doc__.split("\n\n")[0])
     ap.add_argument("--reps", type=int, default=8)
     ap.add_argument("--profile", type=Path, default=None, help="keep one cProfile file per script run here")
+    ap.add_argument("--cpu-only", action="store_true",
+                    help="with --profile: only each run's thread CPU time, without the profiler's overhead")
     ap.add_argument("--no-train", action="store_true", help="do not press Train live at the end")
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args(argv)
@@ -122,7 +126,7 @@ def main(argv: list[str] | None = None) -> int:
     url = f"http://{HOST}:{port}"
     load = round(os.getloadavg()[0], 2)
     with tempfile.TemporaryFile("w+") as log:
-        proc = start(port, log, args.profile)
+        proc = start(port, log, args.profile, args.cpu_only)
         try:
             wait_healthy(proc, url)
             asyncio.run(play(url, proc.pid, 1, False))          # imports and caches: a warm server

@@ -6,9 +6,11 @@
 
 Each call of Streamlit's ``ScriptRunner._run_script`` (a page run, a rerun, a fragment rerun) is
 profiled in its own thread and dumped to ``$LAB_PROFILE_DIR/run-<n>.prof`` (n = 1, 2, ... in the
-order the runs end). The server's event-loop thread (websocket, message serialization) is
+order the runs end); with ``LAB_PROFILE_CPU_ONLY=1`` only the run's thread CPU time is written, to
+``run-<n>.cpu`` (no profiler overhead). The server's event-loop thread (websocket, message serialization) is
 profiled as a whole and dumped to ``main.prof`` on SIGUSR1. Both use the thread's CPU time
-as the clock. A measuring tool, not part of the app.
+as the clock. ``LAB_JSON_ENGINE=json`` makes Plotly write JSON without orjson. A measuring tool,
+not part of the app.
 """
 
 from __future__ import annotations
@@ -41,6 +43,19 @@ def _install(out: Path) -> None:
                 n = next(counter)
             prof.dump_stats(str(out / f"run-{n}.prof"))
 
+    def timed(self, rerun_data):
+        t0 = time.thread_time()
+        try:
+            return original(self, rerun_data)
+        finally:
+            used = time.thread_time() - t0
+            with lock:
+                n = next(counter)
+            (out / f"run-{n}.cpu").write_text(f"{used:.6f}\n")
+
+    if os.environ.get("LAB_PROFILE_CPU_ONLY") == "1":
+        profiled = timed
+
     script_runner.ScriptRunner._run_script = profiled
 
 
@@ -48,6 +63,10 @@ def main() -> None:
     out = Path(os.environ["LAB_PROFILE_DIR"])
     out.mkdir(parents=True, exist_ok=True)
     _install(out)
+    if os.environ.get("LAB_JSON_ENGINE"):        # "json": measure the server as if orjson were not installed
+        import plotly.io
+
+        plotly.io.json.config.default_engine = os.environ["LAB_JSON_ENGINE"]
     main_prof = cProfile.Profile(time.thread_time)   # CPU time of this thread: holds on a busy box
     signal.signal(signal.SIGUSR1, lambda *_: main_prof.dump_stats(str(out / "main.prof")))
     from streamlit.web import cli

@@ -17,6 +17,7 @@ so an animation of 60 frames stays around a megabyte.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping, Sequence
 
 import numpy as np
@@ -24,6 +25,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from ui.figure_spec import FrozenFigure
 from ui.theme import COLORS, plotly_layout
 
 Array = np.ndarray
@@ -219,36 +221,55 @@ def record_table(rec: Mapping[str, Array]) -> pd.DataFrame:
     return pd.DataFrame(cols)
 
 
-def learning_curves(curves: Mapping[str, Mapping[str, Array]], *, title: str = "") -> go.Figure:
+@functools.cache
+def _curves_layout(title: str) -> dict:
+    """The two-panel layout of :func:`learning_curves` (titles, axes, theme), built and validated once."""
+    fig = make_subplots(rows=1, cols=2, subplot_titles=["Mean |error| at the sequence end (log)",
+                                                        "Sequences processed correctly (%)"])
+    fig.update_yaxes(type="log", row=1, col=1)
+    fig.update_yaxes(range=[-2, 102], row=1, col=2)
+    fig.update_xaxes(title_text="training sequences per trial")
+    fig.update_layout(**plotly_layout(title=title, height=380, hovermode="closest", margin={"t": 40, "b": 10},
+                                      legend={"orientation": "h", "y": -0.25, "yanchor": "top", "x": 0.0}))
+    return fig.to_dict()["layout"]
+
+
+def _json_list(a: Array) -> list[float | None]:
+    return [None if v != v else v for v in np.asarray(a, dtype=float).tolist()]    # NaN (stopped trial) -> gap
+
+
+def learning_curves(curves: Mapping[str, Mapping[str, Array]], *, title: str = "") -> FrozenFigure:
     """Error and % correct over training sequences, for each labelled run.
 
     Parameters
     ----------
     curves : label -> {"seq": (P,), "err": (P, K), "ok": (P, K)}; labels starting with "RNN" are
         drawn in the RNN colour, others in the LSTM colour. NaN marks a trial that has stopped.
+
+    Returns
+    -------
+    The figure as a :class:`~ui.figure_spec.FrozenFigure`: the live panel redraws it every second
+    for every training student, so its traces are written as plain dicts on a layout validated once
+    (a few milliseconds instead of ~25 ms of Plotly validation). Read it with ``to_dict()``.
     """
-    fig = make_subplots(rows=1, cols=2, subplot_titles=["Mean |error| at the sequence end (log)",
-                                                        "Sequences processed correctly (%)"])
+    traces = []
     for label, c in curves.items():
         color = MODEL_COLORS["RNN" if label.startswith("RNN") else "LSTM"]
-        seq = np.asarray(c["seq"], dtype=float)
+        seq = _json_list(c["seq"])
         for col, key, scale in ((1, "err", 1.0), (2, "ok", 100.0)):
+            axes = {"xaxis": "x" if col == 1 else "x2", "yaxis": "y" if col == 1 else "y2"}
             a = np.asarray(c[key], dtype=float).reshape(len(seq), -1) * scale
             for k in range(a.shape[1] if a.shape[1] > 1 else 0):
-                fig.add_trace(go.Scatter(x=seq, y=a[:, k], mode="lines", line={"color": color, "width": 0.7},
-                                         opacity=0.35, name=f"{label} trial {k + 1}", legendgroup=label,
-                                         showlegend=False, hoverinfo="skip"), row=1, col=col)
+                traces.append({"type": "scatter", "x": seq, "y": _json_list(a[:, k]), "mode": "lines",
+                               "line": {"color": color, "width": 0.7}, "opacity": 0.35,
+                               "name": f"{label} trial {k + 1}", "legendgroup": label, "showlegend": False,
+                               "hoverinfo": "skip", **axes})
             with np.errstate(all="ignore"):
                 mean = np.nanmean(a, axis=1) if a.size else a[:, 0]
-            fig.add_trace(go.Scatter(x=seq, y=mean, mode="lines", line={"color": color, "width": 3},
-                                     name=f"{label} (mean over trials)", legendgroup=label,
-                                     showlegend=col == 1), row=1, col=col)
-    fig.update_yaxes(type="log", row=1, col=1)
-    fig.update_yaxes(range=[-2, 102], row=1, col=2)
-    fig.update_xaxes(title_text="training sequences per trial")
-    fig.update_layout(**plotly_layout(title=title, height=380, hovermode="closest", margin={"t": 40, "b": 10},
-                                      legend={"orientation": "h", "y": -0.25, "yanchor": "top", "x": 0.0}))
-    return fig
+            traces.append({"type": "scatter", "x": seq, "y": _json_list(mean), "mode": "lines",
+                           "line": {"color": color, "width": 3}, "name": f"{label} (mean over trials)",
+                           "legendgroup": label, "showlegend": col == 1, **axes})
+    return FrozenFigure({"data": traces, "layout": _curves_layout(title)})
 
 
 def curves_table(curves: Mapping[str, Mapping[str, Array]]) -> pd.DataFrame:

@@ -20,6 +20,7 @@ from ui.params import url_toggle
 
 REFRESH_S = 1.0
 _WAS_ACTIVE = "_live_was_active"
+_CURVES = "_live_curves"  # (key, figure, table) of the last refresh
 
 
 def _start(lstm: Preset, baseline: Preset | None, seed: int, trials: int) -> None:
@@ -73,6 +74,16 @@ def _metrics(label: str, snap: JobSnapshot) -> None:
                    "once every trial meets the paper's stopping rule.")
 
 
+def _curves(curves: dict, job_ids: dict[str, int]) -> tuple:
+    """Figure and table of the learning curves, redrawn only when a job has published new points."""
+    key = tuple((label, job_ids[label], len(c["seq"])) for label, c in curves.items())
+    cached = st.session_state.get(_CURVES)
+    if cached is None or cached[0] != key:
+        cached = (key, figs.learning_curves(curves), figs.curves_table(curves))
+        st.session_state[_CURVES] = cached
+    return cached[1], cached[2]
+
+
 def _panel() -> None:
     handles = [h for slot in session_job.SLOTS if (h := session_job.get(slot)) is not None]
     if not handles:
@@ -85,11 +96,11 @@ def _panel() -> None:
         _metrics(label, snap)
     curves = {label: s.curves for label, s in snaps.items() if len(s.curves["seq"])}
     if curves:
-        st.plotly_chart(figs.learning_curves(curves), key="live_curves")
+        fig, table = _curves(curves, {label: s.job_id for label, s in snaps.items()})
+        st.plotly_chart(fig, key="live_curves")
         st.caption("Figure: the live run's learning curves. Left: mean |error| at the end of the most recent 100 "
                    "sequences (log scale); right: the share of them processed correctly. Thin lines are single "
                    "trials, thick lines their mean; blue is the LSTM, vermillion the RNN baseline.")
-        table = figs.curves_table(curves)
         with st.expander("Data table"):
             st.dataframe(table, hide_index=True, height=220)
             if not session_job.active():   # a download made while the fragment refreshes would 404
