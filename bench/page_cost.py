@@ -74,9 +74,26 @@ async def _measure(pid: int, costs: dict[str, list[float]], name: str, call) -> 
     return run
 
 
-async def play(url: str, pid: int, reps: int, train: bool) -> tuple[dict[str, list[float]], list[str]]:
+async def play(url: str, pid: int, reps: int, train: bool,
+               busy_jobs: int = 0) -> tuple[dict[str, list[float]], list[str]]:
     costs: dict[str, list[float]] = {}
     order: list[str] = []                          # the name of every script run, in order (for the profiles)
+    trainers = []
+    for _ in range(busy_jobs):                     # other sessions whose jobs train meanwhile (tabs left open)
+        c = await StreamlitClient(url).__aenter__()
+        await c.open("experiments")
+        await c.click("Train live")
+        order.extend(["busy", "busy"])
+        trainers.append(c)
+    try:
+        await _students(url, pid, reps, train, costs, order)
+    finally:
+        for c in trainers:
+            await c.close()
+    return costs, order
+
+
+async def _students(url: str, pid: int, reps: int, train: bool, costs: dict, order: list[str]) -> None:
     for rep in range(reps):
         async with StreamlitClient(url) as c:
             await _measure(pid, costs, "overview", c.open(""))
@@ -95,7 +112,6 @@ async def play(url: str, pid: int, reps: int, train: bool) -> tuple[dict[str, li
                     if run is None:
                         break
                     order.append("fragment rerun")
-    return costs, order
 
 
 def thread_costs(profile: Path, order: list[str]) -> dict[str, list[float]]:
@@ -119,6 +135,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--profile", type=Path, default=None, help="keep one cProfile file per script run here")
     ap.add_argument("--cpu-only", action="store_true",
                     help="with --profile: only each run's thread CPU time, without the profiler's overhead")
+    ap.add_argument("--busy-jobs", type=int, default=0,
+                    help="first start this many jobs from other sessions: pages measured while they train")
     ap.add_argument("--no-train", action="store_true", help="do not press Train live at the end")
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args(argv)
@@ -130,13 +148,13 @@ def main(argv: list[str] | None = None) -> int:
         try:
             wait_healthy(proc, url)
             asyncio.run(play(url, proc.pid, 1, False))          # imports and caches: a warm server
-            costs, order = asyncio.run(play(url, proc.pid, args.reps, not args.no_train))
+            costs, order = asyncio.run(play(url, proc.pid, args.reps, not args.no_train, args.busy_jobs))
             if args.profile:
                 os.kill(proc.pid, signal.SIGUSR1)
                 time.sleep(1.0)
         finally:
             stop_server(proc)
-    result = {"load_before": load, "reps": args.reps, "server_cpu_s": _stats(costs)}
+    result = {"load_before": load, "reps": args.reps, "busy_jobs": args.busy_jobs, "server_cpu_s": _stats(costs)}
     if args.profile:
         result["thread_cpu_s"] = _stats(thread_costs(args.profile, order))
     if args.json:
