@@ -10,6 +10,11 @@
     job.stop(); job.join(5)                      # finishes its current chunk, then exits
     job.resume()                                 # the same TrialRun goes on (through the queue)
 
+``Job(..., worker="process")`` trains in a child process instead (:mod:`lstm_core.job_worker`),
+which the job's thread only watches: it waits in a pipe read, publishes each update the child
+sends, and when the child ends takes the trained run back into ``job.run`` (the same object).
+Everything below holds for both workers.
+
 The worker thread only calls :meth:`TrialRun.advance` and publishes copies; it never
 touches a user interface (DESIGN decision 5). Everything a reader sees goes through
 :meth:`Job.snapshot`, built by the worker after each chunk under the job's lock, so the
@@ -37,10 +42,11 @@ from .preset import Preset
 from .runs import save_run
 from .train import Progress, TrialRun
 
-__all__ = ["Job", "JobSnapshot", "JobManager", "STATUSES"]
+__all__ = ["Job", "JobSnapshot", "JobManager", "STATUSES", "WORKERS"]
 
 Array = np.ndarray
 STATUSES = ("new", "queued", "running", "stopped", "done", "failed")
+WORKERS = ("thread", "process")
 _ids = itertools.count(1)
 
 
@@ -73,12 +79,19 @@ class Job:
     preset : what to train; trials, seed, max_sequences : passed to :class:`TrialRun`
     chunk : training sequences between two snapshots (and between two looks at the stop event)
     synchronous : run in the caller's thread (no worker thread at all)
+    worker : "thread" trains in the worker thread; "process" in a child process
+        (:mod:`lstm_core.job_worker`, lower CPU priority) that the worker thread only watches:
+        the training holds no lock of the caller's interpreter. Same API, same guarantees.
     """
 
     def __init__(self, preset: Preset, trials: int = 1, seed: int = 0, max_sequences: int | None = None,
-                 chunk: int = 100, synchronous: bool = False):
+                 chunk: int = 100, synchronous: bool = False, worker: str = "thread"):
         if chunk < 1:
             raise ValueError("chunk must be >= 1")
+        if worker not in WORKERS:
+            raise ValueError(f"worker must be one of {WORKERS}, not {worker!r}")
+        self.worker = worker
+        self._proc = None                   # the WorkerProcess while one runs (worker="process")
         self.id = next(_ids)
         self.preset = preset
         self.chunk = int(chunk)
@@ -115,7 +128,8 @@ class Job:
         if self.synchronous:
             self._work()
         else:
-            self._thread = threading.Thread(target=self._work, name=f"lstm-job-{self.id}", daemon=True)
+            target = self._work if self.worker == "thread" else self._work_in_process
+            self._thread = threading.Thread(target=target, name=f"lstm-job-{self.id}", daemon=True)
             self._thread.start()
 
     def stop(self) -> None:
@@ -124,6 +138,10 @@ class Job:
         A queued job leaves its queue and becomes "stopped" without having run.
         """
         self._stop.set()
+        with self._lock:
+            proc = self._proc
+        if proc is not None:
+            proc.stop()
         if self._manager is not None:
             self._manager._dequeue(self)
 
@@ -200,6 +218,55 @@ class Job:
                 self._detail = traceback.format_exc()
                 self._set_status("failed")
         finally:
+            self._finished()
+
+    def _work_in_process(self) -> None:
+        """Watch a worker process train ``self.run``; publish its updates; take the trained run back at the end."""
+        from .job_worker import WorkerProcess, as_arrays
+
+        run = self.run
+        seq, err, ok = list(run.curve_seq), list(run.curve_err), list(run.curve_ok)
+        ckpts = list(run.checkpoints)
+        try:
+            proc = WorkerProcess(run, self.chunk)
+            with self._lock:
+                self._proc = proc
+            if self._stop.is_set():
+                proc.stop()
+            updates = proc.updates()
+            for up in updates:                   # blocked in a pipe read in between: no interpreter lock held
+                seq += up.curve_seq
+                err += up.curve_err
+                ok += up.curve_ok
+                ckpts += up.checkpoints
+                snap = JobSnapshot(status="", queue_position=None, progress=up.progress,
+                                   curves=as_arrays(seq, err, ok, run.K), params=up.params,
+                                   checkpoints=list(ckpts), message=up.message, summary=up.summary, job_id=self.id)
+                with self._lock:
+                    self._snap = _replace(snap, status=self._status, queue_position=self._queue_position,
+                                          error=self._error)
+            end = proc.end
+            if end.status == "failed":
+                with self._lock:
+                    self._error, self._detail = end.error, end.detail
+                    self._set_status("failed")
+            else:
+                run.__dict__.update(end.run.__dict__)   # the same TrialRun object, now in its trained state
+                snap = self._build_snapshot()
+                with self._lock:
+                    self._snap = _replace(snap, status=self._status, queue_position=self._queue_position,
+                                          error=self._error)
+                    self._set_status(end.status)
+        except Exception as exc:          # the process could not be started or read: fail visibly
+            with self._lock:
+                self._error = f"{type(exc).__name__}: {exc}"
+                self._detail = traceback.format_exc()
+                self._set_status("failed")
+        finally:
+            if self._proc is not None:
+                updates.close()                  # reaps the process whatever happened above
+            with self._lock:
+                self._proc = None
             self._finished()
 
     def _advance(self) -> None:

@@ -3,7 +3,8 @@
 Each browser session holds at most one live job per slot ("lstm", and "rnn" for the
 baseline), in a holder cached by ``st.cache_resource(scope="session", on_release=...)``:
 when the session ends (tab closed, connection lost) Streamlit releases the holder and
-its jobs are stopped. Every job is submitted to one server-wide
+its jobs are stopped. A job trains in a child process of the server (:func:`job_worker`), watched
+by one thread. Every job is submitted to one server-wide
 :class:`~lstm_core.jobs.JobManager` (a global ``st.cache_resource``) whose capacity is
 the number of CPUs, so a class of 30 queues instead of starving the machine; a queued
 job reports its place in the queue.
@@ -36,6 +37,15 @@ _TOKEN_KEY = "_session_job_token"
 def synchronous() -> bool:
     """True when jobs must run in the caller's thread (``LAB_SYNC_JOBS=1``)."""
     return os.environ.get("LAB_SYNC_JOBS", "") == "1"
+
+
+def job_worker() -> str:
+    """Where a job trains: ``LAB_JOB_WORKER=thread`` in a thread of the server, else (default) in a child process.
+
+    A child process (:mod:`lstm_core.job_worker`) keeps the training off the interpreter lock that
+    every session's page runs share, and runs at a lower CPU priority.
+    """
+    return "thread" if os.environ.get("LAB_JOB_WORKER", "").strip() == "thread" else "process"
 
 
 def job_capacity() -> int:
@@ -130,7 +140,8 @@ def start(slot: str, preset: Preset, *, label: str, seed: int, trials: int,
     if old is not None:
         old.stop()
     sync = synchronous()
-    job = Job(preset, trials=trials, seed=seed, max_sequences=max_sequences, chunk=CHUNK, synchronous=sync)
+    job = Job(preset, trials=trials, seed=seed, max_sequences=max_sequences, chunk=CHUNK, synchronous=sync,
+              worker=job_worker())
     handle = Handle(job, label, preset, seed, trials, sync=sync)
     with holder.lock:
         holder.handles[slot] = handle

@@ -1,0 +1,190 @@
+"""Jobs whose training runs in a child process (worker="process"): same guarantees as threads, no leftovers."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+from lstm_core import job_worker
+from lstm_core.experiments import PRESETS
+from lstm_core.jobs import Job, JobManager
+from lstm_core.train import TrialRun
+from tests.jobtools import GUARD, wait_for
+from ui import session_job
+
+_C4 = PRESETS["classroom_exp4_adding_T20"]
+ENDLESS = replace(_C4, name="tiny_endless", task_options={"T": 10},
+                  stop=replace(_C4.stop, max_sequences=10_000_000, test_size=16))
+SHORT = replace(ENDLESS, name="tiny_short", stop=replace(ENDLESS.stop, max_sequences=60))
+
+
+class Exploding:
+    """A learner that raises on its ``after``-th sequence (module level: it travels to the worker by pickle)."""
+
+    def __init__(self, inner, after: int):
+        self.inner, self.after, self.calls = inner, after, 0
+
+    def __getattr__(self, name):
+        if name == "inner":                  # not set yet while unpickling: no endless recursion
+            raise AttributeError(name)
+        return getattr(self.inner, name)
+
+    def train(self, params, x, y, ht, lr):
+        self.calls += 1
+        if self.calls >= self.after:
+            raise FloatingPointError("the sky fell")
+        return self.inner.train(params, x, y, ht, lr)
+
+
+@pytest.fixture()
+def workers(monkeypatch):
+    """Every WorkerProcess made during the test, to check that none outlives it."""
+    made: list[job_worker.WorkerProcess] = []
+    real = job_worker.WorkerProcess
+
+    class Recorded(real):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            made.append(self)
+
+    monkeypatch.setattr(job_worker, "WorkerProcess", Recorded)
+    yield made
+    for w in made:
+        assert w.proc.poll() is not None, "a worker process outlived its test"
+
+
+def test_a_process_job_trains_in_a_child_process_until_stopped_and_resumes_the_same_run(workers):
+    job = Job(ENDLESS, chunk=10, worker="process")
+    run = job.run
+    job.start()
+    assert job.alive and job.snapshot().status == "running"
+    wait_for(lambda: job.snapshot().progress.sequences >= 30, "30 sequences from the child")
+    (worker,) = workers
+    assert worker.proc.pid != os.getpid() and worker.proc.poll() is None
+    job.stop()
+    assert job.join(GUARD) and not job.alive and worker.proc.poll() is not None
+    stopped = job.snapshot()
+    assert stopped.status == "stopped" and stopped.progress.sequences >= 30
+    assert job.run is run and run.seen == stopped.progress.sequences        # the trained state came back
+    job.resume()
+    wait_for(lambda: job.snapshot().progress.sequences > stopped.progress.sequences, "the resumed run to go on")
+    assert len(workers) == 2 and job.run is run
+    job.stop()
+    assert job.join(GUARD) and job.snapshot().status == "stopped"
+
+
+def test_a_process_job_publishes_the_same_snapshot_as_a_thread_job_would():
+    job = Job(SHORT, chunk=25, worker="process")
+    job.start()
+    assert job.join(GUARD)
+    snap = job.snapshot()
+    ref = Job(SHORT, chunk=25, synchronous=True)
+    ref.start()
+    want = ref.snapshot()
+    assert snap.status == want.status == "done" and snap.progress.sequences == want.progress.sequences == 60
+    np.testing.assert_array_equal(snap.curves["seq"], want.curves["seq"])
+    np.testing.assert_allclose(snap.curves["err"], want.curves["err"])
+    assert [s for s, _ in snap.checkpoints] == [s for s, _ in want.checkpoints]
+    for name, value in want.params.items():
+        np.testing.assert_allclose(snap.params[name], value)
+    assert snap.summary["sequences_seen"] == 60
+
+
+def test_a_process_job_beyond_the_cap_queues_and_starts_when_the_first_stops(workers):
+    manager = JobManager(capacity=1)
+    a, b = Job(ENDLESS, chunk=10, worker="process"), Job(ENDLESS, chunk=10, seed=1, worker="process")
+    try:
+        manager.submit(a)
+        manager.submit(b)
+        assert (b.snapshot().status, b.snapshot().queue_position) == ("queued", 1)
+        wait_for(lambda: a.snapshot().progress.sequences > 0, "the first job to train")
+        a.stop()
+        wait_for(lambda: b.snapshot().progress.sequences > 0, "the queued job to start and train")
+        assert a.snapshot().status == "stopped" and manager.running() == [b]
+    finally:
+        manager.shutdown(GUARD)
+    assert {a.snapshot().status, b.snapshot().status} == {"stopped"}
+
+
+def test_an_exception_in_the_child_fails_the_job_with_its_traceback_and_frees_the_slot(workers):
+    manager = JobManager(capacity=1)
+    bad, nxt = Job(ENDLESS, chunk=10, worker="process"), Job(SHORT, chunk=30, worker="process")
+    bad.run.learner = Exploding(bad.run.learner, after=15)
+    manager.submit(bad)
+    manager.submit(nxt)
+    assert bad.join(GUARD)
+    snap = bad.snapshot()
+    assert snap.status == "failed" and snap.error == "FloatingPointError: the sky fell"
+    assert "Traceback" in bad.error_detail and "the sky fell" in bad.error_detail
+    wait_for(lambda: nxt.snapshot().status == "done", "the next job to run to the end")
+    assert nxt.join(GUARD) and manager.running() == []
+
+
+def test_a_child_that_dies_fails_the_job_instead_of_hanging(workers):
+    job = Job(ENDLESS, chunk=10, worker="process")
+    job.start()
+    wait_for(lambda: job.snapshot().progress.sequences > 0, "the child to train")
+    workers[0].proc.kill()
+    assert job.join(GUARD)
+    snap = job.snapshot()
+    assert snap.status == "failed" and "ended unexpectedly" in snap.error
+
+
+def test_a_diverging_process_job_ends_done_says_so_and_keeps_finite_weights():
+    job = Job(replace(ENDLESS, lr=float("inf")), chunk=10, worker="process")
+    job.start()
+    assert job.join(GUARD)
+    snap = job.snapshot()
+    assert snap.status == "done" and snap.progress.failed == 1
+    assert "diverged" in snap.message and np.isfinite(snap.params["W_h"]).all()
+
+
+def test_closing_a_session_stops_its_process_jobs_and_reaps_the_children(workers):
+    manager = JobManager(capacity=1)
+    running, queued = Job(ENDLESS, chunk=10, worker="process"), Job(ENDLESS, chunk=10, seed=1, worker="process")
+    manager.submit(running)
+    manager.submit(queued)
+    wait_for(lambda: running.snapshot().progress.sequences >= 10, "the first job to train")
+    holder = session_job.SessionJobs()
+    holder.handles["lstm"] = session_job.Handle(running, "LSTM", ENDLESS, 0, 1)
+    holder.handles["rnn"] = session_job.Handle(queued, "RNN baseline", ENDLESS, 1, 1)
+    session_job._release(holder)
+    assert running.join(GUARD) and not running.alive
+    assert running.snapshot().status == "stopped" and queued.snapshot().status == "stopped"
+    assert manager.running() == [] and manager.queued() == [] and len(workers) == 1
+
+
+def test_the_child_trains_at_a_lower_cpu_priority(workers):
+    job = Job(ENDLESS, chunk=10, worker="process")
+    job.start()
+    try:
+        wait_for(lambda: job.snapshot().progress.sequences > 0, "the child to train")
+        pid = workers[0].proc.pid
+        assert os.getpriority(os.PRIO_PROCESS, pid) >= min(19, os.getpriority(os.PRIO_PROCESS, 0) + job_worker.NICE)
+    finally:
+        job.stop()
+        job.join(GUARD)
+
+
+def test_a_worker_whose_parent_closes_the_pipe_stops_and_hands_back_its_run():
+    run = TrialRun(ENDLESS, trials=1, seed=0)
+    worker = job_worker.WorkerProcess(run, chunk=10, every=0.0)
+    updates = worker.updates()
+    first = next(updates)
+    assert first.progress.sequences >= 10
+    worker.stop()
+    rest = list(updates)
+    assert worker.end.status == "stopped" and worker.proc.poll() is not None
+    assert worker.end.run.seen == (rest[-1] if rest else first).progress.sequences
+
+
+def test_the_app_trains_in_processes_unless_told_otherwise(monkeypatch):
+    monkeypatch.delenv("LAB_JOB_WORKER", raising=False)
+    assert session_job.job_worker() == "process"
+    monkeypatch.setenv("LAB_JOB_WORKER", "thread")
+    assert session_job.job_worker() == "thread"
+    with pytest.raises(ValueError, match="worker"):
+        Job(SHORT, worker="fork")
