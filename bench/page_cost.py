@@ -148,6 +148,9 @@ def main(argv: list[str] | None = None) -> int:
         try:
             wait_healthy(proc, url)
             asyncio.run(play(url, proc.pid, 1, False))          # imports and caches: a warm server
+            if args.profile:
+                os.kill(proc.pid, signal.SIGUSR2)                  # the event loop's profile starts now
+                time.sleep(0.2)
             costs, order = asyncio.run(play(url, proc.pid, args.reps, not args.no_train, args.busy_jobs))
             if args.profile:
                 os.kill(proc.pid, signal.SIGUSR1)

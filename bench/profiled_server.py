@@ -8,7 +8,7 @@ Each call of Streamlit's ``ScriptRunner._run_script`` (a page run, a rerun, a fr
 profiled in its own thread and dumped to ``$LAB_PROFILE_DIR/run-<n>.prof`` (n = 1, 2, ... in the
 order the runs end); with ``LAB_PROFILE_CPU_ONLY=1`` only the run's thread CPU time is written, to
 ``run-<n>.cpu`` (no profiler overhead). The server's event-loop thread (websocket, message serialization) is
-profiled as a whole and dumped to ``main.prof`` on SIGUSR1. Both use the thread's CPU time
+profiled from the start, or from a SIGUSR2 on, and dumped to ``main.prof`` on SIGUSR1. Both use the thread's CPU time
 as the clock. ``LAB_JSON_ENGINE=json`` makes Plotly write JSON without orjson. A measuring tool,
 not part of the app.
 """
@@ -67,12 +67,19 @@ def main() -> None:
         import plotly.io
 
         plotly.io.json.config.default_engine = os.environ["LAB_JSON_ENGINE"]
-    main_prof = cProfile.Profile(time.thread_time)   # CPU time of this thread: holds on a busy box
-    signal.signal(signal.SIGUSR1, lambda *_: main_prof.dump_stats(str(out / "main.prof")))
+    profs = [cProfile.Profile(time.thread_time)]     # CPU time of this thread: holds on a busy box
+
+    def restart(*_):                      # SIGUSR2: profile the event loop from now on (after the warm-up)
+        profs[0].disable()
+        profs[0] = cProfile.Profile(time.thread_time)
+        profs[0].enable()
+
+    signal.signal(signal.SIGUSR1, lambda *_: profs[0].dump_stats(str(out / "main.prof")))
+    signal.signal(signal.SIGUSR2, restart)
     from streamlit.web import cli
 
     sys.argv = ["streamlit", "run", *sys.argv[1:]]
-    main_prof.enable()
+    profs[0].enable()
     cli.main(prog_name="streamlit")
 
 
