@@ -2,7 +2,7 @@
 
 ::
 
-    proc = WorkerProcess(run, chunk=100)          # starts ``python -m lstm_core.job_worker``
+    proc = WorkerProcess(run, chunk=100)          # starts a child: python -c "... job_worker.main()"
     for update in proc.updates():                 # blocks in a pipe read (no lock held) between updates
         ...                                       # Update(progress, new curve rows, params, new checkpoints, ...)
     proc.stop()                                   # any thread: finish the current chunk, then end
@@ -11,9 +11,9 @@
 Why a process: Streamlit runs every session's script in a thread of one Python process. A
 training job in a thread of that process holds the interpreter lock for most of its work, so
 each job slows every page of every student. The worker is a fresh interpreter (no Streamlit,
-no Plotly: ``python -m`` of this module, not ``multiprocessing``, which would import the
-server's main module again), with a lower CPU priority (``os.nice(10)``) so page runs win the
-CPU when the machine is busy.
+no Plotly: ``python -c`` importing this module, not ``multiprocessing``, which would import the
+server's main module again), with a lower CPU priority (``os.nice(10)``, set before it imports
+NumPy) so page runs win the CPU when the machine is busy.
 
 Protocol: pickles over the child's stdin / stdout (its own prints go to stderr). The parent
 sends one :class:`Start` and then, at most, ``"stop"``; closing stdin means stop too, so a
@@ -120,11 +120,13 @@ def serve(inp, out) -> int:
     return 0
 
 
+# the child's command: lower its priority before it imports anything (NumPy, the engine), then serve
+_BOOT = (f"import os\ntry:\n    os.nice({NICE})\nexcept OSError:\n    pass\n"
+         "from lstm_core.job_worker import main\nraise SystemExit(main())")
+
+
 def main() -> int:
-    try:
-        os.nice(NICE)
-    except OSError:
-        pass
+    """The worker process's entry (see ``_BOOT``): serve one run on stdin / stdout."""
     out = os.fdopen(os.dup(1), "wb")      # the channel; our own prints go to stderr from here on
     os.dup2(2, 1)
     try:
@@ -145,7 +147,7 @@ class WorkerProcess:
         self.end: End | None = None
         root = str(Path(__file__).resolve().parent.parent)          # where lstm_core can be imported from
         path = os.pathsep.join(p for p in (root, os.environ.get("PYTHONPATH", "")) if p)
-        self.proc = subprocess.Popen([sys.executable, "-m", "lstm_core.job_worker"], stdin=subprocess.PIPE,
+        self.proc = subprocess.Popen([sys.executable, "-c", _BOOT], stdin=subprocess.PIPE,
                                      stdout=subprocess.PIPE, env={**os.environ, "PYTHONPATH": path})
         try:
             pickle.dump(Start(run, chunk, every), self.proc.stdin, protocol=pickle.HIGHEST_PROTOCOL)
@@ -195,8 +197,3 @@ def as_arrays(seq: list, err: list, ok: list, K: int) -> dict[str, np.ndarray]:
             "ok": np.asarray(ok, dtype=float).reshape(-1, K)}
 
 
-if __name__ == "__main__":
-    # run as lstm_core.job_worker, not __main__: the parent unpickles Update / End by that name
-    from lstm_core.job_worker import main as _main
-
-    sys.exit(_main())
