@@ -289,3 +289,29 @@ def test_the_experiments_page_shows_the_queue_position_when_the_server_is_full(m
         assert len(manager.queued()) == 1 and manager.queued()[0].snapshot().status == "queued"
     finally:
         manager.shutdown(GUARD)
+
+
+def test_a_queued_panel_refreshes_every_few_seconds_and_every_second_once_its_job_trains(monkeypatch):
+    from ui import live_view
+
+    monkeypatch.delenv("LAB_SYNC_JOBS", raising=False)
+    manager = JobManager(capacity=1)
+    blocker = Job(ENDLESS, chunk=10)
+    manager.submit(blocker)
+    monkeypatch.setattr(session_job, "job_manager", lambda: manager)
+    try:
+        at = _page().run()
+        at.button(key="live_start").click().run()
+        assert not at.exception, [e.value for e in at.exception]
+        assert at.session_state["_live_refresh"] == live_view.QUEUED_REFRESH_S > live_view.REFRESH_S
+        blocker.stop()
+        wait_for(lambda: [j.snapshot().status for j in manager.running()] == ["running"]
+                 and manager.running()[0] is not blocker, "the queued job to start")
+        at.run()
+        assert at.session_state["_live_refresh"] == live_view.REFRESH_S
+        manager.running()[0].stop()
+        wait_for(lambda: not manager.running(), "the job to stop")
+        at.run()
+        assert at.session_state["_live_refresh"] is None         # nothing trains: no refresh at all
+    finally:
+        manager.shutdown(GUARD)

@@ -18,7 +18,9 @@ from ui import session_job
 from ui.experiment_view import forget_checkpoint
 from ui.params import url_toggle
 
-REFRESH_S = 1.0
+REFRESH_S = 1.0          # the panel refreshes this often while a job trains
+QUEUED_REFRESH_S = 3.0   # ... and this often while this session's jobs only wait in the queue
+_REFRESH = "_live_refresh"  # the interval the panel was drawn with
 _WAS_ACTIVE = "_live_was_active"
 _CURVES = "_live_curves"  # (key, figure, table) of the last refresh
 
@@ -113,6 +115,8 @@ def _panel() -> None:
     if st.session_state.get(_WAS_ACTIVE) and not session_job.active():
         st.session_state[_WAS_ACTIVE] = False
         st.rerun()  # the whole page: stop refreshing, offer the finished run to the animation
+    if _refresh_every() != st.session_state.get(_REFRESH):
+        st.rerun()  # a queued job has started: the whole page, so that the panel refreshes every second
 
 
 def show_live(derived: Preset, baseline: Preset | None, seed: int, trials: int) -> None:
@@ -131,5 +135,19 @@ def show_live(derived: Preset, baseline: Preset | None, seed: int, trials: int) 
     cols[1].button("■ Stop", key="live_stop", on_click=_each, args=("stop",),
                    disabled=status not in ("running", "queued"))
     cols[2].button("↻ Resume", key="live_resume", on_click=_each, args=("resume",), disabled=status != "stopped")
-    every = REFRESH_S if session_job.active() else None
+    every = st.session_state[_REFRESH] = _refresh_every()
     st.fragment(run_every=every)(_panel)()
+
+
+def _refresh_every() -> float | None:
+    """Every second while a job of this session trains, every few seconds while they only queue, else never.
+
+    A class of 30 has most of its jobs queued: their status line changes only when the queue moves,
+    and every refresh is a script run on the server that every student's pages wait behind.
+    """
+    if not session_job.active():
+        return None
+    handles = [h for slot in session_job.SLOTS if (h := session_job.get(slot)) is not None]
+    if any(h.sync or h.job.status == "running" for h in handles):
+        return REFRESH_S
+    return QUEUED_REFRESH_S
