@@ -65,8 +65,17 @@ def _walk(rng: np.random.Generator, embedded: bool) -> tuple[list[str], list[str
     return ["B", o, *inner, o, "E"], ["TP", "B", *inner_legal[:-1], o, "E", ""]
 
 
-def _walks_to_batch(walks: list[tuple[list[str], list[str]]]) -> Batch:
-    """Encode walks: inputs are symbols 1..L−1, targets symbols 2..L, error at every step."""
+TARGETS = ("next", "legal")   # A5: one-hot of the actual next symbol, or multi-hot of all legal successors
+
+
+def _walks_to_batch(walks: list[tuple[list[str], list[str]]], targets: str = "next") -> Batch:
+    """Encode walks: inputs are symbols 1..L−1, targets symbols 2..L, error at every step.
+
+    ``targets="next"``: the target is the one-hot code of the actual next symbol (A5, the
+    default); ``"legal"``: 1 for every legal successor, 0 for the others (multi-hot).
+    """
+    if targets not in TARGETS:
+        raise ValueError(f"targets must be one of {TARGETS}, not {targets!r}")
     n = len(walks)
     lengths = np.array([len(s) - 1 for s, _ in walks], dtype=np.int64)
     T = int(lengths.max())
@@ -79,15 +88,16 @@ def _walks_to_batch(walks: list[tuple[list[str], list[str]]]) -> Batch:
         sym[b, :L] = codes[:-1]
         nxt[b, :L] = codes[1:]
         legal[b, :L] = [_LEGAL_ROW[s] for s in successors[:-1]]
+    y = one_hot(nxt, len(REBER_ALPHABET)) if targets == "next" else legal.astype(float)   # A5
     return Batch(
-        x=one_hot(sym, len(REBER_ALPHABET)), y=one_hot(nxt, len(REBER_ALPHABET)),  # A5: one-hot target
+        x=one_hot(sym, len(REBER_ALPHABET)), y=y,
         has_target=sym >= 0, lengths=lengths, legal=legal,
         strings=tuple("".join(w) for w, _ in walks),
         alphabet=REBER_ALPHABET, symbols=sym,
     )
 
 
-def reber(rng: np.random.Generator, n: int) -> Batch:
+def reber(rng: np.random.Generator, n: int, targets: str = "next") -> Batch:
     """Plain Reber strings; predict the next symbol at every step.
 
     Example
@@ -100,15 +110,17 @@ def reber(rng: np.random.Generator, n: int) -> Batch:
     ----------
     rng : numpy.random.Generator
     n : number of strings B
+    targets : "next" (one-hot of the actual next symbol, A5) or "legal" (1 for every legal
+        successor: multi-hot, e.g. T and P after B)
 
     Returns
     -------
     Batch with x, y, legal of shape (B, T, 7), has_target True on all L−1 real steps.
     """
-    return _walks_to_batch([_walk(rng, embedded=False) for _ in range(n)])
+    return _walks_to_batch([_walk(rng, embedded=False) for _ in range(n)], targets)
 
 
-def embedded_reber(rng: np.random.Generator, n: int) -> Batch:
+def embedded_reber(rng: np.random.Generator, n: int, targets: str = "next") -> Batch:
     """Embedded Reber strings (Exp 1); predict the next symbol at every step.
 
     Example
@@ -122,16 +134,19 @@ def embedded_reber(rng: np.random.Generator, n: int) -> Batch:
     ----------
     rng : numpy.random.Generator
     n : number of strings B
+    targets : "next" (one-hot of the actual next symbol, A5) or "legal" (1 for every legal
+        successor: multi-hot, e.g. T and P after B)
 
     Returns
     -------
     Batch with x, y, legal of shape (B, T, 7), has_target True on all L−1 real steps.
     """
-    return _walks_to_batch([_walk(rng, embedded=True) for _ in range(n)])
+    return _walks_to_batch([_walk(rng, embedded=True) for _ in range(n)], targets)
 
 
 def reber_sets(
-    rng: np.random.Generator, n_train: int = 256, n_test: int = 256, embedded: bool = True
+    rng: np.random.Generator, n_train: int = 256, n_test: int = 256, embedded: bool = True,
+    targets: str = "next",
 ) -> tuple[Batch, Batch]:
     """A training set and a test set of (embedded) Reber strings, Fahlman-style (A7).
 
@@ -146,6 +161,7 @@ def reber_sets(
     rng : numpy.random.Generator
     n_train, n_test : sizes of the two sets
     embedded : embedded grammar (Exp 1) or plain Reber strings
+    targets : "next" (one-hot of the actual next symbol) or "legal" (multi-hot of all legal successors), A5
 
     Returns
     -------
@@ -164,7 +180,7 @@ def reber_sets(
             test.append(walk)
     else:
         raise RuntimeError("reber_sets: could not find enough distinct test strings")
-    return _walks_to_batch(train), _walks_to_batch(test)
+    return _walks_to_batch(train, targets), _walks_to_batch(test, targets)
 
 
 # An independent check of the grammar: a regular expression derived by hand from the

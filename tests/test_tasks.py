@@ -189,6 +189,22 @@ def test_reber_test_set_excludes_training_strings_and_its_own_duplicates():
     assert again[0].strings == train.strings and again[1].strings == test.strings
 
 
+@pytest.mark.parametrize("gen", [reber, embedded_reber])
+def test_reber_multi_hot_targets_are_the_legal_sets_with_the_same_strings(gen):
+    one, multi = gen(rng(4), 60), gen(rng(4), 60, targets="legal")
+    assert multi.strings == one.strings and np.array_equal(multi.x, one.x)
+    assert np.array_equal(multi.y, multi.legal.astype(float))          # 1 for every legal successor (A5)
+    assert (multi.y.sum(-1)[multi.has_target] == multi.legal.sum(-1)[multi.has_target]).all()
+    assert (multi.y.sum(-1) > one.y.sum(-1)).any()                       # e.g. T and P after B
+
+
+def test_reber_sets_pass_the_target_coding_to_both_sets_and_reject_unknown_ones():
+    train, test = reber_sets(rng(), n_train=20, n_test=20, targets="legal")
+    assert np.array_equal(train.y, train.legal.astype(float)) and np.array_equal(test.y, test.legal.astype(float))
+    with pytest.raises(ValueError, match="targets"):
+        embedded_reber(rng(), 3, targets="softmax")
+
+
 # ---------------------------------------------------------------------------- Exp 2
 
 
