@@ -14,8 +14,8 @@ animation's ▶ Play, goes to Experiments (pressing ▶ Play there too if a trai
 shown); every second student presses "▶ Train live" and watches the status line until
 the job trains (queued jobs wait: their queue position is shown meanwhile). Sessions stay
 open until ``--duration`` seconds after the start, then close together; the script then
-waits ``--linger`` seconds and counts the server's threads again: training threads must
-be gone (on_release stops a closed session's jobs).
+waits ``--linger`` seconds and counts the server's threads and child processes again: job
+threads and training worker processes must be gone (on_release stops a closed session's jobs).
 
 First render of a page = from the navigation (``goto`` or sidebar click) until the page's
 title is shown, the script has finished running and nothing is stale (ws clients: from the
@@ -174,6 +174,7 @@ class Sampler(threading.Thread):
         super().__init__(name="bench-sampler", daemon=True)
         self.pid, self.every = pid, every
         self.peak_rss = self.peak_threads = 0.0
+        self.peak_children = 0      # processes below the server (training workers)
         self.cpu_start = {p: cpu_seconds(p) for p in descendants(os.getpid())}
         self.cpu_last: dict[int, float] = {}
         self.server_pids: set[int] = set()
@@ -183,7 +184,9 @@ class Sampler(threading.Thread):
         while not self._halt.wait(self.every):
             self.peak_rss = max(self.peak_rss, rss_mb(self.pid))
             self.peak_threads = max(self.peak_threads, thread_count(self.pid))
-            self.server_pids.update(descendants(self.pid))
+            below = descendants(self.pid)
+            self.server_pids.update(below)
+            self.peak_children = max(self.peak_children, len(below) - 1)
             for p in descendants(os.getpid()):
                 if p != os.getpid():
                     self.cpu_last[p] = cpu_seconds(p)
@@ -376,6 +379,9 @@ def _print_table(r: dict) -> None:
     print(f"server threads: baseline {r['threads_baseline']}, peak {r['threads_peak']}, "
           f"{r['threads_after_close_total']} {r['linger_s']:.0f} s after close "
           f"(extra over baseline: {r['threads_after_close']})")
+    print(f"server child processes (training workers): baseline {r['processes_baseline']}, peak "
+          f"{r['processes_peak']}, {r['processes_after_close_total']} after close "
+          f"(extra over baseline: {r['processes_after_close']})")
     print(f"CPU during the run: server {r['server_cpu_s']} s ({100 * r['server_cpu_share']:.0f}% of the box), "
           f"browser {r['browser_cpu_s']} s, this script {r['bench_cpu_s']} s, "
           f"over {r['wall_s']} s of wall time on {r['cpus']} CPUs")
@@ -412,6 +418,7 @@ def main(argv: list[str] | None = None) -> int:
             asyncio.run(run_class(url, 1, 0.0, 0.0, warmup=True))     # imports, caches: a warm server
             time.sleep(3)
             baseline, idle_rss = thread_count(proc.pid), rss_mb(proc.pid)
+            children = len(descendants(proc.pid)) - 1
             sampler = Sampler(proc.pid)
             sampler.start()
             t_start, own_cpu = time.monotonic(), sum(os.times()[:2])
@@ -420,6 +427,7 @@ def main(argv: list[str] | None = None) -> int:
             time.sleep(args.linger)
             sampler.halt()
             after = thread_count(proc.pid)
+            children_after = len(descendants(proc.pid)) - 1
             result = summarise(students, args.duration)
             result.update(cpus=os.cpu_count(), load_before=load_before, linger_s=args.linger,
                           idle_rss_mb=round(idle_rss, 1), peak_rss_mb=round(sampler.peak_rss, 1),
@@ -428,7 +436,9 @@ def main(argv: list[str] | None = None) -> int:
                           threads_peak=int(sampler.peak_threads), threads_after_close_total=after,
                           threads_after_close=max(0, after - baseline), server_alive=proc.poll() is None,
                           wall_s=round(time.monotonic() - t_start, 1), clients=args.clients,
-                          bench_cpu_s=round(own_cpu, 1))
+                          bench_cpu_s=round(own_cpu, 1), processes_baseline=children,
+                          processes_peak=sampler.peak_children, processes_after_close_total=children_after,
+                          processes_after_close=max(0, children_after - children))
             result["server_cpu_s"], result["browser_cpu_s"] = sampler.cpu_split()
             result["server_cpu_share"] = round(result["server_cpu_s"] / (result["wall_s"] * os.cpu_count()), 3)
         except KeyboardInterrupt:
