@@ -36,6 +36,9 @@ class FrozenFigure(go.Figure):
     def to_plotly_json(self) -> dict[str, Any]:
         return self._spec
 
+    def __reduce__(self):  # pickles as its specification (go.Figure's own would rebuild an empty figure)
+        return FrozenFigure, (self._spec,)
+
 
 def freeze(fig: go.Figure) -> FrozenFigure:
     """``fig`` serialised once (a :class:`FrozenFigure`)."""
