@@ -33,13 +33,15 @@ import numpy as np
 
 from lstm_core.experiments import PRESETS
 from lstm_core.preset import Preset
-from lstm_core.train import TrialRun
+from lstm_core.tasks import TASKS
+from lstm_core.train import CHUNK, TrialRun
 
 ROOT = Path(__file__).resolve().parent.parent
 RATES = ROOT / "docs" / "reproduce_rates.json"
 DOC = ROOT / "docs" / "reproduce.md"
 RESULTS = ROOT / "runs" / "results"
 START, END = "<!-- estimate-table:start -->", "<!-- estimate-table:end -->"
+MEMORY_LIMIT = 4e9           # bytes of pre-drawn training data a measurement may hold (the box has 23 GB)
 
 
 def paper_rows() -> list[Preset]:
@@ -47,8 +49,20 @@ def paper_rows() -> list[Preset]:
     return [p for p in PRESETS.values() if p.paper and not p.classroom]
 
 
-def measure_rate(preset: Preset, budget: float = 5.0, min_sequences: int | None = None, seed: int = 0) -> dict:
-    """CPU-timed training rate of ``preset`` at its own trial count.
+def chunk_bytes(preset: Preset, trials: int | None = None) -> float:
+    """Bytes of one block of pre-drawn training data of the trial loop (CHUNK sequences per trial).
+
+    The loop draws CHUNK sequences per trial as dense arrays and stacks them (a second copy);
+    for Exp 2c with q = 1000 at K = 20 that is more than 20 GB.
+    """
+    b = TASKS[preset.task](np.random.default_rng(0), CHUNK, **preset.task_options)
+    one = sum(a.nbytes for a in (b.x, b.y, b.has_target, b.legal, b.y_clean) if a is not None)
+    return 2 * one * (trials or preset.trials)
+
+
+def measure_rate(preset: Preset, budget: float = 5.0, min_sequences: int | None = None, seed: int = 0,
+                 trials: int | None = None) -> dict:
+    """CPU-timed training rate of ``preset`` at its own trial count (or ``trials``).
 
     At least ``min_sequences`` per trial are timed (default: two test-set evaluations for the
     rules that evaluate every ``eval_every`` sequences (Exp 1, Exp 3), else 10).
@@ -57,7 +71,7 @@ def measure_rate(preset: Preset, budget: float = 5.0, min_sequences: int | None 
     """
     if min_sequences is None:
         min_sequences = 2 * preset.stop.eval_every if preset.stop.kind in ("reber", "st12") else 10
-    run = TrialRun(replace(preset, stop=replace(preset.stop, max_sequences=10**9)), seed=seed)
+    run = TrialRun(replace(preset, stop=replace(preset.stop, max_sequences=10**9)), trials=trials, seed=seed)
     run.advance(2)                                    # first data chunk, lazy set-up
     n0, c0 = run.seen, time.process_time()
     step = 10
@@ -132,11 +146,13 @@ def render_table(rates: dict, results: dict) -> str:
              "|---|---:|---:|---:|---|---:|---:|---:|---|"]
     from lstm_core.experiments import weight_count
     for p in paper_rows():
-        rate = (rates.get(p.name) or {}).get("rate")
+        m = rates.get(p.name) or {}
+        rate = m.get("rate")
+        rate_txt = _n(rate) + (f" (K={m['trials']})" if m.get("trials", p.trials) != p.trials else "")
         need, cap_all = needed_trial_sequences(p)
         t_need = need / rate if rate and need is not None else None
         t_cap = cap_all / rate if rate else None
-        lines.append(f"| {p.name} | {p.trials} | {weight_count(p):,} | {_n(rate)} | {_paper(p)} | {_n(need)} "
+        lines.append(f"| {p.name} | {p.trials} | {weight_count(p):,} | {rate_txt} | {_paper(p)} | {_n(need)} "
                      f"| {_dur(t_need)} | {_dur(t_cap)} | {_ours(results.get(p.name))} |")
     return "\n".join(lines)
 
@@ -166,7 +182,10 @@ def main(argv: list[str] | None = None) -> int:
         for p in paper_rows():
             if pats and not any(s in p.name for s in pats):
                 continue
-            m = measure_rate(p, args.budget)
+            K = p.trials
+            while K > 1 and chunk_bytes(p, K) > MEMORY_LIMIT:    # fewer trials in lockstep, to fit in memory
+                K = max(1, K // 2)
+            m = measure_rate(p, args.budget, trials=K)
             m["measured"] = time.strftime("%Y-%m-%d %H:%M")
             store["rows"][p.name] = m
             print(f"{p.name:24} K={m['trials']:>2} {m['rate']:>10,.0f} trial-seq/s "
