@@ -25,7 +25,10 @@ import ui
 def preload() -> int:
     """Import the app, warm Plotly up, collect, freeze. Returns the number of objects frozen."""
     for mod in pkgutil.iter_modules(ui.__path__):
-        importlib.import_module(f"ui.{mod.name}")
+        try:
+            importlib.import_module(f"ui.{mod.name}")
+        except Exception:  # a broken module breaks only the page that uses it (with Streamlit's own message)
+            continue
     import plotly.graph_objects as go
     import plotly.io
     import plotly.tools  # noqa: F401  (st.plotly_chart imports it on its first figure)
