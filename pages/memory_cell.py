@@ -6,6 +6,7 @@ import streamlit as st
 from lstm_core.record import MAX_ABS_VALUE, MAX_STEPS, SEQUENCES, CellWeights, parse_sequence, run_single_cell
 from lstm_core.record import store_recall as store_recall_inputs
 from ui.figure_block import figure_with_table
+from ui.figure_spec import freeze
 from ui.figures_cell import cell_animation, cell_equations, cell_table, drift_figure
 from ui.nav import ensure_router
 from ui.params import show_url_notices, url_selectbox, url_slider, url_str, url_toggle
@@ -17,10 +18,10 @@ PRESETS = {"store_recall": "Store a value, then recall it", "distractors": "Stor
 TEXT_PATTERN = r"[0-9eE+\-., ]*"  # what may come from the URL; parse_sequence checks the rest
 
 
-@st.cache_data(max_entries=128, show_spinner=False)
+@st.cache_resource(max_entries=64, show_spinner=False)  # shared by all sessions, read only: no copy per run
 def compute(inputs: tuple, weights: CellWeights, step: int):
     rec = run_single_cell(np.array(inputs), weights)
-    return rec, cell_animation(rec, step), cell_table(rec)
+    return rec, freeze(cell_animation(rec, step)), cell_table(rec)
 
 
 def _typed_to_url() -> None:

@@ -6,6 +6,7 @@ import streamlit as st
 
 from lstm_core import gradcheck, lstm, lstm_grad, lstm_online
 from ui.figure_block import figure_with_table
+from ui.figure_spec import freeze
 from ui.figures_flow import gradcheck_data, gradcheck_figure, gradcheck_table
 from ui.nav import ensure_router
 from ui.params import show_url_notices, url_slider
@@ -13,10 +14,10 @@ from ui.params import show_url_notices, url_slider
 ensure_router()  # a deep link on a fresh server must go through app.py
 
 
-@st.cache_data(max_entries=32, show_spinner="Running the gradient checks…")
+@st.cache_resource(max_entries=16, show_spinner="Running the gradient checks…")  # shared, read only
 def run_checks(seed: int):
     results = gradcheck.run_all(seed)
-    return gradcheck_table(results), gradcheck_figure(results), gradcheck_data(results)
+    return gradcheck_table(results), freeze(gradcheck_figure(results)), gradcheck_data(results)
 
 
 # (function, what it is, the paper's equations it implements)
