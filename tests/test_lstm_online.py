@@ -5,7 +5,7 @@ import pytest
 
 from lstm_core.lstm_online import train_sequence
 from tests.reference_lstm_online import train_sequence as reference_train_sequence
-from tests.test_lstm import CONFIGS, EXP1_3x2, EXP2A, _problem, _rel_err
+from tests.test_lstm import CONFIGS, EXP2A, EXP1_3x2, _problem, _rel_err
 
 ALL = {**CONFIGS, "Exp 1, 3 blocks of 2": EXP1_3x2}
 
