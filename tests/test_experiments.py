@@ -168,3 +168,19 @@ def test_cli_presets_table_groups_by_experiment():
     out = proc.stdout
     assert out.index("Exp 1: Embedded Reber grammar") < out.index("Exp 6b:")
     assert "exp4_adding_T100" in out and "100% after 39,740" in out
+
+
+def test_exp1_target_option_reaches_the_training_and_evaluation_sets_of_every_trial():
+    from dataclasses import replace
+
+    from lstm_core.train import TrialRun
+
+    base = ex.get_preset("exp1_3x2_lr0.5")
+    one_hot = TrialRun(base, trials=2, seed=1, max_sequences=1)
+    multi = TrialRun(replace(base, task_options={"targets": "legal"}), trials=2, seed=1, max_sequences=1)
+    for k in range(2):
+        assert multi._train_sets[k].strings == one_hot._train_sets[k].strings       # same strings, other coding
+        assert np.array_equal(multi._train_sets[k].y, multi._train_sets[k].legal.astype(float))
+        assert (one_hot._train_sets[k].y.sum(-1) <= 1).all()
+    for data in multi._eval_sets:
+        assert np.array_equal(data["y"], data["legal"].astype(float))
