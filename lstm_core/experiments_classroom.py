@@ -53,8 +53,13 @@ CLASSROOM_PRESETS: list[Preset] = [
     _classroom(
         "classroom_exp1_reber", "1", "Exp 1 (classroom) · LSTM 3×2, α=0.5",
         "the paper's fastest Exp 1 row (3 blocks of 2 cells, α=0.5) with 5 trials instead of 30. The task is "
-        "unchanged: predict every next symbol of embedded Reber strings.",
-        ("5 trials instead of 30.", "At most 30,000 training sequences per trial."),
+        "unchanged: predict every next symbol of embedded Reber strings. Expect only some trials to solve: in our "
+        "runs about 1 trial in 3 meets the success test within 30,000 sequences (the paper: every trial, 8,440 on "
+        "average), and a run of 5 trials takes more than a minute.",
+        ("5 trials instead of 30.", "At most 30,000 training sequences per trial.",
+         "Learns slower than the paper's net (9 of 30 trials within 30,000 sequences, none before 12,000); no "
+         "setting we tried (target coding, biases, learning rate, update timing, forget gates) made every trial "
+         "solve within a minute, so the paper's setting is kept."),
         model="lstm", net=exp1_net(3, 2), task="embedded_reber", lr=0.5, update="step",
         stop=replace(STOP_EXP1, max_sequences=30_000), section="§5.1 (classroom)", train_set_size=256),
     _classroom(
