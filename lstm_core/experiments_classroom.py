@@ -31,7 +31,7 @@ NOT_PAPER = "Classroom setting, not the paper's: "
 # ------------------------------------------------------------------------- stop rules (smaller windows)
 
 STOP_C2A = StopRule("abs", beta=0.25, window=500, test_size=0, max_sequences=20_000)
-STOP_C2B = StopRule("abs", beta=0.25, window=200, abs_at_end_only=True, test_size=500, max_sequences=25_000)
+STOP_C2B = StopRule("abs", beta=0.25, window=200, abs_at_end_only=True, test_size=500, max_sequences=50_000)
 
 # Exp 2b with the paper's single cell (no output gate, "B") did not learn at p=10 or p=4 within 20,000 sequences
 # in our runs; a small standard 1997 net (2 one-cell blocks with output gates, "F", biases) does.
@@ -80,7 +80,7 @@ CLASSROOM_PRESETS: list[Preset] = [
          "[-2,2], h in [-1,1], learning rate 0.5; the paper's single cell without output gate (lr 1.0) did not "
          "learn this task within 20,000 sequences in our runs.",
          "Success window of 200 successive sequences and a frozen test of 500 instead of 10,000.",
-         "At most 25,000 sequences."),
+         "At most 50,000 sequences."),
         model="lstm", net=NET_C2B, task="lag_2b", task_options={"p": 10}, lr=0.5, update="step",
         stop=STOP_C2B, section="§5.2 (classroom)"),
     _classroom(
