@@ -102,7 +102,8 @@ class TrialRun:
         self.message = ""
         self._train_sets = self._test_sets = None
         if self.rule.kind == "reber":                      # Exp 1: a training and a test set per trial (A7)
-            sets = [reber_sets(r, preset.train_set_size or 256, self.rule.st_test_size, **preset.task_options)
+            sets = [reber_sets(r, preset.train_set_size or 256, self.rule.st_test_size,
+                               embedded=preset.task == "embedded_reber", **preset.task_options)
                     for r in self.test_rngs]
             self._train_sets = [s[0] for s in sets]
             self._eval_sets = [criteria.stack([s[0] for s in sets]), criteria.stack([s[1] for s in sets])]

@@ -184,3 +184,14 @@ def test_exp1_target_option_reaches_the_training_and_evaluation_sets_of_every_tr
         assert (one_hot._train_sets[k].y.sum(-1) <= 1).all()
     for data in multi._eval_sets:
         assert np.array_equal(data["y"], data["legal"].astype(float))
+
+
+@pytest.mark.parametrize("name, embedded", [("classroom_exp1_plain_reber", False), ("classroom_exp1_reber", True)])
+def test_exp1_presets_train_and_test_on_strings_of_their_own_grammar(name, embedded):
+    from lstm_core.tasks import reber_accepts
+    from lstm_core.train import TrialRun
+
+    run = TrialRun(ex.get_preset(name), trials=2, seed=3, max_sequences=1)
+    for train in run._train_sets:
+        assert all(reber_accepts(s, embedded=embedded) for s in train.strings)
+        assert not any(reber_accepts(s, embedded=not embedded) for s in train.strings)
