@@ -57,8 +57,7 @@ def train_sequence(cfg: LSTMConfig, params: dict[str, Array], x: Array, y: Array
     lr_k = np.broadcast_to(np.asarray(lr, dtype=float).reshape(-1), (K,))
     # Weights unit-major while learning: W_t[k, u, m] = w[u, m], so that each unit kind's Δw is a block of rows.
     W_t, W_k = params["W_h"].transpose(0, 2, 1).copy(), params["W_k"].copy()
-    M_t = {kind: M_h[:, sl].T for kind, sl in _kinds(L).items()}
-    M_t = {kind: (m if not m.all() else None) for kind, m in M_t.items()}       # None: nothing to mask
+    M_t = {kind: (None if M_h[:, sl].all() else M_h[:, sl].T) for kind, sl in _kinds(L).items()}   # None: all exist
     if update == "step":                                   # Δw goes straight into the weights ...
         dW_t, dW_k, rate = W_t, W_k, lr_k
     else:                                                  # ... or into sums applied at the end
@@ -133,8 +132,8 @@ def train_sequence(cfg: LSTMConfig, params: dict[str, Array], x: Array, y: Array
         _outputs(src_k, W_k, y_out_all, done, T)
     if update == "sequence":
         W_t += lr_k[:, None, None] * dW_t
-        W_k += lr_k[:, None, None] * dW_k * M_k
-    W_h = np.ascontiguousarray(W_t.transpose(0, 2, 1)) * M_h
+        W_k += lr_k[:, None, None] * dW_k                 # the sums are masked already (_add, dk * M_k)
+    W_h = np.ascontiguousarray(W_t.transpose(0, 2, 1))
     return {"W_h": W_h, "W_k": W_k}, {"y_k": y_out_all, "E": np.einsum("kto,kto->k", err_all, err_all)}
 
 

@@ -3,7 +3,9 @@
 Trains ``--trials`` networks of PRESET for ``--sequences`` training sequences each (the
 preset's cap replaced; a trial that meets the stopping rule earlier stops there), then tests
 each on ``--test-size`` fresh sequences with the preset's own "processed correctly" test and
-splits the wrong ones by sequence length and by target value (first output unit):
+splits the wrong ones by sequence length and by target value (first output unit). While training it
+prints, every 10,000 sequences, each trial's mean |error| and share of correct sequences over the
+most recent ones (the trial loop's learning curve):
 
     python -m scripts.probe_failures exp4_adding_T100 --trials 2 --sequences 100000   # ~4 min, one core
     python -m scripts.probe_failures exp2c_q50_p50 --trials 2 --sequences 60000
@@ -34,7 +36,9 @@ def probe(name: str, trials: int, sequences: int, seed: int, test_size: int) -> 
         raise SystemExit("Exp 1 is judged per symbol; this probe splits whole sequences")
     run = TrialRun(replace(preset, stop=replace(preset.stop, max_sequences=sequences)), trials=trials, seed=seed)
     while not run.done():
-        run.advance(5_000)
+        pr = run.advance(10_000)
+        print(f"{pr.sequences:9,d} sequences: recent mean |error| per trial {np.round(pr.recent_error, 4)}, "
+              f"share correct {np.round(pr.recent_correct, 3)}", flush=True)
     run.result()                                            # copies the working weights into run.params
     batch = TASKS[preset.task](np.random.default_rng(seed + 10_000), test_size, **preset.task_options)
     data = criteria.stack([batch] * trials)

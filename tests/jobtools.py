@@ -5,9 +5,17 @@ from __future__ import annotations
 import os
 import threading
 import time
+from dataclasses import replace
 from pathlib import Path
 
+from lstm_core.experiments import PRESETS
+
 GUARD = 60.0     # seconds: only a guard against hanging, never a measurement
+
+_C4 = PRESETS["classroom_exp4_adding_T20"]
+ENDLESS = replace(_C4, name="tiny_endless", task_options={"T": 10},       # trains until stopped
+                  stop=replace(_C4.stop, max_sequences=10_000_000, test_size=16))
+SHORT = replace(ENDLESS, name="tiny_short", stop=replace(ENDLESS.stop, max_sequences=60))
 
 
 def wait_for(cond, what: str) -> None:
@@ -41,3 +49,25 @@ def job_processes() -> list[int]:
         if b"job_worker" in cmd:
             found.append(pid)
     return found
+
+
+def close_a_session_mid_training(worker: str = "thread"):
+    """A session with one training and one queued job (cap 1) is released, as Streamlit does when its tab
+    closes. Asserts both jobs stopped and the manager is empty; returns (manager, running, queued)."""
+    from lstm_core.jobs import Job, JobManager
+    from ui import session_job
+
+    manager = JobManager(capacity=1)
+    running = Job(ENDLESS, chunk=10, worker=worker)
+    queued = Job(ENDLESS, chunk=10, seed=1, worker=worker)
+    manager.submit(running)
+    manager.submit(queued)
+    wait_for(lambda: running.snapshot().progress.sequences >= 10, "the first job to train")
+    holder = session_job.SessionJobs()
+    holder.handles["lstm"] = session_job.Handle(running, "LSTM", ENDLESS, 0, 1)
+    holder.handles["rnn"] = session_job.Handle(queued, "RNN baseline", ENDLESS, 1, 1)
+    session_job._release(holder)                 # what Streamlit's on_release calls when the tab goes away
+    assert running.join(GUARD) and not running.alive
+    assert running.snapshot().status == "stopped" and queued.snapshot().status == "stopped"
+    assert manager.running() == [] and manager.queued() == []
+    return manager, running, queued

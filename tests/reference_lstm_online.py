@@ -17,22 +17,7 @@ Array = np.ndarray
 
 def train_sequence(cfg: LSTMConfig, params: dict[str, Array], x: Array, y: Array, has_target: Array,
                    lr, update: str = "step") -> tuple[dict[str, Array], dict[str, Array]]:
-    """Present one sequence to each of K networks and learn from it by truncated RTRL.
-
-    Parameters
-    ----------
-    params : ``W_h`` (K, I, U), ``W_k`` (K, J, O); not modified
-    x : (K, T, n_in) one input sequence per trial (padding after its end is harmless)
-    y : (K, T, O) targets
-    has_target : (K, T) bool
-    lr : learning rate α, a scalar or (K,) per trial
-    update : "step" (apply Δw at every target step) or "sequence" (sum, apply at the end)
-
-    Returns
-    -------
-    new_params : same keys and shapes
-    out : ``y_k`` (K, T, O) outputs as produced while learning, ``E`` (K,) squared error (eq 16)
-    """
+    """Same parameters and returns as :func:`lstm_core.lstm_online.train_sequence`."""
     if update not in ("step", "sequence"):
         raise ValueError(f"update must be 'step' or 'sequence', not {update!r}")
     L = layout(cfg)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import shutil
-from dataclasses import replace
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -17,17 +17,12 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 import lstm_core.runs as runs_module
-from lstm_core.experiments import PRESETS
 from lstm_core.jobs import Job, JobManager
 from lstm_core.runs import RunFileError, load_run
-from tests.jobtools import GUARD, job_threads, wait_for
+from tests.jobtools import ENDLESS, GUARD, SHORT, close_a_session_mid_training, job_threads, wait_for
 from ui import experiment_view, session_job
 
 ROOT = Path(__file__).resolve().parent.parent
-_C4 = PRESETS["classroom_exp4_adding_T20"]
-ENDLESS = replace(_C4, name="tiny_endless", task_options={"T": 10},
-                  stop=replace(_C4.stop, max_sequences=10_000_000, test_size=16))
-SHORT = replace(ENDLESS, name="tiny_short", stop=replace(ENDLESS.stop, max_sequences=60))
 
 
 
@@ -47,18 +42,7 @@ def _texts(at: AppTest, kind: str) -> list[str]:
 
 
 def test_a_session_closed_mid_training_stops_its_jobs_frees_the_queue_and_leaves_no_thread():
-    manager = JobManager(capacity=1)
-    running, queued = Job(ENDLESS, chunk=10), Job(ENDLESS, chunk=10, seed=1)
-    manager.submit(running)
-    manager.submit(queued)
-    wait_for(lambda: running.snapshot().progress.sequences >= 10, "the first job to train")
-    holder = session_job.SessionJobs()
-    holder.handles["lstm"] = session_job.Handle(running, "LSTM", ENDLESS, 0, 1)
-    holder.handles["rnn"] = session_job.Handle(queued, "RNN baseline", ENDLESS, 1, 1)
-    session_job._release(holder)                 # what Streamlit's on_release calls when the tab goes away
-    assert running.join(GUARD) and not running.alive
-    assert running.snapshot().status == "stopped" and queued.snapshot().status == "stopped"
-    assert manager.running() == [] and manager.queued() == []
+    close_a_session_mid_training("thread")
     assert job_threads() == [] or all(not t.is_alive() for t in job_threads())
 
 
@@ -273,7 +257,9 @@ def test_jobs_beyond_the_cap_queue_with_their_position_instead_of_failing():
         manager.shutdown(GUARD)
 
 
-def test_the_experiments_page_shows_the_queue_position_when_the_server_is_full(monkeypatch):
+@contextmanager
+def _train_on_a_full_server(monkeypatch):
+    """The Experiments page after "Train live" on a server whose one worker is busy: (at, manager, blocker)."""
     monkeypatch.delenv("LAB_SYNC_JOBS", raising=False)
     manager = JobManager(capacity=1)
     blocker = Job(ENDLESS, chunk=10)
@@ -283,26 +269,23 @@ def test_the_experiments_page_shows_the_queue_position_when_the_server_is_full(m
         at = _page().run()
         at.button(key="live_start").click().run()
         assert not at.exception, [e.value for e in at.exception]
+        yield at, manager, blocker
+    finally:
+        manager.shutdown(GUARD)
+
+
+def test_the_experiments_page_shows_the_queue_position_when_the_server_is_full(monkeypatch):
+    with _train_on_a_full_server(monkeypatch) as (at, manager, _):
         assert not _texts(at, "error")
         waiting = [w for w in _texts(at, "warning") if "Waiting for a free worker" in w]
         assert waiting and "position 1 in the queue" in waiting[0]
         assert len(manager.queued()) == 1 and manager.queued()[0].snapshot().status == "queued"
-    finally:
-        manager.shutdown(GUARD)
 
 
 def test_a_queued_panel_refreshes_every_few_seconds_and_every_second_once_its_job_trains(monkeypatch):
     from ui import live_view
 
-    monkeypatch.delenv("LAB_SYNC_JOBS", raising=False)
-    manager = JobManager(capacity=1)
-    blocker = Job(ENDLESS, chunk=10)
-    manager.submit(blocker)
-    monkeypatch.setattr(session_job, "job_manager", lambda: manager)
-    try:
-        at = _page().run()
-        at.button(key="live_start").click().run()
-        assert not at.exception, [e.value for e in at.exception]
+    with _train_on_a_full_server(monkeypatch) as (at, manager, blocker):
         assert at.session_state["_live_refresh"] == live_view.QUEUED_REFRESH_S > live_view.REFRESH_S
         blocker.stop()
         wait_for(lambda: [j.snapshot().status for j in manager.running()] == ["running"]
@@ -313,5 +296,3 @@ def test_a_queued_panel_refreshes_every_few_seconds_and_every_second_once_its_jo
         wait_for(lambda: not manager.running(), "the job to stop")
         at.run()
         assert at.session_state["_live_refresh"] is None         # nothing trains: no refresh at all
-    finally:
-        manager.shutdown(GUARD)

@@ -8,18 +8,9 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from lstm_core.experiments import PRESETS
 from lstm_core.jobs import Job, JobManager
 from lstm_core.runs import load_run
-from tests.jobtools import GUARD, wait_for
-
-_C4 = PRESETS["classroom_exp4_adding_T20"]
-ENDLESS = replace(_C4, name="tiny_endless", task_options={"T": 10},
-                  stop=replace(_C4.stop, max_sequences=10_000_000, test_size=16))
-SHORT = replace(ENDLESS, name="tiny_short", stop=replace(ENDLESS.stop, max_sequences=60))
-
-
-
+from tests.jobtools import ENDLESS, GUARD, SHORT, wait_for
 
 
 def test_a_job_trains_in_the_background_until_stopped_and_resumes_the_same_run():

@@ -9,16 +9,10 @@ import numpy as np
 import pytest
 
 from lstm_core import job_worker
-from lstm_core.experiments import PRESETS
 from lstm_core.jobs import Job, JobManager
 from lstm_core.train import TrialRun
-from tests.jobtools import GUARD, wait_for
+from tests.jobtools import ENDLESS, GUARD, SHORT, close_a_session_mid_training, wait_for
 from ui import session_job
-
-_C4 = PRESETS["classroom_exp4_adding_T20"]
-ENDLESS = replace(_C4, name="tiny_endless", task_options={"T": 10},
-                  stop=replace(_C4.stop, max_sequences=10_000_000, test_size=16))
-SHORT = replace(ENDLESS, name="tiny_short", stop=replace(ENDLESS.stop, max_sequences=60))
 
 
 class Exploding:
@@ -143,18 +137,8 @@ def test_a_diverging_process_job_ends_done_says_so_and_keeps_finite_weights():
 
 
 def test_closing_a_session_stops_its_process_jobs_and_reaps_the_children(workers):
-    manager = JobManager(capacity=1)
-    running, queued = Job(ENDLESS, chunk=10, worker="process"), Job(ENDLESS, chunk=10, seed=1, worker="process")
-    manager.submit(running)
-    manager.submit(queued)
-    wait_for(lambda: running.snapshot().progress.sequences >= 10, "the first job to train")
-    holder = session_job.SessionJobs()
-    holder.handles["lstm"] = session_job.Handle(running, "LSTM", ENDLESS, 0, 1)
-    holder.handles["rnn"] = session_job.Handle(queued, "RNN baseline", ENDLESS, 1, 1)
-    session_job._release(holder)
-    assert running.join(GUARD) and not running.alive
-    assert running.snapshot().status == "stopped" and queued.snapshot().status == "stopped"
-    assert manager.running() == [] and manager.queued() == [] and len(workers) == 1
+    close_a_session_mid_training("process")
+    assert len(workers) == 1                     # the queued job never started a child
 
 
 def test_the_child_trains_at_a_lower_cpu_priority(workers):

@@ -32,21 +32,20 @@ def test_a_student_beyond_the_job_cap_sees_a_queue_position_not_an_error(browser
         pytest.skip(f"the job cap is the CPU count ({cap}); this test opens one session per worker")
     contexts, blockers = [], []
     try:
-        for _ in range(cap):
+        def student(path: str):                          # a new browser session that presses "Train live"
             context = browser.new_context(viewport=VIEWPORT)
             contexts.append(context)
             tab = context.new_page()
-            tab.goto(f"{app_url}/{SLOW}")
+            tab.goto(f"{app_url}/{path}")
             wait_for_app(tab)
             _train(tab)
+            return tab
+
+        for _ in range(cap):
+            tab = student(SLOW)
             tab.get_by_text("LSTM: Training").first.wait_for(timeout=WAIT_MS)
             blockers.append(tab)
-        context = browser.new_context(viewport=VIEWPORT)
-        contexts.append(context)
-        tab = context.new_page()
-        tab.goto(f"{app_url}/experiments")
-        wait_for_app(tab)
-        _train(tab)
+        tab = student("experiments")
         message = tab.get_by_text("Waiting for a free worker: position 1 in the queue")
         message.first.wait_for(timeout=WAIT_MS)
         assert_no_exception(tab)
