@@ -46,6 +46,11 @@ def comparison_rows(summary: dict, paper: dict | None) -> list[tuple[str, str, s
         ("min sequences", _fmt(summary["min_sequences"]), _fmt(paper.get("min_sequences"))),
         ("max sequences", _fmt(summary["max_sequences"]), _fmt(paper.get("max_sequences"))),
     ]
+    solved = [n is not None for n in summary["sequences_to_success"]]
+    shown = [m for m, ok in zip(summary.get("sequences_presented") or [], solved) if ok]
+    if shown and shown != [n for n in summary["sequences_to_success"] if n is not None]:
+        # ABS rules: the count above stops where the winning streak began (the paper's count)
+        rows.append(("mean sequences presented (incl. streak)", _fmt(sum(shown) / len(shown)), "-"))
     st1 = [s for s in summary.get("st1_at", []) if s is not None]
     if st1 or paper.get("st1_sequences") is not None:
         rows.append(("mean sequences to ST1", _fmt(sum(st1) / len(st1) if st1 else None),

@@ -87,8 +87,9 @@ def test_solved_trials_are_frozen_with_their_count_and_test_results():
     res = run.result()
     assert res["successes"] >= 1, "the small 2c task is solved within a few thousand sequences"
     for k, n in enumerate(res["sequences_to_success"]):
-        if n is not None:
-            assert QUICK.stop.window <= n <= run.seen
+        if n is not None:   # ABS: counted before the winning streak of `window` correct sequences (paper's count)
+            assert res["sequences_presented"][k] == n + QUICK.stop.window <= run.seen
+            assert run.results[k].presented == res["sequences_presented"][k]
             assert run.results[k].test["n"] == QUICK.stop.test_size
             assert run.results[k].test["wrong"] == 0     # ABS rules confirm on a frozen test set
     # a frozen trial's weights do not change any more
@@ -144,3 +145,15 @@ def test_reproduce_command_stops_cleanly_on_ctrl_c_and_still_writes_its_json(tmp
     summary = json.loads(out.read_text())
     assert summary["interrupted"] is True and summary["sequences_seen"] > 0
     assert "ours" in stdout and "paper" in stdout
+
+
+def test_the_reproduce_table_shows_the_streak_separately_for_abs_rules():
+    from lstm_core.cli_reproduce import comparison_rows
+    base = {"trials": 2, "success_rate": 0.5, "mean_sequences": 500.0, "min_sequences": 500,
+            "max_sequences": 500, "st1_at": [None, None], "test": {}}
+    abs_run = {**base, "sequences_to_success": [500, None], "sequences_presented": [10_500, 20_000]}
+    rows = dict((name, ours) for name, ours, _ in comparison_rows(abs_run, None))
+    assert rows["mean sequences to success"] == "500"
+    assert rows["mean sequences presented (incl. streak)"] == "10,500"
+    st3_run = {**base, "sequences_to_success": [500, None], "sequences_presented": [500, 20_000]}
+    assert not any("presented" in name for name, _, _ in comparison_rows(st3_run, None))
