@@ -30,7 +30,7 @@ def _fmt(v, pct=False) -> str:
     if pct:
         return f"{100 * v:.0f}%"
     if isinstance(v, float) and not v.is_integer():
-        return f"{v:.4g}"
+        return f"{v:,.0f}" if abs(v) >= 1000 else f"{v:.4g}"
     return f"{int(v):,}"
 
 
