@@ -33,7 +33,8 @@ from .tasks import TASKS
 from .tasks_reber import reber_sets
 
 Array = np.ndarray
-CHUNK = 64          # sequences generated per trial at a time (vectorised generators)
+CHUNK = 64          # sequences generated per trial at a time (vectorised generators), at most
+DATA_BUDGET = 512e6  # bytes of generated sequences held at once (training chunk, or one test batch)
 CURVE_EVERY = 100   # learning-curve point every this many sequences
 
 
@@ -105,6 +106,9 @@ class TrialRun:
         self.checkpoints: list[tuple[int, dict[str, Array]]] = [(0, take_trials(self.params, [checkpoint_trial]))]
         self._next_ckpt = 100
         self.message = ""
+        self.seq_bytes = sequence_bytes(preset)
+        # big inputs (Exp 2c, q = 1000: 8 MB a sequence) draw fewer sequences per chunk, to stay in DATA_BUDGET
+        self.chunk_size = int(np.clip(DATA_BUDGET // (self.seq_bytes * self.K), 1, CHUNK))
         self._train_sets = self._test_sets = None
         if self.rule.kind == "reber":                      # Exp 1: a training and a test set per trial (A7)
             sets = [reber_sets(r, preset.train_set_size or 256, self.rule.st_test_size,
@@ -120,19 +124,20 @@ class TrialRun:
         return TASKS[self.preset.task](rng, n, **self.preset.task_options)
 
     def _refill(self) -> None:
-        """Draw the next CHUNK training sequences of every active trial (vectorised generators)."""
+        """Draw the next ``chunk_size`` training sequences of every active trial (vectorised generators)."""
+        n = self.chunk_size
         if self._train_sets is not None:                   # "t1": random exemplars of the training set
-            picks = [t.subset(self.data_rngs[k].integers(t.B, size=CHUNK))
+            picks = [t.subset(self.data_rngs[k].integers(t.B, size=n))
                      for k, t in ((k, self._train_sets[k]) for k in self.active)]
         else:
-            picks = [self._draw(self.data_rngs[k], CHUNK) for k in self.active]
+            picks = [self._draw(self.data_rngs[k], n) for k in self.active]
         self._chunk = criteria.stack(picks)                # (K_active, CHUNK, T, ·)
         self._chunk_len = np.stack([b.lengths for b in picks])   # (K_active, CHUNK)
         self._chunk_pos = 0
 
     def _next_sequences(self) -> dict[str, Array]:
         """One fresh training sequence for every active trial, stacked (K_active, T, ·)."""
-        if self._chunk is None or self._chunk_pos >= CHUNK:
+        if self._chunk is None or self._chunk_pos >= self.chunk_size:
             self._refill()
         i = self._chunk_pos
         self._chunk_pos += 1
@@ -243,15 +248,27 @@ class TrialRun:
                 self.params[name][self.active] = v
 
     def _test(self, trials: list[int]) -> list[dict]:
-        """The post-training test on ``test_size`` fresh sequences per trial (frozen weights)."""
+        """The post-training test on ``test_size`` fresh sequences per trial (frozen weights).
+
+        Drawn and judged in batches that fit DATA_BUDGET (10,000 Exp 2c sequences at q = 1000
+        would be 80 GB at once); counts add up, mean errors are weighted by batch size.
+        """
         self._sync()
         n = self.rule.test_size
         if not n or not trials or self.rule.kind == "reber":
             return [{} for _ in trials]
-        data = criteria.stack([self._draw(self.test_rngs[k], n) for k in trials])
-        y_out = self.learner.predict(take_trials(self.params, trials), data["x"])
-        rep = criteria.test_report(self.rule, y_out, data)
-        return [{key: float(v[i]) for key, v in rep.items()} for i in range(len(trials))]
+        params = take_trials(self.params, trials)
+        batch = int(np.clip(DATA_BUDGET // (self.seq_bytes * len(trials)), 1, n))
+        total: dict[str, Array] = {}
+        for start in range(0, n, batch):
+            m = min(batch, n - start)
+            data = criteria.stack([self._draw(self.test_rngs[k], m) for k in trials])
+            rep = criteria.test_report(self.rule, self.learner.predict(params, data["x"]), data)
+            for key, v in rep.items():
+                total[key] = total.get(key, 0) + (v * m if key in ("mse", "mae") else v)
+        for key in ("mse", "mae"):
+            total[key] = total[key] / n
+        return [{key: float(v[i]) for key, v in total.items()} for i in range(len(trials))]
 
     def _confirm(self, trials: Array) -> Array:
         """ABS rules: a streak of correct training sequences is confirmed on a frozen test set."""
@@ -324,6 +341,17 @@ class TrialRun:
             "test": _summarise_tests([r.test for r in self.results if r.solved and r.test]),
         }
         return summary
+
+
+def sequence_bytes(preset: Preset) -> float:
+    """Bytes the trial loop holds per generated sequence of ``preset`` (arrays, and their stacked copy).
+
+    Estimated from 8 sequences drawn with a throwaway generator, with a margin of 2 for
+    sequences longer than those (Exp 2c lengths have a geometric tail).
+    """
+    b = TASKS[preset.task](np.random.default_rng(0), 8, **preset.task_options)
+    one = sum(a.nbytes for a in (b.x, b.y, b.has_target, b.legal, b.y_clean) if a is not None) / 8
+    return 2 * 2 * one
 
 
 def _summarise_tests(tests: list[dict]) -> dict:

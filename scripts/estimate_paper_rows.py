@@ -33,31 +33,18 @@ import numpy as np
 
 from lstm_core.experiments import PRESETS
 from lstm_core.preset import Preset
-from lstm_core.tasks import TASKS
-from lstm_core.train import CHUNK, TrialRun
+from lstm_core.train import TrialRun
 
 ROOT = Path(__file__).resolve().parent.parent
 RATES = ROOT / "docs" / "reproduce_rates.json"
 DOC = ROOT / "docs" / "reproduce.md"
 RESULTS = ROOT / "runs" / "results"
 START, END = "<!-- estimate-table:start -->", "<!-- estimate-table:end -->"
-MEMORY_LIMIT = 4e9           # bytes of pre-drawn training data a measurement may hold (the box has 23 GB)
 
 
 def paper_rows() -> list[Preset]:
     """The paper's rows, in table order."""
     return [p for p in PRESETS.values() if p.paper and not p.classroom]
-
-
-def chunk_bytes(preset: Preset, trials: int | None = None) -> float:
-    """Bytes of one block of pre-drawn training data of the trial loop (CHUNK sequences per trial).
-
-    The loop draws CHUNK sequences per trial as dense arrays and stacks them (a second copy);
-    for Exp 2c with q = 1000 at K = 20 that is more than 20 GB.
-    """
-    b = TASKS[preset.task](np.random.default_rng(0), CHUNK, **preset.task_options)
-    one = sum(a.nbytes for a in (b.x, b.y, b.has_target, b.legal, b.y_clean) if a is not None)
-    return 2 * one * (trials or preset.trials)
 
 
 def measure_rate(preset: Preset, budget: float = 5.0, min_sequences: int | None = None, seed: int = 0,
@@ -182,10 +169,7 @@ def main(argv: list[str] | None = None) -> int:
         for p in paper_rows():
             if pats and not any(s in p.name for s in pats):
                 continue
-            K = p.trials
-            while K > 1 and chunk_bytes(p, K) > MEMORY_LIMIT:    # fewer trials in lockstep, to fit in memory
-                K = max(1, K // 2)
-            m = measure_rate(p, args.budget, trials=K)
+            m = measure_rate(p, args.budget)
             m["measured"] = time.strftime("%Y-%m-%d %H:%M")
             store["rows"][p.name] = m
             print(f"{p.name:24} K={m['trials']:>2} {m['rate']:>10,.0f} trial-seq/s "

@@ -88,11 +88,3 @@ def test_measuring_a_rate_trains_the_presets_trials_and_counts_trial_sequences()
     m = measure_rate(get_preset("exp2a_rtrl_p4_lr1"), budget=0.01, min_sequences=20)
     assert m["trials"] == 18 and m["sequences"] >= 20
     assert m["rate"] == pytest.approx(m["sequences"] * 18 / m["cpu_seconds"])
-
-
-def test_the_memory_of_a_data_chunk_grows_with_trials_and_exceeds_the_limit_for_exp2c_at_q500():
-    from scripts.estimate_paper_rows import MEMORY_LIMIT, chunk_bytes
-    small = get_preset("exp2a_rtrl_p4_lr1")
-    assert chunk_bytes(small, 2) == pytest.approx(2 * chunk_bytes(small, 1))
-    assert chunk_bytes(small) < MEMORY_LIMIT
-    assert chunk_bytes(get_preset("exp2c_q500_p500")) > MEMORY_LIMIT

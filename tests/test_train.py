@@ -157,3 +157,31 @@ def test_the_reproduce_table_shows_the_streak_separately_for_abs_rules():
     assert rows["mean sequences presented (incl. streak)"] == "10,500"
     st3_run = {**base, "sequences_to_success": [500, None], "sequences_presented": [500, 20_000]}
     assert not any("presented" in name for name, _, _ in comparison_rows(st3_run, None))
+
+
+def test_big_inputs_draw_fewer_sequences_at_a_time_to_stay_within_the_data_budget():
+    from lstm_core import train
+    small, big = TrialRun(get_preset("exp4_adding_T100")), TrialRun(get_preset("exp2c_q1000_p1000"))
+    assert small.chunk_size == train.CHUNK
+    assert big.chunk_size == 1                          # 20 trials x 1 sequence of ~8 MB of one-hot inputs
+    assert big.chunk_size * big.K * big.seq_bytes <= max(train.DATA_BUDGET, big.K * big.seq_bytes)
+
+
+def test_the_final_test_in_batches_adds_up_to_the_statistics_of_all_its_sequences(monkeypatch):
+    from lstm_core import train
+    preset = replace(QUICK, stop=replace(QUICK.stop, test_size=12))
+    run = TrialRun(preset, trials=2, seed=3)
+    run.advance(20)
+    monkeypatch.setattr(train, "DATA_BUDGET", run.seq_bytes * 2 * 5)     # batches of 5, 5, 2 for 2 trials
+    got = run._test([0, 1])
+    # the same sequences by hand: the test generators of a fresh run of the same seed, drawn 5 + 5 + 2
+    fresh = TrialRun(preset, trials=2, seed=3)
+    params = {k: v.copy() for k, v in run.params.items()}
+    parts = []
+    for m in (5, 5, 2):
+        data = criteria.stack([fresh._draw(fresh.test_rngs[k], m) for k in (0, 1)])
+        parts.append((m, criteria.test_report(preset.stop, run.learner.predict(params, data["x"]), data)))
+    for i in (0, 1):
+        assert got[i]["n"] == 12 and got[i]["wrong"] == sum(r["wrong"][i] for _, r in parts)
+        for key in ("mse", "mae"):
+            assert got[i][key] == pytest.approx(sum(m * r[key][i] for m, r in parts) / 12, rel=1e-12)
