@@ -152,7 +152,8 @@ def shipped_source(run: SavedRun) -> RunSource:
     """The shipped run's checkpoints, ending with its final weights (a trial stops between checkpoints)."""
     k = run.checkpoint_trial
     solved = (run.summary.get("sequences_to_success") or [None] * run.trials)[k]
-    final = int(solved or run.summary.get("sequences_seen") or 0)
+    presented = (run.summary.get("sequences_presented") or [None] * run.trials)[k]   # ABS: solved + the streak
+    final = int(presented or solved or run.summary.get("sequences_seen") or 0)
     ckpts = list(run.checkpoints)
     if final > ckpts[-1][0]:
         ckpts.append((final, {name: v[k:k + 1] for name, v in run.params.items()}))
