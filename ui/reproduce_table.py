@@ -4,7 +4,7 @@ Pure (pandas, no Streamlit). :func:`comparison_table` takes the summaries that
 ``lstm_core.runs.results_table`` reads from ``runs/results/*.json`` and returns one row
 per paper row (every paper preset, then the paper-only competitors we do not
 re-implement, then any classroom preset that has a stored result), each with a
-status: "reproduced", "not yet reproduced" or "paper only: not re-implemented".
+status: a verdict for rows we ran (:func:`verdict`), "not yet run" or "paper only: not re-implemented".
 """
 
 from __future__ import annotations
@@ -16,7 +16,11 @@ import pandas as pd
 from lstm_core.experiments import EXPERIMENT_TITLES, PAPER_ONLY_ROWS, PRESETS
 
 CLASSROOM_GROUP = "Classroom settings and baselines (not the paper's rows)"
-NOT_YET = "not yet reproduced"
+NOT_YET = "not yet run"
+REPRODUCED = "reproduced"
+PARTLY = "partly: fewer successes or slower"
+NOT_REPRODUCED = "run, not reproduced"
+RUN_STATUSES = (REPRODUCED, PARTLY, NOT_REPRODUCED)
 PAPER_ONLY = "paper only: not re-implemented"
 COLUMNS = ["group", "experiment", "row", "preset", "status",
            "paper_trials", "paper_success_pct", "paper_success_after", "paper_min_max", "paper_test",
@@ -66,11 +70,34 @@ def best_results(results: Iterable[Mapping]) -> dict[str, Mapping]:
     return best
 
 
-def _ours(r: Mapping | None) -> dict:
+def verdict(paper: Mapping | None, ours: Mapping) -> str:
+    """How our stored run compares with the paper's row.
+
+    "reproduced": our success rate is at most 20 points below the paper's (100 % where the paper
+    gives none) and our mean sequences to success at most twice its mean — or, for a row where the
+    paper never succeeded, none of ours did either. "run, not reproduced": no trial of ours met the
+    rule where the paper's did. Anything between is "partly". Classroom runs (no paper row) that
+    solved count as reproduced.
+    """
+    rate = 100.0 * float(ours.get("success_rate") or 0.0)
+    if not paper:
+        return REPRODUCED if rate > 0 else NOT_REPRODUCED
+    theirs = paper.get("success_pct")
+    theirs = 100.0 if theirs is None else float(theirs)
+    if theirs == 0:
+        return REPRODUCED if rate == 0 else PARTLY
+    if rate == 0:
+        return NOT_REPRODUCED
+    mean, their_mean = ours.get("mean_sequences"), paper.get("mean_sequences")
+    fast_enough = mean is None or not their_mean or mean <= 2 * their_mean
+    return REPRODUCED if rate >= theirs - 20 and fast_enough else PARTLY
+
+
+def _ours(r: Mapping | None, paper: Mapping | None = None) -> dict:
     if r is None:
         return {"status": NOT_YET}
     rate = r.get("success_rate")
-    return {"status": "reproduced", "our_trials": r.get("trials"),
+    return {"status": verdict(paper, r), "our_trials": r.get("trials"),
             "our_success_pct": None if rate is None else 100.0 * rate,
             "our_mean_sequences": r.get("mean_sequences"), "our_min_sequences": r.get("min_sequences"),
             "our_max_sequences": r.get("max_sequences"), "our_test": _our_test(r.get("test")),
@@ -91,7 +118,7 @@ def comparison_table(results: Iterable[Mapping]) -> pd.DataFrame:
                      "row": p.title, "preset": p.name, "paper_trials": pp.get("trials"),
                      "paper_success_pct": pp.get("success_pct"), "paper_success_after": pp.get("success_after", ""),
                      "paper_min_max": f"{lo:,}–{hi:,}" if lo and hi else "", "paper_test": _paper_test(pp),
-                     **_ours(best.get(p.name))})
+                     **_ours(best.get(p.name), pp)})
     for extra in PAPER_ONLY_ROWS:
         nums = extra["numbers"]
         rows.append({"group": group_label(extra.get("table"), extra["experiment"]),
@@ -112,9 +139,10 @@ def comparison_table(results: Iterable[Mapping]) -> pd.DataFrame:
 
 
 def summary_counts(df: pd.DataFrame) -> dict[str, int]:
-    """How many paper rows are reproduced, not yet reproduced, and paper only."""
+    """How many paper rows were run here (and of those reproduced), not yet run, and paper only."""
     paper = df[df["group"] != CLASSROOM_GROUP]
-    return {"reproduced": int((paper["status"] == "reproduced").sum()),
+    return {"run": int(paper["status"].isin(RUN_STATUSES).sum()),
+            "reproduced": int((paper["status"] == REPRODUCED).sum()),
             "not_yet": int((paper["status"] == NOT_YET).sum()),
             "paper_only": int((paper["status"] == PAPER_ONLY).sum())}
 
