@@ -195,3 +195,13 @@ def test_exp1_presets_train_and_test_on_strings_of_their_own_grammar(name, embed
     for train in run._train_sets:
         assert all(reber_accepts(s, embedded=embedded) for s in train.strings)
         assert not any(reber_accepts(s, embedded=not embedded) for s in train.strings)
+
+
+@pytest.mark.parametrize("preset", ALL, ids=ids(ALL))
+def test_every_preset_trains_in_the_trial_loop(preset):
+    from lstm_core.train import TrialRun
+    run = TrialRun(preset, trials=2, seed=0, max_sequences=2)
+    progress = run.advance(2)
+    res = run.result()
+    assert progress.sequences == 2 and res["trials"] == 2 and len(res["sequences_to_success"]) == 2
+    assert all(np.isfinite(v).all() for v in run.params.values())
