@@ -96,9 +96,11 @@ CLASSROOM_PRESETS: list[Preset] = [
          "Net: 2 blocks of 1 cell, output gates, 'F' connectivity, biases (input-gate biases -1, -2), g in "
          "[-2,2], h in [-1,1], learning rate 0.5; the paper's single cell without output gate (lr 1.0) did not "
          "learn this task within 20,000 sequences in our runs.",
+         "Weights changed once per sequence instead of at every step (A4's alternative): 3x faster here, "
+         "every trial within 25,000 sequences.",
          "Success window of 200 successive sequences and a frozen test of 500 instead of 10,000.",
          "At most 50,000 sequences."),
-        model="lstm", net=NET_C2B, task="lag_2b", task_options={"p": 10}, lr=0.5, update="step",
+        model="lstm", net=NET_C2B, task="lag_2b", task_options={"p": 10}, lr=0.5, update="sequence",
         stop=STOP_C2B, section="§5.2 (classroom)"),
     _classroom(
         "classroom_exp2c_q10_p10", "2c", "Exp 2c (classroom) · q=10, p=10",
