@@ -38,6 +38,7 @@ from .tasks_order import (
     temporal_order,
     temporal_order_class,
     temporal_order_label,
+    temporal_order_layout,
 )
 from .tasks_real import INPUT_NOISE_STD, TARGET_NOISE_STD, adding, multiplication, two_sequence
 from .tasks_reber import REBER_ALPHABET, embedded_reber, reber, reber_accepts, reber_sets
@@ -47,7 +48,8 @@ __all__ = [
     "reber", "embedded_reber", "reber_sets", "reber_accepts", "REBER_ALPHABET",
     "lag_2a", "lag_2b", "lag_2c", "lag_alphabet", "lag_2c_alphabet",
     "two_sequence", "adding", "multiplication", "INPUT_NOISE_STD", "TARGET_NOISE_STD",
-    "temporal_order", "temporal_order_class", "temporal_order_label", "TEMPORAL_ORDER_ALPHABET",
+    "temporal_order", "temporal_order_class", "temporal_order_label", "temporal_order_layout",
+    "TEMPORAL_ORDER_ALPHABET",
     "TEMPORAL_ORDER_CLASSES", "TEMPORAL_ORDER_POSITIONS", "TEMPORAL_ORDER_LENGTHS",
 ]
 

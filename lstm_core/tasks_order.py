@@ -34,7 +34,25 @@ def temporal_order_label(pattern: str) -> str:
     return TEMPORAL_ORDER_CLASSES[len(pattern)][temporal_order_class(pattern)]
 
 
-def temporal_order(rng: np.random.Generator, n: int, n_relevant: int = 2) -> Batch:
+def temporal_order_layout(n_relevant: int, length: int = 100) -> tuple[tuple[int, int], tuple[tuple[int, int], ...]]:
+    """Sequence lengths and relevant positions (1-based, inclusive) for a base length.
+
+    ``length=100`` is the paper's layout (lengths 100-110; 6a: t1 in 10-20, t2 in 50-60).
+    Other lengths scale every bound by ``length / 100`` (rounded), so ``length=50`` gives
+    lengths 50-55 and, for 6a, t1 in 5-10 and t2 in 25-30: the same task with half the lag.
+    """
+    if n_relevant not in TEMPORAL_ORDER_POSITIONS:
+        raise ValueError(f"n_relevant must be 2 or 3, got {n_relevant}")
+    if length == 100:
+        return TEMPORAL_ORDER_LENGTHS, TEMPORAL_ORDER_POSITIONS[n_relevant]
+    if not 20 <= length <= 10_000:
+        raise ValueError(f"length must be in [20, 10000], got {length}")
+    f = length / 100
+    lengths = (length, length + round(10 * f))
+    return lengths, tuple((max(2, round(a * f)), round(b * f)) for a, b in TEMPORAL_ORDER_POSITIONS[n_relevant])
+
+
+def temporal_order(rng: np.random.Generator, n: int, n_relevant: int = 2, length: int = 100) -> Batch:
     """Exp 6a (n_relevant=2, 4 classes) and 6b (n_relevant=3, 8 classes).
 
     Example
@@ -49,15 +67,15 @@ def temporal_order(rng: np.random.Generator, n: int, n_relevant: int = 2) -> Bat
     rng : numpy.random.Generator
     n : number of sequences B
     n_relevant : 2 (task 6a) or 3 (task 6b)
+    length : shortest sequence (the paper's 100); other values scale lengths and positions
+        (:func:`temporal_order_layout`) — for classroom settings only
 
     Returns
     -------
     Batch with x (B, T, 8) over E, B, a, b, c, d, X, Y and y (B, T, 2**n_relevant),
     one-hot class at step L_b only (A19).
     """
-    if n_relevant not in TEMPORAL_ORDER_POSITIONS:
-        raise ValueError(f"n_relevant must be 2 or 3, got {n_relevant}")
-    lo, hi = TEMPORAL_ORDER_LENGTHS
+    (lo, hi), positions = temporal_order_layout(n_relevant, length)
     u = rng.random((n, 1 + 2 * n_relevant))  # length, then (X/Y, position) per relevant symbol
     lengths = lo + uniform_ints(u[:, 0], hi - lo + 1)
     T = int(lengths.max())
@@ -65,7 +83,7 @@ def temporal_order(rng: np.random.Generator, n: int, n_relevant: int = 2) -> Bat
     sym = 2 + uniform_ints(rng.random((n, T)), 4)  # fillers a, b, c, d
     sym[:, 0] = 0  # E
     xy = uniform_ints(u[:, 1 : 1 + n_relevant], 2)  # 0: X, 1: Y, independently with probability ½
-    for j, (first, last) in enumerate(TEMPORAL_ORDER_POSITIONS[n_relevant]):
+    for j, (first, last) in enumerate(positions):
         pos = first - 1 + uniform_ints(u[:, 1 + n_relevant + j], last - first + 1)  # 1-based inclusive
         sym[rows, pos] = 6 + xy[:, j]
     sym[rows, lengths - 1] = 1  # B, the trigger

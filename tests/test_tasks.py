@@ -25,6 +25,7 @@ from lstm_core.tasks import (
     temporal_order,
     temporal_order_class,
     temporal_order_label,
+    temporal_order_layout,
     two_sequence,
 )
 
@@ -379,6 +380,24 @@ def test_temporal_order_class_is_recomputed_from_the_x_y_pattern(n_relevant):
         assert np.flatnonzero(batch.has_target[b]).tolist() == [L - 1]
         assert batch.y[b, L - 1].tolist() == np.eye(2**n_relevant)[k].tolist()
     assert seen == set(range(2**n_relevant))
+
+
+@pytest.mark.parametrize("n_relevant, length", [(2, 50), (3, 60), (2, 100)])
+def test_a_shorter_temporal_order_task_scales_lengths_and_positions(n_relevant, length):
+    (lo, hi), positions = temporal_order_layout(n_relevant, length)
+    assert (lo, hi) == (length, length + length // 10)
+    if length == 100:
+        assert positions == TEMPORAL_ORDER_POSITIONS[n_relevant]
+    batch = temporal_order(rng(), 300, n_relevant=n_relevant, length=length)
+    for b, s in enumerate(batch.strings):
+        assert lo <= batch.lengths[b] <= hi and s[0] == "E" and s[-1] == "B"
+        where = [t + 1 for t, c in enumerate(s) if c in "XY"]
+        assert len(where) == n_relevant and all(a <= t <= z for t, (a, z) in zip(where, positions))
+        assert batch.y[b, batch.lengths[b] - 1].tolist() == np.eye(2**n_relevant)[
+            temporal_order_class("".join(s[t - 1] for t in where))].tolist()
+    assert positions[-1][1] < lo                               # every relevant symbol comes before the trigger
+    with pytest.raises(ValueError):
+        temporal_order_layout(2, 5)
 
 
 def test_temporal_order_class_names_follow_the_paper():

@@ -23,7 +23,7 @@ from lstm_core.preset import Preset
 from lstm_core.rnn import exp2a_config
 
 # URL keys of the settings that depend on the chosen preset (cleared when the preset changes)
-PRESET_KEYS = ("lr", "T", "p", "q", "blocks", "size", "ig", "og", "trials", "ckpt")
+PRESET_KEYS = ("lr", "T", "p", "q", "length", "blocks", "size", "ig", "og", "trials", "ckpt")
 SEED_MAX = 1_000_000
 MAX_TRIALS = 30
 
@@ -58,6 +58,10 @@ def knobs(preset: Preset) -> list[Knob]:
     if "T" in opts:
         out.append(Knob("T", "Sequence length T", int(opts["T"]), 10, 1000, 1,
                         "Each sequence has between T and T + T/10 steps; the lag grows with T."))
+    if "length" in opts:
+        out.append(Knob("length", "Shortest sequence length", int(opts["length"]), 20, 1000, 1,
+                        "Sequences have between this and 10 % more steps; the positions of X and Y scale "
+                        "with it (the paper: 100)."))
     if "p" in opts:
         what = "distractor alphabet size p" if preset.task == "lag_2c" else "delay p"
         out.append(Knob("p", what.capitalize(), int(opts["p"]), 2, 1000, 1,
@@ -119,7 +123,7 @@ def derive(base: Preset, values: Mapping[str, Any]) -> Preset:
         return base
     v = {**defaults(base), **values}
     opts = dict(base.task_options)
-    for key in ("T", "p", "q"):
+    for key in ("T", "p", "q", "length"):
         if key in opts:
             opts[key] = int(v[key])
     try:
