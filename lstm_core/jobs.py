@@ -129,8 +129,10 @@ class Job:
             self._work()
         else:
             target = self._work if self.worker == "thread" else self._work_in_process
-            self._thread = threading.Thread(target=target, name=f"lstm-job-{self.id}", daemon=True)
-            self._thread.start()
+            thread = threading.Thread(target=target, name=f"lstm-job-{self.id}", daemon=True)
+            with self._lock:                # join() and alive never see a thread that has not started
+                self._thread = thread
+                thread.start()
 
     def stop(self) -> None:
         """Ask the job to stop after its current chunk (returns at once; see :meth:`join`).
@@ -150,8 +152,9 @@ class Job:
 
         If the worker is still finishing its last chunk after :meth:`stop`, waits for it first.
         """
-        if self.alive and threading.current_thread() is not self._thread:
-            self._thread.join()
+        t = self._worker_thread()
+        if t is not None and t.is_alive() and threading.current_thread() is not t:
+            t.join()
         if self._manager is not None:
             self._manager.submit(self)
         else:
@@ -159,7 +162,7 @@ class Job:
 
     def join(self, timeout: float | None = None) -> bool:
         """Wait for the worker thread to end; True if it has (or there is none)."""
-        t = self._thread
+        t = self._worker_thread()
         if t is not None and t is not threading.current_thread():
             t.join(timeout)
         return not self.alive
@@ -167,8 +170,13 @@ class Job:
     @property
     def alive(self) -> bool:
         """True while a worker thread of this job is running."""
-        t = self._thread
+        t = self._worker_thread()
         return t is not None and t.is_alive()
+
+    def _worker_thread(self) -> threading.Thread | None:
+        """The current worker thread, read under the lock that :meth:`start` assigns and starts it under."""
+        with self._lock:
+            return self._thread
 
     @property
     def error_detail(self) -> str:

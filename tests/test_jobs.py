@@ -139,3 +139,36 @@ def test_default_capacity_is_at_least_one_and_shutdown_of_an_idle_manager_is_har
     assert manager.capacity >= 1
     manager.shutdown()
     assert manager.running() == [] and manager.queued() == []
+
+
+def test_joining_a_job_while_its_worker_is_being_started_waits_instead_of_raising(monkeypatch):
+    """Regression: shutdown() could join a worker thread that start() had created but not yet started."""
+    import lstm_core.jobs as jobs_mod
+
+    entered = threading.Event()
+
+    class SlowStart(threading.Thread):
+        def start(self):
+            entered.set()
+            threading.Event().wait(0.3)          # the window in which another thread may join
+            super().start()
+
+    job = Job(ENDLESS, chunk=10, worker="thread")
+    errors: list[BaseException] = []
+
+    def joiner():
+        entered.wait(5)
+        try:
+            job.join(0.1)
+        except BaseException as exc:             # before the fix: "cannot join thread before it is started"
+            errors.append(exc)
+
+    t = threading.Thread(target=joiner)          # a plain thread, made before the patch below
+    t.start()
+    monkeypatch.setattr(jobs_mod.threading, "Thread", SlowStart)
+    job.start()
+    monkeypatch.undo()
+    t.join(10)
+    job.stop()
+    assert job.join(GUARD)
+    assert errors == []
