@@ -74,7 +74,8 @@ def test_experiments_opens_on_an_animation_then_trains_live_and_stops(open_app, 
         return m && parseInt(m.querySelector('[data-testid="stMetricValue"]').innerText.replace(/,/g, '')) > n;
     }""", arg=first, timeout=30_000)
     assert _sequences(page) > first  # the count grows while the page stays live
-    page.locator(".st-key-live_curves").wait_for(timeout=30_000)
+    # during a rerun Streamlit may keep the previous copy of a fragment's element (data-stale): take the live one
+    page.locator('.st-key-live_curves:not([data-stale="true"])').first.wait_for(timeout=30_000)
     page.mouse.move(5, 5)  # no tooltip in the picture
     page.set_viewport_size({"width": 1400, "height": 1250})
     page.get_by_role("heading", name="Train live").evaluate("e => e.scrollIntoView({block: 'start'})")
