@@ -3,8 +3,8 @@
 None of these is a setting of the paper (``classroom=True``, ``paper=None``): each takes
 one experiment's task and network and shortens the lag, loosens the stopping rule or
 raises the learning rate (Exp 1: a larger net, learning by the full gradient), so that its
-trials succeed in under a minute on a small machine. Every description says so plainly and ``deviations`` lists what was
-changed. The baselines (plain fully recurrent nets trained by BPTT) give the app its
+trials succeed in under a minute on a small machine. Every description says so plainly and
+``deviations`` lists what was changed. The baselines (plain fully recurrent nets trained by BPTT) give the app its
 contrast: same task, same stopping rule, no memory cells.
 """
 
@@ -146,8 +146,7 @@ CLASSROOM_PRESETS: list[Preset] = [
          "ST3(0.1) over the last 300 sequences instead of 2000.", "Final test on 512 sequences.",
          "5 trials instead of 20.", "At most 40,000 sequences."),
         model="lstm", net=exp6_net(2, 4), task="temporal_order", task_options={"n_relevant": 2, "length": 50},
-        lr=0.5,
-        update="sequence", stop=STOP_C6, section="§5.6 (classroom)"),
+        lr=0.5, update="sequence", stop=STOP_C6, section="§5.6 (classroom)"),
 ]
 
 

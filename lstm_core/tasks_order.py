@@ -43,8 +43,6 @@ def temporal_order_layout(n_relevant: int, length: int = 100) -> tuple[tuple[int
     """
     if n_relevant not in TEMPORAL_ORDER_POSITIONS:
         raise ValueError(f"n_relevant must be 2 or 3, got {n_relevant}")
-    if length == 100:
-        return TEMPORAL_ORDER_LENGTHS, TEMPORAL_ORDER_POSITIONS[n_relevant]
     if not 20 <= length <= 10_000:
         raise ValueError(f"length must be in [20, 10000], got {length}")
     f = length / 100

@@ -108,7 +108,7 @@ class TrialRun:
         self.message = ""
         self.seq_bytes = sequence_bytes(preset)
         # big inputs (Exp 2c, q = 1000: 8 MB a sequence) draw fewer sequences per chunk, to stay in DATA_BUDGET
-        self.chunk_size = int(np.clip(DATA_BUDGET // (self.seq_bytes * self.K), 1, CHUNK))
+        self.chunk_size = self._within_budget(self.K, CHUNK)
         self._train_sets = self._test_sets = None
         if self.rule.kind == "reber":                      # Exp 1: a training and a test set per trial (A7)
             sets = [reber_sets(r, preset.train_set_size or 256, self.rule.st_test_size,
@@ -123,6 +123,10 @@ class TrialRun:
     def _draw(self, rng: np.random.Generator, n: int):
         return TASKS[self.preset.task](rng, n, **self.preset.task_options)
 
+    def _within_budget(self, trials: int, most: int) -> int:
+        """How many sequences per trial (1 to ``most``) ``trials`` trials may hold within DATA_BUDGET."""
+        return int(np.clip(DATA_BUDGET // (self.seq_bytes * trials), 1, most))
+
     def _refill(self) -> None:
         """Draw the next ``chunk_size`` training sequences of every active trial (vectorised generators)."""
         n = self.chunk_size
@@ -131,8 +135,8 @@ class TrialRun:
                      for k, t in ((k, self._train_sets[k]) for k in self.active)]
         else:
             picks = [self._draw(self.data_rngs[k], n) for k in self.active]
-        self._chunk = criteria.stack(picks)                # (K_active, CHUNK, T, ·)
-        self._chunk_len = np.stack([b.lengths for b in picks])   # (K_active, CHUNK)
+        self._chunk = criteria.stack(picks)                # (K_active, chunk_size, T, ·)
+        self._chunk_len = np.stack([b.lengths for b in picks])   # (K_active, chunk_size)
         self._chunk_pos = 0
 
     def _next_sequences(self) -> dict[str, Array]:
@@ -258,7 +262,7 @@ class TrialRun:
         if not n or not trials or self.rule.kind == "reber":
             return [{} for _ in trials]
         params = take_trials(self.params, trials)
-        batch = int(np.clip(DATA_BUDGET // (self.seq_bytes * len(trials)), 1, n))
+        batch = self._within_budget(len(trials), n)
         total: dict[str, Array] = {}
         for start in range(0, n, batch):
             m = min(batch, n - start)

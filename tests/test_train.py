@@ -161,10 +161,12 @@ def test_the_reproduce_table_shows_the_streak_separately_for_abs_rules():
 
 def test_big_inputs_draw_fewer_sequences_at_a_time_to_stay_within_the_data_budget():
     from lstm_core import train
-    small, big = TrialRun(get_preset("exp4_adding_T100")), TrialRun(get_preset("exp2c_q1000_p1000"))
+    small, mid, big = (TrialRun(get_preset(n)) for n in ("exp4_adding_T100", "exp2c_q500_p500", "exp2c_q1000_p1000"))
     assert small.chunk_size == train.CHUNK
-    assert big.chunk_size == 1                          # 20 trials x 1 sequence of ~8 MB of one-hot inputs
-    assert big.chunk_size * big.K * big.seq_bytes <= max(train.DATA_BUDGET, big.K * big.seq_bytes)
+    assert 1 < mid.chunk_size < train.CHUNK                             # as many as fit ...
+    assert mid.chunk_size * mid.K * mid.seq_bytes <= train.DATA_BUDGET  # ... within the budget
+    assert (mid.chunk_size + 1) * mid.K * mid.seq_bytes > train.DATA_BUDGET
+    assert big.chunk_size == 1                          # never fewer than one: 20 trials x ~34 MB (estimate)
 
 
 def test_the_final_test_in_batches_adds_up_to_the_statistics_of_all_its_sequences(monkeypatch):
