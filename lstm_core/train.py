@@ -76,16 +76,24 @@ class TrialRun:
     """K trials of ``preset`` in lockstep. See the module docstring."""
 
     def __init__(self, preset: Preset, trials: int | None = None, seed: int = 0,
-                 max_sequences: int | None = None, checkpoint_trial: int = 0):
+                 max_sequences: int | None = None, checkpoint_trial: int = 0,
+                 trial_ids: list[int] | None = None):
         self.preset = preset
         self.rule = preset.stop
-        self.K = int(trials or preset.trials)
+        # trial_ids: which trials of the seed's run these are (default 0..K-1); trial i always
+        # draws from SeedSequence(seed, spawn_key=(i,)), the i-th child of SeedSequence(seed).spawn,
+        # so a row's trials may be split over processes or machines and give the same numbers.
+        self.trial_ids = [int(i) for i in trial_ids] if trial_ids is not None else None
+        self.K = len(self.trial_ids) if self.trial_ids is not None else int(trials or preset.trials)
         if self.K < 1:
             raise ValueError("trials must be >= 1")
+        if self.trial_ids is not None and (min(self.trial_ids) < 0 or len(set(self.trial_ids)) != self.K):
+            raise ValueError("trial_ids must be distinct non-negative integers")
         self.seed = int(seed)
         self.max_sequences = int(max_sequences or self.rule.max_sequences)
         self.learner = learner(preset)
-        seqs = np.random.SeedSequence(self.seed).spawn(self.K)
+        ids = self.trial_ids if self.trial_ids is not None else range(self.K)
+        seqs = [np.random.SeedSequence(self.seed, spawn_key=(i,)) for i in ids]
         streams = [s.spawn(3) for s in seqs]
         self.data_rngs = [np.random.default_rng(s[1]) for s in streams]
         self.test_rngs = [np.random.default_rng(s[2]) for s in streams]
