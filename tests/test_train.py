@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import select
 import signal
 import subprocess
 import sys
@@ -132,19 +134,41 @@ def test_a_diverging_trial_is_stopped_with_a_message_and_keeps_its_last_good_wei
     assert run.results[0].sequences == 100            # the healthy trial went on training
 
 
+def _default_sigint() -> None:
+    """preexec_fn: the child gets SIGINT's default disposition, whatever pytest inherited (a background job of
+    a non-interactive shell inherits SIGINT as *ignored*, and ignored signals stay ignored across exec)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 @pytest.mark.slow
 def test_reproduce_command_stops_cleanly_on_ctrl_c_and_still_writes_its_json(tmp_path):
     out = tmp_path / "r.json"
     proc = subprocess.Popen([sys.executable, "-m", "lstm_core", "reproduce", "exp4_adding_T100", "--trials", "2",
                              "--max-sequences", "1000000", "--chunk", "50", "--json", str(out)],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    time.sleep(4)
-    proc.send_signal(signal.SIGINT)
-    stdout, stderr = proc.communicate(timeout=60)
-    assert proc.returncode == 130, stderr
-    summary = json.loads(out.read_text())
-    assert summary["interrupted"] is True and summary["sequences_seen"] > 0
-    assert "ours" in stdout and "paper" in stdout
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, preexec_fn=_default_sigint)
+    try:
+        # wait for the first progress line ("\r  50 seq/trial | ..." on stderr): training has started, and the
+        # command's SIGINT handling with it; a guard against hanging, never a measurement of speed
+        seen = b""
+        deadline = time.monotonic() + 120
+        while b"seq/trial" not in seen:
+            assert time.monotonic() < deadline, f"no progress line within the guard; stderr so far: {seen!r}"
+            if not select.select([proc.stderr], [], [], 1.0)[0]:
+                continue
+            chunk = os.read(proc.stderr.fileno(), 4096)
+            assert chunk or proc.poll() is None, f"the command ended early: {seen!r}"
+            seen += chunk
+        proc.send_signal(signal.SIGINT)
+        stdout, stderr = proc.communicate(timeout=120)
+        stdout, stderr = stdout.decode(), seen.decode() + stderr.decode()
+        assert proc.returncode == 130, stderr
+        summary = json.loads(out.read_text())
+        assert summary["interrupted"] is True and summary["sequences_seen"] > 0
+        assert "ours" in stdout and "paper" in stdout
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        proc.wait()
 
 
 def test_the_reproduce_table_shows_the_streak_separately_for_abs_rules():
