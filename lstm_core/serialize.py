@@ -27,10 +27,17 @@ from .preset import Preset, StopRule
 from .rnn import RNNConfig
 from .tasks import TASKS
 
-__all__ = ["preset_to_dict", "preset_from_dict", "FORMAT_VERSION", "MAX_WEIGHTS"]
+__all__ = ["preset_to_dict", "preset_from_dict", "check_task_options", "FORMAT_VERSION", "MAX_WEIGHTS",
+           "TASK_OPTION_RANGES"]
 
 FORMAT_VERSION = 1
 MAX_WEIGHTS = 2_000_000        # a hand-edited file must not make us allocate gigabytes
+# whole-number task options: the range this lab accepts (the paper's largest value is 1,000 for each; the lag
+# tasks' one-hot inputs grow with p and q squared, so 1,000 is also their cap)
+TASK_OPTION_RANGES: dict[str, tuple[int, int]] = {
+    "T": (1, 10_000), "N": (1, 10_000), "length": (1, 10_000), "n_relevant": (1, 10),
+    "p": (1, 1_000), "q": (0, 1_000),
+}
 NET_TYPES = {"lstm": LSTMConfig, "rnn": RNNConfig}
 
 # numeric fields that must be > 0 (all other numbers must be >= 0)
@@ -189,10 +196,50 @@ def _number(path: str, name: str, v, integer: bool, signed: bool = False):
 
 
 def _check_task(task: str, options: dict) -> None:
+    check_task_options(task, options, where="task_options")
+
+
+def check_task_options(task: str, options: dict, where: str = "task_options") -> dict:
+    """Check ``options`` for the generator ``TASKS[task]`` before anything is drawn; returns them unchanged.
+
+    Every key must be a parameter of the generator; every value must have the type of that
+    parameter's default (a whole number where the default is one: ``1e3`` and ``"100"`` are
+    refused) and, for whole numbers, lie in :data:`TASK_OPTION_RANGES` (so ``T = 3e8`` never
+    allocates anything); the generator's own checks (e.g. ``N < T``) then run on one sequence.
+
+    Raises
+    ------
+    ValueError
+        naming the option and what is wrong, e.g. ``"task_options.T: expected a whole number, got 'abc'"``.
+    """
     if task not in TASKS:
         raise ValueError(f"task: unknown task {task!r}; choose from {', '.join(TASKS)}")
+    if not isinstance(options, dict):
+        raise ValueError(f"{where}: expected a mapping of option names to values, got {type(options).__name__}")
     params = inspect.signature(TASKS[task]).parameters
     allowed = [n for n in params if n not in ("rng", "n")]
-    for k in options:
+    for k, v in options.items():
         if k not in allowed:
-            raise ValueError(f"task_options.{k}: not an option of task {task!r} (options: {', '.join(allowed)})")
+            raise ValueError(f"{where}.{k}: not an option of task {task!r} (options: {', '.join(allowed) or 'none'})")
+        default = params[k].default
+        if isinstance(default, bool):
+            if not isinstance(v, bool):
+                raise ValueError(f"{where}.{k}: expected true or false, got {v!r}"[:200])
+        elif isinstance(default, int):
+            if isinstance(v, bool) or not isinstance(v, int):
+                raise ValueError(f"{where}.{k}: expected a whole number, got {v!r}"[:200])
+            lo, hi = TASK_OPTION_RANGES.get(k, (0, 10_000))
+            if not lo <= v <= hi:
+                raise ValueError(f"{where}.{k}: {v:,} is outside the range this lab accepts ({lo:,} to {hi:,})"[:200])
+        elif isinstance(default, float):
+            if isinstance(v, bool) or not isinstance(v, int | float) or not math.isfinite(v):
+                raise ValueError(f"{where}.{k}: expected a finite number, got {v!r}"[:200])
+        elif isinstance(default, str):
+            if not isinstance(v, str) or len(v) > 100:
+                raise ValueError(f"{where}.{k}: expected a short string, got {v!r}"[:200])
+    try:                                     # the generator's own checks, on one sequence of bounded size
+        import numpy as np
+        TASKS[task](np.random.default_rng(0), 1, **options)
+    except (TypeError, ValueError, IndexError) as exc:
+        raise ValueError(f"{where}: not valid for task {task!r}: {exc}"[:300]) from None
+    return options
