@@ -63,7 +63,7 @@ def _widgets(at: AppTest) -> dict[str, object]:
         for w in at.get(kind):
             key = getattr(w, "key", None) or ""
             if key.startswith("url:"):
-                out[key[4:]] = w.value
+                out[key[4:].split("@")[0]] = w.value  # url:<key> or url:<key>@<scope>
     return out
 
 

@@ -61,19 +61,26 @@ def _no_exception(at: AppTest) -> None:
     assert not at.exception, [e.value for e in at.exception]
 
 
+def _w(at: AppTest, kind: str, key: str):
+    """The widget bound to URL key ``key`` (its session key is ``url:<key>`` or ``url:<key>@<scope>``)."""
+    found = [w for w in at.get(kind) if (w.key or "").split("@")[0] == f"url:{key}"]
+    assert len(found) == 1, (kind, key, [w.key for w in at.get(kind)])
+    return found[0]
+
+
 # ----------------------------------------------------------------------------- Experiments page
 
 
 def test_page_opens_on_the_shipped_run_with_a_playable_animation(app):
     at = app().run()
     _no_exception(at)
-    assert at.selectbox(key="url:preset").value == SHIPPED
+    assert _w(at, "selectbox", "preset").value == SHIPPED
     spec = _chart(at, "internals")
     assert 2 <= len(spec["frames"]) <= 60
     labels = [b["label"] for b in spec["layout"]["updatemenus"][0]["buttons"]]
     assert any("Play" in label for label in labels)
     assert len(spec["layout"]["sliders"][0]["steps"]) == len(spec["frames"])
-    assert at.select_slider(key="url:ckpt").value == "300"  # opens on the last (most trained) checkpoint
+    assert _w(at, "select_slider", "ckpt").value == "300"  # opens on the last (most trained) checkpoint
 
 
 def test_link_settings_appear_in_the_widgets_and_derive_a_modified_preset(app):
@@ -82,11 +89,11 @@ def test_link_settings_appear_in_the_widgets_and_derive_a_modified_preset(app):
                             "blocks": "2", "seed": "7"})
     at.run()
     _no_exception(at)
-    assert at.selectbox(key="url:exp").value == "3a"
-    assert at.number_input(key="url:lr").value == 0.25
-    assert at.slider(key="url:T").value == 30
-    assert at.slider(key="url:blocks").value == 2
-    assert at.number_input(key="url:seed").value == 7
+    assert _w(at, "selectbox", "exp").value == "3a"
+    assert _w(at, "number_input", "lr").value == 0.25
+    assert _w(at, "slider", "T").value == 30
+    assert _w(at, "slider", "blocks").value == 2
+    assert _w(at, "number_input", "seed").value == 7
     assert any("Modified from classroom_exp3a_T20_N3" in i.value for i in at.info)
     assert not at.warning
 
@@ -100,9 +107,9 @@ def test_bad_link_values_fall_back_to_defaults_with_a_notice(app):
     assert "were not usable" in notice
     for key in ("preset", "lr", "T", "blocks", "ckpt"):
         assert f"{key} = " in notice
-    assert at.selectbox(key="url:preset").value == SHIPPED
-    assert at.number_input(key="url:lr").value == PRESETS[SHIPPED].lr
-    assert at.slider(key="url:T").value == PRESETS[SHIPPED].task_options["T"]
+    assert _w(at, "selectbox", "preset").value == SHIPPED
+    assert _w(at, "number_input", "lr").value == PRESETS[SHIPPED].lr
+    assert _w(at, "slider", "T").value == PRESETS[SHIPPED].task_options["T"]
 
 
 def test_changing_the_experiment_changes_the_example_and_clears_the_old_settings(app):
@@ -110,11 +117,39 @@ def test_changing_the_experiment_changes_the_example_and_clears_the_old_settings
     at.query_params["T"] = "40"
     at.run()
     before = _chart(at, "example_seq")
-    at.selectbox(key="url:exp").set_value("5").run()
+    _w(at, "selectbox", "exp").set_value("5").run()
     _no_exception(at)
-    assert at.selectbox(key="url:preset").value == "classroom_exp5_mult_T20"
-    assert at.slider(key="url:T").value == 20  # the T=40 of the old preset is gone
+    assert _w(at, "selectbox", "preset").value == "classroom_exp5_mult_T20"
+    assert _w(at, "slider", "T").value == 20  # the T=40 of the old preset is gone
     assert _chart(at, "example_seq")["data"] != before["data"]
+
+
+def test_switching_the_experiment_draws_fresh_widgets_with_the_new_presets_values(app):
+    """The browser keeps a keyed widget's value while its identity stays (Streamlit 1.4x+ identifies a
+    keyed widget by its key): the Preset box and the knobs must get a new identity with the experiment,
+    or the old preset's label and values come back with the next click (issue #12, point 7)."""
+    at = app().run()
+    before = {k: _w(at, kind, k).id for kind, k in (("selectbox", "preset"), ("number_input", "lr"),
+                                                     ("slider", "blocks"), ("slider", "trials"))}
+    _w(at, "selectbox", "exp").set_value("1").run()
+    _no_exception(at)
+    new = PRESETS[_w(at, "selectbox", "preset").value]
+    assert new.experiment == "1"
+    for kind, k in (("selectbox", "preset"), ("number_input", "lr"), ("slider", "blocks"), ("slider", "trials")):
+        assert _w(at, kind, k).id != before[k], k               # a new widget in the browser, not the old one
+    want = settings.defaults(new)
+    assert _w(at, "number_input", "lr").value == want["lr"]
+    assert _w(at, "slider", "blocks").value == want["blocks"]
+    assert _w(at, "slider", "size").value == want["size"]
+    _w(at, "number_input", "seed").set_value(3).run()          # the next click
+    _no_exception(at)
+    assert not at.warning                                        # no "settings in the link were not usable"
+    assert at.query_params.get("exp") == ["1"] or at.query_params.get("exp") == "1"
+    for key, value in at.query_params.items():
+        values = value if isinstance(value, list) else [value]
+        if key == "preset":
+            assert all(v in PRESETS for v in values), values    # preset keys only, never display labels
+    assert _w(at, "selectbox", "preset").value == new.name
 
 
 def test_train_live_shows_progress_and_the_stopped_run_can_be_animated(app):

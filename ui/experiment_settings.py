@@ -8,7 +8,9 @@ labels it "modified from <preset>"; :func:`baseline_for` names the plain-RNN
 competitor the paper (or the classroom) compares a preset with.
 
 Streamlit part: :func:`render_settings` draws the knobs as URL-bound widgets
-(:mod:`ui.params`), so a copied link reproduces the exact setting, seed included.
+(:mod:`ui.params`), so a copied link reproduces the exact setting, seed included. The widgets
+are keyed by the preset (``url:lr@<preset>``): choosing another preset draws fresh widgets with
+its defaults instead of keeping the old preset's values in the browser.
 """
 
 from __future__ import annotations
@@ -189,7 +191,8 @@ def render_settings(preset: Preset) -> tuple[dict[str, Any], Preset | None, str 
     for k in knobs(preset):
         widget = url_number_input if k.widget == "number" else url_slider
         extra = {"format": "%.3f"} if isinstance(k.default, float) and k.widget == "number" else {}
-        values[k.key] = widget(k.label, k.key, k.default, k.lo, k.hi, step=k.step, help=k.help or None, **extra)
+        values[k.key] = widget(k.label, k.key, k.default, k.lo, k.hi, step=k.step, help=k.help or None,
+                               scope=preset.name, **extra)
     try:
         return values, derive(preset, values), None
     except SettingError as exc:

@@ -27,7 +27,7 @@ from ui import session_job
 from ui.experiment_settings import PRESET_KEYS
 from ui.figure_block import figure_with_table
 from ui.figure_spec import FrozenFigure, freeze
-from ui.params import to_url, url_choice
+from ui.params import to_url, url_choice, widget_key
 from ui.reproduce_table import paper_numbers
 
 DEFAULT_EXPERIMENT = "4"
@@ -37,19 +37,23 @@ LIVE_REFRESH_S = 1.0
 # ----------------------------------------------------------------------------- choosing a preset
 
 
-def _reset_choice(key: str, reset: tuple[str, ...]) -> None:
-    """on_change of a picker: write it to the URL and drop the settings that belonged to the old choice."""
-    st.query_params[key] = to_url(st.session_state[f"url:{key}"])
+def _reset_choice(key: str, wkey: str, reset: tuple[str, ...]) -> None:
+    """on_change of a picker: write it to the URL and drop the settings that belonged to the old choice.
+
+    The widgets of those settings are keyed by the choice (:func:`ui.params.widget_key`), so the
+    browser draws them afresh with the new choice's defaults; only the URL needs clearing here.
+    """
+    st.query_params[key] = to_url(st.session_state[wkey])
     for k in reset:
         st.query_params.pop(k, None)
-        st.session_state.pop(f"url:{k}", None)
 
 
 def _picker(label: str, key: str, default: str, options: list[str], reset: tuple[str, ...],
-            format_func: Callable[[str], str]) -> str:
+            format_func: Callable[[str], str], scope: str = "") -> str:
     value = url_choice(key, default, options)
-    return st.selectbox(label, options, index=options.index(value), key=f"url:{key}", format_func=format_func,
-                        on_change=_reset_choice, args=(key, reset))
+    wkey = widget_key(key, scope)
+    return st.selectbox(label, options, index=options.index(value), key=wkey, format_func=format_func,
+                        on_change=_reset_choice, args=(key, wkey, reset))
 
 
 @st.cache_resource(show_spinner=False, max_entries=16)
@@ -80,7 +84,8 @@ def pick_preset() -> Preset:
                else (classroom or names)[0])
     with right:
         name = _picker("Preset (a row of the paper's table, or a classroom setting)", "preset", default, names,
-                       PRESET_KEYS, lambda n: PRESETS[n].title + ("" if PRESETS[n].paper else " — classroom"))
+                       PRESET_KEYS, lambda n: PRESETS[n].title + ("" if PRESETS[n].paper else " — classroom"),
+                       scope=f"exp{exp}")
     return PRESETS[name]
 
 
@@ -192,7 +197,6 @@ def _animation(key: str, seed: int, index: int, _source: RunSource) -> tuple[Fro
 def forget_checkpoint() -> None:
     """Another run's checkpoints are shown: drop the chosen checkpoint (URL ``ckpt``)."""
     st.query_params.pop("ckpt", None)
-    st.session_state.pop("url:ckpt", None)
 
 
 def show_animation(source: RunSource, seed: int) -> None:
@@ -201,9 +205,10 @@ def show_animation(source: RunSource, seed: int) -> None:
     names = figs.checkpoint_labels(seqs, source.solved_at)
     options = [str(s) for s in seqs]
     chosen = url_choice("ckpt", options[-1], options)
+    wkey = widget_key("ckpt", source.key)  # another run has other checkpoints: a fresh slider
     value = st.select_slider("Training checkpoint: from the untrained network to the trained one", options,
-                             value=chosen, format_func=lambda s: names[options.index(s)], key="url:ckpt",
-                             on_change=lambda: st.query_params.update(ckpt=st.session_state["url:ckpt"]))
+                             value=chosen, format_func=lambda s: names[options.index(s)], key=wkey,
+                             on_change=lambda: st.query_params.update(ckpt=st.session_state[wkey]))
     index = options.index(value)
     fig, table = _animation(source.key, seed, index, source)
     kind = "hidden units and their backward error δ_h" if source.preset.model != "lstm" else \

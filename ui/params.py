@@ -166,9 +166,23 @@ def url_str(key: str, default: str, max_len: int = 64, pattern: str | None = Non
     return _read(key, check_str, default, max_len, pattern)
 
 
-def _write_back(key: str) -> None:
+def widget_key(key: str, scope: str = "") -> str:
+    """The session-state key of the widget bound to URL key ``key``.
+
+    ``scope`` names what the widget's default and range belong to (e.g. the chosen preset).
+    Streamlit identifies a keyed widget by its key alone and the browser keeps a widget's
+    last value for as long as the widget stays on the page, whatever its new default or
+    options: a widget whose meaning changes with another choice needs a key that changes
+    with that choice, so the browser draws a fresh widget with the new default.
+    """
+    return f"url:{key}@{scope}" if scope else f"url:{key}"
+
+
+def _write_back(key: str, wkey: str | None = None) -> None:
     """on_change callback: copy the widget's new value into the URL."""
-    st.query_params[key] = to_url(st.session_state[f"url:{key}"])
+    value = st.session_state.get(wkey or widget_key(key))
+    if value is not None:
+        st.query_params[key] = to_url(value)
 
 
 def _numeric(key: str, default: float, lo: float, hi: float) -> tuple[Any, Any, Any]:
@@ -179,33 +193,38 @@ def _numeric(key: str, default: float, lo: float, hi: float) -> tuple[Any, Any, 
 
 
 def url_slider(label: str, key: str, default: float, lo: float, hi: float,
-               step: float | None = None, **kwargs: Any) -> Any:
+               step: float | None = None, scope: str = "", **kwargs: Any) -> Any:
     """A slider bound to query parameter ``key`` (int if default, lo, hi are ints, else float)."""
     value, lo, hi = _numeric(key, default, lo, hi)
+    wkey = widget_key(key, scope)
     return st.slider(label, min_value=lo, max_value=hi, value=value, step=step,
-                     key=f"url:{key}", on_change=_write_back, args=(key,), **kwargs)
+                     key=wkey, on_change=_write_back, args=(key, wkey), **kwargs)
 
 
 def url_number_input(label: str, key: str, default: float, lo: float, hi: float,
-                     step: float | None = None, **kwargs: Any) -> Any:
+                     step: float | None = None, scope: str = "", **kwargs: Any) -> Any:
     """A number input bound to query parameter ``key`` (int or float like ``url_slider``)."""
     value, lo, hi = _numeric(key, default, lo, hi)
+    wkey = widget_key(key, scope)
     return st.number_input(label, min_value=lo, max_value=hi, value=value, step=step,
-                           key=f"url:{key}", on_change=_write_back, args=(key,), **kwargs)
+                           key=wkey, on_change=_write_back, args=(key, wkey), **kwargs)
 
 
-def url_selectbox(label: str, key: str, default: str, choices: Sequence[str], **kwargs: Any) -> str:
+def url_selectbox(label: str, key: str, default: str, choices: Sequence[str], scope: str = "",
+                  **kwargs: Any) -> str:
     """A selectbox over string ``choices`` bound to query parameter ``key``."""
     options = list(choices)
     value = url_choice(key, default, options)
+    wkey = widget_key(key, scope)
     return st.selectbox(label, options, index=options.index(value),
-                        key=f"url:{key}", on_change=_write_back, args=(key,), **kwargs)
+                        key=wkey, on_change=_write_back, args=(key, wkey), **kwargs)
 
 
-def url_toggle(label: str, key: str, default: bool, **kwargs: Any) -> bool:
+def url_toggle(label: str, key: str, default: bool, scope: str = "", **kwargs: Any) -> bool:
     """A toggle bound to the boolean query parameter ``key``."""
     value = url_bool(key, default)
-    return st.toggle(label, value=value, key=f"url:{key}", on_change=_write_back, args=(key,), **kwargs)
+    wkey = widget_key(key, scope)
+    return st.toggle(label, value=value, key=wkey, on_change=_write_back, args=(key, wkey), **kwargs)
 
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~$:])")

@@ -91,8 +91,8 @@ def test_experiments_opens_on_an_animation_then_trains_live_and_stops(open_app, 
 def test_a_shared_link_reproduces_its_settings_in_the_widgets(open_app, assert_no_exception):
     page = open_app("experiments?exp=3a&preset=classroom_exp3a_T20_N3&lr=0.25&T=30&blocks=2&seed=7")
     assert_no_exception(page)
-    def widget(key: str):  # Streamlit tags a keyed widget's container with st-key-<key> (":" becomes "-")
-        return page.locator(f".st-key-url-{key}")
+    def widget(key: str):  # Streamlit tags a keyed widget's container with st-key-<key> (":", "@" become "-")
+        return page.locator(f'.st-key-url-{key}, [class*="st-key-url-{key}-"]')
 
     widget("T").locator('[data-testid="stSliderThumbValue"]').wait_for(timeout=30_000)
     assert widget("lr").locator("input").input_value() == "0.250"
