@@ -6,6 +6,7 @@ from lstm_core.errorflow import RNN_ACTIVATIONS, FlowSettings, error_flow, fw_fa
 from ui.figure_block import figure_with_table
 from ui.figure_spec import freeze
 from ui.figures_flow import backflow_animation, flow_figure, flow_table, format_power
+from ui.flow_text import factor_sentence, norm_sentence
 from ui.nav import ensure_router
 from ui.params import show_url_notices, url_selectbox, url_slider
 
@@ -48,14 +49,8 @@ kept = kept_after(result, lag)
 rnn_kept = format_power(kept["rnn"])
 verb = "keeps only" if kept["rnn"] < 0 else "blows it up to"
 st.subheader(f"After {lag} steps the RNN {verb} {rnn_kept} of the error; the CEC keeps all of it.")
-limit = "every |w| < 4" if act == "logistic" else ("every |w| < 1" if act == "tanh" else "no |w| ≠ 1")
-st.markdown(
-    f"One step of eq. (2) multiplies by f′(net)·w. With w = w₀ = {w0:g} and a source activation "
-    f"y = 1, f′({w0:g})·{w0:g} = **{factor['factor']:.3f}**; whatever the net input, "
-    f"|f′(net)·w| ≤ f′max·|w| = {result.fprime_max:g}·{w0:g} = **{factor['max_over_net']:.3g}**, "
-    f"so it stays below 1 for {limit}. Here ‖W‖_A = {result.norm_A:.2f}: the bound "
-    f"n·(f′max·‖W‖_A)^q shrinks with q only if f′max·‖W‖_A = {result.fprime_max * result.norm_A:.2f} < 1."
-)
+st.markdown(factor_sentence(act, w0, factor["factor"], result.fprime_max) + " "
+            + norm_sentence(result.norm_A, result.fprime_max))
 
 figure_with_table(
     fig, key="flow", alt="Error scaling against lag for an RNN, the naive CEC and an LSTM", table=table,
