@@ -4,13 +4,22 @@ import streamlit as st
 
 from lstm_core.runs import RESULTS_DIR, results_table
 from ui.nav import ensure_router
-from ui.reproduce_table import NOT_YET, PAPER_ONLY, REPRODUCED, comparison_table, summary_counts
+from ui.reproduce_table import (
+    COLUMN_HELP,
+    DISPLAY_COLUMNS,
+    NOT_YET,
+    PAPER_ONLY,
+    REPRODUCED,
+    comparison_table,
+    display_table,
+    summary_counts,
+)
 
 ensure_router()  # a deep link on a fresh server must go through app.py
 
 st.title("Reproduce")
 st.markdown(
-    "Every row of the paper's Tables 1–9, with the paper's own numbers on the left and ours on the right. "
+    "Every row of the paper's Tables 1–9, each of our numbers right beside the paper's own. "
     "Our numbers come from stored runs of `python -m lstm_core reproduce <preset> --json runs/results/<preset>.json`"
     "; a row nobody has run yet says so, and the status says whether our run reproduced the paper's. Method "
     "rows of the paper that this lab does not re-implement are listed with the reason."
@@ -29,29 +38,13 @@ cols[1].metric("… of which reproduced", counts["reproduced"],
 cols[2].metric("Not yet run", counts["not_yet"])
 cols[3].metric("Paper only (not re-implemented)", counts["paper_only"])
 
-COLUMNS = {
-    "row": st.column_config.TextColumn("Row", width="medium"),
-    "status": st.column_config.TextColumn("Status"),
-    "paper_trials": st.column_config.NumberColumn("Paper: trials", format="%d"),
-    "paper_success_pct": st.column_config.TextColumn("Paper: success %"),
-    "paper_success_after": st.column_config.TextColumn("Paper: sequences until success"),
-    "paper_min_max": st.column_config.TextColumn("Paper: min–max"),
-    "paper_test": st.column_config.TextColumn("Paper: test"),
-    "our_trials": st.column_config.NumberColumn("Ours: trials", format="%d"),
-    "our_success_pct": st.column_config.NumberColumn("Ours: success %", format="%.0f"),
-    "our_mean_sequences": st.column_config.NumberColumn("Ours: mean sequences", format="localized"),
-    "our_min_sequences": st.column_config.NumberColumn("Ours: min", format="localized"),
-    "our_max_sequences": st.column_config.NumberColumn("Ours: max", format="localized"),
-    "our_test": st.column_config.TextColumn("Ours: test"),
-    "seed": st.column_config.NumberColumn("Seed", format="%d"),
-    "note": st.column_config.TextColumn("Note", width="large"),
-}
+WIDTHS = {"row": "medium", "status": "medium", "note": "large"}
 for group, rows in table.groupby("group", sort=False):
     st.subheader(group)
-    shown = rows.drop(columns=["group", "experiment", "seconds"])
-    always = ("row", "status", "our_success_pct", "our_mean_sequences")
-    filled = [c for c in COLUMNS if c in always or shown[c].replace("", None).notna().any()]
-    st.dataframe(shown, hide_index=True, column_config=COLUMNS, width="stretch", column_order=filled)
+    shown = display_table(rows)
+    columns = {k: st.column_config.TextColumn(label, width=WIDTHS.get(k, "small"), help=COLUMN_HELP.get(k))
+               for k, label in DISPLAY_COLUMNS.items() if k in shown}
+    st.dataframe(shown, hide_index=True, column_config=columns, width="stretch", column_order=list(columns))
     missing = int((rows["status"] == NOT_YET).sum())
     only = int((rows["status"] == PAPER_ONLY).sum())
     repro = int((rows["status"] == REPRODUCED).sum())

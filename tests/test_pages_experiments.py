@@ -224,10 +224,33 @@ def test_reproduce_page_puts_a_stored_result_beside_the_paper_and_marks_the_rest
     assert (everything == PAPER_ONLY).sum() == len(PAPER_ONLY_ROWS)
     table7 = next(t for t in tables if "exp4_adding_T100" in set(t["preset"]))
     ours = table7.set_index("preset").loc["exp4_adding_T100"]
-    assert ours["our_success_pct"] == 50.0 and ours["paper_success_after"] == "74,000"
+    assert ours["our_success_pct"] == "50" and ours["paper_success_after"] == "74,000"
+    for t in tables:
+        assert not t.isin(["None", "nan", "NaN", "<NA>"]).any().any()                 # empty cells stay empty
+        assert list(t.columns[:5]) == ["row", "paper_success_pct", "our_success_pct", "paper_success_after",
+                                       "our_mean_sequences"]                            # ours beside the paper's
 
 
 # ----------------------------------------------------------------------------- pure helpers
+
+
+def test_the_shown_tables_print_no_none_and_put_each_of_our_columns_beside_the_papers():
+    from ui.reproduce_table import DISPLAY_COLUMNS, display_table
+
+    df = comparison_table([{"preset": "exp4_adding_T100", "trials": 2, "seed": 0, "success_rate": 0.5,
+                            "mean_sequences": 5000.0, "min_sequences": 4000, "max_sequences": 6000}])
+    for _, rows in df.groupby("group", sort=False):
+        shown = display_table(rows)
+        assert not shown.isin(["None", "nan", "NaN", "<NA>"]).any().any()
+        cols = [c for c in shown.columns if c != "preset"]
+        assert cols == [c for c in DISPLAY_COLUMNS if c in cols]
+        for ours in (c for c in cols if c.startswith("our_")):
+            paper = "paper_" + ours[4:]
+            if paper in cols:
+                assert cols.index(ours) == cols.index(paper) + 1, (paper, ours)
+    row = display_table(df[df["preset"] == "exp4_adding_T100"]).iloc[0]
+    assert (row["our_success_pct"], row["our_mean_sequences"], row["our_min_max"]) == ("50", "5,000", "4,000–6,000")
+
 
 
 def test_comparison_table_has_a_row_per_paper_preset_and_paper_only_row():

@@ -147,6 +147,55 @@ def summary_counts(df: pd.DataFrame) -> dict[str, int]:
             "paper_only": int((paper["status"] == PAPER_ONLY).sum())}
 
 
+# the columns shown, each of ours right after the paper's, so both fit a 1024-px screen side by side
+DISPLAY_COLUMNS: dict[str, str] = {
+    "row": "Row", "paper_success_pct": "Paper %", "our_success_pct": "Ours %",
+    "paper_success_after": "Paper seqs", "our_mean_sequences": "Ours seqs",
+    "status": "Status", "paper_min_max": "Paper min–max", "our_min_max": "Ours min–max",
+    "paper_test": "Paper test", "our_test": "Ours test", "paper_trials": "Paper trials",
+    "our_trials": "Ours trials", "seed": "Seed", "note": "Note",
+}
+COLUMN_HELP = {
+    "paper_success_pct": "The paper: % of trials that met the stopping rule.",
+    "our_success_pct": "Our stored run: % of trials that met the stopping rule before the sequence cap.",
+    "paper_success_after": "The paper: training sequences until success (mean over the successful trials).",
+    "our_mean_sequences": "Our stored run: training sequences until success (mean over the successful trials).",
+}
+ALWAYS_SHOWN = ("row", "paper_success_pct", "our_success_pct", "paper_success_after", "our_mean_sequences",
+                "status")
+
+
+def _text(value: object, fmt: str = "{:,.0f}") -> str:
+    """A cell as text: "" for a missing value (never "None" or "nan"), numbers formatted with ``fmt``."""
+    if value is None or (isinstance(value, float) and value != value) or value is pd.NA:
+        return ""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return fmt.format(value)
+    text = str(value)
+    return "" if text in ("None", "nan", "NaN", "<NA>") else text
+
+
+def display_table(rows: pd.DataFrame) -> pd.DataFrame:
+    """The rows of one table as shown: text cells ("" where nothing is known), ours beside the paper's.
+
+    Columns are ``DISPLAY_COLUMNS`` in that order (plus ``preset``, kept for look-ups), without the
+    optional ones that are empty in every row.
+    """
+    out = pd.DataFrame(index=rows.index)
+    for key in DISPLAY_COLUMNS:
+        if key == "our_min_max":
+            lo, hi = rows["our_min_sequences"], rows["our_max_sequences"]
+            out[key] = [f"{_text(a)}–{_text(b)}" if _text(a) and _text(b) else "" for a, b in zip(lo, hi)]
+        elif key == "seed":
+            out[key] = [_text(v, "{:d}") if isinstance(v, int) else _text(v) for v in rows[key]]
+        else:
+            out[key] = [_text(v) for v in rows[key]]
+    keep = [k for k in DISPLAY_COLUMNS if k in ALWAYS_SHOWN or (out[k] != "").any()]
+    out = out[keep]
+    out["preset"] = rows["preset"].fillna("").astype(str).to_numpy()
+    return out.reset_index(drop=True)
+
+
 _PAPER_LABELS = {
     "table": "Table", "method": "Method", "hidden": "Hidden units", "weights": "Weights", "lr": "Learning rate",
     "delay_p": "Delay p", "q": "Minimal lag q", "p": "Alphabet size p", "T": "Length T", "N": "Informative inputs N",
