@@ -18,22 +18,25 @@ def stack(batches: list[Batch]) -> dict[str, Array]:
     """One Batch per trial -> arrays with a leading K axis, padded to the longest sequence.
 
     Returns ``x`` (K, B, T, n_in), ``y`` and ``y_ref`` (K, B, T, O) (``y_ref`` is the noise-free
-    target where the task has one), ``has_target`` (K, B, T), ``legal`` (K, B, T, O) or None.
+    target where the task has one), ``has_target`` (K, B, T), ``legal`` (K, B, T, O) or None,
+    ``sym`` (K, B, T) the input symbol's index (−1: none) for one-hot tasks, else None.
     """
     T = max(b.T for b in batches)
 
-    def pad(a):
-        out = np.zeros(a.shape[:1] + (T,) + a.shape[2:], dtype=a.dtype)
+    def pad(a, fill=0):
+        out = np.full(a.shape[:1] + (T,) + a.shape[2:], fill, dtype=a.dtype)
         out[:, : a.shape[1]] = a
         return out
 
     legal = [b.legal for b in batches]
+    one_hot = all(b.symbols is not None for b in batches)
     return {
         "x": np.stack([pad(b.x) for b in batches]),
         "y": np.stack([pad(b.y) for b in batches]),
         "y_ref": np.stack([pad(b.y_clean if b.y_clean is not None else b.y) for b in batches]),
         "has_target": np.stack([pad(b.has_target) for b in batches]),
         "legal": np.stack([pad(a) for a in legal]) if all(a is not None for a in legal) else None,
+        "sym": np.stack([pad(b.symbols, -1) for b in batches]) if one_hot else None,
     }
 
 

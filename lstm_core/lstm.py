@@ -24,6 +24,17 @@ import numpy as np
 from .activations import ACTIVATIONS, sigmoid
 
 Array = np.ndarray
+OUTPUTS = ("logistic", "linear")
+
+
+def output_activation(cfg: LSTMConfig, net_k: Array) -> Array:
+    """y_k of the output units: f(net_k) (logistic) or net_k (linear)."""
+    return sigmoid(net_k) if cfg.output == "logistic" else np.array(net_k, dtype=float)
+
+
+def output_error(cfg: LSTMConfig, y_k: Array, err: Array) -> Array:
+    """e_k = f'(net_k)(t_k − y_k) (eq 19), written through y_k; linear outputs: e_k = t_k − y_k."""
+    return y_k * (1.0 - y_k) * err if cfg.output == "logistic" else err
 
 
 @dataclass(frozen=True)
@@ -35,7 +46,7 @@ class LSTMConfig:
     """
 
     n_in: int = 2                      # input units
-    n_out: int = 1                     # output units (logistic)
+    n_out: int = 1                     # output units
     blocks: int = 2                    # C memory-cell blocks
     block_size: int = 2                # S cells per block, sharing one input and one output gate
     connectivity: str = "F"            # "F": gates+cells see inputs, cells and gates (fully recurrent);
@@ -51,10 +62,14 @@ class LSTMConfig:
     in_gate_bias: tuple[float, ...] | None = None            # ... except these fixed input-gate biases
     out_gate_bias: tuple[float, ...] | None = None          # (block j gets the j-th value; None = random)
     forget_gate_bias: tuple[float, ...] | None = None
+    output: str = "logistic"           # output units: "logistic" y = f(net) (the paper's text) or
+    #                                    "linear" y = net (what Exp 4/5's numbers need: spec A-notes, issue 13)
 
     def __post_init__(self) -> None:
         if self.connectivity not in ("F", "B"):
             raise ValueError(f"connectivity must be 'F' or 'B', not {self.connectivity!r}")
+        if self.output not in OUTPUTS:
+            raise ValueError(f"output must be one of {OUTPUTS}, not {self.output!r}")
         for name in (self.g, self.h):
             if name not in ACTIVATIONS:
                 raise ValueError(f"unknown activation {name!r}; choose from {sorted(ACTIVATIONS)}")
@@ -206,9 +221,7 @@ def forward(cfg: LSTMConfig, params: dict[str, Array], x: Array) -> dict[str, Ar
     L = layout(cfg)
     W_h, W_k = params["W_h"], params["W_k"]
     K, B, T, _ = x.shape
-    fast = L.src_rec is not None and _fast_path(cfg)
-    # The input and bias part of every net input, for all steps at once (the fused loop does its own).
-    net_x = None if fast else np.matmul(x, W_h[:, None, L.src_x, :]) + W_h[:, None, None, L.src_bias, :]
+    net_x = np.matmul(x, W_h[:, None, L.src_x, :]) + W_h[:, None, None, L.src_bias, :]   # input and bias parts
     if L.src_rec is None:                       # "B": no recurrence, the loop is only the CEC
         net = net_x
         y_g = sigmoid(net[..., : L.G])
@@ -225,8 +238,6 @@ def forward(cfg: LSTMConfig, params: dict[str, Array], x: Array) -> dict[str, Ar
         y_c = h_s * y_g[..., L.out_gate, None] if L.out_gate is not None else h_s
         a = np.concatenate([y_g, y_c.reshape(K, B, T, L.CS)], axis=-1)
         s = s.reshape(K, B, T, L.CS)
-    elif fast:
-        net, a, s, g_c, h_s = _recurrent_loop_fast(cfg, W_h, x)
     else:
         W_r = W_h[:, L.src_rec, :]                                      # (K, U, U)
         net = np.empty((K, B, T, L.U))
@@ -241,116 +252,12 @@ def forward(cfg: LSTMConfig, params: dict[str, Array], x: Array) -> dict[str, Ar
             a_prev[..., : L.G] = y_g
             a_prev[..., L.cells] = y_c.reshape(K, B, L.CS)
             s[:, :, t] = s_prev.reshape(K, B, L.CS)
-    if not fast:
-        g_c = ACTIVATIONS[cfg.g].fn(net[..., L.cells])
-        h_s = ACTIVATIONS[cfg.h].fn(s)
+    g_c = ACTIVATIONS[cfg.g].fn(net[..., L.cells])
+    h_s = ACTIVATIONS[cfg.h].fn(s)
     src_k = output_sources(cfg, a, x)
     net_k = np.matmul(src_k, W_k[:, None])                              # (K,B,T,O)
-    return {"net": net, "a": a, "s": s, "g_c": g_c, "h_s": h_s, "net_k": net_k, "y_k": sigmoid(net_k)}
-
-
-def _fast_path(cfg: LSTMConfig) -> bool:
-    """The common case (g in [-2,2], h in [-1,1], no forget gate) has a fused loop."""
-    return cfg.g == "g_pm2" and cfg.h == "h_pm1" and not cfg.forget_gate
-
-
-def _recurrent_loop_fast(cfg: LSTMConfig, W_h: Array, x: Array) -> tuple[Array, ...]:
-    """The loop of :func:`forward` for the common case, with as few and as cheap NumPy calls as we can.
-
-    Same maths as :func:`cell_step` (a test checks both agree), rewritten for speed:
-
-    - gates by f(net) = 1 / (1 + e^(−net)) (``exp`` is vectorised in NumPy, ``tanh`` is not; the
-      sign is folded into the weights), cells by g(net_c)/2 = tanh(net_c/2) and the CEC kept in
-      halves, σ = s/2: σ(t) = σ(t−1) + y_in·tanh(net_c/2), h(s) = tanh(σ);
-    - unit-major storage ``(unit, K, B)``, so that every element-wise step works on one
-      contiguous block (NumPy's fast path) instead of strided views;
-    - every gate is computed once per cell it serves (``S`` copies, the copies' recurrent
-      weights held at 0), so ``y_in · g`` and ``y_out · h`` are plain element-wise products;
-    - the sources ``z[t] = [gate copies, y_c, x(t), 1]`` of step t are one array, whose first
-      part step t−1 writes in place, so a step's net input is one batched matmul.
-
-    Parameters
-    ----------
-    W_h : (K, I, U) weights; x : (K, B, T, n_in) inputs
-
-    Returns
-    -------
-    net, a : (K, B, T, U); s, g_c, h_s : (K, B, T, C*S)
-    """
-    if x.shape[0] == 1:
-        # NumPy multiplies a lone 1-row matrix by another BLAS routine than a stack of them; one dummy
-        # trial keeps every trial's arithmetic, and so its weights, bit-identical whatever K is.
-        out = _recurrent_loop_fast(cfg, np.concatenate([W_h, 0 * W_h]), np.concatenate([x, 0 * x]))
-        return tuple(arr[:1] for arr in out)
-    L = layout(cfg)
-    K, B, T, n_in = x.shape
-    CS = L.CS
-    e_units, z_rows, e_of_u = _expanded_units(cfg)
-    nE, nGc = len(e_units), len(e_units) - CS                            # expanded units; gate copies
-    nZ = nE + n_in + 1
-    rows = np.concatenate([z_rows, np.arange(n_in), [L.src_bias]])
-    scale = np.where(np.arange(nE) < nGc, -1.0, 0.5)                      # m = −net (gates), net/2 (cells)
-    W_e = W_h[:, np.maximum(rows, 0)][:, :, e_units] * scale              # (K, nZ, nE): m = W_e z
-    W_e[:, rows < 0] = 0.0                                               # gate copies s > 0 feed nothing
-    z_tm = np.empty((T + 1, nZ, K, B))                                   # sources of step t (t = 0..T)
-    z_tm[0, :nE] = 0.0                                                   # reset: a(0) = 0
-    z_tm[:T, nE:nE + n_in] = x.transpose(2, 3, 0, 1)
-    z_tm[T, nE:] = 0.0
-    z_tm[:, nE + n_in] = 1.0
-    m_tm = np.empty((T, nE, K, B))
-    th_tm = np.empty((T, CS, K, B))                                      # tanh(net_c/2) = g(net_c)/2
-    sh_tm = np.zeros((T + 1, CS, K, B))                                  # s/2, with s(0) = 0
-    hs_tm = np.empty((T + 1, CS, K, B)) if nGc > CS else z_tm[:, nGc:nE]  # h(s) (= y_c without y_out)
-    e_g, inc = np.empty((nGc, K, B)), np.empty((CS, K, B))
-    # matmul views (K, B, ·) of the unit-major buffers; then one iterator per operand of the loop body
-    mm_z, mm_m = z_tm.transpose(0, 2, 3, 1), m_tm.transpose(0, 2, 3, 1)
-    steps = zip(mm_z[:T], mm_m, m_tm[:, :nGc], m_tm[:, nGc:], th_tm, z_tm[1:, :nGc], z_tm[1:, :CS],
-                z_tm[1:, CS:2 * CS], z_tm[1:, nGc:nE], sh_tm[:T], sh_tm[1:], hs_tm[1:])
-    with np.errstate(over="ignore", under="ignore"):                     # e^(−net) = inf gives f = 0 exactly
-        for zt, mt_mm, m_g, m_c, th_c, y_g, y_in, y_out, y_c, sh_prev, sh, hs in steps:
-            np.matmul(zt, W_e, out=mt_mm)                                 # −net(t) of gates, net(t)/2 of cells
-            np.exp(m_g, out=e_g)
-            e_g += 1.0
-            np.reciprocal(e_g, out=y_g)                                   # y_gate = f(net) = 1 / (1 + e^(−net))
-            np.tanh(m_c, out=th_c)
-            np.multiply(th_c, y_in, out=inc)                              # y_in g(net_c) / 2
-            np.add(sh_prev, inc, out=sh)                                  # CEC: s(t) = s(t−1) + y_in g
-            np.tanh(sh, out=hs)                                           # h(s) = tanh(s/2)
-            if nGc > CS:
-                np.multiply(hs, y_out, out=y_c)                           # y_c = y_out h(s)
-
-    def batch_major(arr: Array, factor: Array | float = 1.0) -> Array:   # (T, ·, K, B) -> (K, B, T, ·), C order
-        return np.multiply(arr.transpose(2, 3, 0, 1), factor, order="C")
-
-    net = batch_major(m_tm[:, e_of_u], 1.0 / scale[e_of_u])
-    return (net, batch_major(z_tm[1:, e_of_u]), batch_major(sh_tm[1:], 2.0), batch_major(th_tm, 2.0),
-            batch_major(hs_tm[1:]))
-
-
-@lru_cache(maxsize=256)
-def _expanded_units(cfg: LSTMConfig) -> tuple[Array, Array, Array]:
-    """Index maps of the fused loop's expanded units (one gate copy per cell it serves).
-
-    Returns
-    -------
-    e_units : (nE,) the unit of U each expanded unit computes: [input gate of every cell,
-        output gate of every cell (if any), cells]
-    z_rows : (nE,) the row of W_h that the expanded unit's activation feeds as a source
-        (−1: a gate copy of a cell s > 0, which feeds nothing)
-    e_of_u : (U,) for every unit of U, one expanded unit that computes it
-    """
-    L = layout(cfg)
-    cell_block = np.repeat(np.arange(L.C), L.S)                          # block of every cell
-    first = np.tile(np.arange(L.S) == 0, L.C)                            # the block's first cell
-    kinds = [L.in_gate] + ([L.out_gate] if L.out_gate is not None else [])
-    e_units = np.concatenate([sl.start + cell_block for sl in kinds] + [np.arange(L.G, L.U)])
-    copy_ok = np.concatenate([first] * len(kinds) + [np.ones(L.CS, bool)])
-    z_rows = np.where(copy_ok, L.src_rec.start + e_units, -1)
-    e_of_u = np.empty(L.U, int)
-    e_of_u[e_units[copy_ok]] = np.flatnonzero(copy_ok)
-    for arr in (e_units, z_rows, e_of_u):
-        arr.setflags(write=False)
-    return e_units, z_rows, e_of_u
+    return {"net": net, "a": a, "s": s, "g_c": g_c, "h_s": h_s, "net_k": net_k,
+            "y_k": output_activation(cfg, net_k)}
 
 
 def output_sources(cfg: LSTMConfig, a: Array, x: Array) -> Array:

@@ -19,7 +19,7 @@ from __future__ import annotations
 import numpy as np
 
 from .activations import ACTIVATIONS, _dsigmoid
-from .lstm import LSTMConfig, forward, hidden_sources, layout, masks, output_sources
+from .lstm import LSTMConfig, forward, hidden_sources, layout, masks, output_error, output_sources
 
 Array = np.ndarray
 
@@ -34,7 +34,7 @@ def _output_errors(cfg: LSTMConfig, params, x, y, has_target, trace):
     err = (y - trace["y_k"]) * has_target[..., None]                     # t_k − y_k where a target exists
     E = np.einsum("kbto,kbto->kb", err, err)                              # eq 16
     y_k = trace["y_k"]
-    e_k = y_k * (1.0 - y_k) * err                                         # e_k = f'(net_k)(t_k − y_k), eq 19
+    e_k = output_error(cfg, y_k, err)                                     # e_k = f'(net_k)(t_k − y_k), eq 19
     K, B, T, O = e_k.shape
     src_k = output_sources(cfg, trace["a"], x)                            # (K,B,T,J)
     dW_k = -np.matmul(src_k.reshape(K, B * T, L.J).transpose(0, 2, 1), e_k.reshape(K, B * T, O))

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import lstm, lstm_grad, lstm_online, rnn
+from .nets import engine
 from .preset import Preset
 
 Array = np.ndarray
@@ -21,6 +22,7 @@ class Learner:
     """The learner of a preset (see :func:`learner`)."""
 
     preset: Preset
+    engine: str = "numpy"      # "numba": train and predict on the compiled kernels (where one exists)
 
     def init(self, rngs: list[np.random.Generator]) -> dict[str, Array]:
         """K = len(rngs) independent networks, trial k drawn from rngs[k] only."""
@@ -55,16 +57,36 @@ class Learner:
         new, cache = train_fn(cfg, params, x[:, None], y[:, None], has_target[:, None], lr, update=p.update)
         return new, cache["y"][:, 0]
 
-    def predict(self, params: dict[str, Array], x: Array) -> Array:
-        """Outputs (K, B, T, O) of frozen networks on inputs x (K, B, T, n_in)."""
+    def predict(self, params: dict[str, Array], x: Array, sym: Array | None = None) -> Array:
+        """Outputs (K, B, T, O) of frozen networks on inputs x (K, B, T, n_in) (or symbols sym (K, B, T))."""
         if self.preset.model == "lstm":
+            if self.engine == "numba":
+                from .nets import fast
+                by_symbol = sym is not None
+                return fast.lstm_forward(self.preset.net, params, None if by_symbol else x, sym)["y_k"]
             return lstm.forward(self.preset.net, params, x)["y_k"]
         return rnn.forward(self.preset.net, params, x)["y"]
 
+    def has_kernel(self) -> bool:
+        """True when this learner trains on a compiled kernel here (Numba present, LAB_ENGINE not numpy)."""
+        p = self.preset
+        return self.engine == "numba" and p.model == "lstm" and p.gradient == "truncated"
+
+    def train_span(self, params: dict[str, Array], data: dict[str, Array], lr, rule, seen0: int, pos: Array,
+                   stop: int, err_hist: Array, ok_hist: Array, counts: Array) -> Array:
+        """Train each trial k on its pre-drawn sequences ``pos[k] .. stop − 1`` by the kernel, until its rule.
+
+        ``params`` (K, ...) and the ring arrays are changed in place; returns the EVENT_* per trial
+        (see :func:`lstm_core.nets.kernels_rtrl.train_chunk`).
+        """
+        from .nets import fast
+        return fast.lstm_train_chunk(self.preset.net, params, data, lr, self.preset.update, rule, seen0, pos, stop,
+                                     err_hist, ok_hist, counts)
+
 
 def learner(preset: Preset) -> Learner:
-    """The :class:`Learner` of ``preset``."""
-    return Learner(preset)
+    """The :class:`Learner` of ``preset`` on the engine in use now (:func:`lstm_core.nets.engine.active`)."""
+    return Learner(preset, engine.active())
 
 
 def take_trials(params: dict[str, Array], idx: Array) -> dict[str, Array]:

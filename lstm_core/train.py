@@ -28,6 +28,7 @@ import numpy as np
 
 from . import criteria
 from .models import finite_trials, learner, take_trials
+from .nets.kernels_score import EVENT_DIVERGED, EVENT_STOP, ring_counts
 from .preset import Preset
 from .tasks import TASKS
 from .tasks_reber import reber_sets
@@ -136,25 +137,21 @@ class TrialRun:
         return int(np.clip(DATA_BUDGET // (self.seq_bytes * trials), 1, most))
 
     def _refill(self) -> None:
-        """Draw the next ``chunk_size`` training sequences of every active trial (vectorised generators)."""
+        """Draw the next ``chunk_size`` training sequences of every active trial (vectorised generators).
+
+        ``_chunk`` holds (K_active, chunk_size, T, ·) arrays as :func:`criteria.stack` makes them, plus
+        ``lengths`` (K_active, chunk_size) and, for one-hot tasks, ``sym`` (K_active, chunk_size, T):
+        the kernels read the symbol index instead of the one-hot row.
+        """
         n = self.chunk_size
         if self._train_sets is not None:                   # "t1": random exemplars of the training set
             picks = [t.subset(self.data_rngs[k].integers(t.B, size=n))
                      for k, t in ((k, self._train_sets[k]) for k in self.active)]
         else:
             picks = [self._draw(self.data_rngs[k], n) for k in self.active]
-        self._chunk = criteria.stack(picks)                # (K_active, chunk_size, T, ·)
-        self._chunk_len = np.stack([b.lengths for b in picks])   # (K_active, chunk_size)
+        self._chunk = criteria.stack(picks)
+        self._chunk["lengths"] = np.stack([b.lengths for b in picks])
         self._chunk_pos = 0
-
-    def _next_sequences(self) -> dict[str, Array]:
-        """One fresh training sequence for every active trial, stacked (K_active, T, ·)."""
-        if self._chunk is None or self._chunk_pos >= self.chunk_size:
-            self._refill()
-        i = self._chunk_pos
-        self._chunk_pos += 1
-        T = int(self._chunk_len[:, i].max())
-        return {k: (v[:, i, :T] if v is not None else None) for k, v in self._chunk.items()}
 
     # ------------------------------------------------------------------ training
     def done(self) -> bool:
@@ -165,7 +162,7 @@ class TrialRun:
         t0 = time.perf_counter()
         end = min(self.seen + int(n), self.max_sequences)
         while self.seen < end and len(self.active):
-            self._train_one()
+            self._train_block(min(end, self._next_boundary()) - self.seen)
         self.elapsed += time.perf_counter() - t0
         return self.progress()
 
@@ -174,34 +171,106 @@ class TrialRun:
         while not self.done():
             yield self.advance(chunk)
 
-    def _train_one(self) -> None:
-        act = self.active
-        d = self._next_sequences()
-        new, y_out = self.learner.train(self._work, d["x"], d["y"], d["has_target"], self.preset.lr)
-        self.seen += 1
-        ok_params = finite_trials(new) & np.isfinite(y_out).reshape(len(act), -1).all(1)
-        if ok_params.all():
-            self._work = new
-        else:                                             # keep the last good weights of a diverged trial
-            for name in new:
-                self._work[name][ok_params] = new[name][ok_params]
-        err, correct = self._scores(y_out, d)
-        slot = (self.seen - 1) % self.rule.window
-        self._err_hist[act, slot] = err
-        self._ok_hist[act, slot] = correct
-        self._streak[act] = np.where(correct, self._streak[act] + 1, 0)
+    def _next_boundary(self) -> int:
+        """The next sequence count at which the loop must look between blocks (curve, checkpoint, test)."""
+        every = [CURVE_EVERY] + ([self.rule.eval_every] if self.rule.kind in ("reber", "st12") else [])
+        nxt = [(self.seen // e + 1) * e for e in every] + [self._next_ckpt]
+        return min(nxt)
+
+    def _train_block(self, n: int) -> None:
+        """Train the active trials on their next ``n`` pre-drawn sequences (fewer for a trial that stops).
+
+        A trial whose rule is met (ABS: and confirmed on its test set) or that diverges stops at that
+        sequence; the others go on. Then the bookkeeping due at the block's end: curve, checkpoint,
+        the Exp 1 / Exp 3 test-set rules.
+        """
+        if self._chunk is None or self._chunk_pos >= self.chunk_size:
+            self._refill()
+        i0 = self._chunk_pos
+        n = min(n, self.chunk_size - i0)
+        K = len(self.active)
+        pos = np.full(K, i0, np.int64)
+        finished: dict[int, tuple[str, int]] = {}                 # trial -> (why, sequences seen)
+        while True:
+            todo = np.array([i for i in range(K) if self.active[i] not in finished and pos[i] < i0 + n], int)
+            if not len(todo):
+                break
+            events = self._train_span(todo, pos, i0 + n)
+            for i, ev in zip(todo, events):
+                k, count = int(self.active[i]), self.seen + int(pos[i]) - i0
+                if ev == EVENT_DIVERGED:
+                    finished[k] = ("diverged", count)
+                elif ev == EVENT_STOP:
+                    if self.rule.kind == "abs" and self.rule.test_size and not self._confirm(i, k):
+                        self._streak[k] = 0                       # A9: the streak did not hold on the test set
+                        continue
+                    finished[k] = ("solved", count)
+        self._chunk_pos = i0 + n
+        self.seen += n
         if self.seen % CURVE_EVERY == 0:
             self._log_curve()
         if self.seen >= self._next_ckpt:
             self._sync()
             self.checkpoints.append((self.seen, take_trials(self.params, [self.checkpoint_trial])))
             self._next_ckpt = int(self._next_ckpt * 2)
-        finished = {int(k): "diverged" for k in act[~ok_params]}
-        finished.update({int(k): "solved" for k in self._check_stop() if int(k) not in finished})
+        if self.rule.kind in ("reber", "st12") and self.seen % self.rule.eval_every == 0:
+            left = np.array([k for k in self.active if int(k) not in finished], int)
+            if len(left):
+                for k in left[self._evaluate(left)]:
+                    finished[int(k)] = ("solved", self.seen)
         if finished:
             self._freeze(finished)
 
+    def _block_data(self, idx: Array, b: int | None = None) -> dict[str, Array]:
+        """The pre-drawn arrays of active-trial rows ``idx`` (all positions, or position ``b``)."""
+        sel = (idx,) if b is None else (idx, b)
+        return {key: (v[sel] if v is not None else None) for key, v in self._chunk.items()}
+
+    def _train_span(self, todo: Array, pos: Array, stop: int) -> Array:
+        """Train active rows ``todo`` from ``pos[i]`` until ``stop``, each until its rule or divergence.
+
+        ``pos`` is advanced in place (past the sequence of an event); returns the EVENT_* of each row.
+        The compiled kernel does it in one call; else the readable loop below, sequence by sequence.
+        """
+        if self.learner.has_kernel():
+            act = self.active[todo]
+            work = take_trials(self._work, todo)
+            err_h, ok_h = self._err_hist[act], self._ok_hist[act]
+            counts = ring_counts(self._streak[act], ok_h)
+            p = pos[todo].copy()
+            events = self.learner.train_span(work, self._block_data(todo), self.preset.lr, self.rule,
+                                             self.seen - self._chunk_pos, p, stop, err_h, ok_h, counts)
+            pos[todo] = p
+            for name in work:
+                self._work[name][todo] = work[name]
+            self._err_hist[act], self._ok_hist[act], self._streak[act] = err_h, ok_h, counts[:, 0]
+            return events
+        events = np.zeros(len(todo), int)
+        running = np.ones(len(todo), bool)
+        for b in range(int(pos[todo].min()), stop):
+            rows = todo[running & (pos[todo] == b)]
+            if not len(rows):
+                continue
+            d = self._block_data(rows, b)
+            T = int(d["lengths"].max())
+            d = {key: (v[:, :T] if v is not None and v.ndim > 1 else v) for key, v in d.items()}
+            work = take_trials(self._work, rows)
+            new, y_out = self.learner.train(work, d["x"], d["y"], d["has_target"], self.preset.lr)
+            ok_params = finite_trials(new) & np.isfinite(y_out).reshape(len(rows), -1).all(1)
+            for name in new:                              # a diverged trial keeps its last good weights
+                self._work[name][rows[ok_params]] = new[name][ok_params]
+            err, correct = self._scores(y_out, d)
+            seen = self.seen - self._chunk_pos + b + 1
+            stop_now = self._record(self.active[rows], err, correct, seen)
+            pos[rows] += 1
+            where = np.searchsorted(todo, rows)
+            events[where[~ok_params]] = EVENT_DIVERGED
+            events[where[ok_params & stop_now]] = EVENT_STOP
+            running[where[~ok_params | stop_now]] = False
+        return events
+
     def _scores(self, y_out: Array, d: dict[str, Array]) -> tuple[Array, Array]:
+        """Per trial: the error the rule averages and whether the sequence was correct (NumPy twin of the kernel's)."""
         y_out, y, ht = y_out[:, None], d["y_ref"][:, None], d["has_target"][:, None]
         if self.rule.kind == "reber":
             ok = criteria.reber_all_correct(y_out, d["legal"][:, None], ht)
@@ -209,27 +278,21 @@ class TrialRun:
         err, correct = criteria.sequence_scores(self.rule, y_out, y, ht)
         return err[:, 0], correct[:, 0]
 
-    def _check_stop(self) -> Array:
-        """Active trials whose stopping rule is met after this sequence."""
-        rule, act, n = self.rule, self.active, self.seen
-        kind = rule.kind
-        full = n >= rule.window
-        if kind == "st3":
-            hit = full & (self._err_hist[act].mean(1) < rule.beta) & self._ok_hist[act].all(1)
-        elif kind == "nseq":
-            hit = full & ((~self._ok_hist[act]).sum(1) < rule.n_seq)
-        elif kind == "abs":
-            hit = self._streak[act] >= rule.window
-            if hit.any() and rule.test_size:                # A9: confirm the streak on a frozen test set
-                candidates = act[hit]
-                passed = self._confirm(candidates)
-                self._streak[candidates[~passed]] = 0
-                hit[hit] = passed
-        elif kind in ("reber", "st12") and n % rule.eval_every == 0:
-            hit = self._evaluate(act)
-        else:
-            hit = np.zeros(len(act), bool)
-        return act[hit]
+    def _record(self, trials: Array, err: Array, correct: Array, seen: int) -> Array:
+        """Ring bookkeeping of sequence number ``seen`` and the in-loop stop test (twin of ``record_and_check``)."""
+        rule = self.rule
+        slot = (seen - 1) % rule.window
+        self._err_hist[trials, slot] = err
+        self._ok_hist[trials, slot] = correct
+        self._streak[trials] = np.where(correct, self._streak[trials] + 1, 0)
+        full = seen >= rule.window
+        if rule.kind == "st3":
+            return full & self._ok_hist[trials].all(1) & (self._err_hist[trials].mean(1) < rule.beta)
+        if rule.kind == "nseq":
+            return full & ((~self._ok_hist[trials]).sum(1) < rule.n_seq)
+        if rule.kind == "abs":
+            return self._streak[trials] >= rule.window
+        return np.zeros(len(trials), bool)
 
     def _evaluate(self, act: Array) -> Array:
         """Exp 1 / Exp 3 test-set criteria for the active trials (every eval_every sequences)."""
@@ -241,11 +304,11 @@ class TrialRun:
                 sub = {k: (v[act][ok] if v is not None else None) for k, v in data.items()}
                 if not ok.any():
                     break
-                y_out = self.learner.predict(take_trials(params, np.flatnonzero(ok)), sub["x"])
+                y_out = self.learner.predict(take_trials(params, np.flatnonzero(ok)), sub["x"], sub.get("sym"))
                 ok[ok] = criteria.reber_all_correct(y_out, sub["legal"], sub["has_target"])
             return ok
         data = {k: (v[act] if v is not None else None) for k, v in self._eval_sets[0].items()}
-        y_out = self.learner.predict(params, data["x"])
+        y_out = self.learner.predict(params, data["x"], data.get("sym"))
         err, correct = criteria.sequence_scores(self.rule, y_out, data["y_ref"], data["has_target"])
         st1 = (~correct).sum(1) <= self.rule.st1_max_wrong
         for k, hit in zip(act, st1):
@@ -275,32 +338,33 @@ class TrialRun:
         for start in range(0, n, batch):
             m = min(batch, n - start)
             data = criteria.stack([self._draw(self.test_rngs[k], m) for k in trials])
-            rep = criteria.test_report(self.rule, self.learner.predict(params, data["x"]), data)
+            rep = criteria.test_report(self.rule, self.learner.predict(params, data["x"], data.get("sym")), data)
             for key, v in rep.items():
                 total[key] = total.get(key, 0) + (v * m if key in ("mse", "mae") else v)
         for key in ("mse", "mae"):
             total[key] = total[key] / n
         return [{key: float(v[i]) for key, v in total.items()} for i in range(len(trials))]
 
-    def _confirm(self, trials: Array) -> Array:
-        """ABS rules: a streak of correct training sequences is confirmed on a frozen test set."""
-        tests = self._test(list(trials))
-        for k, t in zip(trials, tests):
-            self.results[k].test = t
-        return np.array([t.get("wrong", 0) == 0 for t in tests], bool)
+    def _confirm(self, row: int, k: int) -> bool:
+        """ABS rules: trial k's (active row ``row``) streak of correct sequences, confirmed on a frozen test set."""
+        test = self._test([k])[0]                         # (_test copies the working weights back first)
+        self.results[k].test = test
+        return test.get("wrong", 0) == 0
 
-    def _freeze(self, finished: dict[int, str]) -> None:
-        to_test = [k for k, why in finished.items() if why == "solved" and not self.results[k].test]
+    def _freeze(self, finished: dict[int, tuple[str, int]]) -> None:
+        """Record and drop the finished trials: trial -> (why, sequences it had seen)."""
+        self._sync()
+        to_test = [k for k, (why, _) in finished.items() if why == "solved" and not self.results[k].test]
         for k, t in zip(to_test, self._test(to_test)):
             self.results[k].test = t
-        for k, why in finished.items():
+        for k, (why, count) in finished.items():
             r = self.results[k]
             r.solved = why == "solved"
-            r.presented = self.seen
-            r.sequences = self.seen - (self.rule.window if r.solved and self.rule.kind == "abs" else 0)
+            r.presented = count
+            r.sequences = count - (self.rule.window if r.solved and self.rule.kind == "abs" else 0)
             r.diverged = why == "diverged"
-        if any(why == "diverged" for why in finished.values()):
-            bad = sorted(k for k, w in finished.items() if w == "diverged")
+        if any(why == "diverged" for why, _ in finished.values()):
+            bad = sorted(k for k, (w, _) in finished.items() if w == "diverged")
             self.message = f"Training diverged (NaN/inf) in trial(s) {bad} — stopped, last good weights kept."
 
         self._sync()
@@ -309,7 +373,6 @@ class TrialRun:
         self._work = take_trials(self.params, self.active)
         if self._chunk is not None:                       # drop the frozen trials' pre-drawn data
             self._chunk = {k: (v[keep] if v is not None else None) for k, v in self._chunk.items()}
-            self._chunk_len = self._chunk_len[keep]
 
     def _log_curve(self) -> None:
         w = min(CURVE_EVERY, self.rule.window)

@@ -120,7 +120,8 @@ class _PoisonTrialOne:
         return new, out
 
 
-def test_a_diverging_trial_is_stopped_with_a_message_and_keeps_its_last_good_weights():
+def test_a_diverging_trial_is_stopped_with_a_message_and_keeps_its_last_good_weights(monkeypatch):
+    monkeypatch.setenv("LAB_ENGINE", "numpy")          # the poison wraps the readable learner's per-sequence step
     run = TrialRun(TINY, trials=2, seed=0, max_sequences=100)
     run.learner = _PoisonTrialOne(run.learner)
     for _ in run.advance_iter(10):

@@ -1,0 +1,244 @@
+"""The paper's learning rule, compiled: truncated RTRL with the partials dS (App. A.1, eqs 19-28).
+
+The kernel twin of :func:`lstm_core.lstm_online.train_sequence` (tested equal to 1e-10),
+plus the chunk driver the trial loop calls: present a trial's next sequences one by one,
+score each (:mod:`~lstm_core.nets.kernels_score`), stop the trial's chunk at once when its
+rule is met or it diverges. Weights change at every target step (``step_update``, App. A.1)
+or once per sequence (the summed changes applied at its end).
+
+Per trial and cell c = (j, v) the learner carries, reset at each sequence start (A23)::
+
+    dS_in[c, m]  = ∂s_c/∂w[in_j, m]     dS_in  ← y_φ dS_in  + g(net_c) f'(net_in_j) z_m      (eq 25)
+    dS_c[c, m]   = ∂s_c/∂w[c, m]        dS_c   ← y_φ dS_c   + g'(net_c) y_in_j z_m           (eq 27)
+    dS_phi[c, m] = ∂s_c/∂w[φ_j, m]      dS_phi ← y_φ dS_phi + s_c(t−1) f'(net_φ_j) z_m       (spec §6)
+
+and at a target step, with e_k = f'(net_k)(t_k − y_k) (eq 19; linear outputs: t_k − y_k)::
+
+    e_s[c] = y_out_j h'(s_c) Σ_k w[k, c] e_k                          (eq 23)
+    Δw[c, m] = α e_s[c] dS_c[c, m]                                    (eq 28)
+    Δw[in_j, m] = α Σ_v e_s[c] dS_in[c, m]                            (eq 26)
+    Δw[out_j, m] = α f'(net_out_j) (Σ_v h(s_c) Σ_k w[k, c] e_k) z_m   (eqs 21-22)
+    Δw[k, j] = α e_k y_j                                              (eq 22)
+
+Columns m of dS are only visited where z has been non-zero in this sequence (``cols``):
+for one-hot inputs the symbols shown so far, the recurrent sources and the bias.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ._numba import njit
+from .kernels_lstm import output_step, sizes, squash, squash_dvalue, step_forward
+from .kernels_score import EVENT_DIVERGED, EVENT_STOP, RULE_REBER, all_finite, record_and_check, score_sequence
+
+
+@njit(cache=True, nogil=True)
+def workspace(arch, T):
+    """Scratch arrays of one trial, allocated once per chunk."""
+    n_in, C, S, O, rec, has_out, has_phi, _, _, _ = arch
+    G, U, I, J, _, _ = sizes(arch)
+    CS = C * S
+    return (np.zeros((CS, I)), np.zeros((CS, I)), np.zeros((CS, I)),       # dS_in, dS_c, dS_phi
+            np.zeros(U), np.zeros(U), np.zeros(U), np.zeros(CS), np.zeros(CS),   # net, a, a_prev, s, s_prev
+            np.zeros(O), np.zeros(O), np.zeros(CS), np.zeros(CS),           # net_k, e_k, back, e_s
+            np.zeros((I, U)), np.zeros((J, O)),                             # dW_h, dW_k (sequence updates)
+            np.zeros(I, np.int64), np.zeros(I, np.bool_), np.zeros(J))      # cols, in_cols, src_k
+
+
+@njit(cache=True, nogil=True)
+def train_sequence(W_h, W_k, M_h, M_k, arch, step_update, lr, x, sym, use_sym, length, y, has_target, y_k, ws):
+    """Present one sequence to one network and learn from it; returns E = Σ (t_k − y_k)² (eq 16).
+
+    Parameters
+    ----------
+    W_h (I, U), W_k (J, O) : changed in place; M_h, M_k : 0/1 masks of the weights that exist
+    x (T, n_in) or sym (T,) : the inputs (see the module docstring); length : steps to run
+    y (T, O), has_target (T,) : targets; y_k (T, O) : filled at target steps and the last step
+    ws : :func:`workspace`
+    """
+    n_in, C, S, O, rec, has_out, has_phi, g_kind, h_kind, out_linear = arch
+    G, U, I, J, phi0, c0 = sizes(arch)
+    dS_in, dS_c, dS_phi, net, a, a_prev, s, s_prev, net_k, e_k, back, e_s, dW_h, dW_k, cols, in_cols, src_k = ws
+    # reset (A23): activations, states and partials 0; the columns z can be non-zero in
+    dS_in[:] = 0.0
+    dS_c[:] = 0.0
+    dS_phi[:] = 0.0
+    a_prev[:] = 0.0
+    s_prev[:] = 0.0
+    in_cols[:] = False
+    n_cols = 0
+    if not use_sym:
+        for m in range(n_in):
+            cols[n_cols] = m
+            n_cols += 1
+    for m in range(n_in, I):                                     # recurrent sources and the bias
+        cols[n_cols] = m
+        n_cols += 1
+    if not step_update:
+        dW_h[:] = 0.0
+        dW_k[:] = 0.0
+    rate = lr if step_update else 1.0
+    Wd_h = W_h if step_update else dW_h                          # where Δw goes
+    Wd_k = W_k if step_update else dW_k
+    E = 0.0
+    t_last = length - 1
+    for t in range(length):
+        x_t = x[t] if not use_sym else x[0]                     # (x is a (1, 0) stand-in when by symbol)
+        sym_t = sym[t] if use_sym else -1
+        if use_sym and sym_t >= 0 and not in_cols[sym_t]:       # a symbol shown for the first time
+            in_cols[sym_t] = True
+            cols[n_cols] = sym_t
+            n_cols += 1
+        step_forward(W_h, arch, x_t, sym_t, use_sym, a_prev, s_prev, net, a, s)
+        # --- forward-propagated partials (eqs 25, 27; §6), z(t) = [x(t), a(t−1), 1]
+        for j in range(C):
+            y_in = a[j]
+            fp_in = y_in * (1.0 - y_in)                          # f'(net_in)
+            phi = a[phi0 + j] if has_phi else 1.0
+            fp_phi = phi * (1.0 - phi)
+            for v in range(S):
+                c = j * S + v
+                g_c = squash(net[c0 + c], g_kind)
+                d_in = g_c * fp_in                               # ∂Δs/∂net_in
+                d_c = squash_dvalue(g_c, g_kind) * y_in          # ∂Δs/∂net_c
+                d_phi = s_prev[c] * fp_phi
+                for i in range(n_cols):
+                    m = cols[i]
+                    if m < n_in:
+                        z_m = (1.0 if m == sym_t else 0.0) if use_sym else x_t[m]
+                    elif m < I - 1:
+                        z_m = a_prev[m - n_in]
+                    else:
+                        z_m = 1.0
+                    if has_phi:
+                        dS_in[c, m] = phi * dS_in[c, m] + d_in * z_m
+                        dS_c[c, m] = phi * dS_c[c, m] + d_c * z_m
+                        dS_phi[c, m] = phi * dS_phi[c, m] + d_phi * z_m
+                    elif z_m != 0.0:
+                        dS_in[c, m] += d_in * z_m
+                        dS_c[c, m] += d_c * z_m
+        if has_target[t] or t == t_last:
+            output_step(W_k, arch, x_t, sym_t, use_sym, a, net_k, y_k[t])
+        if has_target[t]:
+            _learn(W_k, M_h, M_k, arch, rate, x_t, sym_t, use_sym, y[t], y_k[t], a, a_prev, s, ws, Wd_h, Wd_k,
+                   n_cols)
+            for o in range(O):
+                d = y[t, o] - y_k[t, o]
+                E += d * d
+        a_prev[:] = a                                            # a(t) is z(t+1)'s recurrent part
+        s_prev[:] = s
+    if not step_update:
+        for m in range(I):
+            for u in range(U):
+                W_h[m, u] += lr * dW_h[m, u]
+        for jj in range(J):
+            for o in range(O):
+                W_k[jj, o] += lr * dW_k[jj, o]
+    return E
+
+
+@njit(cache=True, nogil=True)
+def _learn(W_k, M_h, M_k, arch, rate, x_t, sym_t, use_sym, y_t, y_kt, a, a_prev, s, ws, Wd_h, Wd_k, n_cols):
+    """The weight changes of one target step (eqs 19-28) into Wd_h, Wd_k (the weights, or the sums)."""
+    n_in, C, S, O, rec, has_out, has_phi, g_kind, h_kind, out_linear = arch
+    G, U, I, J, phi0, c0 = sizes(arch)
+    CS = C * S
+    dS_in, dS_c, dS_phi, net, _, _, _, _, net_k, e_k, back, e_s, _, _, cols, _, src_k = ws
+    for o in range(O):                                           # e_k = f'(net_k)(t_k − y_k)   (eq 19)
+        err = y_t[o] - y_kt[o]
+        e_k[o] = err if out_linear else y_kt[o] * (1.0 - y_kt[o]) * err
+    for c in range(CS):                                          # Σ_k w[k, c] e_k, then e_s    (eq 23)
+        acc = 0.0
+        for o in range(O):
+            acc += W_k[c, o] * e_k[o]
+        back[c] = acc
+        j = c // S
+        y_out = a[C + j] if has_out else 1.0
+        h_s = squash(s[c], h_kind)
+        e_s[c] = y_out * squash_dvalue(h_s, h_kind) * acc
+    for i in range(n_cols):                                      # Δw into gates and cells (eqs 26, 28, §6)
+        m = cols[i]
+        for j in range(C):
+            d_in, d_phi = 0.0, 0.0
+            for v in range(S):
+                c = j * S + v
+                d_in += e_s[c] * dS_in[c, m]
+                if has_phi:
+                    d_phi += e_s[c] * dS_phi[c, m]
+                Wd_h[m, c0 + c] += rate * M_h[m, c0 + c] * e_s[c] * dS_c[c, m]
+            Wd_h[m, j] += rate * M_h[m, j] * d_in
+            if has_phi:
+                Wd_h[m, phi0 + j] += rate * M_h[m, phi0 + j] * d_phi
+    if has_out:                                                  # output gates: Δw = α e_out z(t) (eqs 21-22)
+        for j in range(C):
+            acc = 0.0
+            for v in range(S):
+                c = j * S + v
+                acc += squash(s[c], h_kind) * back[c]
+            e_out = a[C + j] * (1.0 - a[C + j]) * acc
+            if e_out == 0.0:
+                continue
+            if use_sym:
+                if sym_t >= 0:
+                    Wd_h[sym_t, C + j] += rate * M_h[sym_t, C + j] * e_out
+            else:
+                for m in range(n_in):
+                    Wd_h[m, C + j] += rate * M_h[m, C + j] * e_out * x_t[m]
+            if rec:
+                for r in range(U):
+                    Wd_h[n_in + r, C + j] += rate * M_h[n_in + r, C + j] * e_out * a_prev[r]
+            Wd_h[I - 1, C + j] += rate * M_h[I - 1, C + j] * e_out
+    for c in range(CS):                                          # output units: Δw[k, j] = α e_k y_j   (eq 22)
+        src_k[c] = a[c0 + c]
+    src_k[J - 1] = 1.0
+    if not rec:
+        for m in range(n_in):
+            src_k[CS + m] = (1.0 if m == sym_t else 0.0) if use_sym else x_t[m]
+    for jj in range(J):
+        if src_k[jj] != 0.0:
+            for o in range(O):
+                Wd_k[jj, o] += rate * M_k[jj, o] * e_k[o] * src_k[jj]
+
+
+@njit(cache=True, nogil=True)
+def train_chunk(W_h, W_k, M_h, M_k, arch, step_update, lr, x, sym, use_sym, lengths, y, y_ref, has_target, legal,
+                rule, seen0, pos, n_stop, err_hist, ok_hist, counts, event):
+    """Train K trials on their pre-drawn sequences ``pos[k] .. n_stop − 1``, each until its rule or divergence.
+
+    Parameters
+    ----------
+    W_h (K, I, U), W_k (K, J, O) : in place; lr : (K,)
+    x (K, N, T, n_in) or sym (K, N, T); lengths (K, N); y, y_ref (K, N, T, O); has_target (K, N, T)
+    legal : (K, N, T, O) bool (Exp 1 scoring), else a (1, 1, 1, 1) stand-in
+    rule : :func:`~lstm_core.nets.kernels_score.rule_tuple`; seen0 : sequences seen before position 0
+    pos : (K,) in/out, the next position of each trial; event : (K,) out, EVENT_* of each trial
+    err_hist, ok_hist : (K, window); counts : (K, 2) — see :func:`record_and_check`
+    """
+    K = W_h.shape[0]
+    T = y.shape[2]
+    for k in range(K):
+        ws = workspace(arch, T)
+        y_k = np.zeros((T, y.shape[3]))
+        keep_h, keep_k = np.empty_like(W_h[k]), np.empty_like(W_k[k])
+        event[k] = 0
+        while pos[k] < n_stop:
+            b = pos[k]
+            keep_h[:] = W_h[k]
+            keep_k[:] = W_k[k]
+            L = lengths[k, b]
+            train_sequence(W_h[k], W_k[k], M_h, M_k, arch, step_update, lr[k], x[k, b] if not use_sym else x[0, 0],
+                           sym[k, b] if use_sym else sym[0, 0], use_sym, L, y[k, b], has_target[k, b], y_k, ws)
+            pos[k] += 1
+            lg = legal[k, b] if rule[0] == RULE_REBER else legal[0, 0]   # (a (1, 1, 1, 1) stand-in otherwise)
+            err, ok = score_sequence(y_k, y_ref[k, b], has_target[k, b], lg, L, rule)
+            stop = record_and_check(err, ok, seen0 + b + 1, err_hist[k], ok_hist[k], counts[k], rule)
+            finite = all_finite(W_h[k]) and all_finite(W_k[k]) and all_finite(y_k[:L])
+            if not finite:
+                W_h[k][:] = keep_h                               # keep the last good weights
+                W_k[k][:] = keep_k
+                event[k] = EVENT_DIVERGED
+                break
+            if stop:
+                event[k] = EVENT_STOP
+                break

@@ -1,0 +1,184 @@
+"""The compiled kernels equal their readable NumPy references (float64, ≤ 1e-10), in every configuration.
+
+References: :func:`lstm_core.lstm.forward`, :func:`lstm_core.lstm_online.train_sequence` (App. A.1 as
+written), and the trial loop's readable per-sequence path (``LAB_ENGINE=numpy``).
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+from lstm_core.experiments import get_preset
+from lstm_core.lstm import LSTMConfig, forward, init_params
+from lstm_core.lstm_online import train_sequence
+from lstm_core.nets import engine, fast
+from lstm_core.train import TrialRun
+from tests.test_lstm import CONFIGS, EXP2A, EXP1_3x2, _problem, _rel_err
+
+pytestmark = pytest.mark.skipif(not engine.numba_available(), reason="numba is not installed")
+
+ALL = {
+    **CONFIGS,
+    "Exp 1, 3 blocks of 2": EXP1_3x2,
+    "F, logistic g, identity h": LSTMConfig(3, 2, 2, 2, g="logistic", h="identity"),
+    "F, no biases at all": LSTMConfig(3, 2, 1, 2, bias_gates=False, bias_cells=False, bias_out=False),
+    "F, gate biases only": LSTMConfig(3, 1, 2, 3, bias_cells=False, bias_out=False, in_gate_bias=(-1.0, -2.0)),
+    "B, output gate, tanh h": LSTMConfig(3, 2, 2, 1, connectivity="B", h="tanh"),
+    "F, forget gate, no output gate": LSTMConfig(3, 2, 2, 2, output_gate=False, forget_gate=True),
+}
+CASES = [(name, out) for name in ALL for out in ("logistic", "linear")]
+
+
+def _one_hot_problem(cfg, K=3, T=12, seed=4):
+    """A random one-hot input sequence per trial, as dense rows and as symbol indices (−1: no input)."""
+    rng = np.random.default_rng(seed)
+    sym = rng.integers(-1, cfg.n_in, size=(K, T))
+    x = np.zeros((K, T, cfg.n_in))
+    k_idx, t_idx = np.nonzero(sym >= 0)
+    x[k_idx, t_idx, sym[k_idx, t_idx]] = 1.0
+    return x, sym
+
+
+@pytest.mark.parametrize("update", ["step", "sequence"])
+@pytest.mark.parametrize("name,output", CASES)
+def test_rtrl_kernel_equals_the_readable_learner(name, output, update):
+    cfg = replace(ALL[name], output=output)
+    params, x, y, ht = _problem(cfg, K=3, B=1, T=12, seed=4, scale=2.0)
+    ht[0, 0, :4] = False                                   # trials with different target steps
+    ht[1, 0, :] = True
+    lr = np.array([0.1, 0.5, 1.0])
+    ref, ref_out = train_sequence(cfg, params, x[:, 0], y[:, 0], ht[:, 0], lr, update=update)
+    got, out = fast.lstm_train_seq(cfg, params, x[:, 0], y[:, 0], ht[:, 0], lr, update=update)
+    assert _rel_err(ref, got) < 1e-10
+    m = ht[:, 0]
+    np.testing.assert_allclose(out["y_k"][m], ref_out["y_k"][m], rtol=1e-10, atol=1e-14)
+    np.testing.assert_allclose(out["E"], ref_out["E"], rtol=1e-10)
+
+
+@pytest.mark.parametrize("update", ["step", "sequence"])
+@pytest.mark.parametrize("name", ["F, 2 blocks of 2, all biases", "B, Exp 2a style (g=logistic, h=id)",
+                                  "F, forget gate", "B, forget gate"])
+def test_inputs_by_symbol_index_equal_one_hot_rows(name, update):
+    cfg = ALL[name]
+    params, _, y, ht = _problem(cfg, K=3, B=1, T=12, seed=7, scale=2.0)
+    x, sym = _one_hot_problem(cfg)
+    ref, ref_out = train_sequence(cfg, params, x, y[:, 0], ht[:, 0], 0.5, update=update)
+    got, out = fast.lstm_train_seq(cfg, params, None, y[:, 0], ht[:, 0], 0.5, update=update, sym=sym)
+    assert _rel_err(ref, got) < 1e-10
+    dense = fast.lstm_forward(cfg, got, x[:, None])
+    by_symbol = fast.lstm_forward(cfg, got, sym=sym[:, None])
+    for key in dense:
+        np.testing.assert_allclose(by_symbol[key], dense[key], rtol=1e-12, atol=1e-14)
+
+
+@pytest.mark.parametrize("K,B", [(1, 1), (3, 2)])
+@pytest.mark.parametrize("name,output", CASES)
+def test_forward_kernel_equals_the_readable_forward_pass(name, output, K, B):
+    cfg = replace(ALL[name], output=output)
+    params, x, _, _ = _problem(cfg, K=K, B=B, T=15, seed=1, scale=3.0)
+    ref, got = forward(cfg, params, x), fast.lstm_forward(cfg, params, x)
+    assert set(got) == set(ref)
+    for key in ref:
+        np.testing.assert_allclose(got[key], ref[key], rtol=1e-10, atol=1e-13, err_msg=key)
+
+
+def test_a_sequence_learns_only_its_length_padding_changes_nothing():
+    cfg = ALL["F, 2 blocks of 2, all biases"]
+    params, x, y, ht = _problem(cfg, K=1, B=1, T=10, seed=2)
+    ht[..., 6:] = False
+    short, _ = fast.lstm_train_seq(cfg, params, x[:, 0, :7], y[:, 0, :7], ht[:, 0, :7], 0.5)
+    x[:, :, 7:] = 99.0                                      # padded steps hold anything
+    padded, _ = fast.lstm_train_seq(cfg, params, x[:, 0], y[:, 0], ht[:, 0], 0.5)
+    assert _rel_err(short, padded) < 1e-12
+
+
+def _run(preset, engine_name, n, monkeypatch, K=2, seed=0):
+    monkeypatch.setenv("LAB_ENGINE", engine_name)
+    run = TrialRun(preset, trials=K, seed=seed, max_sequences=n)
+    for _ in run.advance_iter(100):
+        pass
+    return run
+
+
+TINY = replace(get_preset("classroom_exp4_adding_T20"), task_options={"T": 10})
+RUNS = {
+    "st3, sequence update (Exp 4 net)": (replace(TINY, stop=replace(TINY.stop, window=50, beta=0.05, tolerance=0.1,
+                                                                      test_size=64)), 600),
+    "ABS + test-set confirmation (Exp 2c, by symbol)": (replace(get_preset("classroom_exp2c_q10_p10"), trials=3), 2500),
+    "Reber, step updates (Exp 1 paper net)": (get_preset("exp1_3x2_lr0.5"), 300),
+    "st12 (Exp 3a)": (get_preset("classroom_exp3a_T20_N3"), 500),
+    "Exp 2b, step updates, no output gate": (get_preset("classroom_exp2b_p10"), 300),
+    "linear output, forget gate": (replace(TINY, net=replace(TINY.net, output="linear", forget_gate=True)), 300),
+}
+
+
+@pytest.mark.parametrize("name", list(RUNS))
+def test_whole_training_runs_on_the_kernel_equal_the_readable_loop(name, monkeypatch):
+    preset, n = RUNS[name]
+    ref, got = _run(preset, "numpy", n, monkeypatch), _run(preset, "numba", n, monkeypatch)
+    assert got.learner.has_kernel() and not ref.learner.has_kernel()
+    assert got.seen == ref.seen
+    for key in ref.params:                             # weights after every trial's last sequence
+        scale = np.abs(ref.params[key]).max()
+        assert np.abs(got.params[key] - ref.params[key]).max() <= 1e-10 * scale, key
+    a, b = ref.result(), got.result()
+    for key in ("sequences_to_success", "sequences_presented", "diverged", "st1_at"):
+        assert a[key] == b[key], key
+    assert a["test"].keys() == b["test"].keys()
+
+
+def test_the_abs_run_solves_and_is_counted_the_same_on_both_engines(monkeypatch):
+    preset, n = RUNS["ABS + test-set confirmation (Exp 2c, by symbol)"]
+    got = _run(preset, "numba", n, monkeypatch)
+    assert got.result()["successes"] >= 1               # so the equality test above compared a real stop
+
+
+def test_a_diverging_trial_stops_on_the_kernel_with_its_last_good_weights(monkeypatch):
+    preset = replace(TINY, lr=float("inf"))             # the first update overflows
+    run = _run(preset, "numba", 50, monkeypatch, K=2)
+    res = run.result()
+    assert res["diverged"] == [0, 1] and run.results[0].presented == 1
+    fresh = init_params(preset.net, [np.random.default_rng(s) for s in range(1)])   # shape check only
+    assert run.params["W_h"].shape[1:] == fresh["W_h"].shape[1:]
+    assert all(np.isfinite(v).all() for v in run.params.values())
+    assert "diverged" in run.progress().message
+
+
+def test_lab_engine_numpy_is_honoured_and_a_typo_is_an_error(monkeypatch):
+    monkeypatch.setenv("LAB_ENGINE", "numpy")
+    assert engine.active() == "numpy" and not TrialRun(TINY, trials=1).learner.has_kernel()
+    monkeypatch.setenv("LAB_ENGINE", "numbah")
+    with pytest.raises(ValueError, match="LAB_ENGINE"):
+        engine.active()
+
+
+def test_without_numba_everything_falls_back_to_the_readable_engine():
+    code = ("import sys; sys.modules['numba'] = None\n"           # import numba now fails
+            "from lstm_core.nets import engine\n"
+            "assert not engine.numba_available() or engine.active() == 'numpy', engine.active()\n"
+            "from lstm_core.experiments import get_preset\n"
+            "from lstm_core.train import TrialRun\n"
+            "r = TrialRun(get_preset('classroom_exp2c_q10_p10'), trials=1, max_sequences=50)\n"
+            "r.advance(50); assert r.seen == 50 and not r.learner.has_kernel(); print('ok')\n")
+    env = {k: v for k, v in os.environ.items() if k != "LAB_ENGINE"}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=300,
+                         cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    assert out.returncode == 0 and out.stdout.strip() == "ok", out.stderr
+
+
+def test_exp2a_net_by_symbol_learns_like_the_reference():
+    cfg = EXP2A
+    params = init_params(cfg, [np.random.default_rng(3)])
+    x, sym = _one_hot_problem(cfg, K=1, T=30, seed=5)
+    y = np.zeros((1, 30, cfg.n_out))
+    y[0, np.arange(30), np.random.default_rng(6).integers(0, cfg.n_out, 30)] = 1.0
+    ht = np.ones((1, 30), bool)
+    ref, _ = train_sequence(cfg, params, x, y, ht, 1.0)
+    got, _ = fast.lstm_train_seq(cfg, params, None, y, ht, 1.0, sym=sym)
+    assert _rel_err(ref, got) < 1e-10
