@@ -1,27 +1,41 @@
-"""``python -m lstm_core reproduce PRESET``: run a preset's trials and put our row beside the paper's.
+"""``python -m lstm_core reproduce PRESET ... | --all``: run paper rows and put ours beside the paper's.
 
-Progress goes to stderr; the comparison table to stdout; ``--json FILE`` writes the
-summary, ``--out DIR`` saves the run for the app. Ctrl-C stops cleanly: what was
-reached is still reported and saved (unfinished trials count as not solved).
+One preset: its trials run on worker processes (default: every core) or a Dask cluster
+(``--scheduler HOST:PORT``), with the same numbers as a serial run of the same seed; progress goes to
+stderr, the comparison table to stdout; ``--json FILE`` writes the summary, ``--out DIR`` saves the run
+for the app. ``--all`` (or several presets, or ``--results-dir``) is a resumable sweep writing
+``runs/results/<preset>.json`` row by row. Ctrl-C, SIGTERM and SIGHUP stop cleanly: what was reached is
+still reported and saved (unfinished trials count as not solved).
+
+This module keeps the command's options and its table; the work is done by :mod:`lab.reproduce`
+(imported inside :func:`main`: the engine never imports ``lab`` at module level).
 """
 
 from __future__ import annotations
 
-import json
 import sys
-import time
-from pathlib import Path
 
 
 def add_arguments(parser) -> None:
-    parser.add_argument("preset", help="preset name (see `python -m lstm_core presets`)")
+    parser.add_argument("presets", nargs="*", metavar="PRESET",
+                        help="preset name(s) (see `python -m lstm_core presets`); several make a sweep")
+    parser.add_argument("--all", action="store_true",
+                        help="sweep every paper row at the paper's trial count and cap (resumable)")
     parser.add_argument("--trials", type=int, default=None, help="number of trials (default: the paper's)")
     parser.add_argument("--seed", type=int, default=0, help="one seed reproduces the whole run")
     parser.add_argument("--max-sequences", type=int, default=None,
                         help="training sequences per trial before giving up (default: the paper's cap)")
-    parser.add_argument("--out", type=Path, default=None, help="save the run here (config JSON + arrays .npz)")
-    parser.add_argument("--json", type=Path, default=None, help="write the summary as JSON to this file")
-    parser.add_argument("--chunk", type=int, default=500, help="sequences between progress lines")
+    parser.add_argument("--out", default=None, help="save the run here (config JSON + arrays .npz); "
+                        "in a sweep, one folder per preset under it")
+    parser.add_argument("--json", default=None, help="write the summary as JSON to this file (one preset)")
+    parser.add_argument("--chunk", type=int, default=500, help="sequences between progress reports")
+    parser.add_argument("--workers", type=int, default=None,
+                        help="worker processes (default: every core; 1 = train here, in lockstep)")
+    parser.add_argument("--scheduler", default=None, metavar="HOST:PORT",
+                        help="run the trials on this Dask distributed scheduler's workers")
+    parser.add_argument("--results-dir", default=None,
+                        help="sweep: where rows are stored and looked up to resume (default: runs/results)")
+    parser.add_argument("--force", action="store_true", help="sweep: rerun rows that are already stored")
 
 
 def _fmt(v, pct=False) -> str:
@@ -77,47 +91,13 @@ def print_table(summary: dict, paper: dict | None, out=sys.stdout) -> None:
         print("interrupted: unfinished trials are counted as not solved", file=out)
 
 
-def _progress_line(p, t0: float) -> str:
-    eta = f"{p.eta / 60:.1f} min to the cap" if p.eta else "-"
-    return (f"\r{p.sequences:>10,} seq/trial | solved {p.solved}/{p.trials} | failed {p.failed} | "
-            f"{p.rate:,.0f} seq/s | {time.time() - t0:,.0f} s | ETA {eta}   ")
-
-
 def main(args) -> int:
-    from .experiments import get_preset
-    from .train import TrialRun
-
     try:
-        preset = get_preset(args.preset)
-    except KeyError as exc:
-        print(f"error: {exc.args[0] if exc.args else exc}", file=sys.stderr)
+        from lab.reproduce import main as reproduce
+    except ModuleNotFoundError as exc:
+        if exc.name != "lab":
+            raise
+        print("error: the reproduce command needs the lab package of the repository (run it from the "
+              "repository root, or put the checkout on PYTHONPATH)", file=sys.stderr)
         return 2
-    if args.trials is not None and args.trials < 1 or args.max_sequences is not None and args.max_sequences < 1:
-        print("error: --trials and --max-sequences must be >= 1", file=sys.stderr)
-        return 2
-    run = TrialRun(preset, trials=args.trials, seed=args.seed, max_sequences=args.max_sequences)
-    t0 = time.time()
-    interrupted = False
-    try:
-        for p in run.advance_iter(chunk=args.chunk):
-            print(_progress_line(p, t0), end="", file=sys.stderr, flush=True)
-            if p.message:
-                print(f"\n{p.message}", file=sys.stderr)
-    except KeyboardInterrupt:
-        interrupted = True
-        print("\ninterrupted: reporting what was reached", file=sys.stderr)
-    print(file=sys.stderr)
-    summary = run.result()
-    summary["interrupted"] = interrupted
-    summary["paper"] = preset.paper
-    summary["classroom"] = preset.classroom
-    summary["experiment"] = preset.experiment
-    print_table(summary, preset.paper)
-    if args.json:
-        args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps(summary, indent=1, default=float))
-    if args.out:
-        from .runs import save_run
-        path = save_run(run, args.out)
-        print(f"run saved to {path}", file=sys.stderr)
-    return 130 if interrupted else 0
+    return reproduce(args)

@@ -1,0 +1,412 @@
+"""``python -m lstm_core reproduce``: one row beside the paper's, or a resumable sweep over many rows.
+
+One preset (``reproduce exp4_adding_T100``): its trials run on worker processes (default: every core;
+``--workers 1`` trains them in this process in lockstep), or on a Dask cluster (``--scheduler HOST:PORT``);
+progress on stderr, the comparison table on stdout, ``--json FILE`` and ``--out DIR`` as before.
+
+A sweep (``--all``, several presets, or ``--results-dir``): every row's result is written to
+``<results-dir>/<preset>.json`` (default ``runs/results``, the file the Reproduce page reads) the moment the
+row ends. A row already stored there with the same trials, seed and cap is skipped, so the same command
+resumes an interrupted sweep; a stored row with at least as many trials and as high a cap is kept too
+(``--force`` reruns both).
+
+Every option is checked before any work (exit 2 with a one-line message). SIGINT, SIGTERM and SIGHUP stop
+cleanly: running trials report what they reached, finished rows stay saved, files are written atomically
+(temporary file + ``os.replace``); a second signal gives up at once.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import signal
+import sys
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from lstm_core.cli_reproduce import print_table
+from lstm_core.experiments import PRESETS, get_preset
+
+from . import files
+from .sweep import DaskBackend, LocalPool, Row, RowOutcome, RowProgress, Stop, SweepError, run_rows
+
+MAX_TRIALS = 1000           # the paper runs at most 30
+MAX_SEQUENCES = 10**9       # the paper's largest cap is 5,000,000
+MAX_CHUNK = 10**9
+MAX_SEED = 2**63 - 1
+MAX_WORKERS = 1024
+PRINT_EVERY = 2.0           # seconds between two progress lines of a sweep row
+
+
+class UsageError(ValueError):
+    """A bad option: reported as one line, exit status 2, before any work."""
+
+
+@dataclass
+class Plan:
+    rows: list[Row]
+    sweep: bool
+    chunk: int
+    workers: int
+    scheduler: str | None
+    json: Path | None
+    out: Path | None
+    results_dir: Path | None
+    force: bool
+
+
+def paper_rows() -> list[str]:
+    """Every row of the paper's tables we run: presets with a ``paper`` dict that are not classroom ones."""
+    return [name for name, p in PRESETS.items() if not p.classroom and p.paper]
+
+
+def default_workers() -> int:
+    try:
+        return max(len(os.sched_getaffinity(0)), 1)
+    except AttributeError:
+        return max(os.cpu_count() or 1, 1)
+
+
+def _bounded(value, name: str, lo: int, hi: int) -> None:
+    if value is not None and not lo <= value <= hi:
+        raise UsageError(f"{name} must be between {lo:,} and {hi:,} (got {value:,})")
+
+
+_ADDRESS = re.compile(r"^(?:(tcp|tls|ucx|inproc)://)?([^\s:/]+|\[[0-9a-fA-F:]+\]):(\d{1,5})$")
+
+
+def check_scheduler(address: str | None) -> str | None:
+    """``HOST:PORT`` or ``tcp://HOST:PORT`` (Dask's default port is 8786)."""
+    if address is None:
+        return None
+    m = _ADDRESS.match(address.strip())
+    if not m or not 1 <= int(m.group(3)) <= 65535:
+        raise UsageError(f"--scheduler wants HOST:PORT, e.g. 192.168.1.10:8786 (got {address!r})")
+    return address.strip() if m.group(1) else f"tcp://{address.strip()}"
+
+
+def plan_from_args(args) -> Plan:
+    """Check every option and work out the rows; raises :class:`UsageError`. Nothing is trained here."""
+    names = list(dict.fromkeys(args.presets or []))
+    if args.all and names:
+        raise UsageError("give preset names or --all, not both")
+    if not args.all and not names:
+        raise UsageError("name a preset (see `python -m lstm_core presets`) or give --all")
+    _bounded(args.trials, "--trials", 1, MAX_TRIALS)
+    _bounded(args.max_sequences, "--max-sequences", 1, MAX_SEQUENCES)
+    _bounded(args.seed, "--seed", 0, MAX_SEED)
+    _bounded(args.chunk, "--chunk", 1, MAX_CHUNK)
+    _bounded(args.workers, "--workers", 1, MAX_WORKERS)
+    scheduler = check_scheduler(args.scheduler)
+    if scheduler and args.workers is not None:
+        raise UsageError("--workers and --scheduler exclude each other (the Dask cluster has its own workers)")
+    if scheduler:
+        try:
+            import distributed  # noqa: F401
+        except ImportError:
+            raise UsageError("--scheduler needs Dask: pip install 'dask[distributed]'") from None
+    presets = []
+    for name in paper_rows() if args.all else names:
+        try:
+            presets.append(get_preset(name))
+        except KeyError as exc:
+            raise UsageError(exc.args[0] if exc.args else str(exc)) from None
+    sweep = bool(args.all or len(presets) > 1 or args.results_dir is not None)
+    if sweep and args.json is not None:
+        raise UsageError("--json writes one preset's summary; a sweep writes <results-dir>/<preset>.json")
+    try:
+        json_path = files.check_file_target(args.json, "--json")
+        out = files.check_dir_target(args.out, "--out")
+        results_dir = None
+        if sweep:
+            from lstm_core.runs import RESULTS_DIR
+            results_dir = files.check_dir_target(args.results_dir if args.results_dir is not None else RESULTS_DIR,
+                                                 "--results-dir", create=True)
+    except files.PathProblem as exc:
+        raise UsageError(str(exc)) from None
+    rows = [Row(p, int(args.trials or p.trials), int(args.seed),
+                int(args.max_sequences or p.stop.max_sequences)) for p in presets]
+    workers = args.workers if args.workers is not None else default_workers()
+    return Plan(rows, sweep, args.chunk, workers, scheduler, json_path, out, results_dir, bool(args.force))
+
+
+# ----------------------------------------------------------------------------- signals
+
+@contextlib.contextmanager
+def stop_on_signals(stop: Stop):
+    """SIGINT, SIGTERM and SIGHUP set ``stop`` (whatever SIGINT's inherited disposition); restored on exit.
+
+    Outside the main thread (signals cannot be set there) nothing is installed.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    sigs = [signal.SIGINT, signal.SIGTERM] + ([signal.SIGHUP] if hasattr(signal, "SIGHUP") else [])
+    before = {s: signal.getsignal(s) for s in sigs}
+
+    def handler(signum, frame):
+        stop.request(signal.Signals(signum).name)
+        text = (f"\n{signal.Signals(signum).name}: stopping - running trials report what they reached, finished "
+                "rows stay saved (again to give up at once)\n" if stop.count == 1 else
+                f"\n{signal.Signals(signum).name} again: giving up now\n")
+        with contextlib.suppress(OSError):
+            os.write(2, text.encode())
+
+    for s in sigs:
+        signal.signal(s, handler)
+    try:
+        yield
+    finally:
+        for s, h in before.items():
+            signal.signal(s, h if h is not None else signal.SIG_DFL)
+
+
+# ----------------------------------------------------------------------------- output
+
+def _say(text: str, end: str = "\n", out=None) -> None:
+    """Print, never failing on a closed terminal (SIGHUP) or a full pipe."""
+    try:
+        print(text, end=end, file=out or sys.stderr, flush=True)
+    except (OSError, ValueError):
+        pass
+
+
+def _single_line(p: RowProgress, t0: float) -> str:
+    eta = f"{p.eta / 60:.1f} min to the cap" if p.eta else "-"
+    return (f"{p.sequences:>10,} seq/trial | solved {p.solved}/{p.trials} | failed {p.failed} | "
+            f"{p.rate:,.0f} seq/s | {time.time() - t0:,.0f} s | ETA {eta}")
+
+
+def annotate(summary: dict, row: Row, interrupted: bool) -> dict:
+    """The stored format of runs/results/*.json: TrialRun.result() + interrupted, paper, classroom, experiment."""
+    p = row.preset
+    return {**summary, "interrupted": bool(interrupted), "paper": p.paper, "classroom": p.classroom,
+            "experiment": p.experiment}
+
+
+def make_backend(plan: Plan, tasks: int):
+    """None (train here, in lockstep), worker processes, or a Dask cluster."""
+    if plan.scheduler:
+        return DaskBackend(plan.scheduler)
+    workers = min(plan.workers, tasks)
+    return LocalPool(workers) if workers > 1 else None
+
+
+def _describe(backend) -> str:
+    return backend.describe() if backend is not None else "this process (lockstep)"
+
+
+# ----------------------------------------------------------------------------- one row
+
+def _single(plan: Plan, stop: Stop) -> int:
+    row = plan.rows[0]
+    t0 = time.time()
+    tty = sys.stderr.isatty()
+
+    def show(p: RowProgress) -> None:
+        line = _single_line(p, t0)
+        _say(f"\r{line}   " if tty else line, end="" if tty else "\n")
+
+    try:
+        backend = make_backend(plan, row.trials)
+    except Exception as exc:                      # Dask: scheduler unreachable
+        _say(f"error: {plan.scheduler}: {type(exc).__name__}: {exc}")
+        return 1
+    try:
+        if isinstance(backend, DaskBackend):
+            backend.check_workers(stop)
+        _say(f"{row.preset.name}: {row.trials} trials, seed {row.seed}, cap {row.max_sequences:,} "
+             f"on {_describe(backend)}")
+        outcome = list(run_rows([row], backend, chunk=plan.chunk, stop=stop, on_progress=show))[-1]
+    except KeyboardInterrupt:
+        _say("\ngave up: nothing written")
+        _close(backend, abort=True)
+        return 130
+    except SweepError as exc:
+        _say(f"\nerror: {exc}")
+        _close(backend, abort=True)
+        return 1
+    _close(backend)
+    if tty:
+        _say("")
+    if outcome.interrupted:
+        _say("interrupted: reporting what was reached (unfinished trials count as not solved)")
+    summary = annotate(outcome.summary, row, outcome.interrupted)
+    try:
+        print_table(summary, row.preset.paper)
+    except (OSError, ValueError):
+        pass
+    rc = 130 if outcome.interrupted else 0
+    if plan.json is not None:
+        try:
+            files.write_json(plan.json, summary)
+        except OSError as exc:
+            _say(f"error: could not write --json {str(plan.json)!r}: {exc.strerror or exc}")
+            rc = rc or 1
+    if plan.out is not None:
+        rc = _save_run(outcome, plan.out) or rc
+    return rc
+
+
+def _save_run(outcome: RowOutcome, where: Path) -> int:
+    from lstm_core.runs import save_run
+
+    try:
+        path = save_run(outcome.run, where)
+    except OSError as exc:
+        _say(f"error: could not save the run to {str(where)!r}: {exc.strerror or exc}")
+        return 1
+    _say(f"run saved to {path}")
+    return 0
+
+
+def _close(backend, abort: bool = False) -> None:
+    if backend is not None:
+        with contextlib.suppress(Exception):
+            backend.close(abort=abort)
+
+
+# ----------------------------------------------------------------------------- a sweep
+
+def stored_row(path: Path) -> dict | None:
+    """The result stored at ``path`` if it is a readable, finished reproduce result; else None."""
+    from lstm_core.runs import load_results
+
+    if not path.is_file():
+        return None
+    try:
+        rows, _ = load_results(path.parent)
+    except Exception:
+        return None
+    for r in rows:
+        if r.get("file") == path.name and r.get("preset") == path.stem and not r.get("interrupted"):
+            return r
+    return None
+
+
+def skip_reason(row: Row, stored: dict | None, force: bool) -> str:
+    """Why ``row`` need not run ("" if it must): stored with the same settings, or with more."""
+    if stored is None or force:
+        return ""
+    trials, seed, cap = stored.get("trials"), stored.get("seed"), stored.get("max_sequences_cap")
+    if (trials, seed, cap) == (row.trials, row.seed, row.max_sequences):
+        return "already stored with the same trials, seed and cap"
+    if isinstance(trials, int) and isinstance(cap, int) and trials >= row.trials and cap >= row.max_sequences:
+        return (f"kept: the stored result has {trials} trials and a cap of {cap:,} (at least what was asked;"
+                " --force replaces it)")
+    return ""
+
+
+def _sweep(plan: Plan, stop: Stop) -> int:
+    rows, n = plan.rows, len(plan.rows)
+    todo: list[Row] = []
+    skipped = 0
+    for i, row in enumerate(rows):
+        why = skip_reason(row, stored_row(plan.results_dir / f"{row.preset.name}.json"), plan.force)
+        if why:
+            skipped += 1
+            _say(f"[{i + 1}/{n}] {row.preset.name}: skipped ({why})")
+        else:
+            todo.append(row)
+    number = {row.preset.name: rows.index(row) + 1 for row in todo}
+    total_trials = sum(r.trials for r in todo)
+    if not todo:
+        _say(f"overall: nothing to run, all {n} rows are stored in {plan.results_dir}")
+        return 0
+    try:
+        backend = make_backend(plan, total_trials)
+    except Exception as exc:
+        _say(f"error: {plan.scheduler}: {type(exc).__name__}: {exc}")
+        return 1
+    t0 = time.monotonic()
+    state = {"rows": 0, "trials": 0, "failed_writes": 0}
+    last_print: dict[int, float] = {}
+    running: dict[int, RowProgress] = {}
+
+    def overall() -> str:
+        busy = sum(p.finished for i, p in running.items())
+        return (f"overall: {state['rows'] + skipped}/{n} rows ({skipped} skipped), "
+                f"{state['trials'] + busy}/{total_trials} trials, {_minutes(time.monotonic() - t0)}")
+
+    def show(p: RowProgress) -> None:
+        running[p.index] = p
+        now = time.monotonic()
+        if p.index in last_print and now - last_print[p.index] < PRINT_EVERY:
+            return
+        last_print[p.index] = now
+        eta = f"ETA {_minutes(p.eta)}" if p.eta else "ETA -"
+        _say(f"[{number[p.row.preset.name]}/{n}] {p.row.preset.name}: {p.finished}/{p.trials} trials done, "
+             f"solved {p.solved}, failed {p.failed} | {p.sequences:,} seq/trial | {p.rate:,.0f} seq/s | {eta} | "
+             f"{overall()}")
+
+    def finish(o: RowOutcome) -> None:
+        name = o.row.preset.name
+        running.pop(o.index, None)
+        if o.interrupted or o.summary is None:
+            _say(f"[{number[name]}/{n}] {name}: interrupted, not saved")
+            return
+        summary = annotate(o.summary, o.row, False)
+        target = plan.results_dir / f"{name}.json"
+        try:
+            files.write_json(target, summary)
+        except OSError as exc:
+            state["failed_writes"] += 1
+            _say(f"[{number[name]}/{n}] {name}: error: could not write {target}: {exc.strerror or exc}")
+            return
+        state["rows"] += 1
+        state["trials"] += o.row.trials
+        mean = summary["mean_sequences"]
+        _say(f"[{number[name]}/{n}] {name}: saved {target} ({summary['successes']}/{summary['trials']} solved"
+             f"{f', mean {mean:,.0f} sequences' if mean is not None else ''}, {_minutes(o.seconds)}) | {overall()}")
+        try:
+            print_table(summary, o.row.preset.paper)
+        except (OSError, ValueError):
+            pass
+        if plan.out is not None:
+            state["failed_writes"] += _save_run(o, plan.out / name)
+
+    try:
+        if isinstance(backend, DaskBackend):
+            backend.check_workers(stop)
+        _say(f"sweep: {len(todo)} of {n} rows to run ({total_trials} trials) on {_describe(backend)}; "
+             f"results in {plan.results_dir}")
+        for o in run_rows(todo, backend, chunk=plan.chunk, stop=stop, on_progress=show, finish_interrupted=False):
+            finish(o)
+    except KeyboardInterrupt:
+        _close(backend, abort=True)
+        _say(f"\ngave up: {state['rows']} rows saved this time, unfinished rows not saved | {overall()}")
+        return 130
+    except SweepError as exc:
+        _close(backend, abort=True)
+        _say(f"\nerror: {exc} | {overall()}")
+        return 1
+    _close(backend)
+    if stop:
+        _say(f"interrupted: {state['rows']} rows saved this time; run the same command again to resume | "
+             f"{overall()}")
+        return 130
+    _say(f"done: {overall()}")
+    return 1 if state["failed_writes"] else 0
+
+
+def _minutes(s: float) -> str:
+    return f"{s:.0f} s" if s < 120 else f"{s / 60:.1f} min"
+
+
+# ----------------------------------------------------------------------------- entry point
+
+def main(args) -> int:
+    stop = Stop()
+    with stop_on_signals(stop):
+        try:
+            plan = plan_from_args(args)
+        except UsageError as exc:
+            _say(f"error: {exc}")
+            return 2
+        if stop:
+            _say("stopped before any work")
+            return 130
+        return _sweep(plan, stop) if plan.sweep else _single(plan, stop)
