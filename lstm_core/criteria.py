@@ -14,12 +14,13 @@ from .tasks_batch import Batch
 Array = np.ndarray
 
 
-def stack(batches: list[Batch]) -> dict[str, Array]:
+def stack(batches: list[Batch], dense: bool = True) -> dict[str, Array]:
     """One Batch per trial -> arrays with a leading K axis, padded to the longest sequence.
 
     Returns ``x`` (K, B, T, n_in), ``y`` and ``y_ref`` (K, B, T, O) (``y_ref`` is the noise-free
     target where the task has one), ``has_target`` (K, B, T), ``legal`` (K, B, T, O) or None,
     ``sym`` (K, B, T) the input symbol's index (−1: none) for one-hot tasks, else None.
+    With ``dense=False`` a one-hot task's ``x`` is None (only ``sym``: what the kernels read).
     """
     T = max(b.T for b in batches)
 
@@ -31,7 +32,7 @@ def stack(batches: list[Batch]) -> dict[str, Array]:
     legal = [b.legal for b in batches]
     one_hot = all(b.symbols is not None for b in batches)
     return {
-        "x": np.stack([pad(b.x) for b in batches]),
+        "x": np.stack([pad(b.x) for b in batches]) if dense or not one_hot else None,
         "y": np.stack([pad(b.y) for b in batches]),
         "y_ref": np.stack([pad(b.y_clean if b.y_clean is not None else b.y) for b in batches]),
         "has_target": np.stack([pad(b.has_target) for b in batches]),

@@ -14,14 +14,36 @@ from dataclasses import dataclass
 import numpy as np
 
 
-@dataclass(frozen=True, eq=False)
+class _Inputs:
+    """The ``x`` field of :class:`Batch`: stored dense, or made from ``symbols`` on first read.
+
+    One-hot tasks keep only their symbol indices (Exp 2c at q = 1000 would need 8 MB of dense
+    rows a sequence); the compiled kernels read the indices, and whoever reads ``x`` gets the
+    one-hot rows, made once and kept.
+    """
+
+    def __get__(self, obj, owner=None):
+        if obj is None:
+            return None                                   # the field's default
+        x = obj.__dict__.get("_x")
+        if x is None and obj.symbols is not None:
+            x = one_hot(obj.symbols, len(obj.alphabet))
+            obj.__dict__["_x"] = x
+        return x
+
+    def __set__(self, obj, value) -> None:
+        obj.__dict__["_x"] = value
+
+
+@dataclass(frozen=True, eq=False, kw_only=True)
 class Batch:
     """B sequences of one task, padded to T = ``lengths.max()`` steps.
 
     Attributes
     ----------
     x : (B, T, n_in) float64
-        Inputs; zero after each sequence's length.
+        Inputs; zero after each sequence's length. One-hot tasks may leave it out (None)
+        and give ``symbols`` and ``alphabet``: ``x`` is then made from them when first read.
     y : (B, T, O) float64
         Targets; 0 where there is no target.
     has_target : (B, T) bool
@@ -43,7 +65,7 @@ class Batch:
         so that an engine may look up weight rows instead of multiplying one-hot inputs.
     """
 
-    x: np.ndarray
+    x: np.ndarray | None = _Inputs()
     y: np.ndarray
     has_target: np.ndarray
     lengths: np.ndarray
@@ -59,11 +81,21 @@ class Batch:
 
     @property
     def T(self) -> int:  # noqa: N802
-        return int(self.x.shape[1])
+        return int(self.has_target.shape[1])
 
     @property
     def n_in(self) -> int:
-        return int(self.x.shape[2])
+        return len(self.alphabet) if self.by_symbol else int(self.x.shape[2])
+
+    @property
+    def by_symbol(self) -> bool:
+        """True when the inputs are kept as symbol indices only (no dense rows made yet)."""
+        return self.__dict__.get("_x") is None and self.symbols is not None
+
+    @property
+    def dense_x(self) -> np.ndarray | None:
+        """The dense inputs if they are stored (or were made), else None (no conversion)."""
+        return self.__dict__.get("_x")
 
     @property
     def n_out(self) -> int:
@@ -79,7 +111,7 @@ class Batch:
             return None if a is None else a[idx, :T].copy()
 
         return Batch(
-            x=rows(self.x), y=rows(self.y), has_target=rows(self.has_target), lengths=lengths.copy(),
+            x=rows(self.dense_x), y=rows(self.y), has_target=rows(self.has_target), lengths=lengths.copy(),
             legal=rows(self.legal), y_clean=rows(self.y_clean),
             strings=None if self.strings is None else tuple(self.strings[i] for i in idx),
             alphabet=self.alphabet, symbols=rows(self.symbols),
@@ -117,8 +149,9 @@ def concat(batches: list[Batch]) -> Batch:
             return None
         return np.concatenate([_pad(getattr(b, name), T, fill) for b in batches], axis=0)
 
+    by_symbol = all(b.by_symbol for b in batches)
     return Batch(
-        x=cat("x"), y=cat("y"), has_target=cat("has_target"),
+        x=None if by_symbol else cat("x"), y=cat("y"), has_target=cat("has_target"),
         lengths=np.concatenate([b.lengths for b in batches]).astype(np.int64),
         legal=cat("legal"), y_clean=cat("y_clean"),
         strings=None if first.strings is None else tuple(s for b in batches for s in b.strings),
@@ -168,17 +201,18 @@ def split_symbols(alphabet: tuple[str, ...], string: str) -> list[str]:
     return list(string) if all(len(s) == 1 for s in alphabet) else string.split(" ")
 
 
-def end_target_batch(x: np.ndarray, lengths: np.ndarray, target: np.ndarray, **extra) -> Batch:
+def end_target_batch(x: np.ndarray | None, lengths: np.ndarray, target: np.ndarray, **extra) -> Batch:
     """A Batch whose only target is at each sequence's last step.
 
     Parameters
     ----------
-    x : (B, T, n_in) float64, already zero after each length
+    x : (B, T, n_in) float64, already zero after each length; or None for a one-hot task that
+        gives ``symbols`` (B, T) and ``alphabet`` in ``extra``
     lengths : (B,) int
     target : (B, O) float64, the target at step L_b − 1 (0-based)
     extra : optional Batch fields; ``y_clean`` may be given as (B, O) end values
     """
-    B, T = x.shape[:2]
+    B, T = (x if x is not None else extra["symbols"]).shape[:2]
     rows = np.arange(B)
     last = lengths - 1
     y = np.zeros((B, T, target.shape[1]))

@@ -36,7 +36,7 @@ def _lag_2ab(rng: np.random.Generator, n: int, p: int, random_middle: bool) -> B
     if random_middle:
         legal[:, :-1, : p - 1] = True  # any distractor may follow; only the last symbol is predictable
     return Batch(
-        x=one_hot(seq[:, :-1], p + 1), y=y, has_target=np.ones((n, p), dtype=bool),
+        y=y, has_target=np.ones((n, p), dtype=bool),
         lengths=np.full(n, p, dtype=np.int64), legal=legal,
         strings=join_rows(alphabet, seq), alphabet=alphabet,
         symbols=seq[:, :-1].copy(),
@@ -129,7 +129,7 @@ def lag_2c(rng: np.random.Generator, n: int, p: int = 50, q: int = 50) -> Batch:
     seq[rows, lengths] = x_sym + cls
     sym = np.where(np.arange(T)[None, :] < lengths[:, None], seq[:, :T], -1)  # inputs stop at e
     return end_target_batch(
-        one_hot(sym, len(alphabet)), lengths, np.eye(2)[cls],
+        None, lengths, np.eye(2)[cls],                                # inputs by symbol (x made on demand)
         strings=join_rows(alphabet, seq, lengths + 1),
         alphabet=alphabet, symbols=sym,
     )

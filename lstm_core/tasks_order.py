@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .tasks_batch import Batch, end_target_batch, join_rows, one_hot, step_mask, uniform_ints
+from .tasks_batch import Batch, end_target_batch, join_rows, step_mask, uniform_ints
 
 TEMPORAL_ORDER_ALPHABET: tuple[str, ...] = ("E", "B", "a", "b", "c", "d", "X", "Y")
 
@@ -88,7 +88,7 @@ def temporal_order(rng: np.random.Generator, n: int, n_relevant: int = 2, length
     sym = np.where(step_mask(lengths, T), sym, -1)
     cls = xy @ (1 << np.arange(n_relevant)[::-1])  # binary, first relevant symbol most significant
     return end_target_batch(
-        one_hot(sym, len(TEMPORAL_ORDER_ALPHABET)), lengths, np.eye(2**n_relevant)[cls],
+        None, lengths, np.eye(2**n_relevant)[cls],                    # inputs by symbol (x made on demand)
         strings=join_rows(TEMPORAL_ORDER_ALPHABET, sym, lengths),
         alphabet=TEMPORAL_ORDER_ALPHABET, symbols=sym,
     )

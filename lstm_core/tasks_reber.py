@@ -90,7 +90,7 @@ def _walks_to_batch(walks: list[tuple[list[str], list[str]]], targets: str = "ne
         legal[b, :L] = [_LEGAL_ROW[s] for s in successors[:-1]]
     y = one_hot(nxt, len(REBER_ALPHABET)) if targets == "next" else legal.astype(float)   # A5
     return Batch(
-        x=one_hot(sym, len(REBER_ALPHABET)), y=y,
+        y=y,                                                          # inputs by symbol (x made on demand)
         has_target=sym >= 0, lengths=lengths, legal=legal,
         strings=tuple("".join(w) for w, _ in walks),
         alphabet=REBER_ALPHABET, symbols=sym,

@@ -93,6 +93,7 @@ class TrialRun:
         self.seed = int(seed)
         self.max_sequences = int(max_sequences or self.rule.max_sequences)
         self.learner = learner(preset)
+        self._dense = not self.learner.has_kernel()        # the kernels read one-hot inputs as symbol indices
         ids = self.trial_ids if self.trial_ids is not None else range(self.K)
         seqs = [np.random.SeedSequence(self.seed, spawn_key=(i,)) for i in ids]
         streams = [s.spawn(3) for s in seqs]
@@ -115,7 +116,7 @@ class TrialRun:
         self.checkpoints: list[tuple[int, dict[str, Array]]] = [(0, take_trials(self.params, [checkpoint_trial]))]
         self._next_ckpt = 100
         self.message = ""
-        self.seq_bytes = sequence_bytes(preset)
+        self.seq_bytes = sequence_bytes(preset, self._dense)
         # big inputs (Exp 2c, q = 1000: 8 MB a sequence) draw fewer sequences per chunk, to stay in DATA_BUDGET
         self.chunk_size = self._within_budget(self.K, CHUNK)
         self._train_sets = self._test_sets = None
@@ -124,9 +125,10 @@ class TrialRun:
                                embedded=preset.task == "embedded_reber", **preset.task_options)
                     for r in self.test_rngs]
             self._train_sets = [s[0] for s in sets]
-            self._eval_sets = [criteria.stack([s[0] for s in sets]), criteria.stack([s[1] for s in sets])]
+            self._eval_sets = [criteria.stack([s[i] for s in sets], dense=self._dense) for i in (0, 1)]
         elif self.rule.kind == "st12":                     # Exp 3: one fixed stopping test set (A14)
-            self._eval_sets = [criteria.stack([self._draw(r, self.rule.st_test_size) for r in self.test_rngs])]
+            self._eval_sets = [criteria.stack([self._draw(r, self.rule.st_test_size) for r in self.test_rngs],
+                                             dense=self._dense)]
 
     # ------------------------------------------------------------------ data
     def _draw(self, rng: np.random.Generator, n: int):
@@ -149,7 +151,7 @@ class TrialRun:
                      for k, t in ((k, self._train_sets[k]) for k in self.active)]
         else:
             picks = [self._draw(self.data_rngs[k], n) for k in self.active]
-        self._chunk = criteria.stack(picks)
+        self._chunk = criteria.stack(picks, dense=self._dense)
         self._chunk["lengths"] = np.stack([b.lengths for b in picks])
         self._chunk_pos = 0
 
@@ -337,7 +339,7 @@ class TrialRun:
         total: dict[str, Array] = {}
         for start in range(0, n, batch):
             m = min(batch, n - start)
-            data = criteria.stack([self._draw(self.test_rngs[k], m) for k in trials])
+            data = criteria.stack([self._draw(self.test_rngs[k], m) for k in trials], dense=self._dense)
             rep = criteria.test_report(self.rule, self.learner.predict(params, data["x"], data.get("sym")), data)
             for key, v in rep.items():
                 total[key] = total.get(key, 0) + (v * m if key in ("mse", "mae") else v)
@@ -418,14 +420,15 @@ class TrialRun:
         return summary
 
 
-def sequence_bytes(preset: Preset) -> float:
+def sequence_bytes(preset: Preset, dense: bool = True) -> float:
     """Bytes the trial loop holds per generated sequence of ``preset`` (arrays, and their stacked copy).
 
     Estimated from 8 sequences drawn with a throwaway generator, with a margin of 2 for
     sequences longer than those (Exp 2c lengths have a geometric tail).
     """
     b = TASKS[preset.task](np.random.default_rng(0), 8, **preset.task_options)
-    one = sum(a.nbytes for a in (b.x, b.y, b.has_target, b.legal, b.y_clean) if a is not None) / 8
+    x = b.x if dense or not b.by_symbol else b.symbols                # (dense=False: one-hot inputs as indices)
+    one = sum(a.nbytes for a in (x, b.y, b.has_target, b.legal, b.y_clean) if a is not None) / 8
     return 2 * 2 * one
 
 

@@ -184,14 +184,28 @@ def test_the_reproduce_table_shows_the_streak_separately_for_abs_rules():
     assert not any("presented" in name for name, _, _ in comparison_rows(st3_run, None))
 
 
-def test_big_inputs_draw_fewer_sequences_at_a_time_to_stay_within_the_data_budget():
+def test_big_inputs_draw_fewer_sequences_at_a_time_to_stay_within_the_data_budget(monkeypatch):
     from lstm_core import train
+    monkeypatch.setenv("LAB_ENGINE", "numpy")          # the readable engine needs dense one-hot rows
     small, mid, big = (TrialRun(get_preset(n)) for n in ("exp4_adding_T100", "exp2c_q500_p500", "exp2c_q1000_p1000"))
     assert small.chunk_size == train.CHUNK
     assert 1 < mid.chunk_size < train.CHUNK                             # as many as fit ...
     assert mid.chunk_size * mid.K * mid.seq_bytes <= train.DATA_BUDGET  # ... within the budget
     assert (mid.chunk_size + 1) * mid.K * mid.seq_bytes > train.DATA_BUDGET
     assert big.chunk_size == 1                          # never fewer than one: 20 trials x ~34 MB (estimate)
+
+
+def test_the_kernels_hold_one_hot_inputs_as_indices_so_the_alphabet_size_costs_no_memory(monkeypatch):
+    from lstm_core import nets
+    if not nets.engine.numba_available():
+        pytest.skip("numba is not installed")
+    monkeypatch.setenv("LAB_ENGINE", "numba")
+    q50, q1000 = (TrialRun(get_preset(n)) for n in ("exp2c_q50_p50", "exp2c_q1000_p1000"))
+    assert q1000._chunk is None and q1000.chunk_size == q50.chunk_size
+    q1000.advance(1)
+    assert q1000._chunk["x"] is None and q1000._chunk["sym"].ndim == 3     # (K, N, T) indices, no (T, 1004) rows
+    per_step = q1000.seq_bytes / q1000._chunk["sym"].shape[2]
+    assert per_step < 200                                                 # bytes per step, whatever the alphabet
 
 
 def test_the_final_test_in_batches_adds_up_to_the_statistics_of_all_its_sequences(monkeypatch):
