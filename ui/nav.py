@@ -39,9 +39,17 @@ def available_pages(root: Path = ROOT) -> list[tuple[str, str, str, str]]:
 
 
 def build_navigation() -> StreamlitPage:
-    """``st.navigation`` over the existing pages; the first one is the default."""
-    pages = [st.Page(ROOT / path, title=title, icon=icon, url_path=url_path, default=(i == 0))
-             for i, (path, title, icon, url_path) in enumerate(available_pages())]
+    """``st.navigation`` over the existing pages; the first one is the default.
+
+    Streamlit serves the default page at ``/`` only, so ``/overview`` would open a "Page not
+    found" dialog: a hidden copy of the first page answers at its own url_path as well.
+    """
+    rows = available_pages()
+    pages = [st.Page(ROOT / path, title=title, icon=icon, url_path="home" if i == 0 else url_path, default=(i == 0))
+             for i, (path, title, icon, url_path) in enumerate(rows)]
+    if rows:  # the default page reserves its url_path without serving it: it gets "home", the copy the real one
+        path, title, icon, url_path = rows[0]
+        pages.append(st.Page(ROOT / path, title=title, icon=icon, url_path=url_path, visibility="hidden"))
     return st.navigation(pages)
 
 

@@ -36,3 +36,5 @@ def test_overview_links_to_every_other_page_that_exists(open_app):
 def test_app_opens_the_overview_by_its_url_path(open_app):
     page = open_app("overview")
     assert page.locator("h1").first.inner_text().strip() == TITLE
+    page.wait_for_timeout(500)
+    assert page.get_by_text("Page not found").count() == 0 and page.locator('[role="dialog"]').count() == 0
