@@ -7,8 +7,8 @@ progress on stderr, the comparison table on stdout, ``--json FILE`` and ``--out 
 A sweep (``--all``, several presets, or ``--results-dir``): every row's result is written to
 ``<results-dir>/<preset>.json`` (default ``runs/results``, the file the Reproduce page reads) the moment the
 row ends. A row already stored there with the same trials, seed and cap is skipped, so the same command
-resumes an interrupted sweep; a stored row with at least as many trials and as high a cap is kept too
-(``--force`` reruns both).
+resumes an interrupted sweep; a stored row with more trials or a higher cap (and no fewer of either) is
+kept too, so a quick ``--trials 2`` sweep never overwrites a real one (``--force`` reruns both).
 
 Every option is checked before any work (exit 2 with a one-line message). SIGINT, SIGTERM and SIGHUP stop
 cleanly: running trials report what they reached, finished rows stay saved, files are written atomically
@@ -207,6 +207,8 @@ def _single(plan: Plan, stop: Stop) -> int:
     tty = sys.stderr.isatty()
 
     def show(p: RowProgress) -> None:
+        if not any(p.seen):                       # only "started" so far: the first line means a trial trained
+            return
         line = _single_line(p, t0)
         _say(f"\r{line}   " if tty else line, end="" if tty else "\n")
 
@@ -294,9 +296,10 @@ def skip_reason(row: Row, stored: dict | None, force: bool) -> str:
     trials, seed, cap = stored.get("trials"), stored.get("seed"), stored.get("max_sequences_cap")
     if (trials, seed, cap) == (row.trials, row.seed, row.max_sequences):
         return "already stored with the same trials, seed and cap"
-    if isinstance(trials, int) and isinstance(cap, int) and trials >= row.trials and cap >= row.max_sequences:
-        return (f"kept: the stored result has {trials} trials and a cap of {cap:,} (at least what was asked;"
-                " --force replaces it)")
+    if (isinstance(trials, int) and isinstance(cap, int) and trials >= row.trials and cap >= row.max_sequences
+            and (trials, cap) != (row.trials, row.max_sequences)):
+        return (f"kept: the stored result has {trials} trials and a cap of {cap:,}, more than asked"
+                " (--force replaces it)")
     return ""
 
 
