@@ -81,8 +81,8 @@ def sizes(arch):
 
 
 @njit(cache=True, nogil=True)
-def step_forward(W_h, arch, x_t, sym_t, use_sym, a_prev, s_prev, net, a, s):
-    """One step of every unit (eqs 6-9, the CEC): fills ``net`` (U,), ``a`` (U,), ``s`` (C*S,).
+def step_forward(W_h, arch, x_t, sym_t, use_sym, a_prev, s_prev, net, a, s, g_c):
+    """One step of every unit (eqs 6-9, the CEC): fills ``net`` (U,), ``a`` (U,), ``s``, ``g_c`` (C*S,).
 
     ``a`` holds y_in, y_out, y_φ of the gates and y_c of the cells; a_prev / s_prev are
     the previous step's (zeros at a reset).
@@ -112,11 +112,11 @@ def step_forward(W_h, arch, x_t, sym_t, use_sym, a_prev, s_prev, net, a, s):
         y_out = a[C + j] if has_out else 1.0
         for v in range(S):
             c = j * S + v
-            g_c = squash(net[c0 + c], g_kind)             # g(net_c)
+            g_c[c] = squash(net[c0 + c], g_kind)          # g(net_c)
             if has_phi:
-                s[c] = a[phi0 + j] * s_prev[c] + y_in * g_c   # s(t) = y_φ s(t−1) + y_in g
+                s[c] = a[phi0 + j] * s_prev[c] + y_in * g_c[c]   # s(t) = y_φ s(t−1) + y_in g
             else:
-                s[c] = s_prev[c] + y_in * g_c                 # CEC: s(t) = s(t−1) + y_in g
+                s[c] = s_prev[c] + y_in * g_c[c]                 # CEC: s(t) = s(t−1) + y_in g
             a[c0 + c] = y_out * squash(s[c], h_kind)          # y_c = y_out h(s)
 
 
@@ -150,7 +150,7 @@ def forward(W_h, W_k, arch, x, sym, use_sym, net, a, s, net_k, y_k):
     """
     K, B, T = net.shape[0], net.shape[1], net.shape[2]
     U, CS = net.shape[3], s.shape[3]
-    a0, s0 = np.zeros(U), np.zeros(CS)
+    a0, s0, g_c = np.zeros(U), np.zeros(CS), np.zeros(CS)
     for k in range(K):
         for b in range(B):
             for t in range(T):
@@ -158,5 +158,6 @@ def forward(W_h, W_k, arch, x, sym, use_sym, net, a, s, net_k, y_k):
                 s_prev = s[k, b, t - 1] if t else s0
                 x_t = x[k, b, t] if not use_sym else x[0, 0, 0]
                 sym_t = sym[k, b, t] if use_sym else -1
-                step_forward(W_h[k], arch, x_t, sym_t, use_sym, a_prev, s_prev, net[k, b, t], a[k, b, t], s[k, b, t])
+                step_forward(W_h[k], arch, x_t, sym_t, use_sym, a_prev, s_prev, net[k, b, t], a[k, b, t], s[k, b, t],
+                             g_c)
                 output_step(W_k[k], arch, x_t, sym_t, use_sym, a[k, b, t], net_k[k, b, t], y_k[k, b, t])

@@ -43,7 +43,8 @@ def workspace(arch, T):
             np.zeros(U), np.zeros(U), np.zeros(U), np.zeros(CS), np.zeros(CS),   # net, a, a_prev, s, s_prev
             np.zeros(O), np.zeros(O), np.zeros(CS), np.zeros(CS),           # net_k, e_k, back, e_s
             np.zeros((I, U)), np.zeros((J, O)),                             # dW_h, dW_k (sequence updates)
-            np.zeros(I, np.int64), np.zeros(I, np.bool_), np.zeros(J))      # cols, in_cols, src_k
+            np.zeros(I, np.int64), np.zeros(I, np.bool_), np.zeros(J),      # cols, in_cols, src_k
+            np.zeros(I), np.zeros(CS))                                      # z, g_c
 
 
 @njit(cache=True, nogil=True)
@@ -59,7 +60,7 @@ def train_sequence(W_h, W_k, M_h, M_k, arch, step_update, lr, x, sym, use_sym, l
     """
     n_in, C, S, O, rec, has_out, has_phi, g_kind, h_kind, out_linear = arch
     G, U, I, J, phi0, c0 = sizes(arch)
-    dS_in, dS_c, dS_phi, net, a, a_prev, s, s_prev, net_k, e_k, back, e_s, dW_h, dW_k, cols, in_cols, src_k = ws
+    dS_in, dS_c, dS_phi, net, a, a_prev, s, s_prev, net_k, e_k, back, e_s, dW_h, dW_k, cols, in_cols, src_k, z, g_c = ws
     # reset (A23): activations, states and partials 0; the columns z can be non-zero in
     dS_in[:] = 0.0
     dS_c[:] = 0.0
@@ -67,6 +68,8 @@ def train_sequence(W_h, W_k, M_h, M_k, arch, step_update, lr, x, sym, use_sym, l
     a_prev[:] = 0.0
     s_prev[:] = 0.0
     in_cols[:] = False
+    z[:] = 0.0
+    z[I - 1] = 1.0                                               # the bias source
     n_cols = 0
     if not use_sym:
         for m in range(n_in):
@@ -90,8 +93,15 @@ def train_sequence(W_h, W_k, M_h, M_k, arch, step_update, lr, x, sym, use_sym, l
             in_cols[sym_t] = True
             cols[n_cols] = sym_t
             n_cols += 1
-        step_forward(W_h, arch, x_t, sym_t, use_sym, a_prev, s_prev, net, a, s)
-        # --- forward-propagated partials (eqs 25, 27; §6), z(t) = [x(t), a(t−1), 1]
+        if use_sym:                                              # z(t) = [x(t), a(t−1), 1]
+            if sym_t >= 0:
+                z[sym_t] = 1.0
+        else:
+            z[:n_in] = x_t
+        if rec:
+            z[n_in:I - 1] = a_prev
+        step_forward(W_h, arch, x_t, sym_t, use_sym, a_prev, s_prev, net, a, s, g_c)
+        # --- forward-propagated partials (eqs 25, 27; §6)
         for j in range(C):
             y_in = a[j]
             fp_in = y_in * (1.0 - y_in)                          # f'(net_in)
@@ -99,25 +109,21 @@ def train_sequence(W_h, W_k, M_h, M_k, arch, step_update, lr, x, sym, use_sym, l
             fp_phi = phi * (1.0 - phi)
             for v in range(S):
                 c = j * S + v
-                g_c = squash(net[c0 + c], g_kind)
-                d_in = g_c * fp_in                               # ∂Δs/∂net_in
-                d_c = squash_dvalue(g_c, g_kind) * y_in          # ∂Δs/∂net_c
-                d_phi = s_prev[c] * fp_phi
-                for i in range(n_cols):
-                    m = cols[i]
-                    if m < n_in:
-                        z_m = (1.0 if m == sym_t else 0.0) if use_sym else x_t[m]
-                    elif m < I - 1:
-                        z_m = a_prev[m - n_in]
-                    else:
-                        z_m = 1.0
-                    if has_phi:
-                        dS_in[c, m] = phi * dS_in[c, m] + d_in * z_m
-                        dS_c[c, m] = phi * dS_c[c, m] + d_c * z_m
-                        dS_phi[c, m] = phi * dS_phi[c, m] + d_phi * z_m
-                    elif z_m != 0.0:
-                        dS_in[c, m] += d_in * z_m
-                        dS_c[c, m] += d_c * z_m
+                d_in = g_c[c] * fp_in                            # ∂Δs/∂net_in
+                d_c = squash_dvalue(g_c[c], g_kind) * y_in       # ∂Δs/∂net_c
+                if has_phi:
+                    d_phi = s_prev[c] * fp_phi
+                    for i in range(n_cols):
+                        m = cols[i]
+                        dS_in[c, m] = phi * dS_in[c, m] + d_in * z[m]
+                        dS_c[c, m] = phi * dS_c[c, m] + d_c * z[m]
+                        dS_phi[c, m] = phi * dS_phi[c, m] + d_phi * z[m]
+                else:
+                    for i in range(n_cols):
+                        m = cols[i]
+                        if z[m] != 0.0:
+                            dS_in[c, m] += d_in * z[m]
+                            dS_c[c, m] += d_c * z[m]
         if has_target[t] or t == t_last:
             output_step(W_k, arch, x_t, sym_t, use_sym, a, net_k, y_k[t])
         if has_target[t]:
@@ -128,6 +134,8 @@ def train_sequence(W_h, W_k, M_h, M_k, arch, step_update, lr, x, sym, use_sym, l
                 E += d * d
         a_prev[:] = a                                            # a(t) is z(t+1)'s recurrent part
         s_prev[:] = s
+        if use_sym and sym_t >= 0:
+            z[sym_t] = 0.0
     if not step_update:
         for m in range(I):
             for u in range(U):
@@ -144,7 +152,7 @@ def _learn(W_k, M_h, M_k, arch, rate, x_t, sym_t, use_sym, y_t, y_kt, a, a_prev,
     n_in, C, S, O, rec, has_out, has_phi, g_kind, h_kind, out_linear = arch
     G, U, I, J, phi0, c0 = sizes(arch)
     CS = C * S
-    dS_in, dS_c, dS_phi, net, _, _, _, _, net_k, e_k, back, e_s, _, _, cols, _, src_k = ws
+    dS_in, dS_c, dS_phi, net, _, _, _, _, net_k, e_k, back, e_s, _, _, cols, _, src_k, z, _ = ws
     for o in range(O):                                           # e_k = f'(net_k)(t_k − y_k)   (eq 19)
         err = y_t[o] - y_kt[o]
         e_k[o] = err if out_linear else y_kt[o] * (1.0 - y_kt[o]) * err
@@ -179,16 +187,9 @@ def _learn(W_k, M_h, M_k, arch, rate, x_t, sym_t, use_sym, y_t, y_kt, a, a_prev,
             e_out = a[C + j] * (1.0 - a[C + j]) * acc
             if e_out == 0.0:
                 continue
-            if use_sym:
-                if sym_t >= 0:
-                    Wd_h[sym_t, C + j] += rate * M_h[sym_t, C + j] * e_out
-            else:
-                for m in range(n_in):
-                    Wd_h[m, C + j] += rate * M_h[m, C + j] * e_out * x_t[m]
-            if rec:
-                for r in range(U):
-                    Wd_h[n_in + r, C + j] += rate * M_h[n_in + r, C + j] * e_out * a_prev[r]
-            Wd_h[I - 1, C + j] += rate * M_h[I - 1, C + j] * e_out
+            for i in range(n_cols):                              # z(t) is non-zero only in these columns
+                m = cols[i]
+                Wd_h[m, C + j] += rate * M_h[m, C + j] * e_out * z[m]
     for c in range(CS):                                          # output units: Δw[k, j] = α e_k y_j   (eq 22)
         src_k[c] = a[c0 + c]
     src_k[J - 1] = 1.0

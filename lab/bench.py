@@ -1,0 +1,224 @@
+"""``python -m lstm_core bench [engine|classroom] [--json]``: speed figures, each a ratio measured in one run.
+
+These machines are noisy, so every figure is a ratio of two timings taken in the same run,
+alternating (A, B, A, B, ...) and compared by their medians:
+
+- **trial loop vs C**: the whole trial loop (data, learning, stopping rule) on the Exp 4 row at
+  T = 100, one trial, against a plain-C online learner of the same size and rule
+  (``lab/c_reference/lstm_online.c``, compiled here with ``cc -O2``; skipped without a compiler);
+- **alphabet**: time per step of the trial loop on Exp 2c q = 1000 against q = 50;
+- **two workers**: a row's trials on 2 worker processes against 1 (``lab.sweep.LocalPool``);
+- **kernel vs NumPy**: sequences per second of each learner (the 1997 rule, the full-gradient LSTM,
+  the RNN baselines by BPTT and RTRL) on the compiled kernels against the readable NumPy engine.
+
+``classroom`` runs every classroom preset with its own trials and reports the time to solve.
+Tests never depend on these numbers; the README quotes them.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from contextlib import contextmanager
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+
+C_SOURCE = Path(__file__).parent / "c_reference" / "lstm_online.c"
+LEARNERS = {                          # figure name -> preset whose learner it times
+    "lstm_truncated_rtrl": "exp4_adding_T100",
+    "lstm_full_gradient": "classroom_exp1_reber",
+    "rnn_bptt": "baseline_rnn_adding_T20",
+    "rnn_rtrl": "exp2a_rtrl_p4_lr1",
+}
+
+
+def add_arguments(parser) -> None:
+    parser.add_argument("what", nargs="?", default="engine", choices=["engine", "classroom"])
+    parser.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
+    parser.add_argument("--seconds", type=float, default=1.0, help="time per single measurement (default 1)")
+    parser.add_argument("--repeats", type=int, default=3, help="alternating repeats per ratio (default 3)")
+
+
+@contextmanager
+def engine(name: str):
+    """Run the body with ``LAB_ENGINE=name`` (the learner is chosen when a TrialRun is made)."""
+    old = os.environ.get("LAB_ENGINE")
+    os.environ["LAB_ENGINE"] = name
+    try:
+        yield
+    finally:
+        if old is None:
+            os.environ.pop("LAB_ENGINE", None)
+        else:
+            os.environ["LAB_ENGINE"] = old
+
+
+def trial_loop_rate(preset_name: str, seconds: float, seed: int = 0) -> tuple[float, float]:
+    """(sequences per second, time steps per second) of one trial's whole loop, for ~``seconds``."""
+    from lstm_core.experiments import get_preset
+    from lstm_core.tasks import TASKS
+    from lstm_core.train import TrialRun
+
+    p = get_preset(preset_name)
+    mean_length = TASKS[p.task](np.random.default_rng(seed), 256, **p.task_options).lengths.mean()
+    run = TrialRun(replace(p, stop=replace(p.stop, kind="none", max_sequences=10**9)), trials=1, seed=seed)
+    run.advance(20)                                        # compiles (or loads) the kernels, draws a chunk
+    n0, t0 = run.seen, time.perf_counter()
+    while time.perf_counter() - t0 < seconds:
+        run.advance(20)
+    rate = (run.seen - n0) / (time.perf_counter() - t0)
+    return rate, rate * mean_length
+
+
+def c_reference(seconds: float) -> float | None:
+    """Sequences per second of the C learner (Exp 4 size, T = 100), or None without a C compiler."""
+    exe = _compiled()
+    if exe is None:
+        return None
+    n = 2000
+    while True:
+        out = subprocess.run([str(exe), str(n), "100"], capture_output=True, text=True, check=True).stdout.split()
+        if float(out[1]) >= seconds or n > 10**8:
+            return n / float(out[1])
+        n *= 2 if float(out[1]) > seconds / 10 else 10
+
+
+_EXE: list = []
+
+
+def _compiled() -> Path | None:
+    if not _EXE:
+        cc = shutil.which("cc") or shutil.which("gcc")
+        exe = None
+        if cc:
+            exe = Path(tempfile.mkdtemp(prefix="lab-bench-")) / "lstm_online"
+            done = subprocess.run([cc, "-O2", "-o", str(exe), str(C_SOURCE), "-lm"], capture_output=True, text=True)
+            exe = exe if done.returncode == 0 else None
+        _EXE.append(exe)
+    return _EXE[0]
+
+
+def alternate(a, b, repeats: int) -> tuple[float, float]:
+    """Medians of a() and b() called alternately ``repeats`` times each."""
+    xs, ys = [], []
+    for _ in range(repeats):
+        xs.append(a())
+        ys.append(b())
+    return float(np.median(xs)), float(np.median(ys))
+
+
+def two_workers(trials: int = 4, sequences: int = 20_000) -> tuple[float, float]:
+    """Wall-clock seconds of one Exp 4 row (``trials`` trials, ``sequences`` each) on 1 and on 2 workers."""
+    from lab.sweep import LocalPool, Row, run_rows
+    from lstm_core.experiments import get_preset
+
+    p = get_preset("exp4_adding_T100")
+    row = Row(replace(p, stop=replace(p.stop, kind="none", max_sequences=sequences)), trials, 0, sequences)
+    out = []
+    for workers in (1, 2):
+        with LocalPool(workers) as pool:
+            list(run_rows([replace(row, max_sequences=200)], pool))      # start the workers, load the kernels
+            t0 = time.perf_counter()
+            list(run_rows([row], pool))
+            out.append(time.perf_counter() - t0)
+    return out[0], out[1]
+
+
+def engine_figures(seconds: float = 1.0, repeats: int = 3) -> dict:
+    """Every figure of the module docstring, as a dict."""
+    from lstm_core.nets import engine as eng
+
+    out: dict = {"numpy": np.__version__, "python": sys.version.split()[0], "engine": eng.active(),
+                 "cores": os.cpu_count()}
+    ours, c = alternate(lambda: trial_loop_rate("exp4_adding_T100", seconds)[0],
+                        lambda: c_reference(seconds) or float("nan"), repeats)
+    out["exp4_T100_trial_loop_seq_per_s"] = ours
+    out["exp4_T100_c_reference_seq_per_s"] = c if np.isfinite(c) else None
+    out["exp4_trial_loop_vs_c"] = c / ours if np.isfinite(c) else None
+    q1000, q50 = alternate(lambda: trial_loop_rate("exp2c_q1000_p1000", seconds)[1],
+                           lambda: trial_loop_rate("exp2c_q50_p50", seconds)[1], repeats)
+    out["exp2c_q1000_us_per_step"], out["exp2c_q50_us_per_step"] = 1e6 / q1000, 1e6 / q50
+    out["exp2c_q1000_vs_q50_per_step"] = q50 / q1000
+    one, two = two_workers()
+    out["row_seconds_1_worker"], out["row_seconds_2_workers"] = one, two
+    out["two_workers_speedup"] = one / two
+    for name, preset in LEARNERS.items():
+        with engine("numba"):
+            fast_rate = trial_loop_rate(preset, seconds)[0]
+        with engine("numpy"):
+            ref_rate = trial_loop_rate(preset, seconds)[0]
+        out[f"{name}_numba_seq_per_s"], out[f"{name}_numpy_seq_per_s"] = fast_rate, ref_rate
+        out[f"{name}_speedup"] = fast_rate / ref_rate
+    out["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return out
+
+
+def classroom_figures() -> list[dict]:
+    """Run every classroom preset once (its own trials, seed 0); time to solve each."""
+    from lstm_core.experiments import PRESETS
+    from lstm_core.train import TrialRun
+
+    rows = []
+    for p in PRESETS.values():
+        if not p.classroom:
+            continue
+        run = TrialRun(p, seed=0)
+        t0 = time.perf_counter()
+        for _ in run.advance_iter(chunk=1000):
+            pass
+        r = run.result()
+        rows.append({"preset": p.name, "experiment": p.experiment, "model": p.model, "trials": r["trials"],
+                     "solved": r["successes"], "mean_sequences": r["mean_sequences"],
+                     "seconds": time.perf_counter() - t0})
+    return rows
+
+
+def _fmt(v, spec: str) -> str:
+    return "-" if v is None else format(v, spec)
+
+
+def print_engine(f: dict) -> None:
+    print(f"engine {f['engine']}, numpy {f['numpy']}, python {f['python']}, {f['cores']} cores; "
+          "each ratio from alternating runs in this process")
+    print(f"Exp 4 (T=100) whole trial loop, 1 trial  {_fmt(f['exp4_T100_trial_loop_seq_per_s'], ',.0f'):>10} seq/s")
+    print(f"plain-C online learner, same size/rule   {_fmt(f['exp4_T100_c_reference_seq_per_s'], ',.0f'):>10} seq/s"
+          f"   -> C is {_fmt(f['exp4_trial_loop_vs_c'], '.2f')}x faster (target <= 2)")
+    print(f"Exp 2c per step: q=1000 {f['exp2c_q1000_us_per_step']:.3f} us, q=50 {f['exp2c_q50_us_per_step']:.3f} us"
+          f"   -> {f['exp2c_q1000_vs_q50_per_step']:.2f}x (target <= 1.5)")
+    print(f"Exp 4 row, 4 trials x 20,000 seq: 1 worker {f['row_seconds_1_worker']:.1f} s, "
+          f"2 workers {f['row_seconds_2_workers']:.1f} s   -> {f['two_workers_speedup']:.2f}x (target >= 1.7)")
+    print(f"{'learner (trial loop, 1 trial)':32} {'kernel seq/s':>14} {'NumPy seq/s':>12} {'speed-up':>9}")
+    for name, preset in LEARNERS.items():
+        print(f"{name + ' (' + preset + ')':32.32} {f[name + '_numba_seq_per_s']:>14,.0f} "
+              f"{f[name + '_numpy_seq_per_s']:>12,.0f} {f[name + '_speedup']:>8.1f}x")
+    print(f"peak RSS: {f['peak_rss_mb']:.0f} MB")
+
+
+def main(args) -> int:
+    if args.seconds <= 0 or args.repeats < 1:
+        print("bench: --seconds must be > 0 and --repeats >= 1", file=sys.stderr)
+        return 2
+    if args.what == "classroom":
+        rows = classroom_figures()
+        if args.json:
+            print(json.dumps(rows, indent=1))
+        else:
+            print(f"{'preset':34} {'solved':>8} {'mean seq':>10} {'seconds':>8}")
+            for r in rows:
+                mean = f"{r['mean_sequences']:,.0f}" if r["mean_sequences"] else "-"
+                print(f"{r['preset']:34} {r['solved']:>3}/{r['trials']:<4} {mean:>10} {r['seconds']:>8.1f}")
+        return 0
+    figs = engine_figures(args.seconds, args.repeats)
+    if args.json:
+        print(json.dumps(figs, indent=1))
+    else:
+        print_engine(figs)
+    return 0
