@@ -65,12 +65,15 @@ class Learner:
                 by_symbol = sym is not None
                 return fast.lstm_forward(self.preset.net, params, None if by_symbol else x, sym)["y_k"]
             return lstm.forward(self.preset.net, params, x)["y_k"]
+        if self.engine == "numba":
+            from .nets import fast
+            return fast.rnn_forward(self.preset.net, params, None if sym is not None else x, sym)["y"]
         return rnn.forward(self.preset.net, params, x)["y"]
 
     def has_kernel(self) -> bool:
         """True when this learner trains on a compiled kernel here (Numba present, LAB_ENGINE not numpy)."""
         p = self.preset
-        return self.engine == "numba" and p.model == "lstm" and p.gradient == "truncated"
+        return self.engine == "numba" and (p.model != "lstm" or p.gradient == "truncated")
 
     def train_span(self, params: dict[str, Array], data: dict[str, Array], lr, rule, seen0: int, pos: Array,
                    stop: int, err_hist: Array, ok_hist: Array, counts: Array) -> Array:
@@ -80,7 +83,11 @@ class Learner:
         (see :func:`lstm_core.nets.kernels_rtrl.train_chunk`).
         """
         from .nets import fast
-        return fast.lstm_train_chunk(self.preset.net, params, data, lr, self.preset.update, rule, seen0, pos, stop,
+        p = self.preset
+        if p.model != "lstm":
+            return fast.rnn_train_chunk(p.net, "rtrl" if p.model == "rnn_rtrl" else "bptt", params, data, lr, p.update,
+                                        rule, seen0, pos, stop, err_hist, ok_hist, counts)
+        return fast.lstm_train_chunk(p.net, params, data, lr, p.update, rule, seen0, pos, stop,
                                      err_hist, ok_hist, counts)
 
 

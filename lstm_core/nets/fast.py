@@ -18,7 +18,8 @@ import numpy as np
 
 from ..activations import ACTIVATIONS
 from ..lstm import LSTMConfig, layout, masks
-from . import kernels_lstm, kernels_rtrl
+from ..rnn import weight_masks
+from . import kernels_lstm, kernels_rnn, kernels_rtrl
 from .kernels_lstm import arch_of
 from .kernels_score import RULE_REBER, rule_tuple
 
@@ -109,4 +110,111 @@ def lstm_train_chunk(cfg: LSTMConfig, params: dict[str, Array], data: dict[str, 
     kernels_rtrl.train_chunk(params["W_h"], params["W_k"], M_h, M_k, arch_of(cfg), update == "step", lr_k,
                              xx, ss, use_sym, data["lengths"], data["y"], data["y_ref"], data["has_target"], legal,
                              rt, seen0, pos, stop, err_hist, ok_hist, counts, events)
+    return events
+
+
+# ---------------------------------------------------------------------- RNN baselines (kernels_rnn)
+
+def rnn_pack(cfg, params: dict[str, Array]) -> tuple[Array, Array]:
+    """The kernels' packed weights of :mod:`lstm_core.rnn` params: W_h (K, I, H) = [W_xh; W_hh; b_h],
+    W_o (K, J, O) = [W_ho; W_xo; b_o] (the parts the config has), C-contiguous float64 copies."""
+    h_parts = [params["W_xh"], params["W_hh"]] + ([params["b_h"][:, None, :]] if cfg.bias else [])
+    o_parts = ([params["W_ho"]] + ([params["W_xo"]] if cfg.input_to_output else [])
+               + ([params["b_o"][:, None, :]] if cfg.bias else []))
+    return (np.ascontiguousarray(np.concatenate(h_parts, axis=1), float),
+            np.ascontiguousarray(np.concatenate(o_parts, axis=1), float))
+
+
+def rnn_unpack(cfg, W_h: Array, W_o: Array, out: dict[str, Array] | None = None) -> dict[str, Array]:
+    """:func:`rnn_pack` undone: the params dict (written into ``out``'s arrays in place, if given)."""
+    n, H = cfg.n_in, cfg.n_hidden
+    parts = {"W_xh": W_h[:, :n], "W_hh": W_h[:, n:n + H], "W_ho": W_o[:, :H]}
+    if cfg.input_to_output:
+        parts["W_xo"] = W_o[:, H:H + n]
+    if cfg.bias:
+        parts["b_h"], parts["b_o"] = W_h[:, n + H], W_o[:, -1]
+    if out is None:
+        return {key: np.array(v) for key, v in parts.items()}
+    for key, v in parts.items():
+        out[key][...] = v
+    return out
+
+
+def rnn_masks(cfg) -> tuple[Array, Array]:
+    """0/1 masks ``M_h`` (I, H), ``M_o`` (J, O) of the packed weights (:func:`lstm_core.rnn.weight_masks`)."""
+    packed = rnn_pack(cfg, {key: m[None] for key, m in weight_masks(cfg).items()})
+    return packed[0][0], packed[1][0]
+
+
+def rnn_forward(cfg, params: dict[str, Array], x: Array | None = None, sym: Array | None = None) -> dict[str, Array]:
+    """:func:`lstm_core.rnn.forward` by the kernel: "net_h", "h" (K, B, T, H), "net_o", "y" (K, B, T, O).
+
+    x : (K, B, T, n_in), or sym : (K, B, T)
+    """
+    xx, ss, use_sym = inputs(x, sym, 4)
+    K, B, T = (ss.shape if use_sym else xx.shape[:3])
+    W_h, W_o = rnn_pack(cfg, params)
+    H, O = cfg.n_hidden, cfg.n_out
+    net_h, h, net_o, y = np.empty((K, B, T, H)), np.empty((K, B, T, H)), np.empty((K, B, T, O)), np.empty((K, B, T, O))
+    kernels_rnn.forward(W_h, W_o, kernels_rnn.arch_of(cfg), xx, ss, use_sym, net_h, h, net_o, y)
+    return {"net_h": net_h, "h": h, "net_o": net_o, "y": y}
+
+
+def rnn_train_seq(cfg, algo: str, params: dict[str, Array], x: Array | None, y: Array, has_target: Array, lr,
+                  update: str, sym: Array | None = None, lengths: Array | None = None
+                  ) -> tuple[dict[str, Array], dict[str, Array]]:
+    """``rnn.bptt_train_sequence`` (algo "bptt") / ``rnn.rtrl_train_sequence`` (algo "rtrl") by the kernel.
+
+    One sequence per trial: x : (K, T, n_in) or sym : (K, T); y : (K, T, O); has_target : (K, T);
+    lr scalar or (K,); lengths : (K,) steps of each sequence (default T; the rest is padding).
+    Returns new params and ``{"y": (K, T, O) the outputs while learning (NaN after the length), "E": (K,)}``.
+    """
+    if algo not in ("bptt", "rtrl"):
+        raise ValueError(f"algo must be 'bptt' or 'rtrl', not {algo!r}")
+    if algo == "bptt" and update != "sequence":
+        raise ValueError("BPTT updates once per sequence: update must be 'sequence'")
+    if update not in ("step", "sequence"):
+        raise ValueError(f"update must be 'step' or 'sequence', not {update!r}")
+    xx, ss, use_sym = inputs(x, sym, 3)
+    K, T = y.shape[:2]
+    L = np.full(K, T, np.int64) if lengths is None else np.asarray(lengths, np.int64)
+    arch = kernels_rnn.arch_of(cfg)
+    W_h, W_o = rnn_pack(cfg, params)
+    M_h, M_o = rnn_masks(cfg)
+    lr_k = np.broadcast_to(np.asarray(lr, float).reshape(-1), (K,))
+    ws = kernels_rnn.workspace(arch, T)
+    y_out, E = np.full((K, T, cfg.n_out), np.nan), np.zeros(K)
+    y = np.ascontiguousarray(y, float)
+    ht = np.ascontiguousarray(has_target, bool)
+    for k in range(K):
+        x_k, s_k = (xx[k] if not use_sym else xx[0]), (ss[k] if use_sym else ss[0])
+        if algo == "bptt":
+            E[k] = kernels_rnn.bptt_sequence(W_h[k], W_o[k], M_h, M_o, arch, lr_k[k], x_k, s_k, use_sym, L[k],
+                                             y[k], ht[k], y_out[k], ws)
+        else:
+            E[k] = kernels_rnn.rtrl_sequence(W_h[k], W_o[k], M_h, M_o, arch, update == "step", lr_k[k], x_k, s_k,
+                                             use_sym, L[k], y[k], ht[k], y_out[k], ws)
+    return rnn_unpack(cfg, W_h, W_o), {"y": y_out, "E": E}
+
+
+def rnn_train_chunk(cfg, algo: str, params: dict[str, Array], data: dict[str, Array], lr, update: str, rule,
+                    seen0: int, pos: Array, stop: int, err_hist: Array, ok_hist: Array, counts: Array) -> Array:
+    """The trial loop's block of training for an RNN learner (:func:`~lstm_core.nets.kernels_rnn.train_chunk`).
+
+    Arguments and return as :func:`lstm_train_chunk`; ``algo`` "bptt" or "rtrl"; ``params`` (the
+    :mod:`lstm_core.rnn` dict, (K, ...) arrays) are changed in place.
+    """
+    W_h, W_o = rnn_pack(cfg, params)
+    M_h, M_o = rnn_masks(cfg)
+    K = W_h.shape[0]
+    xx, ss, use_sym = inputs(None if data.get("sym") is not None else data["x"], data.get("sym"), 4)
+    lr_k = np.ascontiguousarray(np.broadcast_to(np.asarray(lr, float).reshape(-1), (K,)))
+    rt = rule_tuple(rule)
+    legal = data["legal"] if rt[0] == RULE_REBER else NO_LEGAL
+    events = np.zeros(K, np.int64)
+    kernels_rnn.train_chunk(W_h, W_o, M_h, M_o, kernels_rnn.arch_of(cfg),
+                            kernels_rnn.RTRL if algo == "rtrl" else kernels_rnn.BPTT, update == "step", lr_k,
+                            xx, ss, use_sym, data["lengths"], data["y"], data["y_ref"], data["has_target"], legal,
+                            rt, seen0, pos, stop, err_hist, ok_hist, counts, events)
+    rnn_unpack(cfg, W_h, W_o, out=params)
     return events

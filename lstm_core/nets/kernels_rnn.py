@@ -1,0 +1,358 @@
+"""The paper's competitors, compiled: a one-hidden-layer recurrent net trained by BPTT or by RTRL.
+
+The kernel twins of :mod:`lstm_core.rnn` (tested equal to 1e-10): :func:`forward` of
+``rnn.forward``, :func:`bptt_sequence` of ``rnn.bptt_train_sequence`` and :func:`rtrl_sequence`
+of ``rnn.rtrl_train_sequence``, plus the chunk driver the trial loop calls (:func:`train_chunk`,
+as :func:`lstm_core.nets.kernels_rtrl.train_chunk`). The timing is the experiments' (spec A1)::
+
+    net_h(t) = W_hᵀ z(t),   h(t) = f_h(net_h(t)),   z(t) = [x(t) (n_in), h(t−1) (H), 1 (if bias)]
+    net_o(t) = W_oᵀ q(t),   y(t) = f_o(net_o(t)),   q(t) = [h(t) (H), x(t) (n_in, if inputs feed outputs), 1]
+
+One trial's weights are packed as in Williams & Zipser: ``W_h`` (I, H) = [W_xh; W_hh; b_h] —
+``W_h[i, j]`` is the weight from source i of z to hidden unit j — and ``W_o`` (J, O) =
+[W_ho; W_xo; b_o]. Weights that do not exist (Exp 2a: off-diagonal W_hh, recurrence "self")
+are 0 in the masks ``M_h``, ``M_o`` and never change; under "self" the loops read only
+w[j, j]. Error convention (spec A3): E = Σ (t − y)², Δw = α e source, e = f'(net)(t − y).
+
+Inputs come dense, ``x`` (T, n_in), or by symbol, ``sym`` (T,) — the index of the one active
+input unit, −1 for none — as in :mod:`~lstm_core.nets.kernels_lstm`.
+
+``arch`` = ``(n_in, H, O, full, in_to_out, bias, f_h, f_o)`` (:func:`arch_of`); f_h, f_o are
+:data:`~lstm_core.nets.kernels_lstm.ACT_CODES`.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ._numba import njit
+from .kernels_lstm import ACT_CODES, squash, squash_dvalue
+from .kernels_score import EVENT_DIVERGED, EVENT_STOP, RULE_REBER, all_finite, record_and_check, score_sequence
+
+BPTT, RTRL = 0, 1     # the learning algorithm of train_chunk
+
+
+def arch_of(cfg) -> tuple:
+    """``(n_in, H, O, full, in_to_out, bias, f_h, f_o)`` of an :class:`~lstm_core.rnn.RNNConfig`."""
+    return (int(cfg.n_in), int(cfg.n_hidden), int(cfg.n_out), int(cfg.recurrence == "full"),
+            int(cfg.input_to_output), int(cfg.bias), ACT_CODES[cfg.hidden_act], ACT_CODES[cfg.output_act])
+
+
+@njit(cache=True, nogil=True)
+def sizes(arch):
+    """(I, J): sources of a hidden unit and of an output unit."""
+    n_in, H, O, full, in_to_out, bias, _, _ = arch
+    return n_in + H + bias, H + (n_in if in_to_out else 0) + bias
+
+
+@njit(cache=True, nogil=True)
+def hidden_step(W_h, arch, x_t, sym_t, use_sym, h_prev, net_h, h):
+    """net_h(t) = W_hᵀ [x(t), h(t−1), 1], h(t) = f_h(net_h(t)); fills net_h, h (H,)."""
+    n_in, H, O, full, in_to_out, bias, f_h, _ = arch
+    I, J = sizes(arch)
+    for j in range(H):
+        net_h[j] = W_h[I - 1, j] if bias else 0.0          # the bias ...
+    if use_sym:                                             # ... the input (one row, or all of them) ...
+        if sym_t >= 0:
+            for j in range(H):
+                net_h[j] += W_h[sym_t, j]
+    else:
+        for i in range(n_in):
+            if x_t[i] != 0.0:
+                for j in range(H):
+                    net_h[j] += x_t[i] * W_h[i, j]
+    if full:                                                # ... and h(t−1) through W_hh
+        for l in range(H):
+            if h_prev[l] != 0.0:
+                for j in range(H):
+                    net_h[j] += h_prev[l] * W_h[n_in + l, j]
+    else:                                                   # recurrence "self": w[j, j] only
+        for j in range(H):
+            net_h[j] += h_prev[j] * W_h[n_in + j, j]
+    for j in range(H):
+        h[j] = squash(net_h[j], f_h)
+
+
+@njit(cache=True, nogil=True)
+def output_step(W_o, arch, x_t, sym_t, use_sym, h, net_o, y):
+    """net_o(t) = W_oᵀ [h(t), (x(t)), 1], y(t) = f_o(net_o(t)); fills net_o, y (O,)."""
+    n_in, H, O, full, in_to_out, bias, _, f_o = arch
+    I, J = sizes(arch)
+    for o in range(O):
+        acc = W_o[J - 1, o] if bias else 0.0
+        for j in range(H):
+            acc += h[j] * W_o[j, o]
+        if in_to_out:
+            if use_sym:
+                if sym_t >= 0:
+                    acc += W_o[H + sym_t, o]
+            else:
+                for i in range(n_in):
+                    acc += x_t[i] * W_o[H + i, o]
+        net_o[o] = acc
+        y[o] = squash(acc, f_o)
+
+
+@njit(cache=True, nogil=True)
+def forward(W_h, W_o, arch, x, sym, use_sym, net_h, h, net_o, y):
+    """K nets over B sequences each from h(0) = 0 (the kernel twin of :func:`lstm_core.rnn.forward`).
+
+    W_h (K, I, H), W_o (K, J, O); x : (K, B, T, n_in) or sym : (K, B, T);
+    fills net_h, h (K, B, T, H) and net_o, y (K, B, T, O).
+    """
+    K, B, T, H = h.shape
+    h0 = np.zeros(H)
+    for k in range(K):
+        for b in range(B):
+            for t in range(T):
+                x_t = x[k, b, t] if not use_sym else x[0, 0, 0]
+                sym_t = sym[k, b, t] if use_sym else -1
+                h_prev = h[k, b, t - 1] if t else h0
+                hidden_step(W_h[k], arch, x_t, sym_t, use_sym, h_prev, net_h[k, b, t], h[k, b, t])
+                output_step(W_o[k], arch, x_t, sym_t, use_sym, h[k, b, t], net_o[k, b, t], y[k, b, t])
+
+
+@njit(cache=True, nogil=True)
+def workspace(arch, T):
+    """Scratch arrays of one trial, allocated once per chunk."""
+    n_in, H, O, _, _, _, _, _ = arch
+    I, J = sizes(arch)
+    return (np.zeros((T, H)), np.zeros((T, H)), np.zeros((T, O)),     # net_h, h, net_o (per step)
+            np.zeros(H), np.zeros(O), np.zeros(H), np.zeros(H),       # h0, e_o, dh, delta_h
+            np.zeros((H, I, H)), np.zeros((H, I, H)),                 # p, p_next (RTRL)
+            np.zeros((I, H)), np.zeros((J, O)), np.zeros(I), np.zeros(J))   # dW_h, dW_o, z, q
+
+
+@njit(cache=True, nogil=True)
+def _sources(arch, x_t, sym_t, use_sym, h_prev, h, z, q):
+    """Fill z(t) = [x(t), h(t−1), 1] (I,) and q(t) = [h(t), (x(t)), 1] (J,)."""
+    n_in, H, O, full, in_to_out, bias, _, _ = arch
+    I, J = sizes(arch)
+    for i in range(n_in):
+        xi = (1.0 if i == sym_t else 0.0) if use_sym else x_t[i]
+        z[i] = xi
+        if in_to_out:
+            q[H + i] = xi
+    for j in range(H):
+        z[n_in + j] = h_prev[j]
+        q[j] = h[j]
+    if bias:
+        z[I - 1] = 1.0
+        q[J - 1] = 1.0
+
+
+@njit(cache=True, nogil=True)
+def _output_error(arch, y_t, y_kt, e_o):
+    """e_o = f_o'(net_o)(t − y) (eq 19 for the output units, into e_o (O,)); returns Σ (t − y)²."""
+    f_o = arch[7]
+    E = 0.0
+    for o in range(y_t.shape[0]):
+        d = y_t[o] - y_kt[o]
+        E += d * d
+        e_o[o] = squash_dvalue(y_kt[o], f_o) * d
+    return E
+
+
+@njit(cache=True, nogil=True)
+def bptt_sequence(W_h, W_o, M_h, M_o, arch, lr, x, sym, use_sym, length, y, has_target, y_k, ws):
+    """Present one sequence, backpropagate through time, change the weights once; returns E (eq 16).
+
+    Parameters
+    ----------
+    W_h (I, H), W_o (J, O) : changed in place; M_h, M_o : 0/1 masks of the weights that exist
+    x (T, n_in) or sym (T,) : the inputs; length : steps to run (the rest is padding)
+    y (T, O), has_target (T,) : targets; y_k (T, O) : filled with the outputs of steps < length
+    ws : :func:`workspace`
+
+    Notes
+    -----
+    Backward, t = length−1 … 0, with dh_next the error arriving at h(t) from step t+1::
+
+        e_o(t)  = f_o'(net_o(t)) (t(t) − y(t))            (0 without a target)
+        dh(t)   = Σ_o w[o, j] e_o(t) + dh_next             error at h_j(t)
+        δ_h(t)  = f_h'(net_h(t)) dh(t)
+        dh_next = Σ_j w[j, l] δ_h_j(t)                      to h_l(t−1) through W_hh
+        Δw_o = α Σ_t e_o(t) q(t),   Δw_h = α Σ_t δ_h(t) z(t)
+    """
+    n_in, H, O, full, in_to_out, bias, f_h, f_o = arch
+    I, J = sizes(arch)
+    net_h, h, net_o, h0, e_o, dh, delta_h, _, _, dW_h, dW_o, z, q = ws
+    h0[:] = 0.0
+    for t in range(length):                                 # forward, every step stored
+        x_t = x[t] if not use_sym else x[0]
+        sym_t = sym[t] if use_sym else -1
+        hidden_step(W_h, arch, x_t, sym_t, use_sym, h[t - 1] if t else h0, net_h[t], h[t])
+        output_step(W_o, arch, x_t, sym_t, use_sym, h[t], net_o[t], y_k[t])
+    dW_h[:] = 0.0
+    dW_o[:] = 0.0
+    dh[:] = 0.0                                             # dh_next: none after the last step
+    E = 0.0
+    for t in range(length - 1, -1, -1):
+        x_t = x[t] if not use_sym else x[0]
+        sym_t = sym[t] if use_sym else -1
+        _sources(arch, x_t, sym_t, use_sym, h[t - 1] if t else h0, h[t], z, q)
+        if has_target[t]:
+            E += _output_error(arch, y[t], y_k[t], e_o)
+            for jj in range(J):                             # Δw_o += e_o q(t)
+                if q[jj] != 0.0:
+                    for o in range(O):
+                        dW_o[jj, o] += e_o[o] * q[jj]
+            for j in range(H):                              # error at h(t) from the outputs
+                acc = 0.0
+                for o in range(O):
+                    acc += W_o[j, o] * e_o[o]
+                dh[j] += acc
+        for j in range(H):
+            delta_h[j] = squash_dvalue(h[t, j], f_h) * dh[j]      # δ_h = f_h'(net_h) dh
+        for i in range(I):                                  # Δw_h += δ_h z(t)
+            if z[i] != 0.0:
+                for j in range(H):
+                    dW_h[i, j] += delta_h[j] * z[i]
+        if full:                                            # dh_next = W_hh δ_h
+            for l in range(H):
+                acc = 0.0
+                for j in range(H):
+                    acc += W_h[n_in + l, j] * delta_h[j]
+                dh[l] = acc
+        else:
+            for j in range(H):
+                dh[j] = W_h[n_in + j, j] * delta_h[j]
+    for i in range(I):
+        for j in range(H):
+            W_h[i, j] += lr * (M_h[i, j] * dW_h[i, j])
+    for jj in range(J):
+        for o in range(O):
+            W_o[jj, o] += lr * (M_o[jj, o] * dW_o[jj, o])
+    return E
+
+
+@njit(cache=True, nogil=True)
+def rtrl_sequence(W_h, W_o, M_h, M_o, arch, step_update, lr, x, sym, use_sym, length, y, has_target, y_k, ws):
+    """Present one sequence and learn by RTRL (Williams & Zipser 1989); returns E (eq 16).
+
+    Arguments as :func:`bptt_sequence`; ``step_update``: change the weights at every target
+    step while the net runs (real-time RTRL), else once at the end with the summed changes.
+
+    Notes
+    -----
+    The sensitivities p[u, i, j] = ∂h_u(t)/∂w[i, j] (``ws`` p, (H, I, H)), p(0) = 0::
+
+        p[u, i, j](t) = f_h'(net_u(t)) [Σ_l w[l, u] p[l, i, j](t−1) + δ_uj z_i(t)]
+        Δw[i, j] = α Σ_u dh_u(t) p[u, i, j](t),   dh_u(t) = Σ_o w[u, o] e_o(t)
+        Δw_o = α e_o(t) q(t)
+
+    Under recurrence "self" h_u depends only on the weights into u: p[u, i, j] = 0 for j ≠ u.
+    """
+    n_in, H, O, full, in_to_out, bias, f_h, f_o = arch
+    I, J = sizes(arch)
+    net_h, h, net_o, h0, e_o, dh, _, p, p_next, dW_h, dW_o, z, q = ws
+    h0[:] = 0.0
+    p[:] = 0.0
+    if not step_update:
+        dW_h[:] = 0.0
+        dW_o[:] = 0.0
+    E = 0.0
+    for t in range(length):
+        x_t = x[t] if not use_sym else x[0]
+        sym_t = sym[t] if use_sym else -1
+        h_prev = h[t - 1] if t else h0
+        hidden_step(W_h, arch, x_t, sym_t, use_sym, h_prev, net_h[t], h[t])
+        _sources(arch, x_t, sym_t, use_sym, h_prev, h[t], z, q)
+        if full:                                            # p(t) from p(t−1), then · f'(net_u)
+            for u in range(H):
+                fp = squash_dvalue(h[t, u], f_h)
+                for i in range(I):
+                    for j in range(H):
+                        acc = z[i] if u == j else 0.0
+                        for l in range(H):
+                            acc += W_h[n_in + l, u] * p[l, i, j]
+                        p_next[u, i, j] = fp * acc
+            p[:] = p_next
+        else:
+            for u in range(H):
+                fp = squash_dvalue(h[t, u], f_h)
+                w_uu = W_h[n_in + u, u]
+                for i in range(I):
+                    p[u, i, u] = fp * (w_uu * p[u, i, u] + z[i])
+        output_step(W_o, arch, x_t, sym_t, use_sym, h[t], net_o[t], y_k[t])
+        if not has_target[t]:
+            continue
+        E += _output_error(arch, y[t], y_k[t], e_o)
+        for u in range(H):                                  # dh = W_ho e_o, with this step's weights
+            acc = 0.0
+            for o in range(O):
+                acc += W_o[u, o] * e_o[o]
+            dh[u] = acc
+        rate = lr if step_update else 1.0
+        Wd_h = W_h if step_update else dW_h                 # where Δw goes: the weights, or the sums
+        Wd_o = W_o if step_update else dW_o
+        for i in range(I):                                  # Δw_h = α Σ_u dh_u p[u, i, j]
+            for j in range(H):
+                if full:
+                    acc = 0.0
+                    for u in range(H):
+                        acc += dh[u] * p[u, i, j]
+                else:
+                    acc = dh[j] * p[j, i, j]
+                Wd_h[i, j] += rate * (M_h[i, j] * acc)
+        for jj in range(J):                                 # Δw_o = α e_o q(t)
+            if q[jj] != 0.0:
+                for o in range(O):
+                    Wd_o[jj, o] += rate * (M_o[jj, o] * (e_o[o] * q[jj]))
+    if not step_update:
+        for i in range(I):
+            for j in range(H):
+                W_h[i, j] += lr * dW_h[i, j]
+        for jj in range(J):
+            for o in range(O):
+                W_o[jj, o] += lr * dW_o[jj, o]
+    return E
+
+
+@njit(cache=True, nogil=True)
+def train_chunk(W_h, W_o, M_h, M_o, arch, algo, step_update, lr, x, sym, use_sym, lengths, y, y_ref, has_target,
+                legal, rule, seen0, pos, n_stop, err_hist, ok_hist, counts, event):
+    """Train K trials on their pre-drawn sequences ``pos[k] .. n_stop − 1``, each until its rule or divergence.
+
+    As :func:`lstm_core.nets.kernels_rtrl.train_chunk`, for the RNN learners: ``algo`` BPTT
+    (one change per sequence) or RTRL (``step_update``: at every target step, else per sequence).
+
+    Parameters
+    ----------
+    W_h (K, I, H), W_o (K, J, O) : in place; lr : (K,)
+    x (K, N, T, n_in) or sym (K, N, T); lengths (K, N); y, y_ref (K, N, T, O); has_target (K, N, T)
+    legal : (K, N, T, O) bool (Exp 1 scoring), else a (1, 1, 1, 1) stand-in
+    rule, seen0, pos, err_hist, ok_hist, counts, event : as the LSTM driver
+    """
+    K = W_h.shape[0]
+    T = y.shape[2]
+    for k in range(K):
+        ws = workspace(arch, T)
+        y_k = np.zeros((T, y.shape[3]))
+        keep_h, keep_o = np.empty_like(W_h[k]), np.empty_like(W_o[k])
+        event[k] = 0
+        while pos[k] < n_stop:
+            b = pos[k]
+            keep_h[:] = W_h[k]
+            keep_o[:] = W_o[k]
+            L = lengths[k, b]
+            x_b = x[k, b] if not use_sym else x[0, 0]
+            sym_b = sym[k, b] if use_sym else sym[0, 0]
+            if algo == BPTT:
+                bptt_sequence(W_h[k], W_o[k], M_h, M_o, arch, lr[k], x_b, sym_b, use_sym, L, y[k, b],
+                              has_target[k, b], y_k, ws)
+            else:
+                rtrl_sequence(W_h[k], W_o[k], M_h, M_o, arch, step_update, lr[k], x_b, sym_b, use_sym, L, y[k, b],
+                              has_target[k, b], y_k, ws)
+            pos[k] += 1
+            lg = legal[k, b] if rule[0] == RULE_REBER else legal[0, 0]
+            err, ok = score_sequence(y_k, y_ref[k, b], has_target[k, b], lg, L, rule)
+            stop = record_and_check(err, ok, seen0 + b + 1, err_hist[k], ok_hist[k], counts[k], rule)
+            if not (all_finite(W_h[k]) and all_finite(W_o[k]) and all_finite(y_k[:L])):
+                W_h[k][:] = keep_h                          # keep the last good weights
+                W_o[k][:] = keep_o
+                event[k] = EVENT_DIVERGED
+                break
+            if stop:
+                event[k] = EVENT_STOP
+                break

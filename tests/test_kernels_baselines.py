@@ -1,0 +1,154 @@
+"""The compiled baselines equal their readable references (float64, ≤ 1e-10), in every configuration.
+
+RNN kernels (:mod:`lstm_core.nets.kernels_rnn`) against :func:`lstm_core.rnn.forward`,
+``rnn.bptt_train_sequence`` and ``rnn.rtrl_train_sequence``; the full-gradient LSTM kernel
+(:mod:`lstm_core.nets.kernels_bptt`) against ``lstm_grad.bptt_grad`` + ``apply_update``; and whole
+short training runs of the trial loop on both engines (``LAB_ENGINE=numpy`` / ``numba``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+from lstm_core import rnn
+from lstm_core.experiments import get_preset
+from lstm_core.nets import engine, fast
+from lstm_core.rnn import RNNConfig
+from lstm_core.train import TrialRun
+
+pytestmark = pytest.mark.skipif(not engine.numba_available(), reason="numba is not installed")
+
+RNNS = {
+    "full, biases": RNNConfig(3, 4, 2),
+    "full, no biases, inputs to outputs": RNNConfig(3, 3, 2, input_to_output=True, bias=False),
+    "self, biases, inputs to outputs": RNNConfig(4, 3, 3, recurrence="self", input_to_output=True),
+    "Exp 2a (self, inputs to outputs, no biases)": rnn.exp2a_config(4),
+    "full, tanh hidden, identity outputs": RNNConfig(2, 3, 2, hidden_act="tanh", output_act="identity"),
+}
+
+
+def _rel_err(ref: dict, got: dict) -> float:
+    return max(np.abs(ref[k] - got[k]).max() / max(np.abs(ref[k]).max(), 1e-12) for k in ref)
+
+
+def _rnn_problem(cfg, K=3, T=9, seed=0, scale=4.0, one_hot=False):
+    """Random nets (weights scaled up, masks kept), inputs, targets at random steps (the last always)."""
+    rng = np.random.default_rng(seed)
+    drawn = rnn.init_params(cfg, [np.random.default_rng(seed + i) for i in range(K)])
+    params = {k: v * scale for k, v in drawn.items()}
+    sym = rng.integers(-1, cfg.n_in, size=(K, T))
+    if one_hot:
+        x = np.zeros((K, T, cfg.n_in))
+        k_idx, t_idx = np.nonzero(sym >= 0)
+        x[k_idx, t_idx, sym[k_idx, t_idx]] = 1.0
+    else:
+        x = rng.normal(size=(K, T, cfg.n_in))
+    y = rng.uniform(size=(K, T, cfg.n_out))
+    ht = rng.uniform(size=(K, T)) < 0.5
+    ht[:, -1] = True
+    ht[0, :3] = False
+    return params, x, sym, y, ht
+
+
+@pytest.mark.parametrize("K,B", [(1, 1), (3, 2)])
+@pytest.mark.parametrize("name", list(RNNS))
+def test_rnn_forward_kernel_equals_the_readable_forward_pass(name, K, B):
+    cfg = RNNS[name]
+    params, _, _, _, _ = _rnn_problem(cfg, K=K)
+    x = np.random.default_rng(1).normal(size=(K, B, 11, cfg.n_in))
+    ref, got = rnn.forward(cfg, params, x), fast.rnn_forward(cfg, params, x)
+    for key in got:
+        np.testing.assert_allclose(got[key], ref[key], rtol=1e-10, atol=1e-13, err_msg=key)
+
+
+@pytest.mark.parametrize("algo,update", [("bptt", "sequence"), ("rtrl", "step"), ("rtrl", "sequence")])
+@pytest.mark.parametrize("name", list(RNNS))
+def test_rnn_learning_kernels_equal_the_readable_learners(name, algo, update):
+    cfg = RNNS[name]
+    params, x, _, y, ht = _rnn_problem(cfg, seed=3)
+    lr = np.array([0.1, 0.5, 1.0])
+    train = rnn.bptt_train_sequence if algo == "bptt" else rnn.rtrl_train_sequence
+    ref, cache = train(cfg, params, x[:, None], y[:, None], ht[:, None], lr, update=update)
+    got, out = fast.rnn_train_seq(cfg, algo, params, x, y, ht, lr, update)
+    assert set(got) == set(ref) and _rel_err(ref, got) < 1e-10
+    assert _rel_err({"w": got["W_hh"] - params["W_hh"]}, {"w": ref["W_hh"] - params["W_hh"]}) < 1e-9
+    np.testing.assert_allclose(out["y"], cache["y"][:, 0], rtol=1e-10, atol=1e-14)
+    np.testing.assert_allclose(out["E"], cache["E"][:, 0], rtol=1e-10)
+    for key, mask in rnn.weight_masks(cfg).items():          # weights that do not exist stay exactly 0
+        assert np.all(got[key][:, mask == 0] == 0.0), key
+
+
+def test_rnn_bptt_has_no_real_time_update_like_the_reference():
+    cfg = RNNS["full, biases"]
+    params, x, _, y, ht = _rnn_problem(cfg)
+    with pytest.raises(ValueError, match="once per sequence"):
+        rnn.bptt_train_sequence(cfg, params, x[:, None], y[:, None], ht[:, None], 0.1, update="step")
+    with pytest.raises(ValueError, match="once per sequence"):
+        fast.rnn_train_seq(cfg, "bptt", params, x, y, ht, 0.1, "step")
+
+
+@pytest.mark.parametrize("algo,update", [("bptt", "sequence"), ("rtrl", "step")])
+@pytest.mark.parametrize("name", ["Exp 2a (self, inputs to outputs, no biases)", "full, no biases, inputs to outputs"])
+def test_rnn_inputs_by_symbol_index_equal_one_hot_rows(name, algo, update):
+    cfg = RNNS[name]
+    params, x, sym, y, ht = _rnn_problem(cfg, seed=5, one_hot=True)
+    dense, dense_out = fast.rnn_train_seq(cfg, algo, params, x, y, ht, 0.5, update)
+    by_sym, sym_out = fast.rnn_train_seq(cfg, algo, params, None, y, ht, 0.5, update, sym=sym)
+    assert _rel_err(dense, by_sym) < 1e-12
+    np.testing.assert_allclose(sym_out["y"], dense_out["y"], rtol=1e-12, atol=1e-14)
+    a, b = fast.rnn_forward(cfg, by_sym, x[:, None]), fast.rnn_forward(cfg, by_sym, sym=sym[:, None])
+    for key in a:
+        np.testing.assert_allclose(b[key], a[key], rtol=1e-12, atol=1e-14)
+
+
+@pytest.mark.parametrize("algo,update", [("bptt", "sequence"), ("rtrl", "step"), ("rtrl", "sequence")])
+def test_rnn_sequences_of_unequal_length_learn_only_their_steps(algo, update):
+    cfg = RNNS["full, biases"]
+    params, x, _, y, ht = _rnn_problem(cfg, K=2, T=10, seed=8)
+    lengths = np.array([6, 10])
+    ht[0, 6:] = False
+    ht[0, 5] = True
+    padded = x.copy()
+    padded[0, 6:] = 99.0                                    # padded steps hold anything
+    got, _ = fast.rnn_train_seq(cfg, algo, params, padded, y, ht, 0.5, update, lengths=lengths)
+    train = rnn.bptt_train_sequence if algo == "bptt" else rnn.rtrl_train_sequence
+    for k, L in enumerate(lengths):
+        one = {key: v[k:k + 1] for key, v in params.items()}
+        ref, _ = train(cfg, one, x[k:k + 1, None, :L], y[k:k + 1, None, :L], ht[k:k + 1, None, :L], 0.5, update=update)
+        assert _rel_err(ref, {key: v[k:k + 1] for key, v in got.items()}) < 1e-10
+
+
+def _run(preset, engine_name, n, monkeypatch, K=2, seed=0):
+    monkeypatch.setenv("LAB_ENGINE", engine_name)
+    run = TrialRun(preset, trials=K, seed=seed, max_sequences=n)
+    for _ in run.advance_iter(100):
+        pass
+    return run
+
+
+RUNS = {
+    "plain RNN by BPTT, adding T=20": (get_preset("baseline_rnn_adding_T20"), 300),
+    "Exp 2a, real-time RTRL, p=4": (get_preset("exp2a_rtrl_p4_lr1"), 400),
+    "Exp 2a, BPTT, p=100 (by symbol)": (get_preset("exp2a_bptt_p100"), 150),
+    "Exp 2a, RTRL, per-sequence updates": (replace(get_preset("exp2a_rtrl_p4_lr1"), update="sequence"), 300),
+}
+
+
+@pytest.mark.parametrize("name", list(RUNS))
+def test_whole_training_runs_on_the_kernels_equal_the_readable_loop(name, monkeypatch):
+    preset, n = RUNS[name]
+    ref, got = _run(preset, "numpy", n, monkeypatch), _run(preset, "numba", n, monkeypatch)
+    assert got.learner.has_kernel() and not ref.learner.has_kernel()
+    assert got.seen == ref.seen
+    moved = 0.0
+    for key in ref.params:                                  # weights after every trial's last sequence
+        scale = np.abs(ref.params[key]).max()
+        assert np.abs(got.params[key] - ref.params[key]).max() <= 1e-10 * scale, key
+        moved = max(moved, np.abs(ref.params[key][0] - ref.checkpoints[0][1][key][0]).max())   # trial 0
+    assert moved > 1e-3                                     # the runs learned something to compare
+    a, b = ref.result(), got.result()
+    for key in ("sequences_to_success", "sequences_presented", "diverged"):
+        assert a[key] == b[key], key
