@@ -323,6 +323,40 @@ def test_the_animation_reveals_the_forward_pass_then_the_error_flowing_back():
     assert len(table) == L and {"s_c_1", "y_in_1", "E_s_4", "target"} <= set(table.columns)
 
 
+def test_end_only_outputs_are_drawn_as_markers_with_the_class_the_net_picked():
+    rng = np.random.default_rng(1)
+    L = 53
+    target = np.full((L, 4), np.nan)
+    target[-1] = np.eye(4)[2]                        # class S at the last step only (Exp 6a)
+    y_k = rng.random((L, 4)) * 0.2
+    y_k[-1] = [0.1, 0.9, 0.3, 0.0]                   # the net picks R: wrong
+    rec = {"y_in": rng.random((L, 2)), "y_out": rng.random((L, 2)), "s_c": rng.normal(size=(L, 4)),
+           "y_c": rng.normal(size=(L, 4)), "y_k": y_k, "target": target, "E_s": rng.normal(size=(L, 4)),
+           "length": np.array(L)}
+    fig = figs.internals_animation(rec, class_names=("Q", "R", "S", "U"))
+    by_name = {t.name: t for t in fig.data}
+    for name in ("output of the right symbol", "largest other output"):
+        assert "markers" in by_name[name].mode                                   # one point: a visible marker
+    picked = by_name["class the net picked"]
+    assert "markers" in picked.mode and "text" in picked.mode
+    y_last = np.asarray(fig.frames[-1].data[list(by_name).index("class the net picked")].y, float)
+    assert picked.text[-1] == "picked R ✗ (right: S)" and np.isclose(y_last[-1], 0.9)
+    assert all(t == "" for t in picked.text[:-1])
+    y_k[-1] = [0.1, 0.2, 0.95, 0.0]
+    fig = figs.internals_animation(rec, class_names=("Q", "R", "S", "U"))
+    assert next(t for t in fig.data if t.name == "class the net picked").text[-1] == "picked S ✓"
+
+
+def test_outputs_with_a_target_at_every_step_stay_lines():
+    rng = np.random.default_rng(2)
+    L = 30
+    rec = {"y_in": rng.random((L, 1)), "y_out": rng.random((L, 1)), "s_c": rng.normal(size=(L, 1)),
+           "y_c": rng.normal(size=(L, 1)), "y_k": rng.random((L, 7)), "target": np.eye(7)[rng.integers(0, 7, L)],
+           "E_s": rng.normal(size=(L, 1)), "length": np.array(L)}
+    names = {t.name: t.mode for t in figs.internals_animation(rec).data}
+    assert names["output of the right symbol"] == "lines" and "class the net picked" not in names
+
+
 def test_the_animation_stays_small_for_the_longest_sequences():
     rng = np.random.default_rng(0)
     L = 1100

@@ -20,7 +20,7 @@ from lstm_core.preset import Preset
 from lstm_core.record import record_checkpoints
 from lstm_core.runs import RunFileError, SavedRun, family_of, load_run, shipped_runs
 from lstm_core.serialize import preset_to_dict
-from lstm_core.tasks import TASK_INFO, TASKS, describe_sequence
+from lstm_core.tasks import TASK_INFO, TASKS, TEMPORAL_ORDER_ALPHABET, TEMPORAL_ORDER_CLASSES, describe_sequence
 from lstm_core.tasks_batch import Batch, split_symbols
 from ui import figures_experiments as figs
 from ui import session_job
@@ -179,18 +179,26 @@ def live_source(handle: session_job.Handle) -> RunSource | None:
                      handle.preset, ckpts, solved)
 
 
+def class_names(batch: Batch) -> tuple[str, ...] | None:
+    """The names of the output classes where the paper gives them (temporal order: Q, R, S, U, …)."""
+    if batch.alphabet == TEMPORAL_ORDER_ALPHABET:
+        return TEMPORAL_ORDER_CLASSES.get(int(np.log2(batch.n_out)))
+    return None
+
+
 @st.cache_resource(show_spinner="Recording the network on a test sequence…", max_entries=8)
-def _records(key: str, seed: int, _source: RunSource) -> tuple[list[dict], list[str] | None]:
+def _records(key: str, seed: int, _source: RunSource) -> tuple[list[dict], list[str] | None, tuple | None]:
     batch = example_batch(_source.preset, seed)
     labels = split_symbols(batch.alphabet, batch.strings[0]) if batch.strings is not None else None
-    return record_checkpoints(_source.preset, _source.checkpoints, batch, 0), labels
+    return record_checkpoints(_source.preset, _source.checkpoints, batch, 0), labels, class_names(batch)
 
 
 @st.cache_resource(show_spinner="Drawing the animation…", max_entries=16)
 def _animation(key: str, seed: int, index: int, _source: RunSource) -> tuple[FrozenFigure, Any]:
     """The checkpoint's animation, serialised once, and its data table: shared by every session."""
-    recs, labels = _records(key, seed, _source)
-    fig = figs.internals_animation(recs[index], step_labels=labels[: int(recs[index]["length"])] if labels else None)
+    recs, labels, classes = _records(key, seed, _source)
+    fig = figs.internals_animation(recs[index], step_labels=labels[: int(recs[index]["length"])] if labels else None,
+                                   class_names=classes)
     return freeze(fig), figs.record_table(recs[index])
 
 

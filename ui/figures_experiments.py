@@ -49,16 +49,28 @@ def is_rnn_record(rec: Mapping[str, Array]) -> bool:
     return "h" in rec and "s_c" not in rec
 
 
-def _output_lines(rec: Mapping[str, Array]) -> list[tuple[str, Array, Array, str]]:
-    """(name, output, target, target name) per line of the output panel.
+def _sparse(target: Array) -> bool:
+    """True if targets come at a few steps only (e.g. at the sequence end): drawn as markers, not lines."""
+    n = int((~np.isnan(target).all(1)).sum())
+    return 0 < n <= max(3, len(target) // 20)
 
-    Up to 3 output units: each against its own target. More (one unit per symbol): the
-    output of the unit that should be on, against 1, and the largest other output, against 0.
+
+def _output_lines(rec: Mapping[str, Array], class_names: Sequence[str] | None = None) -> list[dict]:
+    """The lines of the output panel: dicts name, y (L,), kind ("output", "target" or "picked"), text.
+
+    Up to 3 output units: each against its own target. More (one unit per symbol or class): the
+    output of the unit that should be on, against 1, and the largest other output, against 0; where
+    targets come at a few steps only (a class at the sequence end), also the class the net picked
+    (its largest output), labelled with the class name.
     """
     y, target = _steps(rec, "y_k"), _steps(rec, "target")
     if y.shape[1] <= 3:
         suffix = (lambda o: f" {o + 1}") if y.shape[1] > 1 else (lambda o: "")
-        return [(f"output{suffix(o)}", y[:, o], target[:, o], f"target{suffix(o)}") for o in range(y.shape[1])]
+        out = []
+        for o in range(y.shape[1]):
+            out += [{"name": f"output{suffix(o)}", "y": y[:, o], "kind": "output"},
+                    {"name": f"target{suffix(o)}", "y": target[:, o], "kind": "target"}]
+        return out
     has = ~np.isnan(target).all(1)
     want = np.where(has, np.nanargmax(np.where(np.isnan(target), -np.inf, target), axis=1), 0)
     rows = np.arange(len(y))
@@ -66,11 +78,22 @@ def _output_lines(rec: Mapping[str, Array]) -> list[tuple[str, Array, Array, str
     others = y.copy()
     others[rows, want] = -np.inf
     wrong = np.where(has, others.max(1), np.nan)
-    return [("output of the right symbol", right, np.where(has, 1.0, np.nan), "target 1"),
-            ("largest other output", wrong, np.where(has, 0.0, np.nan), "target 0")]
+    out = [{"name": "output of the right symbol", "y": right, "kind": "output"},
+           {"name": "target 1", "y": np.where(has, 1.0, np.nan), "kind": "target"},
+           {"name": "largest other output", "y": wrong, "kind": "output"},
+           {"name": "target 0", "y": np.where(has, 0.0, np.nan), "kind": "target"}]
+    if _sparse(target):
+        names = list(class_names) if class_names is not None and len(class_names) == y.shape[1] else \
+            [f"unit {k + 1}" for k in range(y.shape[1])]
+        picked = np.argmax(y, axis=1)
+        text = [f"picked {names[picked[t]]}" + (" ✓" if picked[t] == want[t] else f" ✗ (right: {names[want[t]]})")
+                if has[t] else "" for t in range(len(y))]
+        out.append({"name": "class the net picked", "y": np.where(has, y.max(1), np.nan), "kind": "picked",
+                    "text": text})
+    return out
 
 
-def _panels(rec: Mapping[str, Array]) -> list[tuple[str, list[dict]]]:
+def _panels(rec: Mapping[str, Array], class_names: Sequence[str] | None = None) -> list[tuple[str, list[dict]]]:
     """(panel title, lines) for the record; a line is a dict name, y (L,), color, dash, kind."""
     def group(key: str, name: str, color: str, kind: str = "forward") -> list[dict]:
         a = _steps(rec, key)
@@ -81,10 +104,15 @@ def _panels(rec: Mapping[str, Array]) -> list[tuple[str, list[dict]]]:
                  "dash": DASHES[i % len(DASHES)], "kind": kind} for i in range(min(n, MAX_LINES))]
 
     out_lines = []
-    for i, (name, y, target, target_name) in enumerate(_output_lines(rec)):
-        out_lines.append({"name": name, "y": y, "color": COLORS["output"], "dash": DASHES[i], "kind": "forward"})
-        out_lines.append({"name": target_name, "y": target, "color": COLORS["target"], "dash": "solid",
-                          "kind": "target"})
+    sparse = _sparse(_steps(rec, "target"))
+    for i, line in enumerate(_output_lines(rec, class_names)):
+        kind = line.pop("kind")
+        color = COLORS["target"] if kind == "target" else COLORS["output"]
+        mode = "markers" if kind == "target" else ("markers+text" if kind == "picked" else
+                                                   "markers" if sparse else "lines")
+        out_lines.append({**line, "color": color, "dash": DASHES[i // 2 % len(DASHES)], "mode": mode,
+                          "kind": "target" if kind == "target" else "forward",
+                          "symbol": {"target": "x", "picked": "star"}.get(kind, "circle-open" if i else "circle")})
     if is_rnn_record(rec):
         return [("Hidden units h", group("h", "h", COLORS["rnn_measured"])),
                 ("Outputs and target", out_lines),
@@ -116,7 +144,8 @@ def _range(ys: list[Array], log: bool = False) -> list[float]:
 
 
 def internals_animation(rec: Mapping[str, Array], *, title: str = "", step_labels: Sequence[str] | None = None,
-                        n_forward: int = 40, n_backward: int = 20) -> go.Figure:
+                        n_forward: int = 40, n_backward: int = 20,
+                        class_names: Sequence[str] | None = None) -> go.Figure:
     """The network's internals on one sequence, animated: forward pass, then error flowing back.
 
     Parameters
@@ -125,13 +154,15 @@ def internals_animation(rec: Mapping[str, Array], *, title: str = "", step_label
         LSTM ``y_in``, ``y_out`` (T, C), ``s_c``, ``y_c``, ``E_s`` (T, C*S), ``y_k`` (T, O),
         ``target`` (T, O, NaN where none); RNN ``h``, ``delta_h`` (T, H), ``y_k``, ``target``.
     step_labels : optional (L,) labels of the steps (e.g. the input symbols), shown as hover text.
+    class_names : optional (O,) names of the output units (e.g. the classes Q, R, S, U of Exp 6a),
+        written next to the class the net picked where outputs count at the sequence end only.
     n_forward, n_backward : frames of each phase (≤ 60 frames in all by default).
 
     Returns
     -------
     go.Figure with one subplot per panel, ``frames``, a play/pause menu and a step slider.
     """
-    panels = _panels(rec)
+    panels = _panels(rec, class_names)
     L = int(rec.get("length", len(np.asarray(rec["y_k"]))))
     stride = max(1, int(np.ceil(L / MAX_POINTS)))
     keep = np.arange(0, L, stride)                       # thinned step indices (0-based)
@@ -145,14 +176,16 @@ def internals_animation(rec: Mapping[str, Array], *, title: str = "", step_label
             y = np.abs(line["y"]) if line["kind"] == "back" and rnn else line["y"]
             y = np.where(y == 0, np.nan, y) if line["kind"] == "back" and rnn else y
             lines.append((line, y[keep].astype(np.float32)))
-            target = line["kind"] == "target"
+            mode = line.get("mode", "lines")
+            text = [line["text"][i] for i in keep] if "text" in line else \
+                ([step_labels[i] for i in keep] if step_labels is not None else None)
             fig.add_trace(go.Scatter(
-                x=steps, y=y[keep].astype(np.float32), name=line["name"], legendgroup=f"p{row}",
-                mode="markers" if target else "lines",
+                x=steps, y=y[keep].astype(np.float32), name=line["name"], legendgroup=f"p{row}", mode=mode,
                 line={"color": line["color"], "dash": line["dash"], "width": 2},
-                marker={"symbol": "x", "size": 9, "color": line["color"]} if target else None,
-                text=[step_labels[i] for i in keep] if step_labels is not None else None,
-                hovertemplate=_hover(step_labels is not None),
+                marker={"symbol": line.get("symbol", "x"), "size": 12 if "text" in line else 9,
+                        "color": line["color"]} if mode != "lines" else None,
+                text=text, textposition="middle left" if "text" in line else None,
+                hovertemplate=_hover(text is not None),
             ), row=row, col=1)
         log = rnn and row == len(panels)
         fig.update_yaxes(range=_range([np.abs(ln["y"]) if log else ln["y"] for ln in group], log=log),
