@@ -225,7 +225,7 @@ CHILD = textwrap.dedent("""
     from lstm_core.experiments import PRESETS
     C4 = PRESETS["classroom_exp4_adding_T20"]
     ENDLESS = replace(C4, name="tiny_endless", trials=2, task_options={"T": 10},      # trains until stopped
-                      stop=replace(C4.stop, max_sequences=10_000_000, test_size=16))
+                      stop=replace(C4.stop, kind="none", max_sequences=10_000_000))
     PRESETS["tiny_endless"] = ENDLESS
     PRESETS["tiny_short"] = replace(ENDLESS, name="tiny_short", stop=replace(ENDLESS.stop, max_sequences=60))
     sys.exit(main(sys.argv[1:]))
