@@ -182,3 +182,23 @@ def test_exp2a_net_by_symbol_learns_like_the_reference():
     ref, _ = train_sequence(cfg, params, x, y, ht, 1.0)
     got, _ = fast.lstm_train_seq(cfg, params, None, y, ht, 1.0, sym=sym)
     assert _rel_err(ref, got) < 1e-10
+
+
+def test_a_second_process_loads_the_compiled_kernels_from_disk_instead_of_compiling():
+    code = ("from lstm_core.experiments import get_preset\n"
+            "from lstm_core.nets import warm\n"
+            "for name in ('exp4_adding_T100', 'classroom_exp2c_q10_p10', 'exp1_3x2_lr0.5'):\n"
+            "    warm.prepare(get_preset(name))\n"
+            "print(warm.cache_misses(), len(warm.kernel_dispatchers()))\n")
+    env = {**{k: v for k, v in os.environ.items() if k != "LAB_ENGINE"}, "LAB_ENGINE": "numba"}
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+    def run():
+        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=600,
+                             cwd=root)
+        assert out.returncode == 0, out.stderr
+        return [int(v) for v in out.stdout.split()]
+
+    run()                                                   # compiles what is not cached yet (or loads it)
+    misses, kernels = run()
+    assert kernels >= 5 and misses == 0

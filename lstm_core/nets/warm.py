@@ -1,0 +1,58 @@
+"""Compile (or load from the on-disk cache) the kernels a preset needs, on tiny data, before training.
+
+Numba compiles a kernel on its first call and, with ``cache=True``, writes the machine code
+next to the module (``lstm_core/nets/__pycache__``), so later processes only load it (well
+under a second; a first compile takes 10-20 s on a 2-core machine). A training job calls
+:func:`prepare` in its worker process and says "preparing the fast engine" meanwhile; the
+app may call it at start-up in the background.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import replace
+
+from . import engine
+
+
+def kernel_dispatchers() -> list:
+    """Every compiled kernel of :mod:`lstm_core.nets` (Numba dispatchers), for cache statistics."""
+    import importlib
+    import pkgutil
+
+    from .. import nets
+
+    out = []
+    for info in pkgutil.iter_modules(nets.__path__):
+        if not info.name.startswith("kernels"):
+            continue
+        mod = importlib.import_module(f"{nets.__name__}.{info.name}")
+        out += [obj for obj in vars(mod).values() if hasattr(obj, "stats") and hasattr(obj, "py_func")]
+    return out
+
+
+def cache_misses() -> int:
+    """How many kernel signatures this process compiled instead of loading them from the disk cache."""
+    return sum(sum(d.stats.cache_misses.values()) for d in kernel_dispatchers())
+
+
+def prepare(preset) -> float:
+    """Train ``preset``'s learner on two short sequences so that its kernels are compiled or loaded.
+
+    Returns the seconds it took (0.0 on the NumPy engine, which has nothing to prepare).
+    """
+    if not engine.use_kernels():
+        return 0.0
+    import numpy as np
+
+    from .. import criteria
+    from ..tasks import TASKS
+    from ..train import TrialRun
+
+    t0 = time.perf_counter()
+    run = TrialRun(replace(preset, stop=replace(preset.stop, max_sequences=2)), trials=1, seed=0)
+    run.advance(2)                                              # the learner's kernel
+    batch = TASKS[preset.task](np.random.default_rng(0), 1, **preset.task_options)
+    data = criteria.stack([batch], dense=False)
+    run.learner.predict(run.params, data["x"], data["sym"])     # the forward kernel (tests, evaluation)
+    return time.perf_counter() - t0
