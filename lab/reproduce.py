@@ -206,9 +206,15 @@ def _single(plan: Plan, stop: Stop) -> int:
     t0 = time.time()
     tty = sys.stderr.isatty()
 
+    last = [0.0]
+
     def show(p: RowProgress) -> None:
         if not any(p.seen):                       # only "started" so far: the first line means a trial trained
             return
+        now = time.monotonic()
+        if not tty and last[0] and now - last[0] < 1.0 and p.finished < p.trials:
+            return                                # a log file gets at most a line a second
+        last[0] = now
         line = _single_line(p, t0)
         _say(f"\r{line}   " if tty else line, end="" if tty else "\n")
 
@@ -274,19 +280,16 @@ def _close(backend, abort: bool = False) -> None:
 # ----------------------------------------------------------------------------- a sweep
 
 def stored_row(path: Path) -> dict | None:
-    """The result stored at ``path`` if it is a readable, finished reproduce result; else None."""
-    from lstm_core.runs import load_results
+    """The result stored at ``path`` if it is a valid (``lstm_core.runs.load_result``), finished row; else None."""
+    from lstm_core.runs import RunFileError, load_result
 
     if not path.is_file():
         return None
     try:
-        rows, _ = load_results(path.parent)
-    except Exception:
+        r = load_result(path)
+    except RunFileError:
         return None
-    for r in rows:
-        if r.get("file") == path.name and r.get("preset") == path.stem and not r.get("interrupted"):
-            return r
-    return None
+    return r if r.get("preset") == path.stem and not r.get("interrupted") else None
 
 
 def skip_reason(row: Row, stored: dict | None, force: bool) -> str:
@@ -304,6 +307,8 @@ def skip_reason(row: Row, stored: dict | None, force: bool) -> str:
 
 
 def _sweep(plan: Plan, stop: Stop) -> int:
+    from lstm_core.runs import check_summary
+
     rows, n = plan.rows, len(plan.rows)
     todo: list[Row] = []
     skipped = 0
@@ -353,6 +358,9 @@ def _sweep(plan: Plan, stop: Stop) -> int:
             return
         summary = annotate(o.summary, o.row, False)
         target = plan.results_dir / f"{name}.json"
+        why = check_summary(summary)
+        if why:                                   # written all the same: the numbers are what they are
+            _say(f"[{number[name]}/{n}] {name}: warning: the Reproduce page will not show this row ({why})")
         try:
             files.write_json(target, summary)
         except OSError as exc:
