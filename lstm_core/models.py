@@ -71,22 +71,28 @@ class Learner:
         return rnn.forward(self.preset.net, params, x)["y"]
 
     def has_kernel(self) -> bool:
-        """True when this learner trains on a compiled kernel here (Numba present, LAB_ENGINE not numpy)."""
-        p = self.preset
-        return self.engine == "numba" and (p.model != "lstm" or p.gradient == "truncated")
+        """True when this learner trains on a compiled kernel here (Numba present, LAB_ENGINE not numpy).
+
+        Every learner has one: the LSTM's truncated rule (kernels_rtrl) and full gradient (kernels_bptt),
+        the RNN by BPTT or RTRL (kernels_rnn).
+        """
+        return self.engine == "numba"
 
     def train_span(self, params: dict[str, Array], data: dict[str, Array], lr, rule, seen0: int, pos: Array,
                    stop: int, err_hist: Array, ok_hist: Array, counts: Array) -> Array:
         """Train each trial k on its pre-drawn sequences ``pos[k] .. stop − 1`` by the kernel, until its rule.
 
         ``params`` (K, ...) and the ring arrays are changed in place; returns the EVENT_* per trial
-        (see :func:`lstm_core.nets.kernels_rtrl.train_chunk`).
+        (see :func:`lstm_core.nets.kernels_rtrl.train_chunk`; the other learners' drivers are its twins).
         """
         from .nets import fast
         p = self.preset
         if p.model != "lstm":
             return fast.rnn_train_chunk(p.net, "rtrl" if p.model == "rnn_rtrl" else "bptt", params, data, lr, p.update,
                                         rule, seen0, pos, stop, err_hist, ok_hist, counts)
+        if p.gradient == "full":
+            return fast.lstm_bptt_train_chunk(p.net, params, data, lr, rule, seen0, pos, stop, err_hist, ok_hist,
+                                              counts)
         return fast.lstm_train_chunk(p.net, params, data, lr, p.update, rule, seen0, pos, stop,
                                      err_hist, ok_hist, counts)
 

@@ -15,9 +15,12 @@ import pytest
 
 from lstm_core import rnn
 from lstm_core.experiments import get_preset
+from lstm_core.lstm_grad import apply_update, bptt_grad
 from lstm_core.nets import engine, fast
 from lstm_core.rnn import RNNConfig
 from lstm_core.train import TrialRun
+from tests.test_kernels import ALL, CASES, TINY, _one_hot_problem
+from tests.test_lstm import _problem
 
 pytestmark = pytest.mark.skipif(not engine.numba_available(), reason="numba is not installed")
 
@@ -121,6 +124,58 @@ def test_rnn_sequences_of_unequal_length_learn_only_their_steps(algo, update):
         assert _rel_err(ref, {key: v[k:k + 1] for key, v in got.items()}) < 1e-10
 
 
+# ------------------------------------------------------------------ the full-gradient LSTM (kernels_bptt)
+
+def _bptt_reference(cfg, params, x, y, ht, lr):
+    """bptt_grad + apply_update, one sequence per trial: new params and the outputs of the old ones."""
+    grads, E, trace = bptt_grad(cfg, params, x[:, None], y[:, None], ht[:, None])
+    return apply_update(cfg, params, grads, lr), trace["y_k"][:, 0], E[:, 0]
+
+
+@pytest.mark.parametrize("K", [1, 3])
+@pytest.mark.parametrize("name,output", CASES)
+def test_full_gradient_kernel_equals_bptt_grad_and_apply_update(name, output, K):
+    cfg = replace(ALL[name], output=output)
+    params, x, y, ht = _problem(cfg, K=K, B=1, T=12, seed=4, scale=2.0)
+    ht[0, 0, :4] = False                                   # trials with different target steps
+    ht[-1, 0, :] = True
+    lr = np.array([0.7, 0.1, 0.5][:K])
+    ref, ref_y, ref_E = _bptt_reference(cfg, params, x[:, 0], y[:, 0], ht[:, 0], lr)
+    got, out = fast.lstm_bptt_train_seq(cfg, params, x[:, 0], y[:, 0], ht[:, 0], lr)
+    assert _rel_err(ref, got) < 1e-10
+    assert _rel_err({"dW": ref["W_h"] - params["W_h"]}, {"dW": got["W_h"] - params["W_h"]}) < 1e-9
+    np.testing.assert_allclose(out["y_k"], ref_y, rtol=1e-10, atol=1e-14)
+    np.testing.assert_allclose(out["E"], ref_E, rtol=1e-10)
+
+
+@pytest.mark.parametrize("name", ["F, 2 blocks of 2, all biases", "B, Exp 2a style (g=logistic, h=id)",
+                                  "F, forget gate", "Exp 1, 3 blocks of 2"])
+def test_full_gradient_inputs_by_symbol_index_equal_one_hot_rows(name):
+    cfg = ALL[name]
+    params, _, y, ht = _problem(cfg, K=3, B=1, T=12, seed=7, scale=2.0)
+    x, sym = _one_hot_problem(cfg)
+    ref, _, _ = _bptt_reference(cfg, params, x, y[:, 0], ht[:, 0], 0.5)
+    got, _ = fast.lstm_bptt_train_seq(cfg, params, None, y[:, 0], ht[:, 0], 0.5, sym=sym)
+    assert _rel_err(ref, got) < 1e-10
+
+
+@pytest.mark.parametrize("name", ["F, 2 blocks of 2, all biases", "F, forget gate"])
+def test_full_gradient_sequences_of_unequal_length_learn_only_their_steps(name):
+    cfg = ALL[name]
+    params, x, y, ht = _problem(cfg, K=2, B=1, T=10, seed=2)
+    lengths = np.array([6, 10])
+    ht[0, 0, 6:] = False
+    padded = x.copy()
+    padded[0, :, 6:] = 99.0                                 # padded steps hold anything
+    got, _ = fast.lstm_bptt_train_seq(cfg, params, padded[:, 0], y[:, 0], ht[:, 0], 0.5, lengths=lengths)
+    for k, L in enumerate(lengths):
+        one = {key: v[k:k + 1] for key, v in params.items()}
+        ref, _, _ = _bptt_reference(cfg, one, x[k:k + 1, 0, :L], y[k:k + 1, 0, :L], ht[k:k + 1, 0, :L], 0.5)
+        assert _rel_err(ref, {key: v[k:k + 1] for key, v in got.items()}) < 1e-10
+
+
+# ------------------------------------------------------------------ whole training runs, numpy vs numba
+
 def _run(preset, engine_name, n, monkeypatch, K=2, seed=0):
     monkeypatch.setenv("LAB_ENGINE", engine_name)
     run = TrialRun(preset, trials=K, seed=seed, max_sequences=n)
@@ -134,6 +189,9 @@ RUNS = {
     "Exp 2a, real-time RTRL, p=4": (get_preset("exp2a_rtrl_p4_lr1"), 400),
     "Exp 2a, BPTT, p=100 (by symbol)": (get_preset("exp2a_bptt_p100"), 150),
     "Exp 2a, RTRL, per-sequence updates": (replace(get_preset("exp2a_rtrl_p4_lr1"), update="sequence"), 300),
+    "LSTM full gradient, embedded Reber (by symbol)": (get_preset("classroom_exp1_reber"), 200),
+    "LSTM full gradient, adding, linear output, forget gate": (
+        replace(TINY, gradient="full", net=replace(TINY.net, output="linear", forget_gate=True)), 300),
 }
 
 

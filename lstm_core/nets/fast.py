@@ -19,7 +19,7 @@ import numpy as np
 from ..activations import ACTIVATIONS
 from ..lstm import LSTMConfig, layout, masks
 from ..rnn import weight_masks
-from . import kernels_lstm, kernels_rnn, kernels_rtrl
+from . import kernels_bptt, kernels_lstm, kernels_rnn, kernels_rtrl
 from .kernels_lstm import arch_of
 from .kernels_score import RULE_REBER, rule_tuple
 
@@ -217,4 +217,51 @@ def rnn_train_chunk(cfg, algo: str, params: dict[str, Array], data: dict[str, Ar
                             xx, ss, use_sym, data["lengths"], data["y"], data["y_ref"], data["has_target"], legal,
                             rt, seen0, pos, stop, err_hist, ok_hist, counts, events)
     rnn_unpack(cfg, W_h, W_o, out=params)
+    return events
+
+
+# ---------------------------------------------------------------------- full-gradient LSTM (kernels_bptt)
+
+def lstm_bptt_train_seq(cfg: LSTMConfig, params: dict[str, Array], x: Array | None, y: Array, has_target: Array,
+                        lr, sym: Array | None = None, lengths: Array | None = None
+                        ) -> tuple[dict[str, Array], dict[str, Array]]:
+    """``lstm_grad.bptt_grad`` + ``lstm_grad.apply_update`` by the kernel: one sequence per trial, one update.
+
+    x : (K, T, n_in) or sym : (K, T); y : (K, T, O); has_target : (K, T); lr scalar or (K,);
+    lengths : (K,) steps of each sequence (default T; the rest is padding).
+    Returns new params and ``{"y_k": (K, T, O) outputs of the old weights (NaN after the length), "E": (K,)}``.
+    """
+    M_h, M_k = masks(cfg)
+    xx, ss, use_sym = inputs(x, sym, 3)
+    K, T = y.shape[:2]
+    L = np.full(K, T, np.int64) if lengths is None else np.asarray(lengths, np.int64)
+    W_h, W_k = params["W_h"].astype(float, copy=True), params["W_k"].astype(float, copy=True)
+    lr_k = np.broadcast_to(np.asarray(lr, float).reshape(-1), (K,))
+    arch = arch_of(cfg)
+    ws = kernels_bptt.workspace(arch, T)
+    y_k, E = np.full((K, T, cfg.n_out), np.nan), np.zeros(K)
+    y = np.ascontiguousarray(y, float)
+    ht = np.ascontiguousarray(has_target, bool)
+    for k in range(K):
+        E[k] = kernels_bptt.train_sequence(W_h[k], W_k[k], M_h, M_k, arch, lr_k[k], xx[k] if not use_sym else xx[0],
+                                           ss[k] if use_sym else ss[0], use_sym, L[k], y[k], ht[k], y_k[k], ws)
+    return {"W_h": W_h, "W_k": W_k}, {"y_k": y_k, "E": E}
+
+
+def lstm_bptt_train_chunk(cfg: LSTMConfig, params: dict[str, Array], data: dict[str, Array], lr, rule, seen0: int,
+                          pos: Array, stop: int, err_hist: Array, ok_hist: Array, counts: Array) -> Array:
+    """The trial loop's block of training by the full gradient (:func:`~lstm_core.nets.kernels_bptt.train_chunk`).
+
+    Arguments and return as :func:`lstm_train_chunk` (no ``update``: one change per sequence).
+    """
+    M_h, M_k = masks(cfg)
+    K = params["W_h"].shape[0]
+    xx, ss, use_sym = inputs(None if data.get("sym") is not None else data["x"], data.get("sym"), 4)
+    lr_k = np.ascontiguousarray(np.broadcast_to(np.asarray(lr, float).reshape(-1), (K,)))
+    rt = rule_tuple(rule)
+    legal = data["legal"] if rt[0] == RULE_REBER else NO_LEGAL
+    events = np.zeros(K, np.int64)
+    kernels_bptt.train_chunk(params["W_h"], params["W_k"], M_h, M_k, arch_of(cfg), lr_k, xx, ss, use_sym,
+                             data["lengths"], data["y"], data["y_ref"], data["has_target"], legal, rt, seen0, pos,
+                             stop, err_hist, ok_hist, counts, events)
     return events
