@@ -352,6 +352,11 @@ class DaskBackend:
                 raise SweepError(f"the Dask scheduler at {self.client.scheduler.address} has no workers"
                                  " (start some with `dask worker HOST:PORT`)")
             time.sleep(0.2)
+        try:                                         # the scheduler unpickles every task: it needs our modules too
+            self.client.run_on_scheduler(code_fingerprint)
+        except Exception as exc:
+            raise SweepError(f"the Dask scheduler cannot load the sweep's tasks ({type(exc).__name__}: {exc}); start"
+                             " `dask scheduler` with PYTHONPATH set to a checkout of this repository") from None
         try:
             theirs = self.client.run(code_fingerprint)
         except Exception as exc:                     # e.g. ModuleNotFoundError on a worker
