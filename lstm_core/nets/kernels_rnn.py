@@ -75,22 +75,30 @@ def hidden_step(W_h, arch, x_t, sym_t, use_sym, h_prev, net_h, h):
 
 @njit(cache=True, nogil=True)
 def output_step(W_o, arch, x_t, sym_t, use_sym, h, net_o, y):
-    """net_o(t) = W_oᵀ [h(t), (x(t)), 1], y(t) = f_o(net_o(t)); fills net_o, y (O,)."""
+    """net_o(t) = W_oᵀ [h(t), (x(t)), 1], y(t) = f_o(net_o(t)); fills net_o, y (O,).
+
+    Source by source, each adding its weight row (contiguous: 101 outputs in Exp 2a p=100).
+    """
     n_in, H, O, full, in_to_out, bias, _, f_o = arch
     I, J = sizes(arch)
     for o in range(O):
-        acc = W_o[J - 1, o] if bias else 0.0
-        for j in range(H):
-            acc += h[j] * W_o[j, o]
-        if in_to_out:
-            if use_sym:
-                if sym_t >= 0:
-                    acc += W_o[H + sym_t, o]
-            else:
-                for i in range(n_in):
-                    acc += x_t[i] * W_o[H + i, o]
-        net_o[o] = acc
-        y[o] = squash(acc, f_o)
+        net_o[o] = W_o[J - 1, o] if bias else 0.0          # the bias ...
+    for j in range(H):                                      # ... h(t) through W_ho ...
+        h_j = h[j]
+        for o in range(O):
+            net_o[o] += h_j * W_o[j, o]
+    if in_to_out:                                           # ... and x(t) through W_xo
+        if use_sym:
+            if sym_t >= 0:
+                for o in range(O):
+                    net_o[o] += W_o[H + sym_t, o]
+        else:
+            for i in range(n_in):
+                if x_t[i] != 0.0:
+                    for o in range(O):
+                        net_o[o] += x_t[i] * W_o[H + i, o]
+    for o in range(O):
+        y[o] = squash(net_o[o], f_o)
 
 
 @njit(cache=True, nogil=True)
