@@ -70,7 +70,8 @@ T = len(inputs)
 if values_error:
     st.warning(f"{values_error} Showing the first preset meanwhile.", icon="✏️")
 chart_box = st.container()  # filled below, once the step slider under it has been read
-step = min(url_slider("Step shown in the equations", "step", 1, 1, MAX_STEPS), T)
+step = url_slider("Step shown in the equations (the figure's slider steps the diagram and charts)", "step", T, 1, T,
+                  scope=f"T{T}") if T > 1 else 1
 show_url_notices(notices)
 
 weights = CellWeights(w_in_value, w_in_write, b_in, w_out_read, b_out, w_c, b_c)
@@ -78,17 +79,17 @@ rec, fig, table = compute(tuple(map(tuple, inputs)), weights, step)
 with chart_box:
     st.plotly_chart(fig, width="stretch", key="cell", alt="Animated traces of one memory cell over time")
     st.caption(
-        "Figure: the block's inputs (value, write and read signals), the net inputs of the input gate, "
-        "output gate and cell, the gate activations y_in and y_out, and the cell: g(net_c), the state "
-        "s_c (green), h(s_c) and the output y_c (orange), one point per time step. Press Play to watch "
-        "the steps one after another or drag the slider to scrub; the state only changes while y_in is open."
+        "Figure: top, the block as in the paper's Fig. 1: g(net_c) flows in through the input gate (a valve "
+        "that opens with y_in) into the constant error carousel (the tank; its level is the state s_c, kept by "
+        "a self-loop of weight 1.0) and out through h and the output gate (a valve that opens with y_out) as "
+        "y_c; green streams carry positive values, purple negative. Below, the same quantities over time: the "
+        "inputs (value, write and read signals), the net inputs, the gate activations, and the cell. Press Play "
+        "(it continues from the step shown) or drag the slider; the state only changes while y_in is open."
     )
 st.markdown(f"**The paper's equations at step t = {step}** (of {T})")
-equations = cell_equations(rec, weights, step)
-for col, part in zip(st.columns(2, gap="medium"), (equations[:4], equations[4:]), strict=True):
-    with col:
-        for line in part:
-            st.latex(line)
+with st.container(horizontal=True, gap="large"):   # as many side by side as fit; each fits 1024 px
+    for line in cell_equations(rec, weights, step):
+        st.latex(line, width="content")
 st.caption("f(x) = 1/(1+e^(−x)) for both gates; g(x) = 4σ(x) − 2 ∈ [−2, 2] and h(x) = 2σ(x) − 1 ∈ [−1, 1] "
            "as in most of the paper's experiments (spec §1.1); s_c(0) = 0.")
 with st.expander("Data table"):

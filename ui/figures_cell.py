@@ -12,6 +12,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from lstm_core.record import CellWeights
+from ui.figures_diagram import add_cell_diagram, cell_values, diagram_frame
 from ui.theme import COLORS, COLORWAY, plotly_layout
 
 # (panel, key, label, colour, dash)
@@ -41,41 +42,71 @@ def _panel_traces(rec: dict[str, np.ndarray], upto: int) -> list[go.Scatter]:
             for panel, key, label, colour, dash in TRACES]
 
 
-def cell_animation(rec: dict[str, np.ndarray], step: int | None = None) -> go.Figure:
-    """Four stacked panels over time (inputs, net inputs, gates, cell), animated step by step.
+_DASH_MARK = {"solid": "—", "dot": "···", "dash": "--"}
+_PANEL_NAMES = ("inputs", "net inputs", "gate activations", "memory cell")
 
-    One Plotly frame per step reveals the traces up to it (play / pause, and a slider to
-    scrub or step); the browser animates. ``step`` (1-based) is the step shown at first.
+
+def _title(panel: int) -> str:
+    """A panel's title naming each of its lines in the line's colour and dash (instead of a legend)."""
+    names = [f'<span style="color:{colour}">{_DASH_MARK.get(dash, "—")} {label}</span>'
+             for p, _, label, colour, dash in TRACES if p == panel]
+    return f"<b>{_PANEL_NAMES[panel - 1]}</b>: " + ", ".join(names)
+
+
+def cell_animation(rec: dict[str, np.ndarray], step: int | None = None, *, diagram: bool = True,
+                   panel_height: int = 150, diagram_height: int = 260, frame_ms: int = 400) -> go.Figure:
+    """The block's diagram (paper Fig. 1) above four panels over time (inputs, net inputs, gates, cell), animated.
+
+    One Plotly frame per step moves the diagram's valves and level to that step and reveals the
+    traces up to it; one play / pause menu and one slider drive both, in the browser. ``step``
+    (1-based) is the step shown at first (default: the last, the whole sequence).
     """
     T = rec["s_c"].size
     step = T if step is None else int(np.clip(step, 1, T))
-    fig = make_subplots(rows=4, cols=1, shared_xaxes=True, vertical_spacing=0.05,
-                        subplot_titles=("inputs", "net inputs", "gate activations", "memory cell"))
+    n_rows = len(PANELS) + int(diagram)
+    first = 2 if diagram else 1
+    heights = ([diagram_height] if diagram else []) + [panel_height] * len(PANELS)
+    titles = ([""] if diagram else []) + [_title(panel) for panel in range(1, len(PANELS) + 1)]
+    fig = make_subplots(rows=n_rows, cols=1, vertical_spacing=45 / (sum(heights) + 45 * (n_rows - 1)),
+                        row_heights=[h / sum(heights) for h in heights], subplot_titles=titles)
     for trace, (panel, *_rest) in zip(_panel_traces(rec, step), TRACES):
-        fig.add_trace(trace, row=panel, col=1)
+        fig.add_trace(trace, row=panel + first - 1, col=1)
     n = len(TRACES)
-    frames = [{"name": str(k), "traces": list(range(n)),
-               "data": [{"type": "scatter", "x": list(range(1, k + 1)), "y": np.round(rec[key][:k], 4).tolist()}
-                        for _, key, *_ in TRACES]} for k in range(1, T + 1)]
+    bottom = f"x{n_rows}" if n_rows > 1 else "x"
+    for row in range(first, n_rows + 1):
+        fig.update_xaxes(range=[0.5, T + 0.5], matches=bottom if row != n_rows else None,
+                         showticklabels=row == n_rows, row=row, col=1)
+    fig.update_xaxes(title_text="time step t", row=n_rows, col=1)
+    s_max = float(np.max(np.abs(rec["s_c"]))) or 1.0
+    diagram_traces = []
+    if diagram:
+        diagram_traces = add_cell_diagram(fig, cell_values(rec, step - 1), s_max, xaxis="x", yaxis="y",
+                                          label=f"t = {step}")
+    frames = []
+    for k in range(1, T + 1):
+        data = [{"type": "scatter", "x": list(range(1, k + 1)), "y": np.round(rec[key][:k], 4).tolist()}
+                for _, key, *_ in TRACES]
+        if diagram:
+            data += diagram_frame(cell_values(rec, k - 1), s_max, label=f"t = {k}")
+        frames.append({"name": str(k), "traces": list(range(n)) + diagram_traces, "data": data})
     for panel in range(1, len(PANELS) + 1):
         keys = [k for p, k, *_ in TRACES if p == panel]
         lo = min(float(rec[k].min()) for k in keys)
         hi = max(float(rec[k].max()) for k in keys)
         pad = 0.08 * max(hi - lo, 0.5)
-        fig.update_yaxes(range=[lo - pad, hi + pad], row=panel, col=1)
-    fig.update_xaxes(range=[0.5, T + 0.5])
-    play = {"frame": {"duration": 250, "redraw": False}, "transition": {"duration": 0}, "fromcurrent": True}
+        fig.update_yaxes(range=[lo - pad, hi + pad], row=panel + first - 1, col=1)
+    play = {"frame": {"duration": frame_ms, "redraw": False}, "transition": {"duration": 0}, "fromcurrent": True}
     still = {"frame": {"duration": 0, "redraw": False}, "mode": "immediate", "transition": {"duration": 0}}
     fig.update_layout(**plotly_layout(
-        height=820, hovermode="x unified", margin={"t": 30, "b": 90, "r": 10},
-        legend={"orientation": "v", "x": 1.02, "xanchor": "left", "y": 1.0, "yanchor": "top",
-                "groupclick": "toggleitem"},
-        updatemenus=[{"type": "buttons", "direction": "left", "x": 0.0, "y": -0.03, "xanchor": "left",
-                      "yanchor": "top", "showactive": False, "pad": {"t": 0, "r": 10},
+        height=sum(heights) + 45 * (n_rows - 1) + 140, hovermode="x unified",
+        margin={"t": 20, "b": 120, "r": 10},
+        showlegend=False,   # the panel titles name each line in its colour: the plot keeps the full width
+        updatemenus=[{"type": "buttons", "direction": "left", "x": 0.0, "y": 0.0, "xanchor": "left",
+                      "yanchor": "top", "showactive": False, "pad": {"t": 50, "r": 10},
                       "buttons": [{"label": "▶ Play", "method": "animate", "args": [None, play]},
                                   {"label": "❚❚ Pause", "method": "animate", "args": [[None], still]}]}],
-        sliders=[{"active": step - 1, "x": 0.2, "len": 0.8, "y": -0.03, "yanchor": "top", "pad": {"t": 0},
-                  "currentvalue": {"prefix": "step t = "},
+        sliders=[{"active": step - 1, "x": 0.22, "len": 0.78, "y": 0.0, "yanchor": "top", "pad": {"t": 40},
+                  "currentvalue": {"prefix": "step t = ", "xanchor": "right"},
                   "steps": [{"label": f["name"], "method": "animate", "args": [[f["name"]], still]}
                             for f in frames]}]))
     return with_frames(fig, frames)
@@ -146,19 +177,20 @@ def cell_equations(rec: dict[str, np.ndarray], w: CellWeights, step: int) -> lis
     t = int(np.clip(step, 1, rec["s_c"].size)) - 1
     v = {k: float(a[t]) for k, a in rec.items()}
     s_prev = float(rec["s_c"][t - 1]) if t > 0 else 0.0
+    # three short rows each (definition, numbers, result): every equation fits a 1024-px screen
     return [
         rf"\begin{{aligned}} net_{{in}}(t) &= w_{{in,x}}\,x + w_{{in,w}}\,\mathrm{{write}} + b_{{in}} \\"
         rf" &= {_n(w.w_in_value)}\cdot{_n(v['value'])} + {_n(w.w_in_write)}\cdot{_n(v['write'])}"
-        rf" + ({_n(w.b_in)}) = {_n(v['net_in'])} \end{{aligned}}",
+        rf" + ({_n(w.b_in)}) \\ &= {_n(v['net_in'])} \end{{aligned}}",
         rf"y^{{in}}(t) = f(net_{{in}}(t)) = {_n(v['y_in'])}",
         rf"\begin{{aligned}} net_{{out}}(t) &= w_{{out,r}}\,\mathrm{{read}} + b_{{out}} \\"
-        rf" &= {_n(w.w_out_read)}\cdot{_n(v['read'])} + ({_n(w.b_out)}) = {_n(v['net_out'])} \end{{aligned}}",
+        rf" &= {_n(w.w_out_read)}\cdot{_n(v['read'])} + ({_n(w.b_out)}) \\ &= {_n(v['net_out'])} \end{{aligned}}",
         rf"y^{{out}}(t) = f(net_{{out}}(t)) = {_n(v['y_out'])}",
         rf"\begin{{aligned}} net_c(t) &= w_c\,x + b_c \\"
-        rf" &= {_n(w.w_c)}\cdot{_n(v['value'])} + ({_n(w.b_c)}) = {_n(v['net_c'])} \end{{aligned}}",
-        rf"g(net_c(t)) = 4\sigma(net_c) - 2 = {_n(v['g_c'])}",
+        rf" &= {_n(w.w_c)}\cdot{_n(v['value'])} + ({_n(w.b_c)}) \\ &= {_n(v['net_c'])} \end{{aligned}}",
+        rf"\begin{{aligned}} g(net_c(t)) &= 4\sigma(net_c) - 2 \\ &= {_n(v['g_c'])} \end{{aligned}}",
         rf"\begin{{aligned}} s_c(t) &= s_c(t-1) + y^{{in}}(t)\,g(net_c(t)) \\"
-        rf" &= {_n(s_prev)} + {_n(v['y_in'])}\cdot{_n(v['g_c'])} = {_n(v['s_c'])} \end{{aligned}}",
+        rf" &= {_n(s_prev)} + {_n(v['y_in'])}\cdot{_n(v['g_c'])} \\ &= {_n(v['s_c'])} \end{{aligned}}",
         rf"\begin{{aligned}} y^c(t) &= y^{{out}}(t)\,h(s_c(t)) \\"
-        rf" &= {_n(v['y_out'])}\cdot{_n(v['h_s'])} = {_n(v['y_c'])} \end{{aligned}}",
+        rf" &= {_n(v['y_out'])}\cdot{_n(v['h_s'])} \\ &= {_n(v['y_c'])} \end{{aligned}}",
     ]

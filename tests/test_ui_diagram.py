@@ -1,0 +1,102 @@
+"""The animated memory-cell diagram (paper Fig. 1): valves follow the gates, the level follows s_c."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import numpy as np
+import pytest
+
+from lstm_core.record import SEQUENCES, CellWeights, run_single_cell
+from ui import figures_diagram as dg
+from ui.figures_cell import cell_animation
+from ui.theme import COLORS
+
+VALUES = {"y_in": 0.5, "y_out": 0.1, "g_c": 1.2, "s_c": 0.6, "h_s": 0.29, "y_c": 0.029}
+
+
+def _trace(frame: list[dict], name: str) -> dict:
+    return frame[dg.DYNAMIC.index(name)]
+
+
+def _gap(trace: dict) -> float:
+    """The opening between the valve's blades: bottom of the top blade minus top of the bottom blade."""
+    cut = trace["y"].index(None)
+    top, bottom = trace["y"][:cut], trace["y"][cut + 1:]
+    return min(top) - max(bottom)
+
+
+@pytest.mark.parametrize("y_in", [0.0, 0.25, 0.9, 1.0])
+def test_the_input_valve_opens_in_proportion_to_y_in(y_in):
+    frame = dg.diagram_frame({**VALUES, "y_in": y_in}, s_max=1.0)
+    assert _gap(_trace(frame, "in_valve")) == pytest.approx(2 * dg.PIPE * y_in)
+
+
+def test_the_output_valve_follows_y_out_and_the_stream_out_is_y_out_times_h():
+    closed = dg.diagram_frame({**VALUES, "y_out": 0.0}, s_max=1.0)
+    opened = dg.diagram_frame({**VALUES, "y_out": 1.0}, s_max=1.0)
+    assert _gap(_trace(closed, "out_valve")) == pytest.approx(0.0)
+    assert _gap(_trace(opened, "out_valve")) == pytest.approx(2 * dg.PIPE)
+    last = [x for x in _trace(closed, "stream_out")["x"] if x is not None]
+    assert max(last) <= dg.OUT_VALVE[0] + 1e-9            # a closed gate lets nothing out
+    assert max(x for x in _trace(opened, "stream_out")["x"] if x is not None) > dg.OUT_VALVE[1]
+
+
+def test_the_level_is_s_c_on_a_scale_fixed_by_the_largest_state_and_keeps_its_sign():
+    up = _trace(dg.diagram_frame({**VALUES, "s_c": 0.5}, s_max=2.0), "level")
+    down = _trace(dg.diagram_frame({**VALUES, "s_c": -2.0}, s_max=2.0), "level")
+    assert max(up["y"]) - dg.MID == pytest.approx(0.25 * dg.LEVEL) and min(up["y"]) == dg.MID
+    assert dg.MID - min(down["y"]) == pytest.approx(dg.LEVEL) and max(down["y"]) == dg.MID
+    assert up["fillcolor"] == COLORS["cell_state"] and down["fillcolor"] != COLORS["cell_state"]
+
+
+def test_the_error_circles_the_self_loop_only_in_the_backward_view():
+    forward = dg.diagram_frame(VALUES, 1.0)
+    backward = dg.diagram_frame(VALUES, 1.0, e_s=0.0123)
+    assert all(x is None for x in _trace(forward, "error_loop")["x"])
+    assert all(x is not None for x in _trace(backward, "error_loop")["x"])
+    assert any("E_s = 0.0123" in t for t in _trace(backward, "numbers")["text"])
+    assert not any("E_s" in t for t in _trace(forward, "numbers")["text"])
+
+
+def test_the_numbers_show_the_values_of_the_step():
+    text = " ".join(_trace(dg.diagram_frame(VALUES, 1.0, label="t = 3"), "numbers")["text"])
+    for part in ("t = 3", "y_in = 0.5", "y_out = 0.1", "g(net_c) = 1.2", "s_c = 0.6", "y_c = 0.029",
+                 "y_in·g = 0.6"):
+        assert part in text, part
+
+
+def test_the_diagram_uses_only_theme_colours_and_transparent_greys():
+    fig = dg.cell_diagram({k: np.full(4, v) for k, v in VALUES.items()} | {"E_s": np.ones(4)})
+    spec = fig.to_dict()
+    spec["layout"].pop("template", None)                               # Plotly's own defaults
+    spec = json.dumps(spec)
+    allowed = set(COLORS.values())
+    for colour in set(re.findall(r"#[0-9A-Fa-f]{6}", spec)):
+        assert colour in allowed, colour
+    for alpha in re.findall(r"rgba\(\d+,\s*\d+,\s*\d+,\s*([0-9.]+)\)", spec):
+        assert float(alpha) <= 0.2
+
+
+def test_the_stand_alone_diagram_steps_forward_then_back_with_one_slider():
+    rec = {k: np.linspace(0.1, 0.9, 6) for k in VALUES} | {"E_s": np.full(6, 0.01)}
+    fig = dg.cell_diagram(rec)
+    assert [f["name"] for f in fig.frames][:2] == ["f1", "f2"] and fig.frames[-1]["name"] == "b1"
+    assert len(fig.layout.sliders[0].steps) == len(fig.frames) == 12
+    assert all(len(f["data"]) == len(dg.DYNAMIC) == len(f["traces"]) for f in fig.frames)
+
+
+def test_the_memory_cell_figure_drives_diagram_and_charts_with_the_same_frames_and_opens_on_the_last_step():
+    rec = run_single_cell(np.array(SEQUENCES["store_recall"]), CellWeights(0.0, 6.0, -3.0, 6.0, -3.0, 1.0, 0.0))
+    T = rec["s_c"].size
+    spec = cell_animation(rec).to_dict()
+    assert len(spec["frames"]) == T and len(spec["layout"]["sliders"][0]["steps"]) == T
+    assert spec["layout"]["sliders"][0]["active"] == T - 1           # opens on the whole sequence
+    n_charts = 12
+    for f in spec["frames"]:
+        assert len(f["traces"]) == n_charts + len(dg.DYNAMIC)       # one frame moves charts and diagram
+    numbers = spec["frames"][0]["data"][n_charts + dg.DYNAMIC.index("numbers")]["text"]
+    assert any(t.startswith("<b>t = 1") for t in numbers)
+    play = spec["layout"]["updatemenus"][0]["buttons"][0]["args"][1]
+    assert play["fromcurrent"] is True                                 # Play continues from the step shown
