@@ -1,12 +1,12 @@
-"""A training job's worker process: the run trains outside the server's interpreter lock.
+"""A training job's worker process: the run is built, trained and kept in a child, outside the server.
 
 ::
 
-    proc = WorkerProcess(run, chunk=100)          # starts a child: python -c "... job_worker.main()"
+    proc = WorkerProcess(Start(Spec(preset, trials=30, seed=0), chunk=100))   # python -c "... job_worker.main()"
     for update in proc.updates():                 # blocks in a pipe read (no lock held) between updates
-        ...                                       # Update(progress, new curve rows, params, new checkpoints, ...)
-    proc.stop()                                   # any thread: finish the current chunk, then end
-    proc.end                                      # ("done" | "stopped", trained TrialRun) or ("failed", text, tb)
+        ...                                       # Update(progress, new curve rows, params, new checkpoints, state)
+    proc.stop()                                   # any thread: stop now; SIGTERM, then SIGKILL, if it does not
+    proc.end                                      # End("done" | "stopped" | "failed", error, detail)
 
 Why a process: Streamlit runs every session's script in a thread of one Python process. A
 training job in a thread of that process holds the interpreter lock for most of its work, so
@@ -15,19 +15,33 @@ no Plotly: ``python -c`` importing this module, not ``multiprocessing``, which w
 server's main module again), with a lower CPU priority (``os.nice(10)``, set before it imports
 NumPy) so page runs win the CPU when the machine is busy.
 
+Bounded server memory: the parent sends only a :class:`Spec` (preset, trials, seed, cap) and,
+to resume, the opaque ``state`` bytes of an earlier :class:`Update`; the child builds the
+:class:`~lstm_core.train.TrialRun` itself (training sets, test sets, pre-drawn sequences stay in
+the child). What comes back is small: progress, new curve points, the checkpoint trial's weights
+and, at most every ``state_every`` seconds, the run's state without any task data
+(:func:`run_state`, a few kB to about 1 MB). The parent keeps the latest state, so a worker that
+is killed or dies loses at most the training since it.
+
+Stop within a second: the child trains in steps sized to take about ``every`` seconds (one
+sequence at least) and looks at its stdin between steps; :meth:`WorkerProcess.stop` closes the
+child's stdin and, if the child has not ended ``STOP_GRACE`` s later (a single sequence can take
+longer: Exp 2a at p = 1000 with 30 trials), sends SIGTERM, and SIGKILL ``KILL_GRACE`` s after that.
+
 Protocol: pickles over the child's stdin / stdout (its own prints go to stderr). The parent
-sends one :class:`Start` and then, at most, ``"stop"``; closing stdin means stop too, so a
-worker whose server has died stops at its next chunk. The worker sends an :class:`Update` at
-most every ``every`` seconds (and after the last chunk), then one :class:`End` holding the
-trained :class:`~lstm_core.train.TrialRun`, and exits. A worker that dies without an
-:class:`End` shows up as ``end = ("failed", ...)``.
+sends one :class:`Start`; closing stdin means stop, so a worker whose server has died stops too.
+The worker sends an :class:`Update` at most every ``every`` seconds (and after the last step),
+then one :class:`End`, and exits. A worker that ends without an :class:`End` shows up as
+``end.status == "killed"``.
 """
 
 from __future__ import annotations
 
+import importlib
 import os
 import pickle
 import select
+import signal
 import subprocess
 import sys
 import threading
@@ -39,20 +53,44 @@ from pathlib import Path
 import numpy as np
 
 from .models import take_trials
+from .preset import Preset
 from .train import Progress, TrialRun
 
-__all__ = ["Start", "Update", "End", "WorkerProcess", "NICE"]
+__all__ = ["Spec", "Start", "Update", "End", "WorkerProcess", "NICE", "STOP_GRACE", "KILL_GRACE",
+           "build_run", "run_state", "restore_run"]
 
-NICE = 10   # added to the worker's niceness: page runs of the server come first
+NICE = 10          # added to the worker's niceness: page runs of the server come first
+STOP_GRACE = 0.4   # seconds between "stop" and SIGTERM
+KILL_GRACE = 0.3   # seconds between SIGTERM and SIGKILL
+
+# TrialRun attributes that are not part of the state sent back: settings (rebuilt from the Spec),
+# task data (rebuilt from the seed, or re-drawn), and the growing histories (sent as increments)
+_NOT_STATE = frozenset({"preset", "rule", "learner", "trial_ids", "K", "seed", "max_sequences", "seq_bytes",
+                        "chunk_size", "_train_sets", "_test_sets", "_eval_sets", "_chunk", "_chunk_len",
+                        "_chunk_pos", "curve_seq", "curve_err", "curve_ok", "checkpoints"})
+
+
+@dataclass(frozen=True)
+class Spec:
+    """What a run is made from: everything else is drawn from the seed in the worker."""
+
+    preset: Preset
+    trials: int | None = None
+    seed: int = 0
+    max_sequences: int | None = None
+    checkpoint_trial: int = 0
 
 
 @dataclass(frozen=True)
 class Start:
-    """What the parent sends first: the run to continue and how to chunk it."""
+    """What the parent sends: the run to build (and the state to continue from) and how to step it."""
 
-    run: TrialRun
-    chunk: int
-    every: float = 0.25      # seconds between two updates (at least one chunk each)
+    spec: Spec
+    chunk: int = 100           # at most this many sequences between two looks at stdin
+    every: float = 0.25        # seconds between two updates (at least one sequence each)
+    state: bytes | None = None  # the state of an earlier Update: continue from there
+    hook: str = ""             # "module:function" called with the built run (tests: inject a fault)
+    state_every: float = 1.0   # seconds between two states sent back
 
 
 @dataclass(frozen=True)
@@ -67,36 +105,85 @@ class Update:
     checkpoints: list             # new (sequences, params) checkpoints
     message: str
     summary: dict = field(default_factory=dict)
+    state: bytes | None = None    # run_state() of the run at this update (None: unchanged since the last one)
 
 
 @dataclass(frozen=True)
 class End:
-    """The last message: how the run ended, and the run itself (or the error)."""
+    """The last message: how the run ended (or the error)."""
 
-    status: str                   # "done", "stopped" or "failed"
-    run: TrialRun | None = None
+    status: str                   # "done", "stopped" or "failed"; the parent's "killed": no End came
     error: str = ""
     detail: str = ""
+
+
+# ----------------------------------------------------------------------------- the run's state
+
+
+def build_run(spec: Spec) -> TrialRun:
+    """A fresh run of ``spec`` (the same one in any process: everything is drawn from the seed)."""
+    return TrialRun(spec.preset, trials=spec.trials, seed=spec.seed, max_sequences=spec.max_sequences,
+                    checkpoint_trial=spec.checkpoint_trial)
+
+
+def first_weights(spec: Spec) -> dict:
+    """The initial weights of the run's checkpoint trial (1, ...), as the run's first checkpoint holds them.
+
+    Built as a one-trial run of that trial (``trial_ids``): the same numbers, a fraction of the memory.
+    """
+    one = TrialRun(spec.preset, seed=spec.seed, max_sequences=spec.max_sequences,
+                   trial_ids=[spec.checkpoint_trial])
+    return take_trials(one.params, [0])
+
+
+def run_state(run: TrialRun) -> bytes:
+    """The run's trained state without its task data or histories: weights, counters, generators, results."""
+    run.result()                                            # syncs run.params with the working weights
+    return pickle.dumps({k: v for k, v in run.__dict__.items() if k not in _NOT_STATE and not callable(v)},
+                        protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def restore_run(spec: Spec, state: bytes | None, curves: tuple[list, list, list] = ([], [], []),
+                checkpoints: list | None = None) -> TrialRun:
+    """The run of ``spec`` at ``state`` (from :func:`run_state`), with the given histories.
+
+    The pre-drawn training sequences are not part of the state: the run draws fresh ones from
+    where its generators stand, so a resumed run sees other (equally random) sequences than an
+    uninterrupted one would.
+    """
+    run = build_run(spec)
+    if state is not None:
+        run.__dict__.update(pickle.loads(state))
+        if hasattr(run, "_chunk"):
+            run._chunk = None                              # re-drawn on the next step
+    run.curve_seq, run.curve_err, run.curve_ok = (list(c) for c in curves)
+    if checkpoints is not None:
+        run.checkpoints = list(checkpoints)
+    return run
 
 
 # ----------------------------------------------------------------------------- the child
 
 
-def _update(run: TrialRun, sent: dict[str, int]) -> Update:
+def _update(run: TrialRun, sent: dict, with_state: bool) -> Update:
     summary = run.result()                                  # also syncs run.params with the working weights
     n_curve, n_ckpt = sent["curve"], sent["ckpt"]
     sent["curve"], sent["ckpt"] = len(run.curve_seq), len(run.checkpoints)
     return Update(progress=run.progress(), curve_seq=list(run.curve_seq[n_curve:]),
                   curve_err=list(run.curve_err[n_curve:]), curve_ok=list(run.curve_ok[n_curve:]),
                   params=take_trials(run.params, [run.checkpoint_trial]),
-                  checkpoints=list(run.checkpoints[n_ckpt:]), message=run.message, summary=summary)
+                  checkpoints=list(run.checkpoints[n_ckpt:]), message=run.message, summary=summary,
+                  state=run_state(run) if with_state else None)
 
 
 def _stop_asked(fd: int) -> bool:
-    """True if the parent sent "stop" or closed our stdin (checked between chunks, never blocks)."""
-    if not select.select([fd], [], [], 0)[0]:
-        return False
-    return True      # anything on stdin after Start is a stop request; EOF (parent gone) too
+    """True if the parent sent anything or closed our stdin (checked between steps, never blocks)."""
+    return bool(select.select([fd], [], [], 0)[0])
+
+
+def _send(out, msg) -> None:
+    pickle.dump(msg, out, protocol=pickle.HIGHEST_PROTOCOL)
+    out.flush()
 
 
 def serve(inp, out) -> int:
@@ -104,19 +191,39 @@ def serve(inp, out) -> int:
     fd = inp.fileno()
     try:
         start: Start = pickle.load(inp)
-        run, sent, last = start.run, {"curve": 0, "ckpt": 0}, 0.0
+        # the parent holds the histories and the first checkpoint (first_weights): send only what is new
+        if start.state is None:
+            run = build_run(start.spec)
+            sent = {"curve": 0, "ckpt": len(run.checkpoints)}
+        else:
+            run = restore_run(start.spec, start.state)
+            run.checkpoints = []
+            sent = {"curve": 0, "ckpt": 0}
+        if start.hook:
+            module, _, name = start.hook.partition(":")
+            getattr(importlib.import_module(module), name)(run)
+        last, last_state = 0.0, time.monotonic()      # the first update at once, the first state after a while
+        step, per_seq = 1, None
         while not run.done() and not _stop_asked(fd):
-            run.advance(start.chunk)
-            if time.monotonic() - last >= start.every or run.done():
-                pickle.dump(_update(run, sent), out, protocol=pickle.HIGHEST_PROTOCOL)
-                out.flush()
-                last = time.monotonic()
-        pickle.dump(_update(run, sent), out, protocol=pickle.HIGHEST_PROTOCOL)
-        end = End("done" if run.done() else "stopped", run=run)
+            t0 = time.monotonic()
+            seen = run.seen
+            run.advance(step)
+            took = time.monotonic() - t0
+            if run.seen > seen:                             # size the next step to about `every` seconds
+                per_seq = took / (run.seen - seen)
+                step = int(min(start.chunk, max(1, start.every / max(per_seq, 1e-6))))
+            now = time.monotonic()
+            if now - last >= start.every or run.done():
+                with_state = now - last_state >= start.state_every
+                _send(out, _update(run, sent, with_state))
+                last = now
+                if with_state:
+                    last_state = now
+        _send(out, _update(run, sent, True))
+        end = End("done" if run.done() else "stopped")
     except Exception as exc:              # anything: the job fails visibly, the server goes on
         end = End("failed", error=f"{type(exc).__name__}: {exc}", detail=traceback.format_exc())
-    pickle.dump(end, out, protocol=pickle.HIGHEST_PROTOCOL)
-    out.flush()
+    _send(out, end)
     return 0
 
 
@@ -127,6 +234,8 @@ _BOOT = (f"import os\ntry:\n    os.nice({NICE})\nexcept OSError:\n    pass\n"
 
 def main() -> int:
     """The worker process's entry (see ``_BOOT``): serve one run on stdin / stdout."""
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)   # Ctrl-C in the server's terminal: the server stops us
     out = os.fdopen(os.dup(1), "wb")      # the channel; our own prints go to stderr from here on
     os.dup2(2, 1)
     try:
@@ -139,32 +248,49 @@ def main() -> int:
 
 
 class WorkerProcess:
-    """One worker process training ``run`` (see the module docstring). Iterate :meth:`updates` in one thread."""
+    """One worker process training ``start.spec`` (see the module docstring). Iterate :meth:`updates` in one
+    thread; :meth:`stop` from any thread."""
 
-    def __init__(self, run: TrialRun, chunk: int, every: float = 0.25):
+    def __init__(self, start: Start):
         self._lock = threading.Lock()
         self._stopped = False
+        self.stop_asked_at: float | None = None
         self.end: End | None = None
         root = str(Path(__file__).resolve().parent.parent)          # where lstm_core can be imported from
         path = os.pathsep.join(p for p in (root, os.environ.get("PYTHONPATH", "")) if p)
         self.proc = subprocess.Popen([sys.executable, "-c", _BOOT], stdin=subprocess.PIPE,
                                      stdout=subprocess.PIPE, env={**os.environ, "PYTHONPATH": path})
         try:
-            pickle.dump(Start(run, chunk, every), self.proc.stdin, protocol=pickle.HIGHEST_PROTOCOL)
+            pickle.dump(start, self.proc.stdin, protocol=pickle.HIGHEST_PROTOCOL)
             self.proc.stdin.flush()
         except (BrokenPipeError, OSError):
             pass                            # the child died at once: updates() reports it
 
-    def stop(self) -> None:
-        """Ask the worker to stop after its current chunk (any thread; returns at once)."""
+    def stop(self, grace: float = STOP_GRACE, kill_grace: float = KILL_GRACE) -> None:
+        """Ask the worker to stop now (any thread; returns at once). If it has not ended ``grace`` s later
+        (it is inside a long step), SIGTERM; ``kill_grace`` s after that, SIGKILL."""
         with self._lock:
             if self._stopped:
                 return
             self._stopped = True
+            self.stop_asked_at = time.monotonic()
             try:
                 self.proc.stdin.close()     # EOF on its stdin: the worker's stop signal
             except OSError:
                 pass
+        threading.Thread(target=self._reap, args=(grace, kill_grace), name="lstm-job-reaper", daemon=True).start()
+
+    def _reap(self, grace: float, kill_grace: float) -> None:
+        for sig, wait in ((signal.SIGTERM, grace), (signal.SIGKILL, kill_grace)):
+            try:
+                self.proc.wait(timeout=wait)
+                return
+            except subprocess.TimeoutExpired:
+                try:
+                    self.proc.send_signal(sig)
+                except OSError:            # ended meanwhile
+                    return
+        self.proc.wait()
 
     def updates(self):
         """Yield each :class:`Update` until the worker ends; then :attr:`end` is set and the process reaped."""
@@ -172,9 +298,9 @@ class WorkerProcess:
             while True:
                 try:
                     msg = pickle.load(self.proc.stdout)
-                except (EOFError, pickle.UnpicklingError, OSError):
+                except Exception:           # EOF, a message cut off by a kill, a broken pipe
                     code = self.proc.wait()
-                    self.end = End("failed", error=f"RuntimeError: the training process ended unexpectedly "
+                    self.end = End("killed", error=f"RuntimeError: the training process ended unexpectedly "
                                                    f"(exit code {code})")
                     return
                 if isinstance(msg, End):
@@ -184,16 +310,10 @@ class WorkerProcess:
         finally:
             self.stop()
             self.proc.stdout.close()
-            try:
-                self.proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+            self.proc.wait()               # the reaper thread kills it within STOP_GRACE + KILL_GRACE
 
 
 def as_arrays(seq: list, err: list, ok: list, K: int) -> dict[str, np.ndarray]:
     """Curve lists as the arrays of a :class:`~lstm_core.jobs.JobSnapshot` ("seq" (P,), "err", "ok" (P, K))."""
     return {"seq": np.asarray(seq, dtype=np.int64).reshape(-1), "err": np.asarray(err, dtype=float).reshape(-1, K),
             "ok": np.asarray(ok, dtype=float).reshape(-1, K)}
-
-

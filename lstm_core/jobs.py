@@ -37,6 +37,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .job_worker import Spec, as_arrays, first_weights, restore_run
 from .models import take_trials
 from .preset import Preset
 from .runs import save_run
@@ -85,18 +86,33 @@ class Job:
     """
 
     def __init__(self, preset: Preset, trials: int = 1, seed: int = 0, max_sequences: int | None = None,
-                 chunk: int = 100, synchronous: bool = False, worker: str = "thread"):
+                 chunk: int = 100, synchronous: bool = False, worker: str = "thread", budget_s: float | None = None,
+                 hook: str = ""):
         if chunk < 1:
             raise ValueError("chunk must be >= 1")
         if worker not in WORKERS:
             raise ValueError(f"worker must be one of {WORKERS}, not {worker!r}")
-        self.worker = worker
+        if budget_s is not None and not budget_s > 0:
+            raise ValueError("budget_s must be > 0 (or None: no budget)")
+        self.worker = "thread" if synchronous else worker
         self._proc = None                   # the WorkerProcess while one runs (worker="process")
         self.id = next(_ids)
         self.preset = preset
         self.chunk = int(chunk)
         self.synchronous = synchronous
-        self.run = TrialRun(preset, trials=trials, seed=seed, max_sequences=max_sequences)
+        self.budget_s = budget_s            # seconds one start (or resume) may train before the job stops itself
+        self.spec = Spec(preset, trials=trials, seed=seed, max_sequences=max_sequences)
+        self.hook = hook                    # worker="process": "module:function" applied to the run in the child
+        self.client = ""                    # who submitted it (JobManager's per-client limit)
+        self._stop_asked = False
+        if self.worker == "thread":
+            self._run: TrialRun | None = TrialRun(preset, trials=trials, seed=seed, max_sequences=max_sequences)
+        else:                               # the run lives in the child; the server keeps what came back
+            self._run = None
+            self._state: bytes | None = None
+            self._hist: tuple[list, list, list] = ([], [], [])
+            self._ckpts: list = [(0, first_weights(self.spec))]   # the child sends the later ones
+            self._done = False
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -105,7 +121,35 @@ class Job:
         self._queue_position: int | None = None
         self._error = ""
         self._detail = ""                   # the worker's traceback, if it raised
-        self._snap = _replace(self._build_snapshot(), status="new")
+        self._snap = _replace(self._build_snapshot() if self._run is not None else self._first_snapshot(),
+                              status="new")
+
+    @property
+    def run(self) -> TrialRun:
+        """The run. worker="process": rebuilt on each access from the spec and the last state the child sent
+        (for saving or inspection; the server holds no run while the child trains)."""
+        if self._run is not None:
+            return self._run
+        with self._lock:
+            state, hist, ckpts = self._state, tuple(list(c) for c in self._hist), list(self._ckpts)
+        return restore_run(self.spec, state, hist, ckpts if state is not None else None)
+
+    def done(self) -> bool:
+        """True once the run has reached its end (every trial finished, or the sequence cap)."""
+        if self._run is not None:
+            return self._run.done()
+        with self._lock:
+            return self._done
+
+    def _first_snapshot(self) -> JobSnapshot:
+        """The snapshot of a process job before its child has sent anything (no run built in this process)."""
+        p = self.spec.preset
+        K = int(self.spec.trials or p.trials)
+        cap = int(self.spec.max_sequences or p.stop.max_sequences)
+        nan = np.full(K, np.nan)
+        progress = Progress(0, K, 0, 0, K, 0.0, 0.0, cap, False, nan, nan.copy())
+        return JobSnapshot(status="", queue_position=None, progress=progress, curves=as_arrays([], [], [], K),
+                           params=self._ckpts[0][1], checkpoints=list(self._ckpts), message="", job_id=self.id)
 
     # ------------------------------------------------------------------ control
     def start(self) -> None:
@@ -116,11 +160,13 @@ class Job:
         with self._lock:
             if self._status == "running":
                 return
-            finished = self._status == "failed" or self.run.done()
+            run_done = self._run.done() if self._run is not None else self._done
+            finished = self._status == "failed" or run_done
             if finished and self._status != "failed":
                 self._set_status("done")
             if not finished:
                 self._stop.clear()
+                self._stop_asked = False
                 self._set_status("running")
         if finished:                      # nothing to do: give a manager's slot back at once
             self._finished()
@@ -141,6 +187,7 @@ class Job:
         """
         self._stop.set()
         with self._lock:
+            self._stop_asked = True
             proc = self._proc
         if proc is not None:
             proc.stop()
@@ -198,6 +245,8 @@ class Job:
         """Train ``n_chunks`` chunks in the caller's thread (synchronous use, or a stopped job)."""
         if self.alive:
             raise RuntimeError("step() while a worker thread runs this job; stop() and join() it first")
+        if self._run is None:
+            raise RuntimeError("step() trains in this thread: not for a worker=\"process\" job")
         for _ in range(int(n_chunks)):
             if self.run.done():
                 break
@@ -229,53 +278,86 @@ class Job:
             self._finished()
 
     def _work_in_process(self) -> None:
-        """Watch a worker process train ``self.run``; publish its updates; take the trained run back at the end."""
-        from .job_worker import WorkerProcess, as_arrays
+        """Watch a worker process train the run; publish its updates; keep its latest state.
 
-        run = self.run
-        seq, err, ok = list(run.curve_seq), list(run.curve_err), list(run.curve_ok)
-        ckpts = list(run.checkpoints)
+        The child builds the run from ``self.spec`` (and the last state, to resume). If it ends without
+        saying how (killed on Stop, or it died), the job keeps the last state it sent: "stopped", and
+        Resume continues from there; "failed" only if nothing ever came back.
+        """
+        from .job_worker import Start, WorkerProcess
+
+        K = int(self.spec.trials or self.spec.preset.trials)
+        proc = timer = None
+        self._budget_hit = False
         try:
-            proc = WorkerProcess(run, self.chunk)
+            with self._lock:
+                state = self._state
+                stop_now = self._stop_asked
+            proc = WorkerProcess(Start(self.spec, self.chunk, state=state, hook=self.hook))
             with self._lock:
                 self._proc = proc
-            if self._stop.is_set():
+            if stop_now or self._stop.is_set():
                 proc.stop()
-            updates = proc.updates()
-            for up in updates:                   # blocked in a pipe read in between: no interpreter lock held
-                seq += up.curve_seq
-                err += up.curve_err
-                ok += up.curve_ok
-                ckpts += up.checkpoints
-                snap = JobSnapshot(status="", queue_position=None, progress=up.progress,
-                                   curves=as_arrays(seq, err, ok, run.K), params=up.params,
-                                   checkpoints=list(ckpts), message=up.message, summary=up.summary, job_id=self.id)
+            if self.budget_s is not None:       # the server's per-job budget: stop like the Stop button
+                timer = threading.Timer(self.budget_s, self._over_budget)
+                timer.daemon = True
+                timer.start()
+            for up in proc.updates():            # blocked in a pipe read in between: no interpreter lock held
+                with self._lock:
+                    seq, err, ok = self._hist
+                    seq += up.curve_seq
+                    err += up.curve_err
+                    ok += up.curve_ok
+                    self._ckpts += up.checkpoints
+                    if up.state is not None:
+                        self._state = up.state
+                    self._done = bool(up.progress.done)
+                    curves = as_arrays(seq, err, ok, K)
+                    ckpts = list(self._ckpts)
+                snap = JobSnapshot(status="", queue_position=None, progress=up.progress, curves=curves,
+                                   params=up.params, checkpoints=ckpts, message=up.message, summary=up.summary,
+                                   job_id=self.id)
                 with self._lock:
                     self._snap = _replace(snap, status=self._status, queue_position=self._queue_position,
                                           error=self._error)
             end = proc.end
-            if end.status == "failed":
-                with self._lock:
+            with self._lock:
+                if end.status == "failed":
                     self._error, self._detail = end.error, end.detail
                     self._set_status("failed")
-            else:
-                run.__dict__.update(end.run.__dict__)   # the same TrialRun object, now in its trained state
-                snap = self._build_snapshot()
-                with self._lock:
-                    self._snap = _replace(snap, status=self._status, queue_position=self._queue_position,
-                                          error=self._error)
-                    self._set_status(end.status)
+                elif end.status == "killed" and self._state is None and not self._stop_asked:
+                    self._error = end.error
+                    self._set_status("failed")
+                else:
+                    note = ""
+                    if self._budget_hit:
+                        note = (f"Stopped by the server after {self.budget_s / 60:.0f} min of training (its budget "
+                                f"per run, so that everybody gets a turn); Resume continues.")
+                    elif end.status == "killed" and not self._stop_asked:
+                        note = (f"The training process ended unexpectedly ({end.error.split('(')[-1].rstrip(')')}); "
+                                f"Resume continues from the last weights received.")
+                    status = end.status if end.status in ("done", "stopped") else "stopped"
+                    if status == "stopped" and self._done:
+                        status = "done"
+                    self._set_status(status)
+                    if note:
+                        self._snap = _replace(self._snap, message=(self._snap.message + " " + note).strip())
         except Exception as exc:          # the process could not be started or read: fail visibly
             with self._lock:
                 self._error = f"{type(exc).__name__}: {exc}"
                 self._detail = traceback.format_exc()
                 self._set_status("failed")
         finally:
-            if self._proc is not None:
-                updates.close()                  # reaps the process whatever happened above
+            if timer is not None:
+                timer.cancel()
             with self._lock:
                 self._proc = None
             self._finished()
+
+    def _over_budget(self) -> None:
+        if not self._stop.is_set():
+            self._budget_hit = True
+            self.stop()
 
     def _advance(self) -> None:
         self.run.advance(self.chunk)
@@ -298,8 +380,9 @@ class Job:
         """Change status (call with the lock held); the snapshot follows at once."""
         self._status = status
         self._queue_position = queue_position
+        message = self._run.message if self._run is not None else self._snap.message
         self._snap = _replace(self._snap, status=status, queue_position=queue_position, error=self._error,
-                              message=self.run.message)
+                              message=message)
 
     def _finished(self) -> None:
         if self._manager is not None:

@@ -13,7 +13,7 @@ from lstm_core.experiments import PRESETS
 GUARD = 60.0     # seconds: only a guard against hanging, never a measurement
 
 _C4 = PRESETS["classroom_exp4_adding_T20"]
-ENDLESS = replace(_C4, name="tiny_endless", task_options={"T": 10},       # trains until stopped
+ENDLESS = replace(_C4, name="tiny_endless", task_options={"T": 10}, lr=1e-9,   # learns nothing: trains until stopped
                   stop=replace(_C4.stop, max_sequences=10_000_000, test_size=16))
 SHORT = replace(ENDLESS, name="tiny_short", stop=replace(ENDLESS.stop, max_sequences=60))
 
@@ -71,3 +71,58 @@ def close_a_session_mid_training(worker: str = "thread"):
     assert running.snapshot().status == "stopped" and queued.snapshot().status == "stopped"
     assert manager.running() == [] and manager.queued() == []
     return manager, running, queued
+
+
+# ----------------------------------------------------------------------------- faults injected in a worker child
+# (Job(..., hook="tests.jobtools:<name>") calls these with the run the child has built)
+
+def _after(run, n: int, fault) -> None:
+    """From ``n`` sequences on, ``fault()`` happens inside ``run.advance`` (the engine's internals untouched)."""
+    real = run.advance
+
+    def advance(k):
+        if run.seen >= n:
+            fault()
+        return real(min(k, max(1, n - run.seen)) if run.seen < n else k)
+    run.advance = advance
+
+
+def _explode():
+    raise FloatingPointError("the sky fell")
+
+
+def explode_after_15(run) -> None:
+    _after(run, 15, _explode)
+
+
+def _hang() -> None:
+    flag = os.environ.get("LAB_TEST_HANG_FLAG")
+    if flag:
+        Path(flag).touch()                   # the test waits for this: the child is inside its endless step
+    time.sleep(3600)
+
+
+def hang_after_30(run) -> None:
+    """After 30 sequences and 1.5 s (so it has sent its state at least once), a step never ends (as one
+    sequence of Exp 2a at p = 1000 with 30 trials takes minutes): the child can only be stopped by a signal.
+    Touches the file ``$LAB_TEST_HANG_FLAG`` when it starts hanging."""
+    t0 = time.monotonic()
+    real = run.advance
+
+    def advance(k):
+        if run.seen >= 30 and time.monotonic() - t0 > 1.5:
+            _hang()
+        return real(k)
+    run.advance = advance
+
+
+def die_at_once(run) -> None:
+    """The child dies before it sends anything (as if the machine killed it)."""
+    os.kill(os.getpid(), 9)
+
+
+def ignore_sigterm_and_hang(run) -> None:
+    """A child that ignores SIGTERM and then hangs in a sequence: only SIGKILL ends it."""
+    import signal
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    hang_after_30(run)

@@ -10,27 +10,8 @@ import pytest
 
 from lstm_core import job_worker
 from lstm_core.jobs import Job, JobManager
-from lstm_core.train import TrialRun
 from tests.jobtools import ENDLESS, GUARD, SHORT, close_a_session_mid_training, wait_for
 from ui import session_job
-
-
-class Exploding:
-    """A learner that raises on its ``after``-th sequence (module level: it travels to the worker by pickle)."""
-
-    def __init__(self, inner, after: int):
-        self.inner, self.after, self.calls = inner, after, 0
-
-    def __getattr__(self, name):
-        if name == "inner":                  # not set yet while unpickling: no endless recursion
-            raise AttributeError(name)
-        return getattr(self.inner, name)
-
-    def train(self, params, x, y, ht, lr):
-        self.calls += 1
-        if self.calls >= self.after:
-            raise FloatingPointError("the sky fell")
-        return self.inner.train(params, x, y, ht, lr)
 
 
 @pytest.fixture()
@@ -52,7 +33,6 @@ def workers(monkeypatch):
 
 def test_a_process_job_trains_in_a_child_process_until_stopped_and_resumes_the_same_run(workers):
     job = Job(ENDLESS, chunk=10, worker="process")
-    run = job.run
     job.start()
     assert job.alive and job.snapshot().status == "running"
     wait_for(lambda: job.snapshot().progress.sequences >= 30, "30 sequences from the child")
@@ -62,10 +42,12 @@ def test_a_process_job_trains_in_a_child_process_until_stopped_and_resumes_the_s
     assert job.join(GUARD) and not job.alive and worker.proc.poll() is not None
     stopped = job.snapshot()
     assert stopped.status == "stopped" and stopped.progress.sequences >= 30
-    assert job.run is run and run.seen == stopped.progress.sequences        # the trained state came back
+    run = job.run                                           # rebuilt from the state the child sent last
+    assert run.seen == stopped.progress.sequences
+    np.testing.assert_array_equal(run.params["W_h"][:1], stopped.params["W_h"])
     job.resume()
     wait_for(lambda: job.snapshot().progress.sequences > stopped.progress.sequences, "the resumed run to go on")
-    assert len(workers) == 2 and job.run is run
+    assert len(workers) == 2
     job.stop()
     assert job.join(GUARD) and job.snapshot().status == "stopped"
 
@@ -105,8 +87,8 @@ def test_a_process_job_beyond_the_cap_queues_and_starts_when_the_first_stops(wor
 
 def test_an_exception_in_the_child_fails_the_job_with_its_traceback_and_frees_the_slot(workers):
     manager = JobManager(capacity=1)
-    bad, nxt = Job(ENDLESS, chunk=10, worker="process"), Job(SHORT, chunk=30, worker="process")
-    bad.run.learner = Exploding(bad.run.learner, after=15)
+    bad = Job(ENDLESS, chunk=10, worker="process", hook="tests.jobtools:explode_after_15")
+    nxt = Job(SHORT, chunk=30, worker="process")
     manager.submit(bad)
     manager.submit(nxt)
     assert bad.join(GUARD)
@@ -117,11 +99,26 @@ def test_an_exception_in_the_child_fails_the_job_with_its_traceback_and_frees_th
     assert nxt.join(GUARD) and manager.running() == []
 
 
-def test_a_child_that_dies_fails_the_job_instead_of_hanging(workers):
+def test_a_child_that_dies_keeps_the_last_weights_and_resume_continues_from_them(workers):
     job = Job(ENDLESS, chunk=10, worker="process")
     job.start()
-    wait_for(lambda: job.snapshot().progress.sequences > 0, "the child to train")
+    wait_for(lambda: job.snapshot().progress.sequences >= 50 and job._state is not None, "the child to train")
     workers[0].proc.kill()
+    assert job.join(GUARD)
+    snap = job.snapshot()
+    assert snap.status == "stopped" and "ended unexpectedly" in snap.message and "Resume" in snap.message
+    kept = job.run.seen
+    assert 0 < kept <= snap.progress.sequences
+    job.resume()
+    wait_for(lambda: job.snapshot().progress.sequences > snap.progress.sequences, "the resumed run to go on")
+    assert len(workers) == 2
+    job.stop()
+    assert job.join(GUARD) and job.snapshot().status == "stopped"
+
+
+def test_a_child_that_dies_before_sending_anything_fails_the_job_instead_of_hanging(workers):
+    job = Job(ENDLESS, chunk=10, worker="process", hook="tests.jobtools:die_at_once")
+    job.start()
     assert job.join(GUARD)
     snap = job.snapshot()
     assert snap.status == "failed" and "ended unexpectedly" in snap.error
@@ -153,16 +150,17 @@ def test_the_child_trains_at_a_lower_cpu_priority(workers):
         job.join(GUARD)
 
 
-def test_a_worker_whose_parent_closes_the_pipe_stops_and_hands_back_its_run():
-    run = TrialRun(ENDLESS, trials=1, seed=0)
-    worker = job_worker.WorkerProcess(run, chunk=10, every=0.0)
+def test_a_worker_whose_parent_closes_the_pipe_stops_and_sends_its_state():
+    worker = job_worker.WorkerProcess(job_worker.Start(job_worker.Spec(ENDLESS, trials=1), chunk=10, every=0.0))
     updates = worker.updates()
     first = next(updates)
-    assert first.progress.sequences >= 10
+    assert first.progress.sequences >= 1
     worker.stop()
     rest = list(updates)
     assert worker.end.status == "stopped" and worker.proc.poll() is not None
-    assert worker.end.run.seen == (rest[-1] if rest else first).progress.sequences
+    last = (rest[-1] if rest else first)
+    run = job_worker.restore_run(job_worker.Spec(ENDLESS, trials=1), last.state)
+    assert run.seen == last.progress.sequences
 
 
 def test_the_app_trains_in_processes_unless_told_otherwise(monkeypatch):
