@@ -210,3 +210,27 @@ def test_whole_training_runs_on_the_kernels_equal_the_readable_loop(name, monkey
     a, b = ref.result(), got.result()
     for key in ("sequences_to_success", "sequences_presented", "diverged"):
         assert a[key] == b[key], key
+
+
+def test_rnn_trials_stop_at_the_same_sequence_on_both_engines(monkeypatch):
+    base = get_preset("baseline_rnn_adding_T20")
+    preset = replace(base, stop=replace(base.stop, window=20, beta=0.2, tolerance=0.4, test_size=16))
+    ref, got = _run(preset, "numpy", 200, monkeypatch, K=3), _run(preset, "numba", 200, monkeypatch, K=3)
+    a, b = ref.result(), got.result()
+    assert a["successes"] == 3 and len(set(a["sequences_to_success"])) == 3     # three different stops
+    for key in ("sequences_to_success", "sequences_presented"):
+        assert a[key] == b[key], key
+    assert a["test"].keys() == b["test"].keys()              # the frozen nets' test figures, to rounding
+    np.testing.assert_allclose([b["test"][k] for k in a["test"]], list(a["test"].values()), rtol=1e-10)
+    for key in ref.params:
+        assert np.abs(got.params[key] - ref.params[key]).max() <= 1e-10 * np.abs(ref.params[key]).max(), key
+
+
+@pytest.mark.parametrize("name", ["baseline_rnn_adding_T20", "exp2a_rtrl_p4_lr1", "classroom_exp1_reber"])
+def test_a_diverging_trial_stops_on_the_kernel_with_its_last_good_weights(name, monkeypatch):
+    preset = replace(get_preset(name), lr=float("inf"))    # the first update overflows
+    run = _run(preset, "numba", 50, monkeypatch, K=2)
+    assert run.result()["diverged"] == [0, 1] and run.results[0].presented == 1
+    fresh = _run(replace(preset, lr=0.0), "numba", 1, monkeypatch, K=2).checkpoints[0][1]
+    assert all(np.isfinite(v).all() for v in run.params.values())
+    assert all(np.array_equal(run.params[key][:1], fresh[key]) for key in fresh)   # the initial weights, kept
