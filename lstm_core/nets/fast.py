@@ -1,12 +1,19 @@
-"""Python entry points of the LSTM kernels: the same arguments and returns as the readable references.
+"""Python entry points of the kernels: the same arguments and returns as the readable references.
 
-========================  =============================================  ====================================
-here                      kernel                                         reference it equals
-========================  =============================================  ====================================
-:func:`lstm_forward`      :func:`~lstm_core.nets.kernels_lstm.forward`   :func:`lstm_core.lstm.forward`
-:func:`lstm_train_seq`    :func:`~lstm_core.nets.kernels_rtrl.train_sequence`   ``lstm_online.train_sequence``
-:func:`lstm_train_chunk`  :func:`~lstm_core.nets.kernels_rtrl.train_chunk`      the trial loop's NumPy path
-========================  =============================================  ====================================
+=============================  ====================================================  ==================================
+here                           kernel                                                reference it equals
+=============================  ====================================================  ==================================
+:func:`lstm_forward`           :func:`~lstm_core.nets.kernels_lstm.forward`          :func:`lstm_core.lstm.forward`
+:func:`lstm_train_seq`         :func:`~lstm_core.nets.kernels_rtrl.train_sequence`   ``lstm_online.train_sequence``
+:func:`lstm_train_chunk`       :func:`~lstm_core.nets.kernels_rtrl.train_chunk`      the trial loop's NumPy path
+:func:`lstm_bptt_train_seq`    :func:`~lstm_core.nets.kernels_bptt.train_sequence`   ``lstm_grad.bptt_grad`` + update
+:func:`lstm_bptt_train_chunk`  :func:`~lstm_core.nets.kernels_bptt.train_chunk`      the trial loop's NumPy path
+:func:`rnn_forward`            :func:`~lstm_core.nets.kernels_rnn.forward`           :func:`lstm_core.rnn.forward`
+:func:`rnn_train_seq`          ``kernels_rnn.bptt_sequence`` / ``rtrl_sequence``     ``rnn.*_train_sequence``
+:func:`rnn_train_chunk`        :func:`~lstm_core.nets.kernels_rnn.train_chunk`       the trial loop's NumPy path
+=============================  ====================================================  ==================================
+
+The RNN kernels read the weights packed (:func:`rnn_pack`: W_h = [W_xh; W_hh; b_h], W_o = [W_ho; W_xo; b_o]).
 
 Inputs are given dense (``x``) or by symbol (``sym``, the index of the active input unit, −1
 for none); exactly one of them.
