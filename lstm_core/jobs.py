@@ -403,18 +403,42 @@ class JobManager:
     queued job starts. Holds no module-level state: make one per server.
     """
 
-    def __init__(self, capacity: int | None = None):
+    def __init__(self, capacity: int | None = None, max_queue: int | None = None, per_client: int | None = None):
         self.capacity = max(1, int(capacity or os.cpu_count() or 1))
+        self.max_queue = None if max_queue is None else max(0, int(max_queue))     # None: no cap
+        self.per_client = None if per_client is None else max(1, int(per_client))  # running + queued, per client
         self._lock = threading.RLock()
         self._running: list[Job] = []
         self._queue: deque[Job] = deque()
 
-    def submit(self, job: Job) -> JobSnapshot:
-        """Start ``job`` if a slot is free, else queue it; returns its snapshot."""
+    def submit(self, job: Job, client: str = "") -> JobSnapshot:
+        """Start ``job`` if a slot is free, else queue it; returns its snapshot.
+
+        Refused (the job ends "stopped" at once, its message says why; Resume may try again) when the
+        queue holds ``max_queue`` jobs already, or ``client`` (e.g. a browser session's token) has
+        ``per_client`` jobs running or queued that were not asked to stop.
+        """
         start = False
         with self._lock:
             job._manager = self
+            if client:
+                job.client = client
             if job in self._running or job in self._queue:
+                return job.snapshot()
+            why = ""
+            mine = [j for j in (*self._running, *self._queue) if job.client and j.client == job.client
+                    and not j._stop.is_set()]
+            if self.per_client is not None and len(mine) >= self.per_client:
+                why = (f"Not started: this browser session already has {len(mine)} run(s) training or waiting "
+                       f"(at most {self.per_client}). Stop one first.")
+            elif (self.max_queue is not None and len(self._running) >= self.capacity
+                  and len(self._queue) >= self.max_queue):
+                why = (f"Not started: the server is full ({len(self._running)} training, {len(self._queue)} "
+                       f"waiting). Try Resume in a minute.")
+            if why:
+                with job._lock:
+                    job._set_status("stopped")
+                    job._snap = _replace(job._snap, message=why)
                 return job.snapshot()
             if len(self._running) < self.capacity:
                 self._running.append(job)

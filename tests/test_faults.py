@@ -46,27 +46,82 @@ def test_a_session_closed_mid_training_stops_its_jobs_frees_the_queue_and_leaves
     assert job_threads() == [] or all(not t.is_alive() for t in job_threads())
 
 
-def test_when_streamlit_releases_a_closed_sessions_caches_its_training_job_stops(monkeypatch):
+class _Clock:
+    def __init__(self):
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_a_dropped_connection_keeps_the_run_and_the_reconnected_page_shows_it(monkeypatch):
     # Streamlit calls caching.clear_session_resource_cache(session_id) when a websocket disconnects
-    # (AppSession.clear_session_caches); that runs the holder's on_release.
+    # (AppSession.clear_session_caches), and keeps the session (its session_state) for the reconnect.
     from streamlit.runtime import caching
     from streamlit.runtime.caching.cache_resource_api import _resource_caches
 
     monkeypatch.delenv("LAB_SYNC_JOBS", raising=False)
     manager = JobManager(capacity=1)
+    clock = _Clock()
+    registry = session_job.Registry(ttl=300, clock=clock)
     monkeypatch.setattr(session_job, "job_manager", lambda: manager)
+    monkeypatch.setattr(session_job, "registry", lambda: registry)
     at = _page().run()
     at.button(key="live_start").click().run()
     assert not at.exception, [e.value for e in at.exception]
     (job,) = manager.running()
-    assert job.alive
-    sessions = [sid for sid in list(_resource_caches._function_caches) if sid is not None]
-    assert sessions
     try:
-        for sid in sessions:
-            caching.clear_session_resource_cache(sid)
+        wait_for(lambda: job.snapshot().progress.sequences > 0, "the job to train")
+        for sid in [sid for sid in list(_resource_caches._function_caches) if sid is not None]:
+            caching.clear_session_resource_cache(sid)          # the websocket drops
+        clock.now += 120                                         # a long Wi-Fi hiccup, still within the ttl
+        at.run()                                                 # the browser reconnects: same session
+        assert not at.exception, [e.value for e in at.exception]
+        assert job.snapshot().status == "running" and manager.running() == [job]
+        assert any(t.startswith("**LSTM:** Training") for t in _texts(at, "info")), _texts(at, "info")
+        assert not any("Nothing trained yet" in c.value for c in at.caption)
+    finally:
+        manager.shutdown(GUARD)
+
+
+def test_a_session_nobody_looks_at_for_the_ttl_is_released_and_its_jobs_stop(monkeypatch):
+    manager = JobManager(capacity=1)
+    clock = _Clock()
+    registry = session_job.Registry(ttl=300, clock=clock)
+    job = Job(ENDLESS, chunk=10)
+    manager.submit(job, client="abc")
+    holder = registry.holder("abc")
+    holder.handles["lstm"] = session_job.Handle(job, "LSTM", ENDLESS, 0, 1)
+    try:
+        clock.now += 299
+        assert registry.sweep() == [] and job.snapshot().status == "running"
+        registry.holder("abc")                                   # a poll: the clock starts again
+        clock.now += 299
+        assert registry.sweep() == [] and len(registry) == 1
+        clock.now += 2
+        assert registry.sweep() == ["abc"] and len(registry) == 0
         assert job.join(GUARD) and job.snapshot().status == "stopped"
         assert manager.running() == []
+    finally:
+        registry.close()
+        manager.shutdown(GUARD)
+
+
+def test_a_session_gets_one_job_per_slot_and_the_queue_has_a_cap():
+    manager = JobManager(capacity=1, max_queue=1, per_client=2)
+    a, b, c = (Job(ENDLESS, chunk=10, seed=s) for s in range(3))
+    other, late = Job(ENDLESS, chunk=10, seed=4), Job(ENDLESS, chunk=10, seed=5)
+    try:
+        manager.submit(a, client="s1")
+        manager.submit(b, client="s1")                           # queued (1 of 1)
+        manager.submit(c, client="s1")                           # a third for the same session: refused
+        assert c.snapshot().status == "stopped" and "Stop one first" in c.snapshot().message
+        manager.submit(other, client="s2")                       # the queue is full: refused
+        assert other.snapshot().status == "stopped" and "server is full" in other.snapshot().message
+        a.stop()                                                 # a stopping job no longer counts
+        wait_for(lambda: b.snapshot().status == "running", "the queued job to take the free slot")
+        manager.submit(late, client="s1")
+        assert late.snapshot().status in ("queued", "running")
     finally:
         manager.shutdown(GUARD)
 

@@ -1,13 +1,20 @@
 """The per-browser-session training jobs of the Experiments page.
 
 Each browser session holds at most one live job per slot ("lstm", and "rnn" for the
-baseline), in a holder cached by ``st.cache_resource(scope="session", on_release=...)``:
-when the session ends (tab closed, connection lost) Streamlit releases the holder and
-its jobs are stopped. A job trains in a child process of the server (:func:`job_worker`), watched
-by one thread. Every job is submitted to one server-wide
-:class:`~lstm_core.jobs.JobManager` (a global ``st.cache_resource``) whose capacity is
-the number of CPUs, so a class of 30 queues instead of starving the machine; a queued
-job reports its place in the queue.
+baseline), in a holder kept in a server-wide :class:`Registry` under the session's token
+(a random id in ``st.session_state``). A dropped connection does not end the run: Streamlit
+keeps the session (and its token) for the reconnect, and the registry releases a holder, and
+stops its jobs, only after ``LAB_SESSION_TTL_S`` seconds (default 300) in which no script run
+of that session looked at it. (``st.cache_resource(scope="session")`` would be released on
+every websocket disconnect, taking the student's run with it.)
+
+A job trains in a child process of the server (:func:`job_worker`), watched by one thread;
+the child builds the run itself, so the server holds only what it shows. Every job is
+submitted to one server-wide :class:`~lstm_core.jobs.JobManager` (a global
+``st.cache_resource``) whose capacity is the number of CPUs, so a class of 30 queues instead
+of starving the machine; a queued job reports its place in the queue. The queue has a cap
+(``LAB_MAX_QUEUE``, default 60) and a session at most one job per slot; each start may train
+for ``LAB_JOB_BUDGET_S`` seconds (default 1800) before the server stops it (Resume goes on).
 
 The worker threads never call ``st.*`` (DESIGN decision 5): the page reads
 :meth:`Handle.poll` from a ``@st.fragment(run_every=...)``.
@@ -19,8 +26,10 @@ chunk in the caller's thread, so a test sees progress after every rerun.
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
+import time
 import uuid
 from dataclasses import dataclass, field, replace
 
@@ -48,18 +57,38 @@ def job_worker() -> str:
     return "thread" if os.environ.get("LAB_JOB_WORKER", "").strip() == "thread" else "process"
 
 
+def _env_int(name: str, default: int, lo: int, hi: int) -> int:
+    raw = os.environ.get(name, "").strip()
+    if raw.isascii() and raw.isdigit() and lo <= int(raw) <= hi:
+        return int(raw)
+    return default
+
+
 def job_capacity() -> int:
     """How many jobs may train at once: ``LAB_MAX_JOBS`` if set to a whole number >= 1, else the CPU count."""
-    raw = os.environ.get("LAB_MAX_JOBS", "").strip()
-    if raw.isascii() and raw.isdigit() and 1 <= int(raw) <= 256:
-        return int(raw)
-    return os.cpu_count() or 1
+    return _env_int("LAB_MAX_JOBS", os.cpu_count() or 1, 1, 256)
+
+
+def max_queue() -> int:
+    """How many jobs may wait for a worker (``LAB_MAX_QUEUE``, default 60); beyond it a start is refused."""
+    return _env_int("LAB_MAX_QUEUE", 60, 0, 10_000)
+
+
+def job_budget() -> float:
+    """Seconds one start (or resume) of a job may train before the server stops it (``LAB_JOB_BUDGET_S``)."""
+    return float(_env_int("LAB_JOB_BUDGET_S", 1800, 1, 7 * 24 * 3600))
+
+
+def session_ttl() -> float:
+    """Seconds without a look from its session after which a session's jobs are stopped and forgotten."""
+    return float(_env_int("LAB_SESSION_TTL_S", 300, 1, 24 * 3600))
 
 
 @st.cache_resource(show_spinner=False)
 def job_manager() -> JobManager:
-    """The server-wide manager: at most :func:`job_capacity` jobs train at once, the rest queue."""
-    return JobManager(capacity=job_capacity())
+    """The server-wide manager: at most :func:`job_capacity` jobs train at once, the rest queue (up to
+    :func:`max_queue`); a session has at most one job per slot running or queued."""
+    return JobManager(capacity=job_capacity(), max_queue=max_queue(), per_client=len(SLOTS))
 
 
 @dataclass
@@ -76,11 +105,11 @@ class Handle:
 
     def poll(self, train: bool = True) -> JobSnapshot:
         """The job's latest snapshot (synchronous mode, ``train``: one more chunk first, unless stopped)."""
-        if train and self.sync and not self.paused and not self.job.run.done():
+        if train and self.sync and not self.paused and not self.job.done():
             self.job.step(1)
         snap = self.job.snapshot()
         if self.sync and snap.status in ("new", "running", "stopped"):
-            status = "done" if self.job.run.done() else ("stopped" if self.paused else "running")
+            status = "done" if self.job.done() else ("stopped" if self.paused else "running")
             snap = replace(snap, status=status)
         return snap
 
@@ -110,19 +139,81 @@ class SessionJobs:
 
 
 def _release(holder: SessionJobs) -> None:
-    """on_release: the session has ended; its jobs stop after their current chunk."""
+    """The session has ended (no look for the registry's ttl): its jobs stop."""
     holder.stop_all()
 
 
-@st.cache_resource(scope="session", on_release=_release, show_spinner=False)
-def _session_jobs(token: str) -> SessionJobs:
-    return SessionJobs()
+class Registry:
+    """Every session's :class:`SessionJobs`, by token, server-wide; thread-safe.
+
+    :meth:`holder` is each script run's look (it refreshes the session's clock). A holder
+    unlooked-at for ``ttl`` seconds is released (its jobs stopped) by :meth:`sweep`, which a
+    daemon thread runs every ``ttl / 4`` seconds (at most every 30 s) and every look runs too.
+    """
+
+    def __init__(self, ttl: float = 300.0, clock=time.monotonic):
+        self.ttl = float(ttl)
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._holders: dict[str, SessionJobs] = {}
+        self._seen: dict[str, float] = {}
+        self._reaper: threading.Thread | None = None
+        self._closed = threading.Event()
+
+    def holder(self, token: str) -> SessionJobs:
+        now = self._clock()
+        with self._lock:
+            h = self._holders.get(token)
+            if h is None:
+                h = self._holders[token] = SessionJobs()
+            self._seen[token] = now
+            if self._reaper is None:
+                self._reaper = threading.Thread(target=self._reap, name="lstm-session-reaper", daemon=True)
+                self._reaper.start()
+        self.sweep(now)
+        return h
+
+    def sweep(self, now: float | None = None) -> list[str]:
+        """Release every holder not looked at for ``ttl`` seconds; returns their tokens."""
+        now = self._clock() if now is None else now
+        with self._lock:
+            gone = [t for t, seen in self._seen.items() if now - seen > self.ttl]
+            released = [self._holders.pop(t) for t in gone]
+            for t in gone:
+                del self._seen[t]
+        for h in released:
+            _release(h)
+        return gone
+
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._holders)
+
+    def close(self) -> None:
+        self._closed.set()
+
+    def _reap(self) -> None:
+        while not self._closed.wait(min(30.0, max(0.05, self.ttl / 4))):
+            try:
+                self.sweep()
+            except Exception:                     # never let the reaper die
+                logging.getLogger(__name__).exception("session reaper")
+
+
+@st.cache_resource(show_spinner=False)
+def registry() -> Registry:
+    """The server-wide registry of the sessions' jobs (see :class:`Registry`)."""
+    return Registry(session_ttl())
+
+
+def session_token() -> str:
+    """This session's token (the key of its jobs; it keeps sessions apart even where session ids repeat)."""
+    return st.session_state.setdefault(_TOKEN_KEY, uuid.uuid4().hex)
 
 
 def session_jobs() -> SessionJobs:
-    """This session's holder (the token keeps sessions apart even where session ids repeat, as in AppTest)."""
-    token = st.session_state.setdefault(_TOKEN_KEY, uuid.uuid4().hex)
-    return _session_jobs(token)
+    """This session's holder (and a look that keeps its jobs alive)."""
+    return registry().holder(session_token())
 
 
 def get(slot: str) -> Handle | None:
@@ -141,12 +232,12 @@ def start(slot: str, preset: Preset, *, label: str, seed: int, trials: int,
         old.stop()
     sync = synchronous()
     job = Job(preset, trials=trials, seed=seed, max_sequences=max_sequences, chunk=CHUNK, synchronous=sync,
-              worker=job_worker())
+              worker=job_worker(), budget_s=None if sync else job_budget())
     handle = Handle(job, label, preset, seed, trials, sync=sync)
     with holder.lock:
         holder.handles[slot] = handle
     if not sync:
-        job_manager().submit(job)
+        job_manager().submit(job, client=session_token())
     return handle
 
 
@@ -163,7 +254,7 @@ def active() -> bool:
     """True if a job of this session is running or queued (the live panel then refreshes itself)."""
     for h in list(session_jobs().handles.values()):
         if h.sync:
-            if not h.paused and not h.job.run.done():
+            if not h.paused and not h.job.done():
                 return True
         elif h.job.status in ("running", "queued"):
             return True
