@@ -1,0 +1,67 @@
+"""Bounded server memory per student (issue 14): the server holds what a job shows, never its task data.
+
+Exp 1 at 30 trials used to cost the server ~140 MB per job (training and test sets of every trial),
+kept while queued and stopped; a stopped Exp 2c q = 1000 job sent a 253 MB data chunk back.
+"""
+
+from __future__ import annotations
+
+import gc
+import os
+import pickle
+
+from lstm_core.experiments import PRESETS
+from lstm_core.job_worker import Spec, restore_run, run_state
+from lstm_core.jobs import Job, JobManager
+from lstm_core.train import TrialRun
+from tests.jobtools import GUARD, wait_for
+
+HEAVY = PRESETS["exp1_3x2_lr0.5"]          # 30 trials of embedded Reber strings with their sets
+MB = 1 << 20
+SESSIONS = 8
+PER_SESSION_MB = 5.0
+
+
+def _rss() -> float:
+    gc.collect()
+    with open(f"/proc/{os.getpid()}/statm") as f:
+        return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+
+
+def test_n_sessions_training_or_queued_grow_the_server_by_a_few_mb_each():
+    warm = Job(HEAVY, trials=30, chunk=10, worker="process")    # imports, first allocations: not counted
+    warm.start()
+    wait_for(lambda: warm._state is not None, "the warm-up job's first state")
+    warm.stop()
+    assert warm.join(GUARD)
+    base = _rss()
+    manager = JobManager(capacity=1)
+    jobs = [Job(HEAVY, trials=30, seed=s, chunk=10, worker="process") for s in range(SESSIONS)]
+    try:
+        for j in jobs:
+            manager.submit(j, client=f"session-{j.id}")
+        wait_for(lambda: jobs[0]._state is not None, "the running job's first state")
+        during = _rss()
+        for j in jobs:
+            j.stop()
+        for j in jobs:
+            assert j.join(GUARD)
+        stopped = _rss()                                          # stopped jobs keep their state: still small
+    finally:
+        manager.shutdown(GUARD)
+    per_session = max(during, stopped) - base
+    assert per_session / SESSIONS < PER_SESSION_MB * MB, (
+        f"{per_session / SESSIONS / MB:.1f} MB per session (base {base / MB:.0f} MB)")
+
+
+def test_the_state_sent_back_holds_no_task_data_and_restores_the_run():
+    run = TrialRun(HEAVY, trials=30, seed=0)
+    run.advance(3)
+    data = sum(len(pickle.dumps(getattr(run, k), protocol=5)) for k in ("_train_sets", "_eval_sets", "_chunk")
+               if getattr(run, k, None) is not None)
+    state = run_state(run)
+    assert len(state) < 2 * MB < data / 10
+    again = restore_run(Spec(HEAVY, trials=30, seed=0), state)
+    assert again.seen == run.seen and (again.active == run.active).all()
+    for name in run.params:
+        assert (again.params[name] == run.params[name]).all()
