@@ -216,6 +216,37 @@ def test_a_sweep_interrupted_after_its_first_row_keeps_that_row_and_resumes(tmp_
     assert writes == [f"{CHEAP[0]}.json", f"{CHEAP[1]}.json"]
 
 
+def test_a_sweep_on_a_dask_cluster_keeps_its_finished_row_when_stopped_and_resumes(tmp_path, monkeypatch, capfd):
+    distributed = pytest.importorskip("distributed")
+    c4 = get_preset("classroom_exp4_adding_T20")
+    endless = replace(c4, name="tiny_endless", trials=2, task_options={"T": 10},
+                      stop=replace(c4.stop, kind="none", max_sequences=10_000_000))
+    monkeypatch.setitem(PRESETS, endless.name, endless)
+    monkeypatch.setitem(PRESETS, SOLVES.name, replace(SOLVES, trials=2))
+    real = files.write_json
+
+    def write_then_interrupt(path, data):
+        out = real(path, data)
+        if Path(path).stem == SOLVES.name:
+            os.kill(os.getpid(), signal.SIGINT)
+        return out
+
+    monkeypatch.setattr(files, "write_json", write_then_interrupt)
+    common = ["--results-dir", str(tmp_path), "--chunk", "200"]
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None,
+                                  protocol="tcp", host="127.0.0.1") as lc:
+        dask = ["--scheduler", lc.scheduler_address]
+        assert cli(["reproduce", SOLVES.name, endless.name, *common, *dask]) == 130
+        err = capfd.readouterr().err
+        assert f"{SOLVES.name}: saved" in err and f"{endless.name}: interrupted, not saved" in err
+        assert [p.name for p in tmp_path.iterdir()] == [f"{SOLVES.name}.json"]
+        assert cli(["reproduce", SOLVES.name, CHEAP[0], "--trials", "2", "--max-sequences", str(CAP), *common,
+                    *dask]) == 0
+    err = capfd.readouterr().err
+    assert f"[1/2] {SOLVES.name}: skipped" in err and f"[2/2] {CHEAP[0]}: saved" in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([f"{SOLVES.name}.json", f"{CHEAP[0]}.json"])
+
+
 # ----------------------------------------------------------------------------- signals (child processes)
 
 CHILD = textwrap.dedent("""
