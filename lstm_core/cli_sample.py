@@ -23,6 +23,7 @@ import sys
 
 import numpy as np
 
+from .serialize import check_task_options
 from .tasks import TASK_INFO, TASKS, Batch, describe_sequence
 
 
@@ -71,6 +72,17 @@ def resolve(name: str) -> tuple[str | None, dict, list[str]]:
     return None, {}, presets
 
 
+MAX_N = 1_000_000          # sequences per call
+MAX_BYTES = 256e6          # bytes of generated arrays per call (a few times that while printing JSON)
+
+
+def _sequence_bytes(task: str, options: dict) -> float:
+    """Bytes of one generated sequence (from 4 drawn with a throwaway generator; options already checked)."""
+    b = TASKS[task](np.random.default_rng(0), 4, **options)
+    arrays = [getattr(b, k, None) for k in ("x", "y", "has_target", "legal", "y_clean")]
+    return 2 * sum(a.nbytes for a in arrays if isinstance(a, np.ndarray)) / 4   # 2: longer sequences than these
+
+
 def _parse_overrides(pairs: list[str]) -> dict:
     options = {}
     for pair in pairs:
@@ -107,11 +119,24 @@ def main(args: argparse.Namespace) -> int:
         print(f"sample: {what}.\n  tasks: {', '.join(TASKS)}"
               + (f"\n  presets: {', '.join(presets)}" if presets else ""), file=sys.stderr)
         return 2
-    if args.n < 1:
-        print("sample: --n must be at least 1", file=sys.stderr)
+    if not 1 <= args.n <= MAX_N:
+        print(f"sample: --n must be between 1 and {MAX_N:,}, got {args.n:,}", file=sys.stderr)
+        return 2
+    if args.seed < 0:
+        print(f"sample: --seed must be >= 0, got {args.seed}", file=sys.stderr)
         return 2
     try:
         options.update(_parse_overrides(args.set))
+        check_task_options(task, options, where="--set")      # types and ranges, before anything is drawn
+    except ValueError as exc:
+        print(f"sample: {str(exc).replace('--set.', '--set ', 1)}", file=sys.stderr)
+        return 2
+    one = _sequence_bytes(task, options)
+    if one * args.n > MAX_BYTES:
+        print(f"sample: {args.n:,} sequences of this task take about {one * args.n / 1e6:,.0f} MB; at most "
+              f"{MAX_BYTES / 1e6:,.0f} MB (--n {max(1, int(MAX_BYTES // one)):,}) at a time", file=sys.stderr)
+        return 2
+    try:
         batch = TASKS[task](np.random.default_rng(args.seed), args.n, **options)
     except (TypeError, ValueError) as exc:
         print(f"sample: bad options {options} for task {task!r}: {exc}", file=sys.stderr)

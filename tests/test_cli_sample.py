@@ -87,3 +87,33 @@ def test_a_preset_resolves_to_its_task_and_options(monkeypatch, capsys):
     args.preset = "nope"
     assert cli_sample.main(args) == 2
     assert "exp4_tiny" in capsys.readouterr().err  # the preset names are listed too
+
+
+def _main(*argv):
+    """cli_sample.main in this process (no subprocess: cheap to run many), returning (code, stderr)."""
+    import contextlib
+    import io
+    parser = argparse.ArgumentParser()
+    cli_sample.add_arguments(parser)
+    err = io.StringIO()
+    with contextlib.redirect_stderr(err), contextlib.redirect_stdout(io.StringIO()):
+        code = cli_sample.main(parser.parse_args(list(argv)))
+    return code, err.getvalue()
+
+
+@pytest.mark.parametrize("argv, words", [
+    (["adding", "--set", "T=1e3"], "--set T: expected a whole number, got 1000.0"),
+    (["adding", "--set", "T=abc"], "--set T: expected a whole number"),
+    (["adding", "--set", "T=1000000000"], "outside the range"),
+    (["adding", "--set", "T=3"], "T must be >= 6"),
+    (["adding", "--n", "100000000"], "--n must be between 1 and"),
+    (["adding", "--n", "0"], "--n must be between 1 and"),
+    (["adding", "--seed", "-1"], "--seed must be >= 0"),
+    (["lag_2c", "--set", "p=1000", "--set", "q=1000", "--n", "1000"], "MB"),
+])
+def test_bad_numbers_are_refused_before_any_work_with_a_clear_message(argv, words):
+    import resource
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    code, err = _main(*argv)
+    assert code == 2 and words in err and "Traceback" not in err
+    assert resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before < 200_000     # kB: nothing big drawn
