@@ -12,7 +12,7 @@ One trial's weights are packed as in Williams & Zipser: ``W_h`` (I, H) = [W_xh; 
 ``W_h[i, j]`` is the weight from source i of z to hidden unit j — and ``W_o`` (J, O) =
 [W_ho; W_xo; b_o]. Weights that do not exist (Exp 2a: off-diagonal W_hh, recurrence "self")
 are 0 in the masks ``M_h``, ``M_o`` and never change; under "self" the loops read only
-w[j, j]. Error convention (spec A3): E = Σ (t − y)², Δw = α e source, e = f'(net)(t − y).
+W_hh[j, j]. Error convention (spec A3): E = Σ (target − y)², Δw = α e · source, e = f'(net)(target − y).
 
 Inputs come dense, ``x`` (T, n_in), or by symbol, ``sym`` (T,) — the index of the one active
 input unit, −1 for none — as in :mod:`~lstm_core.nets.kernels_lstm`.
@@ -176,11 +176,11 @@ def bptt_sequence(W_h, W_o, M_h, M_o, arch, lr, x, sym, use_sym, length, y, has_
     -----
     Backward, t = length−1 … 0, with dh_next the error arriving at h(t) from step t+1::
 
-        e_o(t)  = f_o'(net_o(t)) (t(t) − y(t))            (0 without a target)
-        dh(t)   = Σ_o w[o, j] e_o(t) + dh_next             error at h_j(t)
-        δ_h(t)  = f_h'(net_h(t)) dh(t)
-        dh_next = Σ_j w[j, l] δ_h_j(t)                      to h_l(t−1) through W_hh
-        Δw_o = α Σ_t e_o(t) q(t),   Δw_h = α Σ_t δ_h(t) z(t)
+        e_o(t)    = f_o'(net_o(t)) (target(t) − y(t))         (0 without a target)
+        dh_j(t)   = Σ_o W_ho[j, o] e_o(t) + dh_next_j          error at h_j(t)
+        δ_h_j(t)  = f_h'(net_h_j(t)) dh_j(t)
+        dh_next_l = Σ_j W_hh[l, j] δ_h_j(t)                    to h_l(t−1)
+        ΔW_o = α Σ_t q(t) e_o(t)ᵀ,   ΔW_h = α Σ_t z(t) δ_h(t)ᵀ
     """
     n_in, H, O, full, in_to_out, bias, f_h, f_o = arch
     I, J = sizes(arch)
@@ -243,13 +243,14 @@ def rtrl_sequence(W_h, W_o, M_h, M_o, arch, step_update, lr, x, sym, use_sym, le
 
     Notes
     -----
-    The sensitivities p[u, i, j] = ∂h_u(t)/∂w[i, j] (``ws`` p, (H, I, H)), p(0) = 0::
+    The sensitivities p[u, i, j] = ∂h_u(t)/∂W_h[i, j] (``ws`` p, (H, I, H)), p(0) = 0::
 
-        p[u, i, j](t) = f_h'(net_u(t)) [Σ_l w[l, u] p[l, i, j](t−1) + δ_uj z_i(t)]
-        Δw[i, j] = α Σ_u dh_u(t) p[u, i, j](t),   dh_u(t) = Σ_o w[u, o] e_o(t)
-        Δw_o = α e_o(t) q(t)
+        p[u, i, j](t) = f_h'(net_u(t)) [Σ_l W_hh[l, u] p[l, i, j](t−1) + δ_uj z_i(t)]
+        ΔW_h[i, j] = α Σ_u dh_u(t) p[u, i, j](t),   dh_u(t) = Σ_o W_ho[u, o] e_o(t)
+        ΔW_o = α q(t) e_o(t)ᵀ,   e_o(t) = f_o'(net_o(t)) (target(t) − y(t))
 
-    Under recurrence "self" h_u depends only on the weights into u: p[u, i, j] = 0 for j ≠ u.
+    Under recurrence "self" h_u depends only on the weights into u: p[u, i, j] = 0 for j ≠ u, and
+    only p[u, i, u] is carried.
     """
     n_in, H, O, full, in_to_out, bias, f_h, f_o = arch
     I, J = sizes(arch)
