@@ -236,7 +236,7 @@ def _single(plan: Plan, stop: Stop) -> int:
     except SweepError as exc:
         _say(f"\nerror: {exc}")
         _close(backend, abort=True)
-        return 1
+        return 130 if stop else 1
     _close(backend)
     if tty:
         _say("")
@@ -264,8 +264,8 @@ def _save_run(outcome: RowOutcome, where: Path) -> int:
 
     try:
         path = save_run(outcome.run, where)
-    except OSError as exc:
-        _say(f"error: could not save the run to {str(where)!r}: {exc.strerror or exc}")
+    except (OSError, ValueError) as exc:
+        _say(f"error: could not save the run to {str(where)!r}: {getattr(exc, 'strerror', None) or exc}")
         return 1
     _say(f"run saved to {path}")
     return 0
@@ -393,7 +393,7 @@ def _sweep(plan: Plan, stop: Stop) -> int:
     except SweepError as exc:
         _close(backend, abort=True)
         _say(f"\nerror: {exc} | {overall()}")
-        return 1
+        return 130 if stop else 1
     _close(backend)
     if stop:
         _say(f"interrupted: {state['rows']} rows saved this time; run the same command again to resume | "
