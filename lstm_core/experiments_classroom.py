@@ -134,7 +134,7 @@ CLASSROOM_PRESETS: list[Preset] = [
         ("T=20 instead of 100.", "Learning rate 0.5 instead of 0.1.",
          "Fewer than 40 of the last 200 off by more than 0.06 (paper: 140 or 13 of 2000, by more than 0.04).",
          "Final test on 512 sequences.", "At most 50,000 sequences."),
-        model="lstm", net=exp45_net(None), task="multiplication", task_options={"T": 20}, lr=0.5,
+        model="lstm", net=exp45_net(None, output="logistic"), task="multiplication", task_options={"T": 20}, lr=0.5,
         update="sequence", stop=STOP_C5, section="§5.5 (classroom)"),
     _classroom(
         "classroom_exp6a_temporal_order", "6a", "Exp 6a (classroom) · temporal order",

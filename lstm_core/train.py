@@ -116,9 +116,12 @@ class TrialRun:
         self.checkpoints: list[tuple[int, dict[str, Array]]] = [(0, take_trials(self.params, [checkpoint_trial]))]
         self._next_ckpt = 100
         self.message = ""
-        self.seq_bytes = sequence_bytes(preset, self._dense)
+        self.seq_bytes = sequence_bytes(preset)            # as dense rows, whatever the engine holds (see below)
         # big inputs (Exp 2c, q = 1000: 8 MB a sequence) draw fewer sequences per chunk, to stay in DATA_BUDGET
-        self.chunk_size = self._within_budget(self.K, CHUNK)
+        # Sized from the preset alone (its paper trial count, dense rows), never from K or the engine: a task's
+        # generator draws other sequences for another batch size, and trial i must see the same data whether
+        # it runs alone, with K others, on the kernels or on NumPy (sweeps split rows into single trials).
+        self.chunk_size = self._within_budget(preset.trials, CHUNK)
         self._train_sets = self._test_sets = None
         if self.rule.kind == "reber":                      # Exp 1: a training and a test set per trial (A7)
             sets = [reber_sets(r, preset.train_set_size or 256, self.rule.st_test_size,
@@ -334,18 +337,23 @@ class TrialRun:
         n = self.rule.test_size
         if not n or not trials or self.rule.kind == "reber":
             return [{} for _ in trials]
-        params = take_trials(self.params, trials)
-        batch = self._within_budget(len(trials), n)
-        total: dict[str, Array] = {}
-        for start in range(0, n, batch):
-            m = min(batch, n - start)
-            data = criteria.stack([self._draw(self.test_rngs[k], m) for k in trials], dense=self._dense)
-            rep = criteria.test_report(self.rule, self.learner.predict(params, data["x"], data.get("sym")), data)
-            for key, v in rep.items():
-                total[key] = total.get(key, 0) + (v * m if key in ("mse", "mae") else v)
-        for key in ("mse", "mae"):
-            total[key] = total[key] / n
-        return [{key: float(v[i]) for key, v in total.items()} for i in range(len(trials))]
+        batch = self._within_budget(1, n)                 # per trial, so a trial's test set never depends on K
+        group = self._within_budget(batch, len(trials))   # trials judged together within the budget
+        out = []
+        for g0 in range(0, len(trials), group):
+            ks = trials[g0:g0 + group]
+            params = take_trials(self.params, ks)
+            total: dict[str, Array] = {}
+            for start in range(0, n, batch):
+                m = min(batch, n - start)
+                data = criteria.stack([self._draw(self.test_rngs[k], m) for k in ks], dense=self._dense)
+                y_out = self.learner.predict(params, data["x"], data.get("sym"))
+                for key, v in criteria.test_report(self.rule, y_out, data).items():
+                    total[key] = total.get(key, 0) + (v * m if key in ("mse", "mae") else v)
+            for key in ("mse", "mae"):
+                total[key] = total[key] / n
+            out += [{key: float(v[i]) for key, v in total.items()} for i in range(len(ks))]
+        return out
 
     def _confirm(self, row: int, k: int) -> bool:
         """ABS rules: trial k's (active row ``row``) streak of correct sequences, confirmed on a frozen test set."""
@@ -420,15 +428,14 @@ class TrialRun:
         return summary
 
 
-def sequence_bytes(preset: Preset, dense: bool = True) -> float:
+def sequence_bytes(preset: Preset) -> float:
     """Bytes the trial loop holds per generated sequence of ``preset`` (arrays, and their stacked copy).
 
     Estimated from 8 sequences drawn with a throwaway generator, with a margin of 2 for
     sequences longer than those (Exp 2c lengths have a geometric tail).
     """
     b = TASKS[preset.task](np.random.default_rng(0), 8, **preset.task_options)
-    x = b.x if dense or not b.by_symbol else b.symbols                # (dense=False: one-hot inputs as indices)
-    one = sum(a.nbytes for a in (x, b.y, b.has_target, b.legal, b.y_clean) if a is not None) / 8
+    one = sum(a.nbytes for a in (b.x, b.y, b.has_target, b.legal, b.y_clean) if a is not None) / 8
     return 2 * 2 * one
 
 

@@ -1,0 +1,104 @@
+"""Test a reading of the paper: run a paper row with some settings changed, and store what it gave.
+
+Where the paper's text and its numbers disagree (e.g. Exp 4's "logistic" output units), the lab
+runs the row under each reading and keeps the one the numbers support. This script runs one
+reading — a preset with ``--set`` overrides — on worker processes (``lab.sweep``; the numbers do
+not depend on how many) and writes ``runs/readings/<preset>__<overrides>.json``: the summary, the
+overrides, and the exact command. docs/reproduce.md quotes these files.
+
+    python -m scripts.readings exp4_adding_T100 --set net.output=logistic --max-sequences 300000
+    python -m scripts.readings exp2a_rtrl_p4_lr1 --set lr=4 --trials 18
+
+``--set`` takes ``field=value`` (a Preset field), ``net.field=value``, ``stop.field=value`` or
+``task.option=value``; values are parsed as JSON where they can be (numbers, true/false), else text.
+From the repository root.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shlex
+import sys
+import time
+from dataclasses import fields, replace
+from pathlib import Path
+
+from lstm_core.experiments import get_preset
+from lstm_core.preset import Preset
+
+OUT = Path("runs/readings")
+
+
+def _value(text: str):
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError:
+        return text
+
+
+def apply_overrides(preset: Preset, pairs: list[str]) -> Preset:
+    """``preset`` with each ``key=value`` applied (see module docstring); raises ValueError on a bad key."""
+    for pair in pairs:
+        key, sep, raw = pair.partition("=")
+        if not sep:
+            raise ValueError(f"--set needs key=value, not {pair!r}")
+        value = _value(raw)
+        part, _, name = key.rpartition(".")
+        if part == "":
+            if name not in {f.name for f in fields(Preset)}:
+                raise ValueError(f"unknown preset field {name!r}")
+            preset = replace(preset, **{name: value})
+        elif part in ("net", "stop"):
+            obj = getattr(preset, part)
+            if name not in {f.name for f in fields(obj)}:
+                raise ValueError(f"unknown {part} field {name!r}")
+            preset = replace(preset, **{part: replace(obj, **{name: value})})
+        elif part == "task":
+            preset = replace(preset, task_options={**preset.task_options, name: value})
+        else:
+            raise ValueError(f"unknown override {key!r}: use field, net.field, stop.field or task.option")
+    return preset
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m scripts.readings", description=__doc__.splitlines()[0])
+    ap.add_argument("preset")
+    ap.add_argument("--set", action="append", default=[], metavar="KEY=VALUE")
+    ap.add_argument("--trials", type=int, default=None)
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--max-sequences", type=int, default=None)
+    ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--tag", default="", help="a name for the reading (default: from the overrides)")
+    args = ap.parse_args(argv)
+    try:
+        preset = apply_overrides(get_preset(args.preset), args.set)
+    except (KeyError, ValueError, TypeError) as exc:
+        ap.error(str(exc))
+    trials = args.trials or preset.trials
+    cap = args.max_sequences or preset.stop.max_sequences
+    if trials < 1 or cap < 1 or args.workers < 1:
+        ap.error("--trials, --max-sequences and --workers must be >= 1")
+    from lab.files import write_json
+    from lab.sweep import LocalPool, Row, run_rows
+
+    tag = args.tag or "__".join(s.replace("=", "-").replace(".", "_") for s in args.set) or "as_preset"
+    out = OUT / f"{args.preset}__{tag}.json"
+    t0 = time.perf_counter()
+    row = Row(replace(preset, stop=replace(preset.stop, max_sequences=cap)), trials, args.seed, cap)
+    with LocalPool(args.workers) as pool:
+        outcome = next(iter(run_rows([row], pool)))
+    summary = outcome.summary
+    record = {"preset": args.preset, "overrides": args.set, "trials": trials, "seed": args.seed,
+              "max_sequences": cap, "paper": preset.paper, "summary": summary,
+              "wall_seconds": time.perf_counter() - t0,
+              "command": "python -m scripts.readings " + " ".join(shlex.quote(a) for a in sys.argv[1:])}
+    OUT.mkdir(parents=True, exist_ok=True)
+    write_json(out, record)
+    print(f"{args.preset} {args.set}: {summary['successes']}/{trials} solved, mean {summary['mean_sequences']}, "
+          f"test {summary.get('test')}, {record['wall_seconds']:.0f} s -> {out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
