@@ -26,7 +26,8 @@ Array = np.ndarray
 
 
 def train_sequence(cfg: LSTMConfig, params: dict[str, Array], x: Array, y: Array, has_target: Array,
-                   lr, update: str = "step") -> tuple[dict[str, Array], dict[str, Array]]:
+                   lr, update: str = "step", weight_masks: tuple[Array, Array] | None = None
+                   ) -> tuple[dict[str, Array], dict[str, Array]]:
     """Present one sequence to each of K networks and learn from it by truncated RTRL.
 
     Parameters
@@ -37,6 +38,8 @@ def train_sequence(cfg: LSTMConfig, params: dict[str, Array], x: Array, y: Array
     has_target : (K, T) bool
     lr : learning rate α, a scalar or (K,) per trial
     update : "step" (apply Δw at every target step) or "sequence" (sum, apply at the end)
+    weight_masks : (M_h, M_k) in place of :func:`~lstm_core.lstm.masks` (weights held where 0: the
+        sequential construction of Exps 2a/2b)
 
     Returns
     -------
@@ -46,7 +49,7 @@ def train_sequence(cfg: LSTMConfig, params: dict[str, Array], x: Array, y: Array
     if update not in ("step", "sequence"):
         raise ValueError(f"update must be 'step' or 'sequence', not {update!r}")
     L = layout(cfg)
-    M_h, M_k = masks(cfg)
+    M_h, M_k = masks(cfg) if weight_masks is None else weight_masks
     g, h = ACTIVATIONS[cfg.g], ACTIVATIONS[cfg.h]
     W_h, W_k = params["W_h"].copy(), params["W_k"].copy()
     K, T, _ = x.shape

@@ -34,21 +34,25 @@ class Learner:
         return mod.weight_count(self.preset.net)
 
     def train(self, params: dict[str, Array], x: Array, y: Array, has_target: Array,
-              lr: float) -> tuple[dict[str, Array], Array]:
+              lr: float, weight_masks: tuple[Array, Array] | None = None) -> tuple[dict[str, Array], Array]:
         """Present one sequence per trial and learn from it.
 
         Parameters
         ----------
         x : (K, T, n_in), y : (K, T, O), has_target : (K, T)
+        weight_masks : (M_h, M_k) in place of the config's (LSTM, truncated rule: the sequential construction)
 
         Returns
         -------
         new params, and the outputs the networks produced while learning (K, T, O)
         """
         p, cfg = self.preset, self.preset.net
+        if weight_masks is not None and (p.model != "lstm" or p.gradient != "truncated"):
+            raise ValueError("weight_masks: only the LSTM's truncated rule takes them")
         if p.model == "lstm":
-            if p.update == "step" and p.gradient == "truncated":
-                new, out = lstm_online.train_sequence(cfg, params, x, y, has_target, lr, update="step")
+            if p.gradient == "truncated" and (p.update == "step" or weight_masks is not None):
+                new, out = lstm_online.train_sequence(cfg, params, x, y, has_target, lr, update=p.update,
+                                                      weight_masks=weight_masks)
                 return new, out["y_k"]
             grad_fn = lstm_grad.truncated_grad if p.gradient == "truncated" else lstm_grad.bptt_grad
             grads, _, trace = grad_fn(cfg, params, x[:, None], y[:, None], has_target[:, None])
@@ -79,14 +83,18 @@ class Learner:
         return self.engine == "numba"
 
     def train_span(self, params: dict[str, Array], data: dict[str, Array], lr, rule, seen0: int, pos: Array,
-                   stop: int, err_hist: Array, ok_hist: Array, counts: Array) -> Array:
+                   stop: int, err_hist: Array, ok_hist: Array, counts: Array,
+                   weight_masks: tuple[Array, Array] | None = None) -> Array:
         """Train each trial k on its pre-drawn sequences ``pos[k] .. stop − 1`` by the kernel, until its rule.
 
         ``params`` (K, ...) and the ring arrays are changed in place; returns the EVENT_* per trial
         (see :func:`lstm_core.nets.kernels_rtrl.train_chunk`; the other learners' drivers are its twins).
+        ``weight_masks`` as in :meth:`train`.
         """
         from .nets import fast
         p = self.preset
+        if weight_masks is not None and (p.model != "lstm" or p.gradient != "truncated"):
+            raise ValueError("weight_masks: only the LSTM's truncated rule takes them")
         if p.model != "lstm":
             return fast.rnn_train_chunk(p.net, "rtrl" if p.model == "rnn_rtrl" else "bptt", params, data, lr, p.update,
                                         rule, seen0, pos, stop, err_hist, ok_hist, counts)
@@ -94,7 +102,7 @@ class Learner:
             return fast.lstm_bptt_train_chunk(p.net, params, data, lr, rule, seen0, pos, stop, err_hist, ok_hist,
                                               counts)
         return fast.lstm_train_chunk(p.net, params, data, lr, p.update, rule, seen0, pos, stop,
-                                     err_hist, ok_hist, counts)
+                                     err_hist, ok_hist, counts, weight_masks)
 
 
 def learner(preset: Preset) -> Learner:

@@ -52,6 +52,47 @@ class StopRule:
             raise ValueError(f"unknown stop rule {self.kind!r}; choose from {STOP_KINDS}")
 
 
+CONSTRUCTION_INITS = ("drawn", "zero")
+
+
+@dataclass(frozen=True)
+class Construction:
+    """Sequential construction (Exps 2a/2b, spec A8): the memory cell is added once the error stops decreasing.
+
+    Until then the net is the direct input->output layer: the cell's and gates' weights and the
+    cell->output weights are held at 0 (their masks are 0). Every ``window`` training sequences the
+    trial's mean error over those sequences (the stopping rule's per-sequence error, the one the learning
+    curve shows) is compared with its best so far: a drop of more than ``tolerance`` (relative) is
+    progress; ``patience`` windows in a row without progress is the plateau (:meth:`step`). Then the
+    cell and its input gate are added: their weights and the cell->output weights start as ``init``
+    says — ``"drawn"``: the values drawn at initialisation (uniform in the net's init range, e.g.
+    [-0.2, 0.2]) or ``"zero"`` — and, with ``freeze``, the trained direct weights (input->output,
+    output biases) are held fixed from then on (cascade-correlation style).
+    """
+
+    window: int = 100                  # training sequences per error window (a multiple of 100)
+    tolerance: float = 0.01            # a relative drop of more than this counts as "still decreasing"
+    patience: int = 5                  # windows without such a drop = the plateau
+    init: str = "drawn"                # the new weights: "drawn" (initial draw) or "zero"
+    freeze: bool = False               # hold the trained input->output weights once the cell is added
+
+    def __post_init__(self) -> None:
+        if self.init not in CONSTRUCTION_INITS:
+            raise ValueError(f"construction.init must be one of {CONSTRUCTION_INITS}, not {self.init!r}")
+        if self.window < 100 or self.window % 100 or self.patience < 1 or not 0 <= self.tolerance < 1:
+            raise ValueError("construction: window a multiple of 100, patience >= 1, 0 <= tolerance < 1")
+
+    def step(self, best: float, since: int, value: float) -> tuple[float, int, bool]:
+        """One window's mean error ``value`` against the best so far: the new (best, since, plateau).
+
+        ``since`` counts the windows in a row without a relative drop of more than ``tolerance``.
+        """
+        if value < best * (1.0 - self.tolerance):
+            return value, 0, False
+        since += 1
+        return min(best, value), since, since >= self.patience
+
+
 @dataclass(frozen=True)
 class Preset:
     """One named, runnable setting: a row of the paper's tables, or a classroom variant."""
@@ -74,6 +115,14 @@ class Preset:
     paper: dict | None = None          # the paper's reported numbers for this row (None for classroom)
     deviations: tuple[str, ...] = ()   # where we differ from (or had to guess) the paper's setup
     train_set_size: int = 0            # Exp 1: training set of this many strings ("t1"); 0 = online
+    construction: Construction | None = None   # Exps 2a/2b: add the cell after the plateau (spec A8)
+    lr_factor: float = 1.0             # A3: the weights change by lr_factor * lr * e * source; 2.0 is the
+    #                                    reading of eqs 16-18 (E without 1/2: dE/dw = -2 e source), 1.0 eq 19's
+
+    @property
+    def effective_lr(self) -> float:
+        """The step size the learner uses: ``lr_factor * lr`` (spec A3)."""
+        return self.lr_factor * self.lr
 
     def __post_init__(self) -> None:
         if self.model not in MODELS:
@@ -82,3 +131,10 @@ class Preset:
             raise ValueError(f"preset {self.name}: model {self.model!r} does not match {type(self.net).__name__}")
         if self.update not in ("step", "sequence") or self.gradient not in ("truncated", "full"):
             raise ValueError(f"preset {self.name}: bad update {self.update!r} or gradient {self.gradient!r}")
+        if self.construction is not None:
+            if self.model != "lstm" or self.gradient != "truncated":
+                raise ValueError(f"preset {self.name}: sequential construction needs the LSTM's truncated rule")
+            if self.construction.window > self.stop.window:
+                raise ValueError(f"preset {self.name}: construction.window must be <= stop.window")
+        if not self.lr_factor > 0:
+            raise ValueError(f"preset {self.name}: lr_factor must be > 0")

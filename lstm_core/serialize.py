@@ -23,7 +23,7 @@ from dataclasses import MISSING, fields
 
 from .experiments import EXPERIMENT_TITLES
 from .lstm import LSTMConfig
-from .preset import Preset, StopRule
+from .preset import Construction, Preset, StopRule
 from .rnn import RNNConfig
 from .tasks import TASKS
 
@@ -58,6 +58,8 @@ def preset_to_dict(preset: Preset) -> dict:
             out["net"] = {"type": kind, **_plain_fields(v)}
         elif f.name == "stop":
             out["stop"] = _plain_fields(v)
+        elif f.name == "construction":
+            out["construction"] = None if v is None else _plain_fields(v)
         else:
             out[f.name] = _jsonable(v)
     return out
@@ -79,7 +81,9 @@ def preset_from_dict(d: object) -> Preset:
         raise ValueError(f"net.type: expected one of {sorted(NET_TYPES)}, got {kind!r}")
     net = _build(NET_TYPES[kind], {k: v for k, v in net_d.items() if k != "type"}, "net")
     stop = _build(StopRule, _mapping(d.get("stop", {"kind": "none"}), "stop"), "stop")
-    rest = {k: v for k, v in d.items() if k not in ("net", "stop")}
+    rest = {k: v for k, v in d.items() if k not in ("net", "stop", "construction")}
+    if d.get("construction") is not None:
+        rest["construction"] = _build(Construction, _mapping(d["construction"], "construction"), "construction")
     preset = _build(Preset, {**rest, "net": net, "stop": stop}, "")
     if preset.experiment not in EXPERIMENT_TITLES:
         raise ValueError(f"experiment: unknown experiment {preset.experiment!r}; "
@@ -147,7 +151,7 @@ def _build(cls, d: dict, where: str):
 def _check_value(path: str, name: str, typ: str, v):
     """Check ``v`` against the annotation ``typ`` (as written in the dataclass) and return it converted."""
     typ = typ.replace(" ", "")
-    if typ in ("LSTMConfig|RNNConfig", "StopRule"):
+    if typ in ("LSTMConfig|RNNConfig", "StopRule", "Construction|None"):
         return v                                     # built and checked by the caller
     if typ.endswith("|None"):
         if v is None:

@@ -16,6 +16,11 @@ for the ABS rules of Exp 2 those before its final streak of ``window`` correct s
 which plays the paper's "10,000 successive sequences after training" (its Exp 2a LSTM mean
 of 5,040 is below 10,000, so its count cannot include them); ``sequences_presented`` keeps
 the total.
+
+With a preset's ``construction`` (Exps 2a/2b, spec A8) each trial starts as the direct
+input->output net — the cell's, the gates' and the cell->output weights held at 0 by the weight
+masks the learners take — and gets its cell when its error stops decreasing
+(:class:`~lstm_core.preset.Construction`); ``grown_at`` in the summary says when.
 """
 
 from __future__ import annotations
@@ -29,7 +34,7 @@ import numpy as np
 from . import criteria
 from .models import finite_trials, learner, take_trials
 from .nets.kernels_score import EVENT_DIVERGED, EVENT_STOP, ring_counts
-from .preset import Preset
+from .preset import Construction, Preset
 from .tasks import TASKS
 from .tasks_reber import reber_sets
 
@@ -69,6 +74,7 @@ class TrialResult:
     sequences: int = 0                  # at success (ABS: before the winning streak), or when the trial stopped
     presented: int = 0                  # training sequences shown in all, streak included
     st1_at: int | None = None           # Exp 3: sequences until ST1
+    grown_at: int | None = None         # sequential construction: sequences before the cell was added
     diverged: bool = False
     test: dict = field(default_factory=dict)
 
@@ -100,6 +106,9 @@ class TrialRun:
         self.data_rngs = [np.random.default_rng(s[1]) for s in streams]
         self.test_rngs = [np.random.default_rng(s[2]) for s in streams]
         self.params = self.learner.init([np.random.default_rng(s[0]) for s in streams])   # (K, ...) all trials
+        self.construction: Construction | None = preset.construction
+        if self.construction is not None:
+            self._init_construction()
         self.active = np.arange(self.K)                    # indices of trials still training
         self.results = [TrialResult() for _ in range(self.K)]
         self.seen = 0
@@ -132,6 +141,53 @@ class TrialRun:
         elif self.rule.kind == "st12":                     # Exp 3: one fixed stopping test set (A14)
             self._eval_sets = [criteria.stack([self._draw(r, self.rule.st_test_size) for r in self.test_rngs],
                                              dense=self._dense)]
+
+    # ------------------------------------------------------------------ sequential construction (A8)
+    def _init_construction(self) -> None:
+        """Start every trial as the direct net: the cell's weights kept aside and held at 0 until its plateau."""
+        from .lstm import layout, masks
+        L = layout(self.preset.net)
+        self._cell_rows = L.out_cells                              # W_k rows of the cell->output weights
+        M_h, M_k = masks(self.preset.net)
+        pre_k = M_k.copy()
+        pre_k[L.out_cells] = 0.0
+        post_k = M_k.copy()
+        if self.construction.freeze:                           # the trained direct weights held from then on
+            if L.out_x is not None:
+                post_k[L.out_x] = 0.0
+            post_k[L.out_bias] = 0.0
+        self._masks_pre = (np.zeros_like(M_h), pre_k)
+        self._masks_post = (M_h, post_k)
+        self._cell_init = {"W_h": self.params["W_h"].copy(), "W_k": self.params["W_k"][:, L.out_cells].copy()}
+        self.params["W_h"][:] = 0.0
+        self.params["W_k"][:, L.out_cells] = 0.0
+        self._grown = np.zeros(self.K, bool)
+        self._plateau_best = np.full(self.K, np.inf)
+        self._plateau_since = np.zeros(self.K, int)
+
+    def _masks_of(self, rows: Array) -> list[tuple[Array, tuple[Array, Array] | None]]:
+        """The active rows ``rows`` grouped by the weight masks they train with (None: the config's)."""
+        if self.construction is None:
+            return [(rows, None)]
+        grown = self._grown[self.active[rows]]
+        return [(r, m) for r, m in ((rows[~grown], self._masks_pre), (rows[grown], self._masks_post)) if len(r)]
+
+    def _check_plateau(self) -> None:
+        """Every ``construction.window`` sequences: a trial whose error has stopped decreasing gets its cell."""
+        c = self.construction
+        idx = np.arange(self.seen - c.window, self.seen) % self.rule.window
+        for i, k in enumerate(self.active):
+            if self._grown[k]:
+                continue
+            value = float(self._err_hist[k, idx].mean())
+            self._plateau_best[k], self._plateau_since[k], plateau = c.step(
+                float(self._plateau_best[k]), int(self._plateau_since[k]), value)
+            if plateau:
+                self._grown[k] = True
+                self.results[k].grown_at = self.seen
+                if c.init == "drawn":
+                    self._work["W_h"][i] = self._cell_init["W_h"][k]
+                    self._work["W_k"][i, self._cell_rows] = self._cell_init["W_k"][k]
 
     # ------------------------------------------------------------------ data
     def _draw(self, rng: np.random.Generator, n: int):
@@ -179,6 +235,7 @@ class TrialRun:
     def _next_boundary(self) -> int:
         """The next sequence count at which the loop must look between blocks (curve, checkpoint, test)."""
         every = [CURVE_EVERY] + ([self.rule.eval_every] if self.rule.kind in ("reber", "st12") else [])
+        every += [self.construction.window] if self.construction is not None else []
         nxt = [(self.seen // e + 1) * e for e in every] + [self._next_ckpt]
         return min(nxt)
 
@@ -225,6 +282,8 @@ class TrialRun:
                     finished[int(k)] = ("solved", self.seen)
         if finished:
             self._freeze(finished)
+        if self.construction is not None and self.seen % self.construction.window == 0:
+            self._check_plateau()
 
     def _block_data(self, idx: Array, b: int | None = None) -> dict[str, Array]:
         """The pre-drawn arrays of active-trial rows ``idx`` (all positions, or position ``b``)."""
@@ -235,16 +294,26 @@ class TrialRun:
         """Train active rows ``todo`` from ``pos[i]`` until ``stop``, each until its rule or divergence.
 
         ``pos`` is advanced in place (past the sequence of an event); returns the EVENT_* of each row.
-        The compiled kernel does it in one call; else the readable loop below, sequence by sequence.
+        The compiled kernel does it in one call per group of rows with the same weight masks (one
+        group but with the sequential construction); else the readable loop, sequence by sequence.
         """
+        events = np.zeros(len(todo), int)
+        for rows, wm in self._masks_of(todo):
+            events[np.searchsorted(todo, rows)] = self._train_rows(rows, pos, stop, wm)
+        return events
+
+    def _train_rows(self, todo: Array, pos: Array, stop: int, wm) -> Array:
+        """:meth:`_train_span` of rows ``todo`` (sorted) that all train with the weight masks ``wm``."""
+        lr = self.preset.effective_lr
         if self.learner.has_kernel():
             act = self.active[todo]
             work = take_trials(self._work, todo)
             err_h, ok_h = self._err_hist[act], self._ok_hist[act]
             counts = ring_counts(self._streak[act], ok_h)
             p = pos[todo].copy()
-            events = self.learner.train_span(work, self._block_data(todo), self.preset.lr, self.rule,
-                                             self.seen - self._chunk_pos, p, stop, err_h, ok_h, counts)
+            extra = {} if wm is None else {"weight_masks": wm}
+            events = self.learner.train_span(work, self._block_data(todo), lr, self.rule,
+                                             self.seen - self._chunk_pos, p, stop, err_h, ok_h, counts, **extra)
             pos[todo] = p
             for name in work:
                 self._work[name][todo] = work[name]
@@ -260,7 +329,8 @@ class TrialRun:
             T = int(d["lengths"].max())
             d = {key: (v[:, :T] if v is not None and v.ndim > 1 else v) for key, v in d.items()}
             work = take_trials(self._work, rows)
-            new, y_out = self.learner.train(work, d["x"], d["y"], d["has_target"], self.preset.lr)
+            new, y_out = self.learner.train(work, d["x"], d["y"], d["has_target"], lr,
+                                            **({} if wm is None else {"weight_masks": wm}))
             ok_params = finite_trials(new) & np.isfinite(y_out).reshape(len(rows), -1).all(1)
             for name in new:                              # a diverged trial keeps its last good weights
                 self._work[name][rows[ok_params]] = new[name][ok_params]
@@ -422,6 +492,7 @@ class TrialRun:
             "sequences_seen": self.seen, "max_sequences_cap": self.max_sequences,
             "diverged": [k for k, r in enumerate(self.results) if r.diverged],
             "st1_at": [r.st1_at for r in self.results],
+            **({"grown_at": [r.grown_at for r in self.results]} if self.construction is not None else {}),
             "seconds": self.elapsed,
             "test": _summarise_tests([r.test for r in self.results if r.solved and r.test]),
         }

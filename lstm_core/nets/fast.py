@@ -92,7 +92,8 @@ def lstm_train_seq(cfg: LSTMConfig, params: dict[str, Array], x: Array | None, y
 
 
 def lstm_train_chunk(cfg: LSTMConfig, params: dict[str, Array], data: dict[str, Array], lr, update: str, rule,
-                     seen0: int, pos: Array, stop: int, err_hist: Array, ok_hist: Array, counts: Array) -> Array:
+                     seen0: int, pos: Array, stop: int, err_hist: Array, ok_hist: Array, counts: Array,
+                     weight_masks: tuple[Array, Array] | None = None) -> Array:
     """The trial loop's block of training by the kernel (:func:`~lstm_core.nets.kernels_rtrl.train_chunk`).
 
     Parameters
@@ -102,12 +103,13 @@ def lstm_train_chunk(cfg: LSTMConfig, params: dict[str, Array], data: dict[str, 
         (K, N), ``y``, ``y_ref`` (K, N, T, O), ``has_target`` (K, N, T), ``legal`` or None
     rule : a :class:`~lstm_core.preset.StopRule`; seen0 : sequences seen before position 0
     pos : (K,) int64, in/out; err_hist, ok_hist : (K, window), counts : (K, 2), in/out
+    weight_masks : (M_h, M_k) in place of :func:`~lstm_core.lstm.masks` (the sequential construction)
 
     Returns
     -------
     (K,) the event of each trial (0 none, 1 its rule was met, 2 diverged)
     """
-    M_h, M_k = masks(cfg)
+    M_h, M_k = masks(cfg) if weight_masks is None else weight_masks
     K = params["W_h"].shape[0]
     xx, ss, use_sym = inputs(None if data.get("sym") is not None else data["x"], data.get("sym"), 4)
     lr_k = np.ascontiguousarray(np.broadcast_to(np.asarray(lr, float).reshape(-1), (K,)))
