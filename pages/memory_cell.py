@@ -10,6 +10,7 @@ from ui.figure_spec import freeze
 from ui.figures_cell import cell_animation, cell_equations, cell_table, drift_figure
 from ui.nav import ensure_router
 from ui.params import show_url_notices, url_selectbox, url_slider, url_str, url_toggle
+from ui.present import is_present, sized_figure
 
 ensure_router()  # a deep link on a fresh server must go through app.py
 
@@ -19,9 +20,10 @@ TEXT_PATTERN = r"[0-9eE+\-., ]*"  # what may come from the URL; parse_sequence c
 
 
 @st.cache_resource(max_entries=64, show_spinner=False)  # shared by all sessions, read only: no copy per run
-def compute(inputs: tuple, weights: CellWeights, step: int):
+def compute(inputs: tuple, weights: CellWeights, step: int, present: bool = False):
     rec = run_single_cell(np.array(inputs), weights)
-    return rec, freeze(cell_animation(rec, step)), cell_table(rec)
+    sizes = {"panel_height": 80, "diagram_height": 300} if present else {}   # projector: the diagram first
+    return rec, freeze(cell_animation(rec, step, **sizes)), cell_table(rec)
 
 
 def _typed_to_url() -> None:
@@ -75,9 +77,10 @@ step = url_slider("Step shown in the equations (the figure's slider steps the di
 show_url_notices(notices)
 
 weights = CellWeights(w_in_value, w_in_write, b_in, w_out_read, b_out, w_c, b_c)
-rec, fig, table = compute(tuple(map(tuple, inputs)), weights, step)
+rec, fig, table = compute(tuple(map(tuple, inputs)), weights, step, is_present())
 with chart_box:
-    st.plotly_chart(fig, width="stretch", key="cell", alt="Animated traces of one memory cell over time")
+    st.plotly_chart(sized_figure(fig, is_present()), width="stretch", key="cell",
+                    alt="Animated diagram and traces of one memory cell over time")
     st.caption(
         "Figure: top, the block as in the paper's Fig. 1: g(net_c) flows in through the input gate (a valve "
         "that opens with y_in) into the constant error carousel (the tank; its level is the state s_c, kept by "

@@ -28,6 +28,7 @@ from ui.experiment_settings import PRESET_KEYS
 from ui.figure_block import figure_with_table
 from ui.figure_spec import FrozenFigure, freeze
 from ui.params import to_url, url_choice, widget_key
+from ui.present import is_present, sized_figure
 from ui.reproduce_table import paper_numbers
 
 DEFAULT_EXPERIMENT = "4"
@@ -133,7 +134,7 @@ def show_task(preset: Preset, derived: Preset, seed: int) -> None:
         st.markdown("**One example sequence**")
         st.code(text, language=None, wrap_lines=True)
         if fig is not None:
-            st.plotly_chart(fig, key="example_seq")
+            st.plotly_chart(sized_figure(fig, is_present()), key="example_seq")
             st.caption("Figure: the example sequence's input lines over time; × marks the target at the end.")
     with st.expander(f"Deviations from the paper ({len(derived.deviations)})"):
         st.markdown("\n".join(f"- {d}" for d in derived.deviations) or "None.")

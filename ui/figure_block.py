@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import streamlit as st
 
+from ui.present import is_present, sized_figure
+
 
 def figure_with_table(fig, *, key: str, alt: str, caption: str, table, csv_name: str | None = None,
                       height: int | None = None) -> None:
@@ -17,7 +19,7 @@ def figure_with_table(fig, *, key: str, alt: str, caption: str, table, csv_name:
     ``table`` is anything ``st.dataframe`` takes; with ``csv_name`` (and a DataFrame) a CSV
     download of it is offered too.
     """
-    st.plotly_chart(fig, width="stretch", key=key, alt=alt)
+    st.plotly_chart(sized_figure(fig, is_present()), width="stretch", key=key, alt=alt)
     st.caption(caption)
     with st.expander("Data table"):
         st.dataframe(table, hide_index=True, width="stretch", key=f"{key}_table",

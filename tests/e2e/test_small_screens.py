@@ -1,0 +1,70 @@
+"""A 1024×768 projector screen: nothing the class must read is cut off (issue #12)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.e2e.conftest import assert_no_exception, wait_for_app
+
+pytestmark = pytest.mark.e2e
+
+PROJECTOR = {"width": 1024, "height": 768}
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+CLIPPED_JS = """() => [...document.querySelectorAll(
+        '.katex-display, [data-testid="stMarkdownContainer"]:has(.katex-display)')]
+    .filter(e => e.scrollWidth > e.clientWidth)
+    .map(e => `${e.className || e.dataset.testid}: ${e.scrollWidth} > ${e.clientWidth}: ${e.innerText.slice(0, 60)}`)"""
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _router_has_run(browser, app_url):
+    context = browser.new_context()
+    tab = context.new_page()
+    tab.goto(app_url)
+    wait_for_app(tab)
+    context.close()
+
+
+def _open(browser, app_url, path: str, dark: bool = False):
+    context = browser.new_context(viewport=PROJECTOR, color_scheme="dark" if dark else "light")
+    page = context.new_page()
+    page.goto(f"{app_url}/{path}")
+    wait_for_app(page)
+    page.evaluate("document.fonts.ready.then(() => true)")   # KaTeX's fonts change the equations' widths
+    page.wait_for_timeout(300)
+    return context, page
+
+
+@pytest.mark.parametrize("query", ["", "?seq=distractors&step=3", "?present=1"])
+def test_no_filled_in_equation_is_clipped_at_1024_px(browser, app_url, query):
+    context, page = _open(browser, app_url, f"memory_cell{query}")
+    try:
+        assert_no_exception(page)
+        page.locator(".katex-display").nth(7).wait_for(timeout=30_000)
+        assert page.locator(".katex-display").count() >= 8
+        assert page.evaluate(CLIPPED_JS) == []
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize("dark", [False, True])
+def test_projector_mode_collapses_the_sidebar_enlarges_text_and_fits_figures_to_the_screen(browser, app_url, dark):
+    context, normal = _open(browser, app_url, "memory_cell", dark)
+    base = normal.evaluate("parseFloat(getComputedStyle(document.querySelector('p')).fontSize)")
+    context.close()
+    context, page = _open(browser, app_url, "memory_cell?present=1", dark)
+    try:
+        assert_no_exception(page)
+        page.locator('[data-testid="stPlotlyChart"] .main-svg').first.wait_for(timeout=60_000)
+        assert page.locator('[data-testid="stSidebar"]').get_attribute("data-collapsed") == "true"
+        assert page.evaluate("parseFloat(getComputedStyle(document.querySelector('p')).fontSize)") > base
+        for box in page.locator('[data-testid="stPlotlyChart"]').all():
+            assert box.bounding_box()["height"] <= PROJECTOR["height"]
+        assert page.evaluate(CLIPPED_JS) == []
+        page.wait_for_timeout(500)
+        name = f"projector_memory_cell{'-dark' if dark else ''}_1024x768.png"
+        page.screenshot(path=str(SCREENSHOTS / name))
+    finally:
+        context.close()
