@@ -21,6 +21,8 @@ for none); exactly one of them.
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 from ..activations import ACTIVATIONS
@@ -149,10 +151,15 @@ def rnn_unpack(cfg, W_h: Array, W_o: Array, out: dict[str, Array] | None = None)
     return out
 
 
+@functools.lru_cache(maxsize=64)
 def rnn_masks(cfg) -> tuple[Array, Array]:
-    """0/1 masks ``M_h`` (I, H), ``M_o`` (J, O) of the packed weights (:func:`lstm_core.rnn.weight_masks`)."""
+    """0/1 masks ``M_h`` (I, H), ``M_o`` (J, O) of the packed weights (:func:`lstm_core.rnn.weight_masks`; cached,
+    read-only)."""
     packed = rnn_pack(cfg, {key: m[None] for key, m in weight_masks(cfg).items()})
-    return packed[0][0], packed[1][0]
+    M_h, M_o = np.ascontiguousarray(packed[0][0]), np.ascontiguousarray(packed[1][0])
+    M_h.setflags(write=False)
+    M_o.setflags(write=False)
+    return M_h, M_o
 
 
 def rnn_forward(cfg, params: dict[str, Array], x: Array | None = None, sym: Array | None = None) -> dict[str, Array]:
