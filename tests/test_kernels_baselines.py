@@ -67,12 +67,13 @@ def test_rnn_forward_kernel_equals_the_readable_forward_pass(name, K, B):
         np.testing.assert_allclose(got[key], ref[key], rtol=1e-10, atol=1e-13, err_msg=key)
 
 
+@pytest.mark.parametrize("K", [1, 3])
 @pytest.mark.parametrize("algo,update", [("bptt", "sequence"), ("rtrl", "step"), ("rtrl", "sequence")])
 @pytest.mark.parametrize("name", list(RNNS))
-def test_rnn_learning_kernels_equal_the_readable_learners(name, algo, update):
+def test_rnn_learning_kernels_equal_the_readable_learners(name, algo, update, K):
     cfg = RNNS[name]
-    params, x, _, y, ht = _rnn_problem(cfg, seed=3)
-    lr = np.array([0.1, 0.5, 1.0])
+    params, x, _, y, ht = _rnn_problem(cfg, K=K, seed=3)
+    lr = np.array([0.7, 0.5, 1.0][:K])
     train = rnn.bptt_train_sequence if algo == "bptt" else rnn.rtrl_train_sequence
     ref, cache = train(cfg, params, x[:, None], y[:, None], ht[:, None], lr, update=update)
     got, out = fast.rnn_train_seq(cfg, algo, params, x, y, ht, lr, update)
