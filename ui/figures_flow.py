@@ -154,23 +154,25 @@ def backflow_animation(result: FlowResult, n_frames: int = 50, max_cols: int = 1
             hovertemplate="%{y}, step %{x}: 10^%{z:.1f}<extra></extra>")
 
     fig = make_subplots(rows=1, cols=2, horizontal_spacing=0.2,
-                        subplot_titles=("Plain RNN: the error fades ← time",
-                                        "LSTM (truncated): the CEC band stays ← time"))
+                        subplot_titles=("<b>Plain RNN</b><br>the error fades ← time",
+                                        "<b>LSTM (truncated)</b><br>the CEC band stays ← time"))
     fig.add_trace(heat(rnn, rnn_names, False), row=1, col=1)
     fig.add_trace(heat(lstm, lstm_names, True), row=1, col=2)
+    fig.data[0].update(z=z_upto(rnn, len(cols)), x=tau)     # opens on the whole picture; Play replays it
+    fig.data[1].update(z=z_upto(lstm, len(cols)), x=tau)
     frames = [{"name": str(int(cols[k - 1])), "traces": [0, 1],
                "data": [{"type": "heatmap", "x": tau[:k].tolist(), "z": typed_array(z_upto(z, k))}
                         for z in (rnn, lstm)]} for k in stops]
     play = {"frame": {"duration": 90, "redraw": True}, "transition": {"duration": 0}, "fromcurrent": True}
     pause = {"frame": {"duration": 0, "redraw": False}, "mode": "immediate", "transition": {"duration": 0}}
     fig.update_layout(**plotly_layout(
-        height=500, hovermode="closest", margin={"t": 40, "b": 110},
+        height=540, hovermode="closest", margin={"t": 70, "b": 150},
         updatemenus=[{"type": "buttons", "direction": "left", "x": 0.0, "y": -0.1, "xanchor": "left",
                       "yanchor": "top", "showactive": False, "pad": {"t": 0, "r": 10},
                       "buttons": [{"label": "▶ Play", "method": "animate", "args": [None, play]},
                                   {"label": "❚❚ Pause", "method": "animate", "args": [[None], pause]}]}],
-        sliders=[{"active": 0, "x": 0.2, "len": 0.8, "y": -0.1, "yanchor": "top", "pad": {"t": 0},
-                  "currentvalue": {"prefix": "lag q = "},
+        sliders=[{"active": len(frames) - 1, "x": 0.0, "len": 1.0, "y": -0.1, "yanchor": "top", "pad": {"t": 50},
+                  "currentvalue": {"prefix": "lag q = ", "xanchor": "right"},   # under the buttons: no overlap
                   "steps": [{"label": f["name"], "method": "animate",
                              "args": [[f["name"]], {**pause, "frame": {"duration": 0, "redraw": True}}]}
                             for f in frames]}]))
