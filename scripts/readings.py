@@ -9,8 +9,14 @@ overrides, and the exact command. docs/reproduce.md quotes these files.
     python -m scripts.readings exp4_adding_T100 --set net.output=logistic --max-sequences 300000
     python -m scripts.readings exp2a_rtrl_p4_lr1 --set lr=4 --trials 18
 
-``--set`` takes ``field=value`` (a Preset field), ``net.field=value``, ``stop.field=value`` or
+    python -m scripts.readings exp2a_lstm_p100 --set construction.init=zero --set construction.freeze=true
+
+``--set`` takes ``field=value`` (a Preset field), ``net.field=value``, ``stop.field=value``,
+``construction.field=value`` (the sequential construction, spec A8: starts from the preset's, or
+the defaults of :class:`~lstm_core.preset.Construction`; ``construction=none`` removes it) or
 ``task.option=value``; values are parsed as JSON where they can be (numbers, true/false), else text.
+``--workers 1`` runs the trials in this process, in lockstep (the same numbers; the summary then
+also has each trial's ``grown_at``).
 From the repository root.
 """
 
@@ -21,11 +27,11 @@ import json
 import shlex
 import sys
 import time
-from dataclasses import fields, replace
+from dataclasses import asdict, fields, replace
 from pathlib import Path
 
 from lstm_core.experiments import get_preset
-from lstm_core.preset import Preset
+from lstm_core.preset import Construction, Preset
 
 OUT = Path("runs/readings")
 
@@ -45,10 +51,19 @@ def apply_overrides(preset: Preset, pairs: list[str]) -> Preset:
             raise ValueError(f"--set needs key=value, not {pair!r}")
         value = _value(raw)
         part, _, name = key.rpartition(".")
-        if part == "":
+        if part == "" and name == "construction":
+            if value not in ("none", "on", None):
+                raise ValueError("construction=none or construction=on (or set construction.field=value)")
+            preset = replace(preset, construction=None if value in ("none", None) else Construction())
+        elif part == "":
             if name not in {f.name for f in fields(Preset)}:
                 raise ValueError(f"unknown preset field {name!r}")
             preset = replace(preset, **{name: value})
+        elif part == "construction":
+            obj = preset.construction or Construction()
+            if name not in {f.name for f in fields(obj)}:
+                raise ValueError(f"unknown construction field {name!r}")
+            preset = replace(preset, construction=replace(obj, **{name: value}))
         elif part in ("net", "stop"):
             obj = getattr(preset, part)
             if name not in {f.name for f in fields(obj)}:
@@ -57,7 +72,8 @@ def apply_overrides(preset: Preset, pairs: list[str]) -> Preset:
         elif part == "task":
             preset = replace(preset, task_options={**preset.task_options, name: value})
         else:
-            raise ValueError(f"unknown override {key!r}: use field, net.field, stop.field or task.option")
+            raise ValueError(f"unknown override {key!r}: use field, net.field, stop.field, construction.field "
+                             "or task.option")
     return preset
 
 
@@ -86,11 +102,16 @@ def main(argv: list[str] | None = None) -> int:
     out = OUT / f"{args.preset}__{tag}.json"
     t0 = time.perf_counter()
     row = Row(replace(preset, stop=replace(preset.stop, max_sequences=cap)), trials, args.seed, cap)
-    with LocalPool(args.workers) as pool:
-        outcome = next(iter(run_rows([row], pool)))
+    if args.workers == 1:                  # in this process, K trials in lockstep (the same numbers)
+        outcome = next(iter(run_rows([row], None)))
+    else:
+        with LocalPool(args.workers) as pool:
+            outcome = next(iter(run_rows([row], pool)))
     summary = outcome.summary
     record = {"preset": args.preset, "overrides": args.set, "trials": trials, "seed": args.seed,
               "max_sequences": cap, "paper": preset.paper, "summary": summary,
+              "construction": asdict(preset.construction) if preset.construction else None,
+              "lr": preset.lr, "lr_factor": preset.lr_factor,
               "wall_seconds": time.perf_counter() - t0,
               "command": "python -m scripts.readings " + " ".join(shlex.quote(a) for a in sys.argv[1:])}
     OUT.mkdir(parents=True, exist_ok=True)
