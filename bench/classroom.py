@@ -393,6 +393,13 @@ def _print_table(r: dict) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    if argv is None:
+        argv = sys.argv[1:]
+    if "--scenario" in argv:                   # python -m bench.classroom --scenario stop: reconnects + Stop latency
+        k = argv.index("--scenario")
+        if argv[k + 1:k + 2] == ["stop"]:
+            from bench.stop_latency import main as stop_main
+            return stop_main(argv[:k] + argv[k + 2:])
     ap = argparse.ArgumentParser(prog="python -m bench.classroom", description=__doc__.split("\n\n")[0])
     ap.add_argument("--students", type=int, default=30)
     ap.add_argument("--duration", type=float, default=180.0, help="seconds the sessions stay open (from the start)")

@@ -52,7 +52,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .models import take_trials
+from .models import learner, take_trials
 from .preset import Preset
 from .train import Progress, TrialRun
 
@@ -129,11 +129,12 @@ def build_run(spec: Spec) -> TrialRun:
 def first_weights(spec: Spec) -> dict:
     """The initial weights of the run's checkpoint trial (1, ...), as the run's first checkpoint holds them.
 
-    Built as a one-trial run of that trial (``trial_ids``): the same numbers, a fraction of the memory.
+    Drawn as :class:`~lstm_core.train.TrialRun` draws them (trial i's weights from the first of three
+    children of ``SeedSequence(seed, spawn_key=(i,))``), without building a run: no task data is drawn,
+    so the server's memory does not depend on the task (a test checks the numbers are the run's).
     """
-    one = TrialRun(spec.preset, seed=spec.seed, max_sequences=spec.max_sequences,
-                   trial_ids=[spec.checkpoint_trial])
-    return take_trials(one.params, [0])
+    s = np.random.SeedSequence(int(spec.seed), spawn_key=(int(spec.checkpoint_trial),)).spawn(3)[0]
+    return learner(spec.preset).init([np.random.default_rng(s)])
 
 
 def run_state(run: TrialRun) -> bytes:

@@ -65,3 +65,13 @@ def test_the_state_sent_back_holds_no_task_data_and_restores_the_run():
     assert again.seen == run.seen and (again.active == run.active).all()
     for name in run.params:
         assert (again.params[name] == run.params[name]).all()
+
+
+def test_the_first_checkpoint_the_server_draws_is_the_runs_own():
+    from lstm_core.job_worker import first_weights
+    for name, trials in (("exp1_3x2_lr0.5", 3), ("classroom_exp4_adding_T20", 1), ("baseline_rnn_adding_T20", 2)):
+        preset = PRESETS[name]
+        run = TrialRun(preset, trials=trials, seed=7, checkpoint_trial=trials - 1)
+        got = first_weights(Spec(preset, trials=trials, seed=7, checkpoint_trial=trials - 1))
+        for k, v in run.checkpoints[0][1].items():
+            assert (got[k] == v).all(), (name, k)
