@@ -78,8 +78,8 @@ def run(sessions: int, preset_name: str, options: dict, trials: int, gap: float,
         holder.handles["lstm"] = Handle(job, "LSTM", preset, 0, trials)
         manager.submit(job, client=t)
         jobs[t] = job
-    running = [j for j in jobs.values() if j.status == "running"]
-    _wait(lambda: all(j.snapshot().progress.sequences > 0 or j._state is not None for j in running), warm + 120)
+    _wait(lambda: all(j.snapshot().progress.sequences > 0 or j._state is not None
+                      for j in jobs.values() if j.status == "running"), warm + 120)
     time.sleep(warm)
     busy = rss_mb()
     # the connections drop: nobody polls for `gap` seconds (simulated on the registry's clock) ...
@@ -115,7 +115,13 @@ def run(sessions: int, preset_name: str, options: dict, trials: int, gap: float,
     registry.close()
     manager.shutdown(10)
     jobs.clear()
+    del h, j                               # the loops' last references
     gc.collect()
+    try:                                            # give freed heap back to the system, as a long-lived server would
+        import ctypes
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):
+        pass
     time.sleep(0.5)
     closed = rss_mb()
     lat = np.array(latencies) if latencies else np.array([np.nan])
