@@ -67,7 +67,7 @@ class Learner:
             if self.engine == "numba":
                 from .nets import fast
                 by_symbol = sym is not None
-                return fast.lstm_forward(self.preset.net, params, None if by_symbol else x, sym)["y_k"]
+                return fast.lstm_outputs(self.preset.net, params, None if by_symbol else x, sym)
             return lstm.forward(self.preset.net, params, x)["y_k"]
         if self.engine == "numba":
             from .nets import fast

@@ -202,3 +202,14 @@ def test_a_second_process_loads_the_compiled_kernels_from_disk_instead_of_compil
     run()                                                   # compiles what is not cached yet (or loads it)
     misses, kernels = run()
     assert kernels >= 5 and misses == 0
+
+
+@pytest.mark.parametrize("name", ["F, 2 blocks of 2, all biases", "B, forget gate", "F, forget gate, no output gate"])
+def test_the_outputs_only_kernel_equals_the_traced_forward_pass(name):
+    cfg = replace(ALL[name], output="linear" if "forget" in name else "logistic")
+    params, x, _, _ = _problem(cfg, K=2, B=3, T=11, seed=9)
+    ref = forward(cfg, params, x)["y_k"]
+    np.testing.assert_allclose(fast.lstm_outputs(cfg, params, x), ref, rtol=1e-10, atol=1e-14)
+    xs, sym = _one_hot_problem(cfg, K=2, T=11)
+    np.testing.assert_allclose(fast.lstm_outputs(cfg, params, sym=sym[:, None]),
+                               forward(cfg, params, xs[:, None])["y_k"], rtol=1e-10, atol=1e-14)

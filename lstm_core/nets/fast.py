@@ -64,6 +64,17 @@ def lstm_forward(cfg: LSTMConfig, params: dict[str, Array], x: Array | None = No
             "h_s": ACTIVATIONS[cfg.h].fn(s), "net_k": net_k, "y_k": y_k}
 
 
+def lstm_outputs(cfg: LSTMConfig, params: dict[str, Array], x: Array | None = None,
+                 sym: Array | None = None) -> Array:
+    """``lstm_forward(...)["y_k"]`` (K, B, T, O) without keeping the trace (frozen-weight tests, evaluation)."""
+    xx, ss, use_sym = inputs(x, sym, 4)
+    K, B, T = (ss.shape if use_sym else xx.shape[:3])
+    y_k = np.empty((K, B, T, cfg.n_out))
+    W_h, W_k = (np.ascontiguousarray(params[k], float) for k in ("W_h", "W_k"))
+    kernels_lstm.outputs(W_h, W_k, arch_of(cfg), xx, ss, use_sym, y_k)
+    return y_k
+
+
 def lstm_train_seq(cfg: LSTMConfig, params: dict[str, Array], x: Array | None, y: Array, has_target: Array,
                    lr, update: str = "step", sym: Array | None = None) -> tuple[dict[str, Array], dict[str, Array]]:
     """:func:`lstm_core.lstm_online.train_sequence` by the kernel: one sequence per trial.

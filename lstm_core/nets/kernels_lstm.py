@@ -161,3 +161,24 @@ def forward(W_h, W_k, arch, x, sym, use_sym, net, a, s, net_k, y_k):
                 step_forward(W_h[k], arch, x_t, sym_t, use_sym, a_prev, s_prev, net[k, b, t], a[k, b, t], s[k, b, t],
                              g_c)
                 output_step(W_k[k], arch, x_t, sym_t, use_sym, a[k, b, t], net_k[k, b, t], y_k[k, b, t])
+
+
+@njit(cache=True, nogil=True)
+def outputs(W_h, W_k, arch, x, sym, use_sym, y_k):
+    """Only the outputs y_k (K, B, T, O) of :func:`forward`: what tests and stopping rules need, no trace kept."""
+    K, B, T = y_k.shape[0], y_k.shape[1], y_k.shape[2]
+    G, U, I, J, _, _ = sizes(arch)
+    CS = U - G
+    net, a, a_prev = np.zeros(U), np.zeros(U), np.zeros(U)
+    s, s_prev, g_c, net_k = np.zeros(CS), np.zeros(CS), np.zeros(CS), np.zeros(y_k.shape[3])
+    for k in range(K):
+        for b in range(B):
+            a_prev[:] = 0.0                                   # reset (A23)
+            s_prev[:] = 0.0
+            for t in range(T):
+                x_t = x[k, b, t] if not use_sym else x[0, 0, 0]
+                sym_t = sym[k, b, t] if use_sym else -1
+                step_forward(W_h[k], arch, x_t, sym_t, use_sym, a_prev, s_prev, net, a, s, g_c)
+                output_step(W_k[k], arch, x_t, sym_t, use_sym, a, net_k, y_k[k, b, t])
+                a_prev[:] = a
+                s_prev[:] = s
