@@ -25,6 +25,9 @@ class StopRule:
         ``"abs"`` (Exp 2): ABS(beta) — max |error| of all outputs at every target step
         (``abs_at_end_only``: only at the sequence end) below ``beta`` for ``window`` successive
         training sequences; then confirmed on ``test_size`` fresh sequences with frozen weights.
+        With ``abs_frozen`` (A9's "after training"): no running streak; every ``eval_every``
+        sequences the weights are frozen and the trial succeeds when ``st_test_size`` fresh
+        sequences all meet ABS(beta); "success after" is that sequence count.
         ``"st12"`` (Exp 3): every ``eval_every`` sequences, on a fixed test set of ``st_test_size``:
         ST1 = at most ``st1_max_wrong`` misclassified, ST2 = ST1 and mean |error| < ``st2_mae``.
         Success = ST2. ``"st3"`` (Exp 4, 6): ST3(beta) — mean |error| of the last ``window``
@@ -43,6 +46,7 @@ class StopRule:
     st1_max_wrong: int = 0            # Exp 3a: 0, Exp 3b: 5 ("fewer than 6")
     st2_mae: float = 0.01             # Exp 3a 0.01, 3b 0.04, 3c 0.015
     abs_at_end_only: bool = False     # Exp 2b, 2c: only the final prediction matters
+    abs_frozen: bool = False          # ABS judged on frozen weights every eval_every sequences (A9)
     use_clean_target: bool = False    # Exp 3c: judge against the noise-free target
     test_size: int = 2560             # post-training test set (Exp 2: 10,000)
     max_sequences: int = 5_000_000    # the paper's cap
@@ -50,6 +54,8 @@ class StopRule:
     def __post_init__(self) -> None:
         if self.kind not in STOP_KINDS:
             raise ValueError(f"unknown stop rule {self.kind!r}; choose from {STOP_KINDS}")
+        if self.abs_frozen and (self.kind != "abs" or self.eval_every < 1 or self.st_test_size < 1):
+            raise ValueError("abs_frozen needs kind 'abs', eval_every >= 1 and st_test_size >= 1")
 
 
 CONSTRUCTION_INITS = ("drawn", "zero")

@@ -234,10 +234,14 @@ class TrialRun:
 
     def _next_boundary(self) -> int:
         """The next sequence count at which the loop must look between blocks (curve, checkpoint, test)."""
-        every = [CURVE_EVERY] + ([self.rule.eval_every] if self.rule.kind in ("reber", "st12") else [])
+        every = [CURVE_EVERY] + ([self.rule.eval_every] if self._tests_between_blocks() else [])
         every += [self.construction.window] if self.construction is not None else []
         nxt = [(self.seen // e + 1) * e for e in every] + [self._next_ckpt]
         return min(nxt)
+
+    def _tests_between_blocks(self) -> bool:
+        """True when the rule tests frozen weights every ``eval_every`` sequences (Exps 1, 3; ABS with abs_frozen)."""
+        return self.rule.kind in ("reber", "st12") or (self.rule.kind == "abs" and self.rule.abs_frozen)
 
     def _train_block(self, n: int) -> None:
         """Train the active trials on their next ``n`` pre-drawn sequences (fewer for a trial that stops).
@@ -263,6 +267,9 @@ class TrialRun:
                 if ev == EVENT_DIVERGED:
                     finished[k] = ("diverged", count)
                 elif ev == EVENT_STOP:
+                    if self.rule.abs_frozen:                      # A9 "after training": the streak is not the test
+                        self._streak[k] = 0
+                        continue
                     if self.rule.kind == "abs" and self.rule.test_size and not self._confirm(i, k):
                         self._streak[k] = 0                       # A9: the streak did not hold on the test set
                         continue
@@ -275,7 +282,7 @@ class TrialRun:
             self._sync()
             self.checkpoints.append((self.seen, take_trials(self.params, [self.checkpoint_trial])))
             self._next_ckpt = int(self._next_ckpt * 2)
-        if self.rule.kind in ("reber", "st12") and self.seen % self.rule.eval_every == 0:
+        if self._tests_between_blocks() and self.seen % self.rule.eval_every == 0:
             left = np.array([k for k in self.active if int(k) not in finished], int)
             if len(left):
                 for k in left[self._evaluate(left)]:
@@ -370,7 +377,7 @@ class TrialRun:
         return np.zeros(len(trials), bool)
 
     def _evaluate(self, act: Array) -> Array:
-        """Exp 1 / Exp 3 test-set criteria for the active trials (every eval_every sequences)."""
+        """Exp 1 / Exp 3 test-set criteria, ABS on frozen weights, for the active trials (every eval_every)."""
         self._sync()
         params = take_trials(self.params, act)
         if self.rule.kind == "reber":
@@ -382,6 +389,11 @@ class TrialRun:
                 y_out = self.learner.predict(take_trials(params, np.flatnonzero(ok)), sub["x"], sub.get("sym"))
                 ok[ok] = criteria.reber_all_correct(y_out, sub["legal"], sub["has_target"])
             return ok
+        if self.rule.kind == "abs":                         # abs_frozen: fresh sequences, frozen weights (A9)
+            data = criteria.stack([self._draw(self.test_rngs[k], self.rule.st_test_size) for k in act],
+                                  dense=self._dense)
+            y_out = self.learner.predict(params, data["x"], data.get("sym"))
+            return criteria.sequence_scores(self.rule, y_out, data["y_ref"], data["has_target"])[1].all(1)
         data = {k: (v[act] if v is not None else None) for k, v in self._eval_sets[0].items()}
         y_out = self.learner.predict(params, data["x"], data.get("sym"))
         err, correct = criteria.sequence_scores(self.rule, y_out, data["y_ref"], data["has_target"])
@@ -441,7 +453,8 @@ class TrialRun:
             r = self.results[k]
             r.solved = why == "solved"
             r.presented = count
-            r.sequences = count - (self.rule.window if r.solved and self.rule.kind == "abs" else 0)
+            streak = r.solved and self.rule.kind == "abs" and not self.rule.abs_frozen
+            r.sequences = count - (self.rule.window if streak else 0)
             r.diverged = why == "diverged"
         if any(why == "diverged" for why, _ in finished.values()):
             bad = sorted(k for k, (w, _) in finished.items() if w == "diverged")

@@ -133,3 +133,19 @@ def test_construction_and_lr_factor_survive_the_json_round_trip():
     d["construction"]["init"] = "random"
     with pytest.raises(ValueError, match="construction"):
         preset_from_dict(d)
+
+
+@pytest.mark.skipif(not engine.numba_available(), reason="numba is not installed")
+def test_abs_on_frozen_weights_solves_at_a_test_point_and_both_engines_agree(monkeypatch):
+    rule = replace(BASE.stop, abs_frozen=True, eval_every=200, st_test_size=20)
+    preset = replace(BASE, stop=rule)
+    ref = _run(preset, 6000, K=3, monkeypatch=monkeypatch, engine_name="numpy")
+    got = _run(preset, 6000, K=3, monkeypatch=monkeypatch, engine_name="numba")
+    a, b = ref.result(), got.result()
+    assert a["sequences_to_success"] == b["sequences_to_success"] and a["successes"] >= 1
+    assert all(n % 200 == 0 for n in a["sequences_to_success"] if n is not None)   # counted at a test point
+    assert a["sequences_presented"] == [n if n is not None else ref.seen for n in a["sequences_to_success"]]
+    streak = _run(BASE, 6000, K=3)                      # the running streak needs its window on top
+    assert streak.result()["successes"] <= a["successes"]
+    with pytest.raises(ValueError, match="abs_frozen"):
+        replace(get_preset("exp4_adding_T100").stop, abs_frozen=True)
