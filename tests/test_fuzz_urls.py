@@ -38,7 +38,7 @@ PAGE_KEYS: dict[str, list[str]] = {
     "vanishing_gradient": ["n", "w0", "act", "qmax", "seed", "lag"],
     "memory_cell": ["seq", "wiw", "wix", "bin", "wor", "bout", "wc", "bc", "drift", "values", "step"],
     "experiments": ["exp", "preset", "lr", "T", "p", "q", "length", "blocks", "size", "ig", "og", "seed", "trials",
-                    "ckpt", "rnn"],
+                    "ckpt", "rnn", "cell"],
     "reproduce": [],
     "under_the_hood": ["seed"],
 }

@@ -100,3 +100,29 @@ def test_the_memory_cell_figure_drives_diagram_and_charts_with_the_same_frames_a
     assert any(t.startswith("<b>t = 1") for t in numbers)
     play = spec["layout"]["updatemenus"][0]["buttons"][0]["args"][1]
     assert play["fromcurrent"] is True                                 # Play continues from the step shown
+
+
+def test_the_experiments_animation_draws_the_chosen_cell_with_the_same_frames_and_the_error_going_back():
+    from ui.figures_experiments import internals_animation
+
+    rng = np.random.default_rng(0)
+    L, C, S = 12, 2, 2
+    target = np.full((L, 1), np.nan)
+    target[-1] = 0.5
+    rec = {"y_in": rng.random((L, C)), "y_out": rng.random((L, C)), "g_c": rng.normal(size=(L, C * S)),
+           "s_c": rng.normal(size=(L, C * S)), "h_s": rng.normal(size=(L, C * S)) / 3,
+           "y_c": rng.normal(size=(L, C * S)) / 3, "y_k": rng.random((L, 1)), "target": target,
+           "E_s": np.full((L, C * S), 0.02), "length": np.array(L)}
+    fig = internals_animation(rec, diagram_cell=3)                    # cell 4 = block 2, cell 2
+    spec = fig.to_dict()
+    n = len(spec["data"])
+    loop, numbers = n - len(dg.DYNAMIC) + dg.DYNAMIC.index("error_loop"), n - 1
+    forward = [f for f in spec["frames"] if f["name"].startswith("f")]
+    back = [f for f in spec["frames"] if f["name"].startswith("b")]
+    assert all(len(f["data"]) == n for f in spec["frames"])          # one frame moves charts and diagram
+    assert all(all(x is None for x in f["data"][loop]["x"]) for f in forward)
+    assert all(any(x is not None for x in f["data"][loop]["x"]) for f in back)
+    assert any("E_s = 0.02" in t for t in back[0]["data"][numbers]["text"])
+    t = int(forward[3]["name"][1:])                                   # the diagram shows block 2's gates at step t
+    assert f"y_in = {rec['y_in'][t - 1, 1]:.3g}" in " ".join(forward[3]["data"][numbers]["text"])
+    assert spec["layout"]["updatemenus"][0]["buttons"][0]["args"][1]["fromcurrent"] is True

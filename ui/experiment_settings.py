@@ -25,7 +25,7 @@ from lstm_core.preset import Preset
 from lstm_core.rnn import exp2a_config
 
 # URL keys of the settings that depend on the chosen preset (cleared when the preset changes)
-PRESET_KEYS = ("lr", "T", "p", "q", "length", "blocks", "size", "ig", "og", "trials", "ckpt")
+PRESET_KEYS = ("lr", "T", "p", "q", "length", "blocks", "size", "ig", "og", "trials", "ckpt", "cell")
 SEED_MAX = 1_000_000
 MAX_TRIALS = 30
 

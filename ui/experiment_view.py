@@ -27,7 +27,7 @@ from ui import session_job
 from ui.experiment_settings import PRESET_KEYS
 from ui.figure_block import figure_with_table
 from ui.figure_spec import FrozenFigure, freeze
-from ui.params import to_url, url_choice, widget_key
+from ui.params import to_url, url_choice, url_selectbox, widget_key
 from ui.present import is_present, sized_figure
 from ui.reproduce_table import paper_numbers
 
@@ -195,12 +195,19 @@ def _records(key: str, seed: int, _source: RunSource) -> tuple[list[dict], list[
 
 
 @st.cache_resource(show_spinner="Drawing the animation…", max_entries=16)
-def _animation(key: str, seed: int, index: int, _source: RunSource) -> tuple[FrozenFigure, Any]:
-    """The checkpoint's animation, serialised once, and its data table: shared by every session."""
+def _animation(key: str, seed: int, index: int, _source: RunSource, cell: int | None = None,
+               compact: bool = False) -> tuple[FrozenFigure, Any]:
+    """The checkpoint's animation (with the diagram of ``cell``), serialised once, and its data table."""
     recs, labels, classes = _records(key, seed, _source)
     fig = figs.internals_animation(recs[index], step_labels=labels[: int(recs[index]["length"])] if labels else None,
-                                   class_names=classes)
+                                   class_names=classes, diagram_cell=cell, panel_height=110 if compact else 170)
     return freeze(fig), figs.record_table(recs[index])
+
+
+def n_cells(preset: Preset) -> int:
+    """Memory cells of an LSTM preset (0 for a plain RNN)."""
+    net = preset.net
+    return int(net.blocks * net.block_size) if preset.model == "lstm" and hasattr(net, "blocks") else 0
 
 
 def forget_checkpoint() -> None:
@@ -219,14 +226,24 @@ def show_animation(source: RunSource, seed: int) -> None:
                              value=chosen, format_func=lambda s: names[options.index(s)], key=wkey,
                              on_change=lambda: st.query_params.update(ckpt=st.session_state[wkey]))
     index = options.index(value)
-    fig, table = _animation(source.key, seed, index, source)
+    cells = n_cells(source.preset)
+    cell = None
+    if cells:
+        size = source.preset.net.block_size
+        cell = url_selectbox("Cell drawn as a diagram (the paper's Fig. 1)", "cell", "1",
+                             [str(c) for c in range(1, cells + 1)], scope=source.preset.name,
+                             format_func=lambda c: f"cell {c} (block {(int(c) - 1) // size + 1})")
+        cell = int(cell) - 1
+    fig, table = _animation(source.key, seed, index, source, cell, is_present())
     kind = "hidden units and their backward error δ_h" if source.preset.model != "lstm" else \
         "input and output gates, cell states s_c, cell outputs y_c, outputs against the target, and E_s"
     figure_with_table(
         fig, key="internals", alt=f"Animated internals of {source.preset.title}", height=260,
         caption=(f"Figure: {source.label}, on one test sequence after {seqs[index]:,} training sequences: {kind}. "
-                 "Press Play ▶ to step forward through the sequence (→), then watch the error flow back (←); "
-                 "drag the slider below the figure to go to any step."),
+                 "Top: the chosen cell as the paper's Fig. 1 block (valves = gates, the tank's level = s_c; going "
+                 "back, the error E_s circles the self-loop unchanged). Press Play ▶ (it continues from the step "
+                 "shown) to step forward through the sequence (→), then watch the error flow back (←); drag the "
+                 "slider below the figure to go to any step."),
         table=table, csv_name=f"{source.preset.name}_internals_{seqs[index]}.csv",
     )
 

@@ -26,6 +26,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from ui.figure_spec import FrozenFigure
+from ui.figures_diagram import add_cell_diagram, cell_values, diagram_frame
 from ui.theme import COLORS, plotly_layout
 
 Array = np.ndarray
@@ -33,6 +34,7 @@ MAX_LINES = 8          # lines of one kind drawn per panel (cells, blocks); the 
 MAX_POINTS = 200       # time steps drawn per line; longer sequences are thinned evenly
 DASHES = ("solid", "dash", "dot", "dashdot", "longdash", "longdashdot", "5px 2px", "1px 3px")
 MODEL_COLORS = {"LSTM": COLORS["ours"], "RNN": COLORS["rnn_measured"]}
+DIAGRAM_HEIGHT = 250   # px of the cell diagram above the charts
 
 
 def _steps(rec: Mapping[str, Array], key: str) -> Array | None:
@@ -104,12 +106,12 @@ def _panels(rec: Mapping[str, Array], class_names: Sequence[str] | None = None) 
                  "dash": DASHES[i % len(DASHES)], "kind": kind} for i in range(min(n, MAX_LINES))]
 
     out_lines = []
-    sparse = _sparse(_steps(rec, "target"))
     for i, line in enumerate(_output_lines(rec, class_names)):
         kind = line.pop("kind")
         color = COLORS["target"] if kind == "target" else COLORS["output"]
+        few = int(np.isfinite(line["y"]).sum()) <= max(3, len(line["y"]) // 20)   # e.g. only at the end
         mode = "markers" if kind == "target" else ("markers+text" if kind == "picked" else
-                                                   "markers" if sparse else "lines")
+                                                   "markers" if few else "lines")
         out_lines.append({**line, "color": color, "dash": DASHES[i // 2 % len(DASHES)], "mode": mode,
                           "kind": "target" if kind == "target" else "forward",
                           "symbol": {"target": "x", "picked": "star"}.get(kind, "circle-open" if i else "circle")})
@@ -145,7 +147,8 @@ def _range(ys: list[Array], log: bool = False) -> list[float]:
 
 def internals_animation(rec: Mapping[str, Array], *, title: str = "", step_labels: Sequence[str] | None = None,
                         n_forward: int = 40, n_backward: int = 20,
-                        class_names: Sequence[str] | None = None) -> go.Figure:
+                        class_names: Sequence[str] | None = None, diagram_cell: int | None = None,
+                        panel_height: int = 170, frame_ms: int = 250) -> go.Figure:
     """The network's internals on one sequence, animated: forward pass, then error flowing back.
 
     Parameters
@@ -154,6 +157,9 @@ def internals_animation(rec: Mapping[str, Array], *, title: str = "", step_label
         LSTM ``y_in``, ``y_out`` (T, C), ``s_c``, ``y_c``, ``E_s`` (T, C*S), ``y_k`` (T, O),
         ``target`` (T, O, NaN where none); RNN ``h``, ``delta_h`` (T, H), ``y_k``, ``target``.
     step_labels : optional (L,) labels of the steps (e.g. the input symbols), shown as hover text.
+    diagram_cell : for an LSTM, the 0-based cell drawn as the paper's Fig. 1 block diagram above the
+        charts (valves, carousel, E_s on the loop when going back), moved by the same frames; None: no diagram.
+    panel_height, frame_ms : height of one chart panel (px), and how long Play shows each frame.
     class_names : optional (O,) names of the output units (e.g. the classes Q, R, S, U of Exp 6a),
         written next to the class the net picked where outputs count at the sequence end only.
     n_forward, n_backward : frames of each phase (≤ 60 frames in all by default).
@@ -168,10 +174,24 @@ def internals_animation(rec: Mapping[str, Array], *, title: str = "", step_label
     keep = np.arange(0, L, stride)                       # thinned step indices (0-based)
     steps = keep + 1                                     # the paper's t = 1..L
     rnn = is_rnn_record(rec)
-    fig = make_subplots(rows=len(panels), cols=1, shared_xaxes=True, vertical_spacing=0.04,
-                        subplot_titles=[p[0] for p in panels])
+    cell = diagram_cell if diagram_cell is not None and not rnn and "g_c" in rec and "h_s" in rec else None
+    if cell is not None:
+        n_cells = np.asarray(rec["s_c"]).reshape(len(np.asarray(rec["s_c"])), -1).shape[1]
+        n_blocks = np.asarray(rec["y_in"]).reshape(len(np.asarray(rec["y_in"])), -1).shape[1]
+        cell = int(np.clip(cell, 0, n_cells - 1))
+        block_size = max(n_cells // max(n_blocks, 1), 1)
+    off = int(cell is not None)                          # the diagram takes the first row
+    heights = ([DIAGRAM_HEIGHT] if off else []) + [panel_height] * len(panels)
+    fig = make_subplots(rows=len(panels) + off, cols=1, vertical_spacing=40 / (sum(heights) + 40 * len(panels)),
+                        row_heights=[h / sum(heights) for h in heights],
+                        subplot_titles=([f"<b>Cell {cell + 1}</b> (block {cell // block_size + 1})"] if off else [])
+                        + [p[0] for p in panels])
+    bottom_row = len(panels) + off
+    for r in range(1 + off, bottom_row + 1):            # the charts share their time axis (not the diagram)
+        fig.update_xaxes(matches=f"x{bottom_row}" if r != bottom_row else None, showticklabels=r == bottom_row,
+                         row=r, col=1)
     lines = []
-    for row, (_, group) in enumerate(panels, start=1):
+    for row, (_, group) in enumerate(panels, start=1 + off):
         for line in group:
             y = np.abs(line["y"]) if line["kind"] == "back" and rnn else line["y"]
             y = np.where(y == 0, np.nan, y) if line["kind"] == "back" and rnn else y
@@ -187,13 +207,13 @@ def internals_animation(rec: Mapping[str, Array], *, title: str = "", step_label
                 text=text, textposition="middle left" if "text" in line else None,
                 hovertemplate=_hover(text is not None),
             ), row=row, col=1)
-        log = rnn and row == len(panels)
+        log = rnn and row == bottom_row
         fig.update_yaxes(range=_range([np.abs(ln["y"]) if log else ln["y"] for ln in group], log=log),
                          type="log" if log else "linear", row=row, col=1)
-    fig.update_xaxes(range=[0.5, L + 0.5], row=len(panels), col=1, title_text="time step t")
+    fig.update_xaxes(range=[0.5, L + 0.5], row=bottom_row, col=1, title_text="time step t")
     if step_labels is not None and L <= 40:  # short symbol strings: name each step's input under the axis
         fig.update_xaxes(tickmode="array", tickvals=list(range(1, L + 1)),
-                         ticktext=[f"{t}<br>{step_labels[t - 1]}" for t in range(1, L + 1)], row=len(panels), col=1)
+                         ticktext=[f"{t}<br>{step_labels[t - 1]}" for t in range(1, L + 1)], row=bottom_row, col=1)
 
     def frame_data(t_fwd: int, t_back: int | None) -> list[dict]:
         data = []
@@ -204,7 +224,18 @@ def internals_animation(rec: Mapping[str, Array], *, title: str = "", step_label
             else:
                 shown[steps > t_fwd] = np.nan
             data.append({"type": "scatter", "y": shown})
+        if cell is not None:                             # the diagram at the same step (the error when going back)
+            t = (t_back if t_back is not None else t_fwd) - 1
+            e_s = float(_steps(rec, "E_s")[t, cell]) if t_back is not None and "E_s" in rec else None
+            data += diagram_frame(cell_values(rec, t, cell, block_size), s_max,
+                                  label=f"← t = {t + 1}" if t_back is not None else f"t = {t + 1} →", e_s=e_s)
         return data
+
+    if cell is not None:
+        s_all = _steps(rec, "s_c")[:, cell]
+        s_max = float(np.nanmax(np.abs(s_all))) or 1.0
+        add_cell_diagram(fig, cell_values(rec, L - 1, cell, block_size), s_max, xaxis="x", yaxis="y",
+                         label=f"t = {L}")
 
     frames, labels = [], []
     for t in _frame_steps(L, n_forward):
@@ -217,13 +248,13 @@ def internals_animation(rec: Mapping[str, Array], *, title: str = "", step_label
     slider_steps = [{"args": [[f["name"]], {"frame": {"duration": 0, "redraw": False}, "mode": "immediate",
                                          "transition": {"duration": 0}}],
                      "label": lab, "method": "animate"} for f, lab in zip(frames, labels)]
-    play = {"args": [None, {"frame": {"duration": 120, "redraw": False}, "fromcurrent": False,
+    play = {"args": [None, {"frame": {"duration": frame_ms, "redraw": False}, "fromcurrent": True,
                             "transition": {"duration": 0}}], "label": "Play ▶", "method": "animate"}
     pause = {"args": [[None], {"frame": {"duration": 0, "redraw": False}, "mode": "immediate"}],
              "label": "Pause", "method": "animate"}
     fig.update_layout(**plotly_layout(
         title={"text": title, "x": 0.5, "xanchor": "center"} if title else None,
-        height=170 * len(panels) + 150, hovermode="x unified",
+        height=sum(heights) + 40 * (len(heights) - 1) + 150, hovermode="x unified",
         legend={"orientation": "v", "x": 1.02, "xanchor": "left", "y": 1.0, "yanchor": "top",
                 "tracegroupgap": 12, "groupclick": "toggleitem"},
         margin={"t": 70, "b": 30, "r": 10},
