@@ -89,6 +89,7 @@ def preset_from_dict(d: object) -> Preset:
         raise ValueError(f"experiment: unknown experiment {preset.experiment!r}; "
                          f"choose from {', '.join(EXPERIMENT_TITLES)}")
     _check_task(preset.task, preset.task_options)
+    _check_widths(preset)
     n_weights = _weight_bound(net)
     if n_weights > MAX_WEIGHTS:
         raise ValueError(f"net: up to {n_weights:,} weights is more than the {MAX_WEIGHTS:,} this lab accepts")
@@ -197,6 +198,16 @@ def _number(path: str, name: str, v, integer: bool, signed: bool = False):
     if not signed and v < 0:
         raise ValueError(f"{path}: expected a number >= 0, got {v!r}")
     return int(v) if integer else float(v)
+
+
+def _check_widths(preset: Preset) -> None:
+    """The network's input and output counts must be the task's (a mismatch would index out of bounds)."""
+    import numpy as np
+    b = TASKS[preset.task](np.random.default_rng(0), 1, **preset.task_options)
+    for what, net_n, task_n in (("n_in", preset.net.n_in, b.n_in), ("n_out", preset.net.n_out, b.n_out)):
+        if net_n != task_n:
+            raise ValueError(f"net.{what}: {net_n} does not fit task {preset.task!r} with options "
+                             f"{preset.task_options}, which has {task_n}"[:300])
 
 
 def _check_task(task: str, options: dict) -> None:

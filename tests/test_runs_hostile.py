@@ -215,3 +215,11 @@ def test_anything_unforeseen_while_loading_still_becomes_a_run_file_error(saved,
     monkeypatch.setattr(runs, "_check_arrays", lambda *a: {}["boom"])
     with pytest.raises(RunFileError, match="KeyError"):
         load_run(path)
+
+
+def test_task_options_that_do_not_fit_the_network_are_refused(saved, tmp_path):
+    # a lag task with more symbols than the net has inputs would make a compiled kernel read out of bounds
+    path = _copy(saved, tmp_path / "widths")
+    _edit_config(path, preset__task="lag_2c", preset__task_options={"p": 50, "q": 50})
+    with pytest.raises(RunFileError, match="net.n_in: .* does not fit task 'lag_2c'"):
+        load_run(path)
