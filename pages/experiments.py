@@ -4,7 +4,7 @@ import streamlit as st
 
 from lstm_core.runs import SavedRun, family_of
 from ui import experiment_view as view
-from ui import session_job
+from ui import session_job, student
 from ui.experiment_settings import baseline_for, render_settings
 from ui.live_view import show_live
 from ui.nav import ensure_router
@@ -19,6 +19,8 @@ st.markdown(
     "and train your own, live, next to a conventional recurrent net where the paper compares them."
 )
 notices = st.empty()  # filled at the end with any setting of the link that had to be reset
+student.show("experiments")  # guided questions in student mode (?student=1)
+
 
 base = view.pick_preset()
 with st.sidebar:

@@ -5,6 +5,7 @@ import streamlit as st
 
 from lstm_core.record import MAX_ABS_VALUE, MAX_STEPS, SEQUENCES, CellWeights, parse_sequence, run_single_cell
 from lstm_core.record import store_recall as store_recall_inputs
+from ui import student
 from ui.figure_block import figure_with_table
 from ui.figure_spec import freeze
 from ui.figures_cell import cell_animation, cell_equations, cell_table, drift_figure
@@ -38,6 +39,8 @@ st.markdown(
     "opening and closing the gates does; the equations under the figure carry the numbers of the chosen step."
 )
 notices = st.empty()
+student.show("memory_cell")  # guided questions in student mode (?student=1)
+
 
 with st.sidebar:
     st.markdown("#### Sequence")

@@ -3,6 +3,7 @@
 import pandas as pd
 import streamlit as st
 
+from ui import student
 from ui.nav import PAPER_DOI, available_pages, ensure_router
 
 ensure_router()  # a deep link on a fresh server must go through app.py
@@ -34,6 +35,8 @@ CLAIMS = [
      "Long lags, noise, distributed and real-valued inputs: LSTM solved tasks that no "
      "earlier recurrent learning method had solved, and learned faster on the rest."),
 ]
+
+student.show("overview")  # guided questions in student mode (?student=1)
 
 st.subheader("What the paper claims")
 for headline, detail in CLAIMS:

@@ -3,6 +3,7 @@
 import streamlit as st
 
 from lstm_core.runs import RESULTS_DIR, results_table
+from ui import student
 from ui.nav import ensure_router
 from ui.reproduce_table import (
     COLUMN_HELP,
@@ -26,6 +27,8 @@ st.markdown(
 )
 
 problems: list = []
+student.show("reproduce")  # guided questions in student mode (?student=1)
+
 table = comparison_table(results_table(RESULTS_DIR, problems=problems))
 for path, why in problems:
     st.warning(f"Skipped the stored result `{path.name}`: {why}", icon="⚠️")

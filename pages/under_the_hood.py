@@ -5,6 +5,7 @@ import inspect
 import streamlit as st
 
 from lstm_core import gradcheck, lstm, lstm_grad, lstm_online
+from ui import student
 from ui.figure_block import figure_with_table
 from ui.figure_spec import freeze
 from ui.figures_flow import gradcheck_data, gradcheck_figure, gradcheck_table
@@ -54,6 +55,7 @@ st.markdown(
     "engine's own source, read from the running program."
 )
 notices = st.empty()
+student.show("under_the_hood")  # guided questions in student mode (?student=1)
 with st.sidebar:
     st.markdown("#### Settings")
     seed = url_slider("Seed of the random test networks", "seed", 0, 0, 9999)

@@ -3,6 +3,7 @@
 import streamlit as st
 
 from lstm_core.errorflow import RNN_ACTIVATIONS, FlowSettings, error_flow, fw_factor, kept_after
+from ui import student
 from ui.figure_block import figure_with_table
 from ui.figure_spec import freeze
 from ui.figures_flow import backflow_animation, flow_figure, flow_table, format_power
@@ -30,6 +31,8 @@ st.markdown(
     "of an LSTM memory cell multiplies by exactly 1, so its error arrives intact."
 )
 notices = st.empty()
+student.show("vanishing_gradient")  # guided questions in student mode (?student=1)
+
 
 with st.sidebar:
     st.markdown("#### Settings")

@@ -34,7 +34,7 @@ NEGATIVE = "-3"  # a negative size
 SIZES = {"n", "qmax", "lag", "step", "T", "p", "q", "length", "blocks", "size", "trials"}
 
 PAGE_KEYS: dict[str, list[str]] = {
-    "overview": ["present"],      # read by the router (app.py) on every page; the fuzz runs the overview through it
+    "overview": ["present", "student"],   # the router (app.py) reads them on every page; fuzzed via the overview
     "vanishing_gradient": ["n", "w0", "act", "qmax", "seed", "lag"],
     "memory_cell": ["seq", "wiw", "wix", "bin", "wor", "bout", "wc", "bc", "drift", "values", "step"],
     "experiments": ["exp", "preset", "lr", "T", "p", "q", "length", "blocks", "size", "ig", "og", "seed", "trials",

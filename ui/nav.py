@@ -71,10 +71,11 @@ def ensure_router() -> None:
 
 def render_sidebar() -> None:
     """The short "About" shown under the page list on every page."""
-    from ui.present import toggle
+    from ui import present, student
 
     with st.sidebar:
-        toggle()
+        present.toggle()
+        student.toggle()
         st.markdown("#### About")
         st.caption("A classroom lab that shows, step by step and in the browser, how the original "
                    "LSTM works and reruns the experiments of its paper.")
