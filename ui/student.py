@@ -191,7 +191,7 @@ def show(page: str) -> None:
     if not questions or not is_student():
         return
     with st.container(border=True, key=f"student_{page}"):
-        st.markdown("#### 🎓 Predict, then check")
+        st.markdown("#### :material/school: Predict, then check")
         st.caption("For each question: say or write down your prediction first, then press the button to put the "
                    "page into that setting and look, then reveal the answer.")
         for i, q in enumerate(questions, start=1):
