@@ -274,7 +274,8 @@ class _PoisonAfter:
         return new, out
 
 
-def test_a_diverging_job_stops_says_so_and_keeps_its_last_good_weights():
+def test_a_diverging_job_stops_says_so_and_keeps_its_last_good_weights(monkeypatch):
+    monkeypatch.setenv("LAB_ENGINE", "numpy")          # the poison wraps the readable learner's per-sequence step
     manager = JobManager(capacity=1)
     job = Job(ENDLESS, chunk=10)
     poison = _PoisonAfter(job.run.learner, after=25)

@@ -213,3 +213,14 @@ def test_the_outputs_only_kernel_equals_the_traced_forward_pass(name):
     xs, sym = _one_hot_problem(cfg, K=2, T=11)
     np.testing.assert_allclose(fast.lstm_outputs(cfg, params, sym=sym[:, None]),
                                forward(cfg, params, xs[:, None])["y_k"], rtol=1e-10, atol=1e-14)
+
+
+def test_inputs_or_targets_that_do_not_fit_the_net_are_refused_before_the_kernel_runs():
+    cfg = ALL["F, 2 blocks of 2, all biases"]                    # 3 inputs, 2 outputs
+    params, x, y, ht = _problem(cfg, K=1, B=1, T=5)
+    with pytest.raises(ValueError, match="inputs"):
+        fast.lstm_outputs(cfg, params, np.zeros((1, 1, 5, 4)))
+    with pytest.raises(ValueError, match="symbol"):
+        fast.lstm_outputs(cfg, params, sym=np.full((1, 1, 5), 3))    # index 3 of a 3-input net
+    with pytest.raises(ValueError, match="targets"):
+        fast.lstm_train_seq(cfg, params, x[:, 0], y[:, 0, :, :1], ht[:, 0], 0.5)

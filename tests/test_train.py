@@ -200,12 +200,21 @@ def test_the_kernels_hold_one_hot_inputs_as_indices_so_the_alphabet_size_costs_n
     if not nets.engine.numba_available():
         pytest.skip("numba is not installed")
     monkeypatch.setenv("LAB_ENGINE", "numba")
-    q50, q1000 = (TrialRun(get_preset(n)) for n in ("exp2c_q50_p50", "exp2c_q1000_p1000"))
-    assert q1000._chunk is None and q1000.chunk_size == q50.chunk_size
+    q1000 = TrialRun(get_preset("exp2c_q1000_p1000"))
     q1000.advance(1)
     assert q1000._chunk["x"] is None and q1000._chunk["sym"].ndim == 3     # (K, N, T) indices, no (T, 1004) rows
-    per_step = q1000.seq_bytes / q1000._chunk["sym"].shape[2]
-    assert per_step < 200                                                 # bytes per step, whatever the alphabet
+
+
+@pytest.mark.parametrize("name", ["exp2c_q1000_p1000", "exp2c_q200_p200", "exp2b_lstm_p100", "exp4_adding_T1000"])
+def test_batch_sizes_depend_on_the_preset_only_so_a_trial_sees_the_same_data_alone_or_with_others(name, monkeypatch):
+    # generators draw other sequences for another batch size: sizes may depend on neither K nor the engine
+    sizes = set()
+    for engine_name in ("numpy", "numba"):
+        monkeypatch.setenv("LAB_ENGINE", engine_name)
+        for K in (1, 3, 20):
+            run = TrialRun(get_preset(name), trials=K)
+            sizes.add((run.chunk_size, run._within_budget(1, run.rule.test_size or 1)))
+    assert len(sizes) == 1
 
 
 def test_the_final_test_in_batches_adds_up_to_the_statistics_of_all_its_sequences(monkeypatch):
@@ -213,7 +222,7 @@ def test_the_final_test_in_batches_adds_up_to_the_statistics_of_all_its_sequence
     preset = replace(QUICK, stop=replace(QUICK.stop, test_size=12))
     run = TrialRun(preset, trials=2, seed=3)
     run.advance(20)
-    monkeypatch.setattr(train, "DATA_BUDGET", run.seq_bytes * 2 * 5)     # batches of 5, 5, 2 for 2 trials
+    monkeypatch.setattr(train, "DATA_BUDGET", run.seq_bytes * 5)         # batches of 5, 5, 2, one trial at a time
     got = run._test([0, 1])
     # the same sequences by hand: the test generators of a fresh run of the same seed, drawn 5 + 5 + 2
     fresh = TrialRun(preset, trials=2, seed=3)

@@ -38,13 +38,38 @@ _NO_SYM = np.zeros((1, 1, 1), np.int64)
 NO_LEGAL = np.zeros((1, 1, 1, 1), bool)
 
 
-def inputs(x: Array | None, sym: Array | None, ndim: int) -> tuple[Array, Array, bool]:
-    """(x, sym, use_sym) for a kernel: the given one, and a stand-in for the other."""
+def inputs(x: Array | None, sym: Array | None, ndim: int, n_in: int) -> tuple[Array, Array, bool]:
+    """(x, sym, use_sym) for a kernel: the given one, and a stand-in for the other.
+
+    Checked here, because a kernel does not check its indices: dense inputs must have ``n_in`` units
+    on their last axis, symbol indices must lie in −1 .. n_in − 1 (a wrong task/net pair raises
+    ValueError instead of reading past an array).
+    """
     if (x is None) == (sym is None):
         raise ValueError("give exactly one of x (dense inputs) and sym (symbol indices)")
     if sym is not None:
-        return _NO_X.reshape((1,) * (ndim - 1) + (0,)), np.ascontiguousarray(sym, np.int64), True
-    return np.ascontiguousarray(x, float), _NO_SYM.reshape((1,) * (ndim - 1)), False
+        sym = np.ascontiguousarray(sym, np.int64)
+        if sym.ndim != ndim - 1 or (sym.size and (sym.min() < -1 or sym.max() >= n_in)):
+            raise ValueError(f"symbol indices must be a {ndim - 1}-d array in -1..{n_in - 1} for a net with "
+                             f"{n_in} inputs (got shape {sym.shape}, max {sym.max() if sym.size else None})")
+        return _NO_X.reshape((1,) * (ndim - 1) + (0,)), sym, True
+    x = np.ascontiguousarray(x, float)
+    if x.ndim != ndim or x.shape[-1] != n_in:
+        raise ValueError(f"inputs must have shape (..., {n_in}) with {ndim} axes for this net, not {x.shape}")
+    return x, _NO_SYM.reshape((1,) * (ndim - 1)), False
+
+
+def targets(y: Array, n_out: int) -> Array:
+    """Targets as contiguous float64, checked against the net's ``n_out`` output units."""
+    y = np.ascontiguousarray(y, float)
+    if y.shape[-1] != n_out:
+        raise ValueError(f"targets must have {n_out} output units on their last axis, not shape {y.shape}")
+    return y
+
+
+def _targets_of(data: dict[str, Array], n_out: int) -> tuple[Array, Array]:
+    """The chunk's ``y`` and ``y_ref``, checked (:func:`targets`)."""
+    return targets(data["y"], n_out), targets(data["y_ref"], n_out)
 
 
 def lstm_forward(cfg: LSTMConfig, params: dict[str, Array], x: Array | None = None,
@@ -54,7 +79,7 @@ def lstm_forward(cfg: LSTMConfig, params: dict[str, Array], x: Array | None = No
     x : (K, B, T, n_in), or sym : (K, B, T)
     """
     L = layout(cfg)
-    xx, ss, use_sym = inputs(x, sym, 4)
+    xx, ss, use_sym = inputs(x, sym, 4, cfg.n_in)
     K, B, T = (ss.shape if use_sym else xx.shape[:3])
     net, a = np.empty((K, B, T, L.U)), np.empty((K, B, T, L.U))
     s, net_k, y_k = np.empty((K, B, T, L.CS)), np.empty((K, B, T, cfg.n_out)), np.empty((K, B, T, cfg.n_out))
@@ -67,7 +92,7 @@ def lstm_forward(cfg: LSTMConfig, params: dict[str, Array], x: Array | None = No
 def lstm_outputs(cfg: LSTMConfig, params: dict[str, Array], x: Array | None = None,
                  sym: Array | None = None) -> Array:
     """``lstm_forward(...)["y_k"]`` (K, B, T, O) without keeping the trace (frozen-weight tests, evaluation)."""
-    xx, ss, use_sym = inputs(x, sym, 4)
+    xx, ss, use_sym = inputs(x, sym, 4, cfg.n_in)
     K, B, T = (ss.shape if use_sym else xx.shape[:3])
     y_k = np.empty((K, B, T, cfg.n_out))
     W_h, W_k = (np.ascontiguousarray(params[k], float) for k in ("W_h", "W_k"))
@@ -85,14 +110,14 @@ def lstm_train_seq(cfg: LSTMConfig, params: dict[str, Array], x: Array | None, y
     if update not in ("step", "sequence"):
         raise ValueError(f"update must be 'step' or 'sequence', not {update!r}")
     M_h, M_k = masks(cfg)
-    xx, ss, use_sym = inputs(x, sym, 3)
+    xx, ss, use_sym = inputs(x, sym, 3, cfg.n_in)
     K, T = y.shape[:2]
     W_h, W_k = params["W_h"].astype(float, copy=True), params["W_k"].astype(float, copy=True)
     lr_k = np.broadcast_to(np.asarray(lr, float).reshape(-1), (K,))
     arch = arch_of(cfg)
     ws = kernels_rtrl.workspace(arch, T)
     y_k, E = np.full((K, T, cfg.n_out), np.nan), np.zeros(K)
-    y = np.ascontiguousarray(y, float)
+    y = targets(y, cfg.n_out)
     ht = np.ascontiguousarray(has_target, bool)
     for k in range(K):
         E[k] = kernels_rtrl.train_sequence(W_h[k], W_k[k], M_h, M_k, arch, update == "step", lr_k[k],
@@ -124,13 +149,13 @@ def lstm_train_chunk(cfg: LSTMConfig, params: dict[str, Array], data: dict[str, 
     """
     M_h, M_k = masks(cfg) if weight_masks is None else weight_masks
     K = params["W_h"].shape[0]
-    xx, ss, use_sym = inputs(None if data.get("sym") is not None else data["x"], data.get("sym"), 4)
+    xx, ss, use_sym = inputs(None if data.get("sym") is not None else data["x"], data.get("sym"), 4, cfg.n_in)
     lr_k = np.ascontiguousarray(np.broadcast_to(np.asarray(lr, float).reshape(-1), (K,)))
     rt = rule_tuple(rule)
     legal = data["legal"] if rt[0] == RULE_REBER else NO_LEGAL
     events = np.zeros(K, np.int64)
     kernels_rtrl.train_chunk(params["W_h"], params["W_k"], M_h, M_k, arch_of(cfg), update == "step", lr_k,
-                             xx, ss, use_sym, data["lengths"], data["y"], data["y_ref"], data["has_target"], legal,
+                             xx, ss, use_sym, data["lengths"], *_targets_of(data, cfg.n_out), data["has_target"], legal,
                              rt, seen0, pos, stop, err_hist, ok_hist, counts, events)
     return events
 
@@ -178,7 +203,7 @@ def rnn_forward(cfg, params: dict[str, Array], x: Array | None = None, sym: Arra
 
     x : (K, B, T, n_in), or sym : (K, B, T)
     """
-    xx, ss, use_sym = inputs(x, sym, 4)
+    xx, ss, use_sym = inputs(x, sym, 4, cfg.n_in)
     K, B, T = (ss.shape if use_sym else xx.shape[:3])
     W_h, W_o = rnn_pack(cfg, params)
     H, O = cfg.n_hidden, cfg.n_out
@@ -202,7 +227,7 @@ def rnn_train_seq(cfg, algo: str, params: dict[str, Array], x: Array | None, y: 
         raise ValueError("BPTT updates once per sequence: update must be 'sequence'")
     if update not in ("step", "sequence"):
         raise ValueError(f"update must be 'step' or 'sequence', not {update!r}")
-    xx, ss, use_sym = inputs(x, sym, 3)
+    xx, ss, use_sym = inputs(x, sym, 3, cfg.n_in)
     K, T = y.shape[:2]
     L = np.full(K, T, np.int64) if lengths is None else np.asarray(lengths, np.int64)
     arch = kernels_rnn.arch_of(cfg)
@@ -211,7 +236,7 @@ def rnn_train_seq(cfg, algo: str, params: dict[str, Array], x: Array | None, y: 
     lr_k = np.broadcast_to(np.asarray(lr, float).reshape(-1), (K,))
     ws = kernels_rnn.workspace(arch, T)
     y_out, E = np.full((K, T, cfg.n_out), np.nan), np.zeros(K)
-    y = np.ascontiguousarray(y, float)
+    y = targets(y, cfg.n_out)
     ht = np.ascontiguousarray(has_target, bool)
     for k in range(K):
         x_k, s_k = (xx[k] if not use_sym else xx[0]), (ss[k] if use_sym else ss[0])
@@ -234,14 +259,14 @@ def rnn_train_chunk(cfg, algo: str, params: dict[str, Array], data: dict[str, Ar
     W_h, W_o = rnn_pack(cfg, params)
     M_h, M_o = rnn_masks(cfg)
     K = W_h.shape[0]
-    xx, ss, use_sym = inputs(None if data.get("sym") is not None else data["x"], data.get("sym"), 4)
+    xx, ss, use_sym = inputs(None if data.get("sym") is not None else data["x"], data.get("sym"), 4, cfg.n_in)
     lr_k = np.ascontiguousarray(np.broadcast_to(np.asarray(lr, float).reshape(-1), (K,)))
     rt = rule_tuple(rule)
     legal = data["legal"] if rt[0] == RULE_REBER else NO_LEGAL
     events = np.zeros(K, np.int64)
     kernels_rnn.train_chunk(W_h, W_o, M_h, M_o, kernels_rnn.arch_of(cfg),
                             kernels_rnn.RTRL if algo == "rtrl" else kernels_rnn.BPTT, update == "step", lr_k,
-                            xx, ss, use_sym, data["lengths"], data["y"], data["y_ref"], data["has_target"], legal,
+                            xx, ss, use_sym, data["lengths"], *_targets_of(data, cfg.n_out), data["has_target"], legal,
                             rt, seen0, pos, stop, err_hist, ok_hist, counts, events)
     rnn_unpack(cfg, W_h, W_o, out=params)
     return events
@@ -259,7 +284,7 @@ def lstm_bptt_train_seq(cfg: LSTMConfig, params: dict[str, Array], x: Array | No
     Returns new params and ``{"y_k": (K, T, O) outputs of the old weights (NaN after the length), "E": (K,)}``.
     """
     M_h, M_k = masks(cfg)
-    xx, ss, use_sym = inputs(x, sym, 3)
+    xx, ss, use_sym = inputs(x, sym, 3, cfg.n_in)
     K, T = y.shape[:2]
     L = np.full(K, T, np.int64) if lengths is None else np.asarray(lengths, np.int64)
     W_h, W_k = params["W_h"].astype(float, copy=True), params["W_k"].astype(float, copy=True)
@@ -267,7 +292,7 @@ def lstm_bptt_train_seq(cfg: LSTMConfig, params: dict[str, Array], x: Array | No
     arch = arch_of(cfg)
     ws = kernels_bptt.workspace(arch, T)
     y_k, E = np.full((K, T, cfg.n_out), np.nan), np.zeros(K)
-    y = np.ascontiguousarray(y, float)
+    y = targets(y, cfg.n_out)
     ht = np.ascontiguousarray(has_target, bool)
     for k in range(K):
         E[k] = kernels_bptt.train_sequence(W_h[k], W_k[k], M_h, M_k, arch, lr_k[k], xx[k] if not use_sym else xx[0],
@@ -283,12 +308,12 @@ def lstm_bptt_train_chunk(cfg: LSTMConfig, params: dict[str, Array], data: dict[
     """
     M_h, M_k = masks(cfg)
     K = params["W_h"].shape[0]
-    xx, ss, use_sym = inputs(None if data.get("sym") is not None else data["x"], data.get("sym"), 4)
+    xx, ss, use_sym = inputs(None if data.get("sym") is not None else data["x"], data.get("sym"), 4, cfg.n_in)
     lr_k = np.ascontiguousarray(np.broadcast_to(np.asarray(lr, float).reshape(-1), (K,)))
     rt = rule_tuple(rule)
     legal = data["legal"] if rt[0] == RULE_REBER else NO_LEGAL
     events = np.zeros(K, np.int64)
     kernels_bptt.train_chunk(params["W_h"], params["W_k"], M_h, M_k, arch_of(cfg), lr_k, xx, ss, use_sym,
-                             data["lengths"], data["y"], data["y_ref"], data["has_target"], legal, rt, seen0, pos,
+                             data["lengths"], *_targets_of(data, cfg.n_out), data["has_target"], legal, rt, seen0, pos,
                              stop, err_hist, ok_hist, counts, events)
     return events
