@@ -37,6 +37,7 @@ then one :class:`End`, and exits. A worker that ends without an :class:`End` sho
 
 from __future__ import annotations
 
+import dataclasses
 import importlib
 import os
 import pickle
@@ -53,6 +54,7 @@ from pathlib import Path
 import numpy as np
 
 from .models import learner, take_trials
+from .nets import engine
 from .preset import Preset
 from .train import Progress, TrialRun
 
@@ -62,6 +64,9 @@ __all__ = ["Spec", "Start", "Update", "End", "WorkerProcess", "NICE", "STOP_GRAC
 NICE = 10          # added to the worker's niceness: page runs of the server come first
 STOP_GRACE = 0.4   # seconds between "stop" and SIGTERM
 KILL_GRACE = 0.3   # seconds between SIGTERM and SIGKILL
+PREPARE_NOTICE = float(os.environ.get("LAB_PREPARE_NOTICE_S", 1.0))   # a first step still running then is compiling
+#                                                                        the kernels: say so
+PREPARING = "Preparing the fast engine (compiling the training kernels: the first run on this machine only)…"
 
 # TrialRun attributes that are not part of the state sent back: settings (rebuilt from the Spec),
 # task data (rebuilt from the seed, or re-drawn), and the growing histories (sent as increments)
@@ -177,6 +182,10 @@ def _update(run: TrialRun, sent: dict, with_state: bool) -> Update:
                   state=run_state(run) if with_state else None)
 
 
+def _replace_message(up: Update, message: str) -> Update:
+    return dataclasses.replace(up, message=message)
+
+
 def _stop_asked(fd: int) -> bool:
     """True if the parent sent anything or closed our stdin (checked between steps, never blocks)."""
     return bool(select.select([fd], [], [], 0)[0])
@@ -205,10 +214,21 @@ def serve(inp, out) -> int:
             getattr(importlib.import_module(module), name)(run)
         last, last_state = 0.0, time.monotonic()      # the first update at once, the first state after a while
         step, per_seq = 1, None
+        # The first step compiles the kernels (or loads them from the disk cache, well under a second): if it
+        # is still running after PREPARE_NOTICE seconds, say so (an update made before it, so no half state).
+        notice = _replace_message(_update(run, dict(sent), False), PREPARING)
+        timer = threading.Timer(PREPARE_NOTICE, _send, (out, notice)) if engine.use_kernels() else None
+        if timer is not None:
+            timer.daemon = True
+            timer.start()
         while not run.done() and not _stop_asked(fd):
             t0 = time.monotonic()
             seen = run.seen
             run.advance(step)
+            if timer is not None:                           # (a notice already sent is replaced by the next update)
+                timer.cancel()
+                timer.join()
+                timer = None
             took = time.monotonic() - t0
             if run.seen > seen:                             # size the next step to about `every` seconds
                 per_seq = took / (run.seen - seen)

@@ -11,6 +11,7 @@ import math
 
 import streamlit as st
 
+from lstm_core.job_worker import PREPARING
 from lstm_core.jobs import JobSnapshot
 from lstm_core.preset import Preset
 from ui import figures_experiments as figs
@@ -62,7 +63,9 @@ def _status(label: str, snap: JobSnapshot) -> None:
         st.warning(text, icon=":material/hourglass_top:")
     else:
         st.info(text)
-    if snap.message:  # a diverging run: it stopped that trial and kept its last good weights
+    if snap.message == PREPARING:  # the worker compiles the kernels (first run on a fresh install)
+        st.info(f"**{label}:** {snap.message}", icon=":material/build:")
+    elif snap.message:  # a diverging run: it stopped that trial and kept its last good weights
         st.warning(f"**{label}:** {snap.message}", icon="⚠️")
 
 
