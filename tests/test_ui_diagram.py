@@ -38,9 +38,12 @@ def test_the_output_valve_follows_y_out_and_the_stream_out_is_y_out_times_h():
     opened = dg.diagram_frame({**VALUES, "y_out": 1.0}, s_max=1.0)
     assert _gap(_trace(closed, "out_valve")) == pytest.approx(0.0)
     assert _gap(_trace(opened, "out_valve")) == pytest.approx(2 * dg.PIPE)
-    last = [x for x in _trace(closed, "stream_out")["x"] if x is not None]
-    assert max(last) <= dg.OUT_VALVE[0] + 1e-9            # a closed gate lets nothing out
-    assert max(x for x in _trace(opened, "stream_out")["x"] if x is not None) > dg.OUT_VALVE[1]
+    def after_valve(frame):                                # the stream's half-heights past the output gate
+        t = _trace(frame, "stream_out")
+        return [abs(y - dg.MID) for x, y in zip(t["x"], t["y"]) if x is not None and x > dg.OUT_VALVE[1]]
+
+    assert max(after_valve(closed)) == 0.0                 # a closed gate lets nothing out
+    assert max(after_valve(opened)) == pytest.approx(VALUES["h_s"] * dg.PIPE)   # open: all of h(s_c)
 
 
 def test_the_level_is_s_c_on_a_scale_fixed_by_the_largest_state_and_keeps_its_sign():
@@ -126,3 +129,13 @@ def test_the_experiments_animation_draws_the_chosen_cell_with_the_same_frames_an
     t = int(forward[3]["name"][1:])                                   # the diagram shows block 2's gates at step t
     assert f"y_in = {rec['y_in'][t - 1, 1]:.3g}" in " ".join(forward[3]["data"][numbers]["text"])
     assert spec["layout"]["updatemenus"][0]["buttons"][0]["args"][1]["fromcurrent"] is True
+
+
+def test_every_frame_has_the_same_number_of_points_so_a_stopped_stream_disappears():
+    """Plotly animates point by point: a frame with fewer points would leave the old stream on screen."""
+    shut = dg.diagram_frame({**VALUES, "g_c": 0.0, "y_in": 0.0, "h_s": 0.0}, 1.0)
+    open_ = dg.diagram_frame(VALUES, 1.0)
+    for name in dg.DYNAMIC:
+        assert len(_trace(shut, name)["x"]) == len(_trace(open_, name)["x"]), name
+    ys = [y for y in _trace(shut, "stream_in")["y"] if y is not None]
+    assert max(ys) == min(ys) == dg.MID                                   # nothing flows in

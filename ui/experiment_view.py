@@ -200,7 +200,8 @@ def _animation(key: str, seed: int, index: int, _source: RunSource, cell: int | 
     """The checkpoint's animation (with the diagram of ``cell``), serialised once, and its data table."""
     recs, labels, classes = _records(key, seed, _source)
     fig = figs.internals_animation(recs[index], step_labels=labels[: int(recs[index]["length"])] if labels else None,
-                                   class_names=classes, diagram_cell=cell, panel_height=110 if compact else 170)
+                                   class_names=classes, diagram_cell=cell, panel_height=110 if compact else 170,
+                                   compact=compact)
     return freeze(fig), figs.record_table(recs[index])
 
 

@@ -76,7 +76,9 @@ def _valve(x0: float, x1: float, opening: float) -> tuple[list, list]:
 
 def _stream(segments: Sequence[tuple[float, float, float]]) -> tuple[list, list]:
     """A stream of piecewise thickness: (x0, x1, half-height) per segment, centred on the path."""
-    return _join(*(_rect(x0, x1, MID - h, MID + h) for x0, x1, h in segments if h > 1e-4))
+    # every segment always drawn (a zero-height one is invisible): an animation frame must keep the
+    # points of the first, or Plotly leaves the previous frame's stream standing
+    return _join(*(_rect(x0, x1, MID - max(h, 0.0), MID + max(h, 0.0)) for x0, x1, h in segments))
 
 
 def _fmt(v: float) -> str:

@@ -148,7 +148,7 @@ def _range(ys: list[Array], log: bool = False) -> list[float]:
 def internals_animation(rec: Mapping[str, Array], *, title: str = "", step_labels: Sequence[str] | None = None,
                         n_forward: int = 40, n_backward: int = 20,
                         class_names: Sequence[str] | None = None, diagram_cell: int | None = None,
-                        panel_height: int = 170, frame_ms: int = 250) -> go.Figure:
+                        panel_height: int = 170, frame_ms: int = 250, compact: bool = False) -> go.Figure:
     """The network's internals on one sequence, animated: forward pass, then error flowing back.
 
     Parameters
@@ -160,6 +160,8 @@ def internals_animation(rec: Mapping[str, Array], *, title: str = "", step_label
     diagram_cell : for an LSTM, the 0-based cell drawn as the paper's Fig. 1 block diagram above the
         charts (valves, carousel, E_s on the loop when going back), moved by the same frames; None: no diagram.
     panel_height, frame_ms : height of one chart panel (px), and how long Play shows each frame.
+    compact : for a 1024×768 projector: no legend (hover names every line) and no cell-output panel
+        (y_c = y_out·h(s_c) is in the diagram), so the rest stays readable in one screen.
     class_names : optional (O,) names of the output units (e.g. the classes Q, R, S, U of Exp 6a),
         written next to the class the net picked where outputs count at the sequence end only.
     n_forward, n_backward : frames of each phase (≤ 60 frames in all by default).
@@ -169,6 +171,8 @@ def internals_animation(rec: Mapping[str, Array], *, title: str = "", step_label
     go.Figure with one subplot per panel, ``frames``, a play/pause menu and a step slider.
     """
     panels = _panels(rec, class_names)
+    if compact:
+        panels = [p for p in panels if not p[0].startswith("Cell outputs")]
     L = int(rec.get("length", len(np.asarray(rec["y_k"]))))
     stride = max(1, int(np.ceil(L / MAX_POINTS)))
     keep = np.arange(0, L, stride)                       # thinned step indices (0-based)
@@ -255,6 +259,7 @@ def internals_animation(rec: Mapping[str, Array], *, title: str = "", step_label
     fig.update_layout(**plotly_layout(
         title={"text": title, "x": 0.5, "xanchor": "center"} if title else None,
         height=sum(heights) + 40 * (len(heights) - 1) + 150, hovermode="x unified",
+        showlegend=not compact,
         legend={"orientation": "v", "x": 1.02, "xanchor": "left", "y": 1.0, "yanchor": "top",
                 "tracegroupgap": 12, "groupclick": "toggleitem"},
         margin={"t": 70, "b": 30, "r": 10},
