@@ -30,7 +30,7 @@ import numpy as np
 
 from ._numba import njit
 from .kernels_lstm import output_step, sizes, squash, squash_dvalue, step_forward
-from .kernels_score import EVENT_DIVERGED, EVENT_STOP, RULE_REBER, all_finite, record_and_check, score_sequence
+from .kernels_score import after_sequence
 
 
 @njit(cache=True, nogil=True)
@@ -194,14 +194,6 @@ def train_chunk(W_h, W_k, M_h, M_k, arch, lr, x, sym, use_sym, lengths, y, y_ref
             train_sequence(W_h[k], W_k[k], M_h, M_k, arch, lr[k], x[k, b] if not use_sym else x[0, 0],
                            sym[k, b] if use_sym else sym[0, 0], use_sym, L, y[k, b], has_target[k, b], y_k, ws)
             pos[k] += 1
-            lg = legal[k, b] if rule[0] == RULE_REBER else legal[0, 0]
-            err, ok = score_sequence(y_k, y_ref[k, b], has_target[k, b], lg, L, rule)
-            stop = record_and_check(err, ok, seen0 + b + 1, err_hist[k], ok_hist[k], counts[k], rule)
-            if not (all_finite(W_h[k]) and all_finite(W_k[k]) and all_finite(y_k[:L])):
-                W_h[k][:] = keep_h                                        # keep the last good weights
-                W_k[k][:] = keep_k
-                event[k] = EVENT_DIVERGED
-                break
-            if stop:
-                event[k] = EVENT_STOP
+            if after_sequence(k, b, L, y_k, y_ref, has_target, legal, rule, seen0, W_h[k], W_k[k], keep_h,
+                              keep_k, err_hist, ok_hist, counts, event):
                 break

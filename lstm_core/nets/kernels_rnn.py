@@ -27,7 +27,7 @@ import numpy as np
 
 from ._numba import njit
 from .kernels_lstm import ACT_CODES, squash, squash_dvalue
-from .kernels_score import EVENT_DIVERGED, EVENT_STOP, RULE_REBER, all_finite, record_and_check, score_sequence
+from .kernels_score import after_sequence
 
 BPTT, RTRL = 0, 1     # the learning algorithm of train_chunk
 
@@ -354,14 +354,6 @@ def train_chunk(W_h, W_o, M_h, M_o, arch, algo, step_update, lr, x, sym, use_sym
                 rtrl_sequence(W_h[k], W_o[k], M_h, M_o, arch, step_update, lr[k], x_b, sym_b, use_sym, L, y[k, b],
                               has_target[k, b], y_k, ws)
             pos[k] += 1
-            lg = legal[k, b] if rule[0] == RULE_REBER else legal[0, 0]
-            err, ok = score_sequence(y_k, y_ref[k, b], has_target[k, b], lg, L, rule)
-            stop = record_and_check(err, ok, seen0 + b + 1, err_hist[k], ok_hist[k], counts[k], rule)
-            if not (all_finite(W_h[k]) and all_finite(W_o[k]) and all_finite(y_k[:L])):
-                W_h[k][:] = keep_h                          # keep the last good weights
-                W_o[k][:] = keep_o
-                event[k] = EVENT_DIVERGED
-                break
-            if stop:
-                event[k] = EVENT_STOP
+            if after_sequence(k, b, L, y_k, y_ref, has_target, legal, rule, seen0, W_h[k], W_o[k], keep_h,
+                              keep_o, err_hist, ok_hist, counts, event):
                 break

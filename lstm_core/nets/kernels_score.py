@@ -125,6 +125,28 @@ def ring_counts(streak: np.ndarray, ok_hist: np.ndarray) -> np.ndarray:
 
 
 @njit(cache=True, nogil=True)
+def after_sequence(k, b, L, y_k, y_ref, has_target, legal, rule, seen0, W_a, W_b, keep_a, keep_b,
+                   err_hist, ok_hist, counts, event):
+    """What every chunk driver does after trial k's sequence b (length L): score it, record it, decide.
+
+    Returns True when the trial's chunk ends here: its rule is met (``event[k] = EVENT_STOP``) or it
+    diverged (``EVENT_DIVERGED``; its weights W_a, W_b are put back to keep_a, keep_b, the last good ones).
+    """
+    lg = legal[k, b] if rule[0] == RULE_REBER else legal[0, 0]     # (a (1, 1, 1, 1) stand-in otherwise)
+    err, ok = score_sequence(y_k, y_ref[k, b], has_target[k, b], lg, L, rule)
+    stop = record_and_check(err, ok, seen0 + b + 1, err_hist[k], ok_hist[k], counts[k], rule)
+    if not (all_finite(W_a) and all_finite(W_b) and all_finite(y_k[:L])):
+        W_a[:] = keep_a
+        W_b[:] = keep_b
+        event[k] = EVENT_DIVERGED
+        return True
+    if stop:
+        event[k] = EVENT_STOP
+        return True
+    return False
+
+
+@njit(cache=True, nogil=True)
 def all_finite(a):
     """True if no element of ``a`` is NaN or inf."""
     for v in a.ravel():
