@@ -26,8 +26,17 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import rnn
-from .activations import sigmoid
-from .lstm import LSTMConfig, cell_step, forward, hidden_sources, init_params, layout, masks, output_sources
+from .lstm import (
+    LSTMConfig,
+    cell_step,
+    forward,
+    hidden_sources,
+    init_params,
+    layout,
+    masks,
+    output_activation,
+    output_sources,
+)
 from .lstm_grad import bptt_grad, truncated_grad
 from .lstm_online import train_sequence
 
@@ -137,7 +146,7 @@ def detached_loss(cfg: LSTMConfig, params: dict[str, Array], x: Array, y: Array,
     for t in range(T):
         _, _, s, y_c = cell_step(cfg, net[:, :, t], s)
         a[:, :, t, L.cells] = y_c.reshape(K, B, L.CS)
-    y_k = sigmoid(np.matmul(output_sources(cfg, a, x), params["W_k"][:, None]))
+    y_k = output_activation(cfg, np.matmul(output_sources(cfg, a, x), params["W_k"][:, None]))
     return _half_squared_error(y, y_k, has_target)
 
 

@@ -62,6 +62,8 @@ CONFIGS = {
                                                       g="logistic", h="identity"),
     "F, forget gate": LSTMConfig(3, 2, 2, 2, forget_gate=True, forget_gate_bias=(1.0, 2.0)),
     "B, forget gate": LSTMConfig(3, 2, 2, 1, connectivity="B", forget_gate=True),
+    "F, linear output (Exp 4/5)": LSTMConfig(3, 2, 2, 2, output="linear"),
+    "B, forget gate, linear output": LSTMConfig(3, 2, 2, 1, connectivity="B", forget_gate=True, output="linear"),
 }
 
 
