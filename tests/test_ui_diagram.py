@@ -139,3 +139,16 @@ def test_every_frame_has_the_same_number_of_points_so_a_stopped_stream_disappear
         assert len(_trace(shut, name)["x"]) == len(_trace(open_, name)["x"]), name
     ys = [y for y in _trace(shut, "stream_in")["y"] if y is not None]
     assert max(ys) == min(ys) == dg.MID                                   # nothing flows in
+
+
+def test_every_animation_offers_speeds_from_a_quarter_to_four_times_continuing_from_the_step_shown():
+    from ui.step_control import SPEEDS
+
+    rec = run_single_cell(np.array(SEQUENCES["store_recall"]), CellWeights(0.0, 6.0, -3.0, 6.0, -3.0, 1.0, 0.0))
+    for spec in (cell_animation(rec, frame_ms=400).to_dict(), dg.cell_diagram(rec, frame_ms=400).to_dict()):
+        play, speed = spec["layout"]["updatemenus"]
+        assert [b["label"] for b in play["buttons"]] == ["▶ Play", "❚❚ Pause"]
+        durations = [b["args"][1]["frame"]["duration"] for b in speed["buttons"]]
+        assert durations == [round(400 / s) for s in SPEEDS] and SPEEDS[0] == 0.25 and SPEEDS[-1] == 4.0
+        assert all(b["args"][1]["fromcurrent"] for b in speed["buttons"])
+        assert speed["buttons"][speed["active"]]["label"] == "speed 1×"

@@ -13,6 +13,7 @@ from plotly.subplots import make_subplots
 
 from lstm_core.record import CellWeights
 from ui.figures_diagram import add_cell_diagram, cell_values, diagram_frame
+from ui.step_control import play_menus, still
 from ui.theme import COLORS, COLORWAY, plotly_layout
 
 # (panel, key, label, colour, dash)
@@ -95,19 +96,14 @@ def cell_animation(rec: dict[str, np.ndarray], step: int | None = None, *, diagr
         hi = max(float(rec[k].max()) for k in keys)
         pad = 0.08 * max(hi - lo, 0.5)
         fig.update_yaxes(range=[lo - pad, hi + pad], row=panel + first - 1, col=1)
-    play = {"frame": {"duration": frame_ms, "redraw": False}, "transition": {"duration": 0}, "fromcurrent": True}
-    still = {"frame": {"duration": 0, "redraw": False}, "mode": "immediate", "transition": {"duration": 0}}
     fig.update_layout(**plotly_layout(
-        height=sum(heights) + 45 * (n_rows - 1) + 140, hovermode="x unified",
-        margin={"t": 20, "b": 120, "r": 10},
+        height=sum(heights) + 45 * (n_rows - 1) + 195, hovermode="x unified",
+        margin={"t": 20, "b": 175, "r": 10},   # the buttons, then the slider under them
         showlegend=False,   # the panel titles name each line in its colour: the plot keeps the full width
-        updatemenus=[{"type": "buttons", "direction": "left", "x": 0.0, "y": 0.0, "xanchor": "left",
-                      "yanchor": "top", "showactive": False, "pad": {"t": 50, "r": 10},
-                      "buttons": [{"label": "▶ Play", "method": "animate", "args": [None, play]},
-                                  {"label": "❚❚ Pause", "method": "animate", "args": [[None], still]}]}],
-        sliders=[{"active": step - 1, "x": 0.22, "len": 0.78, "y": 0.0, "yanchor": "top", "pad": {"t": 40},
+        updatemenus=play_menus(frame_ms, y=0.0, pad={"t": 50}),
+        sliders=[{"active": step - 1, "x": 0.0, "len": 1.0, "y": 0.0, "yanchor": "top", "pad": {"t": 95},
                   "currentvalue": {"prefix": "step t = ", "xanchor": "right"},
-                  "steps": [{"label": f["name"], "method": "animate", "args": [[f["name"]], still]}
+                  "steps": [{"label": f["name"], "method": "animate", "args": [[f["name"]], still()]}
                             for f in frames]}]))
     return with_frames(fig, frames)
 

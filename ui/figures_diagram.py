@@ -23,6 +23,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import plotly.graph_objects as go
 
+from ui.step_control import play_menus, still
 from ui.theme import COLORS, plotly_layout
 
 X_RANGE = (0.0, 10.0)
@@ -256,15 +257,11 @@ def cell_diagram(rec: Mapping[str, np.ndarray], *, cell: int = 0, block_size: in
     traces = add_cell_diagram(fig, cell_values(rec, L - 1, cell, block_size), s_max, label=f"t = {L}")
     for f in frames:
         f["traces"] = traces
-    still = {"frame": {"duration": 0, "redraw": False}, "mode": "immediate", "transition": {"duration": 0}}
-    play = {"frame": {"duration": frame_ms, "redraw": False}, "fromcurrent": True, "transition": {"duration": 0}}
     fig.update_layout(**plotly_layout(
         height=height, margin={"l": 5, "r": 5, "t": 10, "b": 60}, hovermode=False,
-        updatemenus=[{"type": "buttons", "direction": "left", "x": 0.0, "y": 0.0, "xanchor": "left", "yanchor": "top",
-                      "showactive": False, "pad": {"t": 4},
-                      "buttons": [{"label": "▶ Play", "method": "animate", "args": [None, play]},
-                                  {"label": "❚❚ Pause", "method": "animate", "args": [[None], still]}]}],
-        sliders=[{"active": L - 1, "x": 0.22, "len": 0.78, "y": 0.0, "yanchor": "top", "pad": {"t": 0},
+        updatemenus=play_menus(frame_ms, y=0.0, pad={"t": 4}),
+        sliders=[{"active": L - 1, "x": 0.0, "len": 1.0, "y": 0.0, "yanchor": "top", "pad": {"t": 45},
                   "currentvalue": {"visible": False},
-                  "steps": [{"label": f["name"], "method": "animate", "args": [[f["name"]], still]} for f in frames]}]))
+                  "steps": [{"label": f["name"], "method": "animate", "args": [[f["name"]], still()]}
+                            for f in frames]}]))
     return go.Figure({**fig.to_dict(), "frames": frames}, _validate=False)

@@ -27,6 +27,7 @@ from plotly.subplots import make_subplots
 
 from ui.figure_spec import FrozenFigure
 from ui.figures_diagram import add_cell_diagram, cell_values, diagram_frame
+from ui.step_control import play_menus
 from ui.theme import COLORS, plotly_layout
 
 Array = np.ndarray
@@ -252,10 +253,6 @@ def internals_animation(rec: Mapping[str, Array], *, title: str = "", step_label
     slider_steps = [{"args": [[f["name"]], {"frame": {"duration": 0, "redraw": False}, "mode": "immediate",
                                          "transition": {"duration": 0}}],
                      "label": lab, "method": "animate"} for f, lab in zip(frames, labels)]
-    play = {"args": [None, {"frame": {"duration": frame_ms, "redraw": False}, "fromcurrent": True,
-                            "transition": {"duration": 0}}], "label": "Play ▶", "method": "animate"}
-    pause = {"args": [[None], {"frame": {"duration": 0, "redraw": False}, "mode": "immediate"}],
-             "label": "Pause", "method": "animate"}
     fig.update_layout(**plotly_layout(
         title={"text": title, "x": 0.5, "xanchor": "center"} if title else None,
         height=sum(heights) + 40 * (len(heights) - 1) + 150, hovermode="x unified",
@@ -263,10 +260,7 @@ def internals_animation(rec: Mapping[str, Array], *, title: str = "", step_label
         legend={"orientation": "v", "x": 1.02, "xanchor": "left", "y": 1.0, "yanchor": "top",
                 "tracegroupgap": 12, "groupclick": "toggleitem"},
         margin={"t": 70, "b": 30, "r": 10},
-        updatemenus=[{"type": "buttons", "direction": "left", "showactive": False, "x": 0.0, "y": 1.0,
-                      "xanchor": "left", "yanchor": "bottom", "pad": {"b": 28}, "buttons": [play, pause],
-                      "bgcolor": "rgba(136,136,136,0.15)", "bordercolor": COLORS["target"],
-                      "font": {"color": COLORS["target"]}}],
+        updatemenus=play_menus(frame_ms, y=1.0, yanchor="bottom", pad={"b": 28}),
         sliders=[{"active": len(frames) - 1, "steps": slider_steps, "x": 0.0, "len": 1.0, "y": 0.0,
                   "yanchor": "top", "pad": {"t": 55}, "currentvalue": {"prefix": "step ", "font": {"size": 13}}}]))
     # frames as plain dicts, unvalidated: thousands of small traces would take seconds to validate
