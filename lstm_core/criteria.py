@@ -19,7 +19,7 @@ def stack(batches: list[Batch], dense: bool = True) -> dict[str, Array]:
 
     Returns ``x`` (K, B, T, n_in), ``y`` and ``y_ref`` (K, B, T, O) (``y_ref`` is the noise-free
     target where the task has one), ``has_target`` (K, B, T), ``legal`` (K, B, T, O) or None,
-    ``sym`` (K, B, T) the input symbol's index (−1: none) for one-hot tasks, else None.
+    ``sym`` (K, B, T) the input symbol's index (−1: none) for one-hot tasks, else None; ``lengths`` (K, B).
     With ``dense=False`` a one-hot task's ``x`` is None (only ``sym``: what the kernels read).
     """
     T = max(b.T for b in batches)
@@ -38,6 +38,7 @@ def stack(batches: list[Batch], dense: bool = True) -> dict[str, Array]:
         "has_target": np.stack([pad(b.has_target) for b in batches]),
         "legal": np.stack([pad(a) for a in legal]) if all(a is not None for a in legal) else None,
         "sym": np.stack([pad(b.symbols, -1) for b in batches]) if one_hot else None,
+        "lengths": np.stack([b.lengths for b in batches]),
     }
 
 

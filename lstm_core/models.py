@@ -61,13 +61,17 @@ class Learner:
         new, cache = train_fn(cfg, params, x[:, None], y[:, None], has_target[:, None], lr, update=p.update)
         return new, cache["y"][:, 0]
 
-    def predict(self, params: dict[str, Array], x: Array, sym: Array | None = None) -> Array:
-        """Outputs (K, B, T, O) of frozen networks on inputs x (K, B, T, n_in) (or symbols sym (K, B, T))."""
+    def predict(self, params: dict[str, Array], x: Array, sym: Array | None = None,
+                lengths: Array | None = None) -> Array:
+        """Outputs (K, B, T, O) of frozen networks on inputs x (K, B, T, n_in) (or symbols sym (K, B, T)).
+
+        With ``lengths`` (K, B) the kernel stops each sequence at its end (outputs after it are 0).
+        """
         if self.preset.model == "lstm":
             if self.engine == "numba":
                 from .nets import fast
                 by_symbol = sym is not None
-                return fast.lstm_outputs(self.preset.net, params, None if by_symbol else x, sym)
+                return fast.lstm_outputs(self.preset.net, params, None if by_symbol else x, sym, lengths)
             return lstm.forward(self.preset.net, params, x)["y_k"]
         if self.engine == "numba":
             from .nets import fast

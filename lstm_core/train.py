@@ -211,7 +211,6 @@ class TrialRun:
         else:
             picks = [self._draw(self.data_rngs[k], n) for k in self.active]
         self._chunk = criteria.stack(picks, dense=self._dense)
-        self._chunk["lengths"] = np.stack([b.lengths for b in picks])
         self._chunk_pos = 0
 
     # ------------------------------------------------------------------ training
@@ -386,16 +385,17 @@ class TrialRun:
                 sub = {k: (v[act][ok] if v is not None else None) for k, v in data.items()}
                 if not ok.any():
                     break
-                y_out = self.learner.predict(take_trials(params, np.flatnonzero(ok)), sub["x"], sub.get("sym"))
+                y_out = self.learner.predict(take_trials(params, np.flatnonzero(ok)), sub["x"], sub.get("sym"),
+                                             sub["lengths"])
                 ok[ok] = criteria.reber_all_correct(y_out, sub["legal"], sub["has_target"])
             return ok
         if self.rule.kind == "abs":                         # abs_frozen: fresh sequences, frozen weights (A9)
             data = criteria.stack([self._draw(self.test_rngs[k], self.rule.st_test_size) for k in act],
                                   dense=self._dense)
-            y_out = self.learner.predict(params, data["x"], data.get("sym"))
+            y_out = self.learner.predict(params, data["x"], data.get("sym"), data["lengths"])
             return criteria.sequence_scores(self.rule, y_out, data["y_ref"], data["has_target"])[1].all(1)
         data = {k: (v[act] if v is not None else None) for k, v in self._eval_sets[0].items()}
-        y_out = self.learner.predict(params, data["x"], data.get("sym"))
+        y_out = self.learner.predict(params, data["x"], data.get("sym"), data["lengths"])
         err, correct = criteria.sequence_scores(self.rule, y_out, data["y_ref"], data["has_target"])
         st1 = (~correct).sum(1) <= self.rule.st1_max_wrong
         for k, hit in zip(act, st1):
@@ -429,7 +429,7 @@ class TrialRun:
             for start in range(0, n, batch):
                 m = min(batch, n - start)
                 data = criteria.stack([self._draw(self.test_rngs[k], m) for k in ks], dense=self._dense)
-                y_out = self.learner.predict(params, data["x"], data.get("sym"))
+                y_out = self.learner.predict(params, data["x"], data.get("sym"), data["lengths"])
                 for key, v in criteria.test_report(self.rule, y_out, data).items():
                     total[key] = total.get(key, 0) + (v * m if key in ("mse", "mae") else v)
             for key in ("mse", "mae"):

@@ -224,3 +224,15 @@ def test_inputs_or_targets_that_do_not_fit_the_net_are_refused_before_the_kernel
         fast.lstm_outputs(cfg, params, sym=np.full((1, 1, 5), 3))    # index 3 of a 3-input net
     with pytest.raises(ValueError, match="targets"):
         fast.lstm_train_seq(cfg, params, x[:, 0], y[:, 0, :, :1], ht[:, 0], 0.5)
+
+
+def test_outputs_stop_at_each_sequences_length_and_equal_the_full_pass_before_it():
+    cfg = ALL["F, 2 blocks of 2, all biases"]
+    params, x, _, _ = _problem(cfg, K=2, B=3, T=9, seed=4)
+    lengths = np.array([[9, 4, 1], [2, 9, 6]])
+    got, ref = fast.lstm_outputs(cfg, params, x, lengths=lengths), forward(cfg, params, x)["y_k"]
+    for k in range(2):
+        for b in range(3):
+            L = lengths[k, b]
+            np.testing.assert_allclose(got[k, b, :L], ref[k, b, :L], rtol=1e-10, atol=1e-14)
+            assert (got[k, b, L:] == 0).all()

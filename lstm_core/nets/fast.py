@@ -90,13 +90,17 @@ def lstm_forward(cfg: LSTMConfig, params: dict[str, Array], x: Array | None = No
 
 
 def lstm_outputs(cfg: LSTMConfig, params: dict[str, Array], x: Array | None = None,
-                 sym: Array | None = None) -> Array:
-    """``lstm_forward(...)["y_k"]`` (K, B, T, O) without keeping the trace (frozen-weight tests, evaluation)."""
+                 sym: Array | None = None, lengths: Array | None = None) -> Array:
+    """``lstm_forward(...)["y_k"]`` (K, B, T, O) without keeping the trace (frozen-weight tests, evaluation).
+
+    With ``lengths`` (K, B), each sequence is run to its length only; its later outputs are 0.
+    """
     xx, ss, use_sym = inputs(x, sym, 4, cfg.n_in)
     K, B, T = (ss.shape if use_sym else xx.shape[:3])
-    y_k = np.empty((K, B, T, cfg.n_out))
+    steps = np.full((K, B), T, np.int64) if lengths is None else np.minimum(np.asarray(lengths, np.int64), T)
+    y_k = np.zeros((K, B, T, cfg.n_out))
     W_h, W_k = (np.ascontiguousarray(params[k], float) for k in ("W_h", "W_k"))
-    kernels_lstm.outputs(W_h, W_k, arch_of(cfg), xx, ss, use_sym, y_k)
+    kernels_lstm.outputs(W_h, W_k, arch_of(cfg), xx, ss, use_sym, np.ascontiguousarray(steps), y_k)
     return y_k
 
 

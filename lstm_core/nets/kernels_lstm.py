@@ -164,9 +164,12 @@ def forward(W_h, W_k, arch, x, sym, use_sym, net, a, s, net_k, y_k):
 
 
 @njit(cache=True, nogil=True)
-def outputs(W_h, W_k, arch, x, sym, use_sym, y_k):
-    """Only the outputs y_k (K, B, T, O) of :func:`forward`: what tests and stopping rules need, no trace kept."""
-    K, B, T = y_k.shape[0], y_k.shape[1], y_k.shape[2]
+def outputs(W_h, W_k, arch, x, sym, use_sym, steps, y_k):
+    """Only the outputs y_k (K, B, T, O) of :func:`forward`: what tests and stopping rules need, no trace kept.
+
+    Sequence (k, b) runs for ``steps[k, b]`` steps (its length); y_k after them is left as given.
+    """
+    K, B = y_k.shape[0], y_k.shape[1]
     G, U, I, J, _, _ = sizes(arch)
     CS = U - G
     net, a, a_prev = np.zeros(U), np.zeros(U), np.zeros(U)
@@ -175,7 +178,7 @@ def outputs(W_h, W_k, arch, x, sym, use_sym, y_k):
         for b in range(B):
             a_prev[:] = 0.0                                   # reset (A23)
             s_prev[:] = 0.0
-            for t in range(T):
+            for t in range(steps[k, b]):
                 x_t = x[k, b, t] if not use_sym else x[0, 0, 0]
                 sym_t = sym[k, b, t] if use_sym else -1
                 step_forward(W_h[k], arch, x_t, sym_t, use_sym, a_prev, s_prev, net, a, s, g_c)
