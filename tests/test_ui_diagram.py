@@ -152,3 +152,38 @@ def test_every_animation_offers_speeds_from_a_quarter_to_four_times_continuing_f
         assert durations == [round(400 / s) for s in SPEEDS] and SPEEDS[0] == 0.25 and SPEEDS[-1] == 4.0
         assert all(b["args"][1]["fromcurrent"] for b in speed["buttons"])
         assert speed["buttons"][speed["active"]]["label"] == "speed 1×"
+
+
+def _lstm_rec(seed: int, scale: float = 1.0, L: int = 15, C: int = 2, S: int = 2) -> dict:
+    rng = np.random.default_rng(seed)
+    target = np.full((L, 1), np.nan)
+    target[-1] = 0.5
+    return {"y_in": rng.random((L, C)), "y_out": rng.random((L, C)), "g_c": rng.normal(size=(L, C * S)),
+            "s_c": scale * rng.normal(size=(L, C * S)), "h_s": rng.normal(size=(L, C * S)) / 3,
+            "y_c": rng.normal(size=(L, C * S)) / 3, "y_k": rng.random((L, 1)), "target": target,
+            "E_s": np.full((L, C * S), 0.02), "length": np.array(L)}
+
+
+def test_the_charts_axes_stay_fixed_across_checkpoints():
+    from ui.figures_experiments import internals_animation
+
+    early, late = _lstm_rec(0, scale=0.1), _lstm_rec(1, scale=5.0)
+    alone = internals_animation(early).to_dict()["layout"]
+    fixed = internals_animation(early, range_recs=[early, late]).to_dict()["layout"]
+    ranges_alone = [v["range"] for k, v in sorted(alone.items()) if k.startswith("yaxis") and "range" in v]
+    ranges_fixed = [v["range"] for k, v in sorted(fixed.items()) if k.startswith("yaxis") and "range" in v]
+    s_late = float(np.abs(late["s_c"]).max())
+    assert max(r[1] for r in ranges_alone) < s_late <= max(r[1] for r in ranges_fixed)
+
+
+def test_heat_maps_show_every_cell_and_block_on_colour_scales_fixed_by_the_caller():
+    from ui.figures_heat import heat_ranges, internals_heatmaps
+
+    early, late = _lstm_rec(0, scale=0.1), _lstm_rec(1, scale=5.0)
+    ranges = heat_ranges([early, late])
+    fig = internals_heatmaps(early, ranges=ranges, step_labels=list("abcdefghijklmno"))
+    s_c, y_in, y_out = fig.data
+    assert np.asarray(s_c.z).shape == (4, 15) and np.asarray(y_in.z).shape == (2, 15)
+    assert (s_c.zmin, s_c.zmax) == ranges["s_c"] and ranges["s_c"][1] == pytest.approx(np.abs(late["s_c"]).max())
+    assert (y_in.zmin, y_in.zmax, y_out.zmin, y_out.zmax) == (0.0, 1.0, 0.0, 1.0)
+    assert fig.layout.xaxis3.ticktext[2] == "3<br>c"                   # the input symbol under each step

@@ -27,6 +27,7 @@ from ui import session_job
 from ui.experiment_settings import PRESET_KEYS
 from ui.figure_block import figure_with_table
 from ui.figure_spec import FrozenFigure, freeze
+from ui.figures_heat import heat_ranges, internals_heatmaps
 from ui.params import to_url, url_choice, url_selectbox, widget_key
 from ui.present import is_present, sized_figure
 from ui.reproduce_table import paper_numbers
@@ -201,8 +202,17 @@ def _animation(key: str, seed: int, index: int, _source: RunSource, cell: int | 
     recs, labels, classes = _records(key, seed, _source)
     fig = figs.internals_animation(recs[index], step_labels=labels[: int(recs[index]["length"])] if labels else None,
                                    class_names=classes, diagram_cell=cell, panel_height=110 if compact else 170,
-                                   compact=compact)
+                                   compact=compact, range_recs=recs)
     return freeze(fig), figs.record_table(recs[index])
+
+
+@st.cache_resource(show_spinner=False, max_entries=16)
+def _heatmaps(key: str, seed: int, index: int, _source: RunSource) -> FrozenFigure:
+    """Per-cell heat maps of one checkpoint, colour scales fixed over all checkpoints of the run."""
+    recs, labels, _ = _records(key, seed, _source)
+    rec = recs[index]
+    return freeze(internals_heatmaps(rec, ranges=heat_ranges(recs),
+                                     step_labels=labels[: int(rec["length"])] if labels else None))
 
 
 def n_cells(preset: Preset) -> int:
@@ -247,6 +257,13 @@ def show_animation(source: RunSource, seed: int) -> None:
                  "slider below the figure to go to any step."),
         table=table, csv_name=f"{source.preset.name}_internals_{seqs[index]}.csv",
     )
+    if cells:
+        with st.expander(f"All {cells} cells at once: heat maps of s_c, y_in and y_out"):
+            st.plotly_chart(sized_figure(_heatmaps(source.key, seed, index, source), is_present()), key="heat",
+                            alt=f"Heat maps of the cell states and gates of {source.preset.title}")
+            st.caption("Figure: one row per cell (s_c) or block (gates), one column per time step, labelled with "
+                       "the input symbol where the sequence is short. The colour scales are the same at every "
+                       "checkpoint of this run, so a stronger colour later in training is a larger value.")
 
 
 # ----------------------------------------------------------------------------- exports

@@ -149,7 +149,8 @@ def _range(ys: list[Array], log: bool = False) -> list[float]:
 def internals_animation(rec: Mapping[str, Array], *, title: str = "", step_labels: Sequence[str] | None = None,
                         n_forward: int = 40, n_backward: int = 20,
                         class_names: Sequence[str] | None = None, diagram_cell: int | None = None,
-                        panel_height: int = 170, frame_ms: int = 250, compact: bool = False) -> go.Figure:
+                        panel_height: int = 170, frame_ms: int = 250, compact: bool = False,
+                        range_recs: Sequence[Mapping[str, Array]] = ()) -> go.Figure:
     """The network's internals on one sequence, animated: forward pass, then error flowing back.
 
     Parameters
@@ -161,6 +162,8 @@ def internals_animation(rec: Mapping[str, Array], *, title: str = "", step_label
     diagram_cell : for an LSTM, the 0-based cell drawn as the paper's Fig. 1 block diagram above the
         charts (valves, carousel, E_s on the loop when going back), moved by the same frames; None: no diagram.
     panel_height, frame_ms : height of one chart panel (px), and how long Play shows each frame.
+    range_recs : records of the same network at other checkpoints: every panel's y-axis covers them
+        too, so the axes stay put while the checkpoint slider moves (states are seen to grow).
     compact : for a 1024×768 projector: no legend (hover names every line) and no cell-output panel
         (y_c = y_out·h(s_c) is in the diagram), so the rest stays readable in one screen.
     class_names : optional (O,) names of the output units (e.g. the classes Q, R, S, U of Exp 6a),
@@ -171,9 +174,13 @@ def internals_animation(rec: Mapping[str, Array], *, title: str = "", step_label
     -------
     go.Figure with one subplot per panel, ``frames``, a play/pause menu and a step slider.
     """
-    panels = _panels(rec, class_names)
-    if compact:
-        panels = [p for p in panels if not p[0].startswith("Cell outputs")]
+    def chosen(r: Mapping[str, Array]) -> list[tuple[str, list[dict]]]:
+        out = _panels(r, class_names)
+        return [p for p in out if not p[0].startswith("Cell outputs")] if compact else out
+
+    panels = chosen(rec)
+    # y-axes fixed across checkpoints: each panel's range covers the same panel of every record given
+    other_panels = list(zip(*[chosen(r) for r in range_recs])) if range_recs else []
     L = int(rec.get("length", len(np.asarray(rec["y_k"]))))
     stride = max(1, int(np.ceil(L / MAX_POINTS)))
     keep = np.arange(0, L, stride)                       # thinned step indices (0-based)
@@ -213,7 +220,9 @@ def internals_animation(rec: Mapping[str, Array], *, title: str = "", step_label
                 hovertemplate=_hover(text is not None),
             ), row=row, col=1)
         log = rnn and row == bottom_row
-        fig.update_yaxes(range=_range([np.abs(ln["y"]) if log else ln["y"] for ln in group], log=log),
+        same = [g for _, g in other_panels[row - 1 - off]] if other_panels else []   # this panel, every checkpoint
+        ys = [ln["y"] for ln in group] + [ln["y"] for g in same for ln in g]
+        fig.update_yaxes(range=_range([np.abs(y) if log else y for y in ys], log=log),
                          type="log" if log else "linear", row=row, col=1)
     fig.update_xaxes(range=[0.5, L + 0.5], row=bottom_row, col=1, title_text="time step t")
     if step_labels is not None and L <= 40:  # short symbol strings: name each step's input under the axis
