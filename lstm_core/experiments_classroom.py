@@ -197,4 +197,40 @@ BASELINE_PRESETS: list[Preset] = [
         model="rnn_bptt", net=RNNConfig(n_in=1, n_hidden=4, n_out=1, recurrence="full", bias=True, init_range=0.1),
         task="two_sequence", task_options={"T": 20, "N": 3, "variant": "a"}, lr=1.0, update="sequence",
         stop=replace(STOP_C3A, max_sequences=20_000), section="§5.3 (baseline)"),
+    *[
+        _classroom(
+            name, experiment, f"Baseline · plain RNN (BPTT), {what}",
+            f"a conventional fully recurrent net ({hidden} logistic hidden units with biases, no memory cells) "
+            f"trained by full BPTT on the task of {twin}, with the same stopping rule. It is there for the "
+            "contrast: the error from a target has to travel back through the hidden units, and fades.",
+            ("Not in the paper as such: a contrast for the classroom (the paper's own competitors are listed "
+             "on the Reproduce page).", f"At most {cap:,} sequences."),
+            model="rnn_bptt", net=RNNConfig(n_in=n_in, n_hidden=hidden, n_out=n_out, recurrence="full", bias=True,
+                                            init_range=0.1),
+            task=task, task_options=opts, lr=lr, update="sequence", stop=replace(stop, max_sequences=cap),
+            section=f"{section} (baseline)", **extra)
+        for name, experiment, what, twin, hidden, n_in, n_out, task, opts, lr, stop, cap, section, extra in [
+            ("baseline_rnn_reber", "1", "embedded Reber", "classroom_exp1_reber", 8, 7, 7, "embedded_reber", {},
+             0.5, STOP_EXP1, 20_000, "§5.1", {"train_set_size": 256}),
+            ("baseline_rnn_2b_p10", "2b", "2b, p=10", "classroom_exp2b_p10", 8, 11, 11, "lag_2b", {"p": 10},
+             0.5, STOP_C2B, 20_000, "§5.2", {}),
+            ("baseline_rnn_2c_q10_p10", "2c", "2c, q=10, p=10", "classroom_exp2c_q10_p10", 8, 14, 2, "lag_2c",
+             {"p": 10, "q": 10}, 0.1, STOP_C2C, 20_000, "§5.2", {}),
+            ("baseline_rnn_mult_T20", "5", "multiplication T=20", "classroom_exp5_mult_T20", 4, 2, 1,
+             "multiplication", {"T": 20}, 0.5, STOP_C5, 20_000, "§5.5", {}),
+            ("baseline_rnn_order_6a", "6a", "temporal order 6a (half length)", "classroom_exp6a_temporal_order", 8,
+             8, 4, "temporal_order", {"n_relevant": 2, "length": 50}, 0.5, STOP_C6, 20_000, "§5.6", {}),
+            ("baseline_rnn_order_6b", "6b", "temporal order 6b", "exp6b_temporal_order", 8, 8, 8,
+             "temporal_order", {"n_relevant": 3}, 0.5, STOP_C6, 20_000, "§5.6", {}),
+        ]
+    ],
 ]
+
+# the plain-RNN competitor each experiment's LSTM presets are compared with (Exp 2a: the paper's own, in the
+# paper registry; the experiments module resizes it to a modified task)
+BASELINE_BY_EXPERIMENT: dict[str, str] = {
+    "1": "baseline_rnn_reber", "2b": "baseline_rnn_2b_p10", "2c": "baseline_rnn_2c_q10_p10",
+    "3a": "baseline_rnn_2seq_T20", "3b": "baseline_rnn_2seq_T20", "3c": "baseline_rnn_2seq_T20",
+    "4": "baseline_rnn_adding_T20", "5": "baseline_rnn_mult_T20", "6a": "baseline_rnn_order_6a",
+    "6b": "baseline_rnn_order_6b",
+}

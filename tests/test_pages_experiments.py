@@ -297,11 +297,16 @@ def test_every_preset_has_knobs_whose_defaults_lie_in_their_ranges():
         assert settings.derive(p, settings.defaults(p)) is p
 
 
-def test_baselines_exist_exactly_where_the_paper_or_classroom_compares():
-    with_baseline = {p.name for p in PRESETS.values() if settings.baseline_for(p) is not None}
-    assert "classroom_exp4_adding_T20" in with_baseline and "exp2a_lstm_p100" in with_baseline
-    assert "classroom_exp3a_T20_N3" in with_baseline
-    assert not any(n.startswith(("exp1_", "exp6", "classroom_exp1")) for n in with_baseline)
+def test_every_lstm_preset_has_a_plain_rnn_baseline_on_its_own_task():
+    for p in PRESETS.values():
+        base = settings.baseline_for(p)
+        if p.model != "lstm":
+            assert base is None
+            continue
+        assert base is not None and base.model.startswith("rnn"), p.name
+        assert (base.task, dict(base.task_options)) == (p.task, dict(p.task_options)), p.name
+        batch = TASKS[p.task](np.random.default_rng(0), 1, **p.task_options)
+        assert (base.net.n_in, base.net.n_out) == (batch.n_in, batch.n_out), p.name
 
 
 def test_the_animation_reveals_the_forward_pass_then_the_error_flowing_back():

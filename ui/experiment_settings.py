@@ -5,7 +5,7 @@ Pure part (no Streamlit): :func:`knobs` lists the settings that make sense for a
 trials), each with its default taken from the preset and its allowed range;
 :func:`derive` turns chosen values into a new preset with ``dataclasses.replace`` and
 labels it "modified from <preset>"; :func:`baseline_for` names the plain-RNN
-competitor the paper (or the classroom) compares a preset with.
+competitor a preset is compared with (every experiment has one).
 
 Streamlit part: :func:`render_settings` draws the knobs as URL-bound widgets
 (:mod:`ui.params`), so a copied link reproduces the exact setting, seed included. The widgets
@@ -15,14 +15,19 @@ its defaults instead of keeping the old preset's values in the browser.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
+import numpy as np
+
 from lstm_core.experiments import PRESETS
+from lstm_core.experiments_classroom import BASELINE_BY_EXPERIMENT
 from lstm_core.lstm import LSTMConfig
 from lstm_core.preset import Preset
 from lstm_core.rnn import exp2a_config
+from lstm_core.tasks import TASKS
 
 # URL keys of the settings that depend on the chosen preset (cleared when the preset changes)
 PRESET_KEYS = ("lr", "T", "p", "q", "length", "blocks", "size", "ig", "og", "trials", "ckpt", "cell")
@@ -155,10 +160,12 @@ def derive(base: Preset, values: Mapping[str, Any]) -> Preset:
 
 
 def baseline_for(preset: Preset) -> Preset | None:
-    """The plain-RNN competitor on the same task, where the paper or the classroom compares; else None.
+    """The plain-RNN competitor on the same task as an LSTM ``preset`` (every experiment has one); else None.
 
     Exp 2a: the paper's RTRL net (BPTT for delays above 10, where RTRL's O(n⁴) cost per step is
-    too slow to watch); adding and 2-sequence: the classroom BPTT baselines, on ``preset``'s task.
+    too slow to watch). The others: the classroom BPTT baseline of the experiment
+    (``BASELINE_BY_EXPERIMENT``), moved to ``preset``'s task options, its input and output layers
+    resized to the task's.
     """
     if preset.model != "lstm":
         return None
@@ -170,14 +177,23 @@ def baseline_for(preset: Preset) -> Preset | None:
             return base
         return replace(base, name=f"{base.name}-p{p}", net=exp2a_config(p), task_options={"p": p},
                        title=f"{base.title.split(',')[0]}, p={p}")
-    by_task = {"adding": "baseline_rnn_adding_T20", "two_sequence": "baseline_rnn_2seq_T20"}
-    if preset.task not in by_task:
+    name = BASELINE_BY_EXPERIMENT.get(preset.experiment)
+    if name is None:
         return None
-    base = PRESETS[by_task[preset.task]]
-    if dict(opts) == dict(base.task_options):
+    base = PRESETS[name]
+    if base.task == preset.task and dict(opts) == dict(base.task_options):
         return base
-    return replace(base, name=f"{base.name}-matched", task_options=dict(opts),
+    n_in, n_out = _layer_sizes(preset.task, tuple(sorted(opts.items())))
+    return replace(base, name=f"{base.name}-matched", task=preset.task, task_options=dict(opts),
+                   net=replace(base.net, n_in=n_in, n_out=n_out),
                    title=f"Baseline · plain RNN (BPTT) on {preset.name}")
+
+
+@functools.lru_cache(maxsize=64)
+def _layer_sizes(task: str, options: tuple[tuple[str, Any], ...]) -> tuple[int, int]:
+    """(inputs, outputs) of a task with these options: read off one generated sequence."""
+    batch = TASKS[task](np.random.default_rng(0), 1, **dict(options))
+    return int(batch.n_in), int(batch.n_out)
 
 
 # ----------------------------------------------------------------------------- Streamlit part
