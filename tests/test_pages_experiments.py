@@ -81,6 +81,8 @@ def test_page_opens_on_the_shipped_run_with_a_playable_animation(app):
     assert any("Play" in label for label in labels)
     assert len(spec["layout"]["sliders"][0]["steps"]) == len(spec["frames"])
     assert _w(at, "select_slider", "ckpt").value == "300"  # opens on the last (most trained) checkpoint
+    flow = _chart(at, "flow_vs_rnn")                        # RNN vs CEC on the same test sequence
+    assert [t["type"] for t in flow["data"]] == ["heatmap", "heatmap", "scatter", "scatter"]
 
 
 def test_link_settings_appear_in_the_widgets_and_derive_a_modified_preset(app):

@@ -187,3 +187,23 @@ def test_heat_maps_show_every_cell_and_block_on_colour_scales_fixed_by_the_calle
     assert (s_c.zmin, s_c.zmax) == ranges["s_c"] and ranges["s_c"][1] == pytest.approx(np.abs(late["s_c"]).max())
     assert (y_in.zmin, y_in.zmax, y_out.zmin, y_out.zmax) == (0.0, 1.0, 0.0, 1.0)
     assert fig.layout.xaxis3.ticktext[2] == "3<br>c"                   # the input symbol under each step
+
+
+def test_rnn_vs_cec_the_carousels_error_stays_flat_while_the_rnns_fades_on_the_same_sequence():
+    from ui.figures_heat import FLOOR, error_flow_comparison
+
+    L = 30
+    has = np.zeros(L, bool)
+    has[-1] = True
+    lstm = {"E_s": np.full((L, 3), 0.05), "has_target": has, "length": np.array(L)}
+    decay = 0.5 ** np.arange(L)[::-1]                                   # halves at every step back
+    rnn = {"delta_h": np.outer(decay, [0.2, 0.1]), "has_target": has, "length": np.array(L)}
+    fig = error_flow_comparison(lstm, rnn)
+    heat_lstm, heat_rnn, line_lstm, line_rnn = fig.data
+    assert np.allclose(np.asarray(heat_lstm.z), 0.0)                   # 10^0 = all of it, at every step
+    z = np.asarray(heat_rnn.z, float)
+    assert z[0, -1] == 0.0 and z[0, -11] == pytest.approx(np.log10(0.5 ** 10), abs=0.01)
+    assert z.min() >= FLOOR
+    assert np.allclose(np.asarray(line_lstm.y, float), 1.0)
+    y = np.asarray(line_rnn.y, float)
+    assert y[-1] == pytest.approx(1.0) and np.all(np.diff(y) > 0)        # falls going back in time

@@ -24,6 +24,7 @@ from lstm_core.tasks import TASK_INFO, TASKS, TEMPORAL_ORDER_ALPHABET, TEMPORAL_
 from lstm_core.tasks_batch import Batch, split_symbols
 from ui import figures_experiments as figs
 from ui import session_job
+from ui.experiment_flow import show_error_flow
 from ui.experiment_settings import PRESET_KEYS
 from ui.figure_block import figure_with_table
 from ui.figure_spec import FrozenFigure, freeze
@@ -264,6 +265,9 @@ def show_animation(source: RunSource, seed: int) -> None:
             st.caption("Figure: one row per cell (s_c) or block (gates), one column per time step, labelled with "
                        "the input symbol where the sequence is short. The colour scales are the same at every "
                        "checkpoint of this run, so a stronger colour later in training is a larger value.")
+        recs, labels, _ = _records(source.key, seed, source)
+        show_error_flow(source.preset, recs[index], example_batch(source.preset, seed),
+                        labels[: int(recs[index]["length"])] if labels else None, f"{source.key}|{index}", seed)
 
 
 # ----------------------------------------------------------------------------- exports

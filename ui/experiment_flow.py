@@ -1,0 +1,65 @@
+"""The Experiments page's "RNN vs CEC" section: the error from the sequence end, LSTM beside plain RNN.
+
+Both networks see the same test sequence (the one the animation shows). The LSTM is the run being
+animated (shipped or live, at the chosen checkpoint); the RNN is the experiment's baseline
+(:func:`ui.experiment_settings.baseline_for`): trained, if this tab has trained it live and stopped,
+else at its initial weights — which the figure says. Streamlit glue; the figure is
+:func:`ui.figures_heat.error_flow_comparison`.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import streamlit as st
+
+from lstm_core.preset import Preset
+from lstm_core.record import record_sequence
+from lstm_core.train import TrialRun
+from ui import session_job
+from ui.experiment_settings import baseline_for
+from ui.figure_spec import FrozenFigure, freeze
+from ui.figures_heat import error_flow_comparison
+from ui.present import is_present, sized_figure
+
+
+def _rnn_params(baseline: Preset, seed: int) -> tuple[dict[str, np.ndarray], str]:
+    """The baseline's weights: a stopped live RNN run of this tab on the same task, else its initial weights."""
+    handle = session_job.get("rnn")
+    if handle is not None and handle.preset.task == baseline.task and \
+            dict(handle.preset.task_options) == dict(baseline.task_options):
+        snap = handle.poll(train=False)
+        if snap.finished and snap.params:
+            return ({k: np.asarray(v)[:1] for k, v in snap.params.items()},
+                    f"plain RNN trained live ({snap.progress.sequences:,} sequences)")
+    return _initial_params(repr(baseline), seed, baseline), "plain RNN, untrained (its initial weights)"
+
+
+@st.cache_resource(show_spinner=False, max_entries=16)
+def _initial_params(key: str, seed: int, _baseline: Preset) -> dict[str, np.ndarray]:
+    return {k: np.asarray(v)[:1] for k, v in TrialRun(_baseline, trials=1, seed=seed).params.items()}
+
+
+@st.cache_resource(show_spinner="Following the error back through both nets…", max_entries=16)
+def _figure(key: str, _lstm_rec: dict, _baseline: Preset, _rnn_params: dict, rnn_label: str, _batch,
+            _labels: list[str] | None) -> FrozenFigure:
+    rnn_rec = record_sequence(_baseline, _rnn_params, _batch, 0)
+    return freeze(error_flow_comparison(_lstm_rec, rnn_rec, lstm_label="LSTM", rnn_label=rnn_label,
+                                        step_labels=_labels))
+
+
+def show_error_flow(lstm_preset: Preset, lstm_rec: dict, batch, labels: list[str] | None, key: str, seed: int) -> None:
+    """The section: heading, one sentence, the figure, what it shows."""
+    baseline = baseline_for(lstm_preset)
+    if baseline is None or "E_s" not in lstm_rec:
+        return
+    st.subheader("RNN vs CEC on this experiment")
+    params, label = _rnn_params(baseline, seed)
+    fig = _figure(f"{key}|{repr(baseline)}|{label}|{seed}", lstm_rec, baseline, params, label, batch, labels)
+    st.plotly_chart(sized_figure(fig, is_present()), key="flow_vs_rnn",
+                    alt="The error from the sequence end, flowing back through the LSTM's carousels and a plain RNN")
+    st.caption(
+        f"Figure: the error made at the last target of the test sequence above, sent back through the trained LSTM "
+        f"and through {label} ({baseline.title}), each relative to its own size at that target. The carousels pass "
+        "it on unchanged (flat), the RNN's hidden units lose orders of magnitude within a few steps. Where a task "
+        "has targets at every step (Exp 1, 2a, 2b), the errors of later targets add up along the way. Train the "
+        "RNN baseline live below and stop it to see the trained one here.")
