@@ -80,6 +80,9 @@ def atomic_write_text(path: str | os.PathLike, text: str) -> Path:
             f.write(text)
             f.flush()
             os.fsync(f.fileno())
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)                 # an ordinary file's mode (mkstemp makes it 0600)
         os.replace(tmp, path)
     except BaseException:
         try:
