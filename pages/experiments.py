@@ -52,13 +52,15 @@ if isinstance(shipped, str):
              f"page works). {shipped}")
 elif isinstance(shipped, SavedRun):
     sources["precomputed"] = view.shipped_source(shipped)
-live = session_job.get("lstm")
-live_src = view.live_source(live) if live is not None else None
-if live_src is not None:
-    sources["live"] = live_src
+for slot in session_job.SLOTS:                     # your live LSTM, and the RNN baseline trained beside it
+    handle = session_job.get(slot)
+    live_src = view.live_source(handle) if handle is not None else None
+    if live_src is not None:
+        sources["live" if slot == "lstm" else f"live_{slot}"] = live_src
 if sources:
     keys = list(sources)
-    choice = st.radio("Network to show", keys, index=len(keys) - 1, horizontal=True, key="anim_source",
+    choice = st.radio("Network to show", keys, index=keys.index("live") if "live" in keys else len(keys) - 1,
+                      horizontal=True, key="anim_source",
                       format_func=lambda k: sources[k].label, on_change=view.forget_checkpoint)
     source = sources[choice]
     if source.preset.name != derived.name:

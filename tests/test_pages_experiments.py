@@ -181,6 +181,22 @@ def test_the_rnn_baseline_trains_next_to_the_lstm(app):
     assert names == {"LSTM", "RNN baseline"}
 
 
+def test_the_stopped_rnn_baselines_internals_can_be_animated(app):
+    at = app()
+    at.query_params["rnn"] = "true"
+    at.run()
+    at.button(key="live_start").click().run()
+    at.run()
+    at.button(key="live_stop").click().run()
+    _no_exception(at)
+    options = at.radio(key="anim_source").options
+    assert any(o.startswith("Your live RNN baseline") for o in options)
+    at.radio(key="anim_source").set_value("live_rnn").run()
+    _no_exception(at)
+    titles = [a["text"] for a in _chart(at, "internals")["layout"]["annotations"]]
+    assert "Hidden units h" in titles and any("δ_h" in t for t in titles)
+
+
 def test_a_malformed_shipped_run_is_reported_and_the_page_still_works(app, monkeypatch, tmp_path):
     bad = tmp_path / "bad"
     (bad / "4").mkdir(parents=True)

@@ -178,7 +178,8 @@ def live_source(handle: session_job.Handle) -> RunSource | None:
     if len(ckpts) < 2:
         return None
     solved = (snap.summary.get("sequences_to_success") or [None])[0]
-    return RunSource(f"live:{handle.job.id}:{ckpts[-1][0]}", f"Your live run: {handle.preset.title}",
+    what = "Your live run" if handle.preset.model == "lstm" else "Your live RNN baseline"
+    return RunSource(f"live:{handle.job.id}:{ckpts[-1][0]}", f"{what}: {handle.preset.title}",
                      handle.preset, ckpts, solved)
 
 
