@@ -71,6 +71,15 @@ def check_dir_target(raw: str | os.PathLike | None, what: str, create: bool = Fa
     return p
 
 
+def _read_umask() -> int:
+    mask = os.umask(0)                                # (read once, at import: umask is process-wide)
+    os.umask(mask)
+    return mask
+
+
+_UMASK = _read_umask()
+
+
 def atomic_write_text(path: str | os.PathLike, text: str) -> Path:
     """Write ``text`` to ``path`` all or nothing (temporary file in the same directory, fsync, os.replace)."""
     path = Path(path)
@@ -80,9 +89,7 @@ def atomic_write_text(path: str | os.PathLike, text: str) -> Path:
             f.write(text)
             f.flush()
             os.fsync(f.fileno())
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)                 # an ordinary file's mode (mkstemp makes it 0600)
+        os.chmod(tmp, 0o666 & ~_UMASK)                # an ordinary file's mode (mkstemp makes it 0600)
         os.replace(tmp, path)
     except BaseException:
         try:
