@@ -10,7 +10,7 @@ from ui.figure_block import figure_with_table
 from ui.figure_spec import freeze
 from ui.figures_cell import cell_animation, cell_equations, cell_table, drift_figure
 from ui.nav import ensure_router
-from ui.params import show_url_notices, url_selectbox, url_slider, url_str, url_toggle
+from ui.params import show_url_notices, url_selectbox, url_slider, url_str, url_toggle, widget_key
 from ui.present import is_present, sized_figure
 
 ensure_router()  # a deep link on a fresh server must go through app.py
@@ -25,6 +25,12 @@ def compute(inputs: tuple, weights: CellWeights, step: int, present: bool = Fals
     rec = run_single_cell(np.array(inputs), weights)
     sizes = {"panel_height": 80, "diagram_height": 300} if present else {}   # projector: the diagram first
     return rec, freeze(cell_animation(rec, step, **sizes)), cell_table(rec)
+
+
+def set_step(step: int, T: int) -> None:
+    """on_click of the step buttons: the URL and the step slider (keyed by T) move together."""
+    st.query_params["step"] = str(step)
+    st.session_state[widget_key("step", f"T{T}")] = step
 
 
 def _typed_to_url() -> None:
@@ -75,8 +81,14 @@ T = len(inputs)
 if values_error:
     st.warning(f"{values_error} Showing the first preset meanwhile.", icon="✏️")
 chart_box = st.container()  # filled below, once the step slider under it has been read
-step = url_slider("Step shown in the equations (the figure's slider steps the diagram and charts)", "step", T, 1, T,
-                  scope=f"T{T}") if T > 1 else 1
+step = url_slider("Step shown in the equations and at the figure's start (← / → step it; the figure's own "
+                  "slider and Play run in the browser)", "step", T, 1, T, scope=f"T{T}") if T > 1 else 1
+if T > 1:
+    with st.container(horizontal=True, key="step_buttons"):
+        st.button("◀ Step back", key="step_back", shortcut="Left", disabled=step <= 1,
+                  on_click=set_step, args=(step - 1, T))
+        st.button("Step forward ▶", key="step_forward", shortcut="Right", disabled=step >= T,
+                  on_click=set_step, args=(step + 1, T))
 show_url_notices(notices)
 
 weights = CellWeights(w_in_value, w_in_write, b_in, w_out_read, b_out, w_c, b_c)

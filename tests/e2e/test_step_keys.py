@@ -1,0 +1,55 @@
+"""The Memory cell page's step control from the keyboard: ← / → step the equations, diagram and charts together."""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qs, urlparse
+
+import pytest
+
+from tests.e2e.conftest import assert_no_exception, wait_for_app
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _router_has_run(browser, app_url):
+    context = browser.new_context()
+    tab = context.new_page()
+    tab.goto(app_url)
+    wait_for_app(tab)
+    context.close()
+
+
+def _step(page) -> tuple[str, str, str]:
+    """(URL step, the equations' heading, the figure slider's label) once the figure shows the step."""
+    heading = page.get_by_text("The paper's equations at step").first.inner_text()
+    label = page.locator('[data-testid="stPlotlyChart"] text.slider-label').first
+    label.wait_for(timeout=30_000)
+    return parse_qs(urlparse(page.url).query).get("step", [""])[0], heading, label.text_content() or ""
+
+
+def _press(page, key: str) -> None:
+    page.keyboard.press(key)
+    wait_for_app(page)
+    page.wait_for_timeout(300)
+
+
+def test_arrow_keys_step_equations_diagram_and_charts_together_and_a_focused_slider_keeps_its_arrows(open_app):
+    page = open_app("memory_cell")
+    assert_no_exception(page)
+    page.locator('[data-testid="stPlotlyChart"] .main-svg').first.wait_for(timeout=60_000)
+    page.locator("h1").first.click()                                   # focus on the page, not on a widget
+    _press(page, "ArrowLeft")
+    url, heading, label = _step(page)
+    assert url == "11" and heading.endswith("t = 11") and label == "step t = 11"
+    numbers = page.locator('[data-testid="stPlotlyChart"] .scatterlayer text').all_text_contents()
+    assert any(t.startswith("t = 11") for t in numbers)                 # the diagram's own label
+    _press(page, "ArrowLeft")
+    _press(page, "ArrowRight")
+    assert _step(page)[0] == "11"
+    slider = page.locator('[data-testid="stSlider"]').filter(has_text="bias b_in").get_by_role("slider")
+    slider.focus()
+    _press(page, "ArrowRight")                                          # moves the slider, not the step
+    query = parse_qs(urlparse(page.url).query)
+    assert query.get("bin") == ["-2.5"] and query.get("step") == ["11"]
+    assert_no_exception(page)
