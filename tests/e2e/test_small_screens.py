@@ -11,6 +11,7 @@ from tests.e2e.conftest import assert_no_exception, wait_for_app
 pytestmark = pytest.mark.e2e
 
 PROJECTOR = {"width": 1024, "height": 768}
+ZOOM_150 = {"width": 933, "height": 600}          # a 1400×900 screen at 150 % browser zoom
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 CLIPPED_JS = """() => [...document.querySelectorAll(
         '.katex-display, [data-testid="stMarkdownContainer"]:has(.katex-display)')]
@@ -27,8 +28,8 @@ def _router_has_run(browser, app_url):
     context.close()
 
 
-def _open(browser, app_url, path: str, dark: bool = False):
-    context = browser.new_context(viewport=PROJECTOR, color_scheme="dark" if dark else "light")
+def _open(browser, app_url, path: str, dark: bool = False, viewport: dict | None = None):
+    context = browser.new_context(viewport=viewport or PROJECTOR, color_scheme="dark" if dark else "light")
     page = context.new_page()
     page.goto(f"{app_url}/{path}")
     wait_for_app(page)
@@ -37,9 +38,10 @@ def _open(browser, app_url, path: str, dark: bool = False):
     return context, page
 
 
-@pytest.mark.parametrize("query", ["", "?seq=distractors&step=3", "?present=1"])
-def test_no_filled_in_equation_is_clipped_at_1024_px(browser, app_url, query):
-    context, page = _open(browser, app_url, f"memory_cell{query}")
+@pytest.mark.parametrize("query, viewport", [("", PROJECTOR), ("?seq=distractors&step=3", PROJECTOR),
+                                             ("?present=1", PROJECTOR), ("", ZOOM_150)])
+def test_no_filled_in_equation_is_clipped_at_1024_px(browser, app_url, query, viewport):
+    context, page = _open(browser, app_url, f"memory_cell{query}", viewport=viewport)
     try:
         assert_no_exception(page)
         page.locator(".katex-display").nth(7).wait_for(timeout=30_000)
