@@ -31,14 +31,14 @@ HOSTILE = [
     "no_such_preset", "../../etc/passwd", "<script>alert(1)</script>", "**b** [l](http://x) $x$",
 ]
 NEGATIVE = "-3"  # a negative size
-SIZES = {"n", "qmax", "lag", "step", "T", "p", "q", "length", "blocks", "size", "trials"}
+SIZES = {"n", "qmax", "lag", "step", "T", "p", "q", "length", "blocks", "size", "trials", "frame"}
 
 PAGE_KEYS: dict[str, list[str]] = {
     "overview": ["present", "student"],   # the router (app.py) reads them on every page; fuzzed via the overview
     "vanishing_gradient": ["n", "w0", "act", "qmax", "seed", "lag"],
     "memory_cell": ["seq", "wiw", "wix", "bin", "wor", "bout", "wc", "bc", "drift", "values", "step"],
     "experiments": ["exp", "preset", "lr", "T", "p", "q", "length", "blocks", "size", "ig", "og", "seed", "trials",
-                    "ckpt", "rnn", "cell"],
+                    "ckpt", "rnn", "cell", "frame"],
     "reproduce": [],
     "under_the_hood": ["seed"],
 }

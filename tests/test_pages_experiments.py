@@ -85,6 +85,33 @@ def test_page_opens_on_the_shipped_run_with_a_playable_animation(app):
     assert [t["type"] for t in flow["data"]] == ["heatmap", "heatmap", "scatter", "scatter"]
 
 
+def test_step_buttons_open_the_animation_on_the_previous_step_and_back(app):
+    at = app().run()
+    n = len(_chart(at, "internals")["frames"])
+    at.button(key="frame_back").click().run()
+    _no_exception(at)
+    assert at.query_params["frame"] in (str(n - 1), [str(n - 1)])
+    spec = _chart(at, "internals")
+    assert spec["layout"]["sliders"][0]["active"] == n - 2
+    frame = spec["frames"][n - 2]
+    assert spec["data"][0]["y"] == frame["data"][0]["y"]                  # the traces show that frame
+    at.button(key="frame_forward").click().run()
+    assert _chart(at, "internals")["layout"]["sliders"][0]["active"] == n - 1
+    assert at.button(key="frame_forward").disabled
+
+
+def test_at_frame_opens_a_figure_on_any_frame_without_touching_the_original():
+    from ui.step_control import at_frame
+
+    spec = {"data": [{"type": "scatter", "y": [1, 2], "name": "a"}, {"type": "scatter", "y": [0]}],
+            "layout": {"sliders": [{"active": 2, "steps": [{}, {}, {}]}]},
+            "frames": [{"data": [{"y": [k]}], "traces": [1]} for k in range(3)]}
+    out = at_frame(spec, 0)
+    assert out["data"][1] == {"type": "scatter", "y": [0]} and out["layout"]["sliders"][0]["active"] == 0
+    assert at_frame(spec, 1)["data"][1]["y"] == [1] and at_frame(spec, 99)["layout"]["sliders"][0]["active"] == 2
+    assert spec["layout"]["sliders"][0]["active"] == 2 and spec["data"][0]["name"] == "a"
+
+
 def test_link_settings_appear_in_the_widgets_and_derive_a_modified_preset(app):
     at = app()
     at.query_params.update({"exp": "3a", "preset": "classroom_exp3a_T20_N3", "lr": "0.25", "T": "30",

@@ -30,7 +30,7 @@ from lstm_core.rnn import exp2a_config
 from lstm_core.tasks import TASKS
 
 # URL keys of the settings that depend on the chosen preset (cleared when the preset changes)
-PRESET_KEYS = ("lr", "T", "p", "q", "length", "blocks", "size", "ig", "og", "trials", "ckpt", "cell")
+PRESET_KEYS = ("lr", "T", "p", "q", "length", "blocks", "size", "ig", "og", "trials", "ckpt", "cell", "frame")
 SEED_MAX = 1_000_000
 MAX_TRIALS = 30
 

@@ -29,9 +29,10 @@ from ui.experiment_settings import PRESET_KEYS
 from ui.figure_block import figure_with_table
 from ui.figure_spec import FrozenFigure, freeze
 from ui.figures_heat import heat_ranges, internals_heatmaps
-from ui.params import to_url, url_choice, url_selectbox, widget_key
+from ui.params import to_url, url_choice, url_int, url_selectbox, widget_key
 from ui.present import is_present, sized_figure
 from ui.reproduce_table import paper_numbers
+from ui.step_control import at_frame
 
 DEFAULT_EXPERIMENT = "4"
 LIVE_REFRESH_S = 1.0
@@ -224,8 +225,33 @@ def n_cells(preset: Preset) -> int:
 
 
 def forget_checkpoint() -> None:
-    """Another run's checkpoints are shown: drop the chosen checkpoint (URL ``ckpt``)."""
+    """Another run's checkpoints are shown: drop the chosen checkpoint and step (URL ``ckpt``, ``frame``)."""
     st.query_params.pop("ckpt", None)
+    st.query_params.pop("frame", None)
+
+
+def _set_frame(frame: int) -> None:
+    st.query_params["frame"] = str(frame)
+
+
+def _step_buttons(fig: FrozenFigure) -> FrozenFigure:
+    """◀ / ▶ buttons (keys ← / →) that step the frame the animation opens on (URL ``frame``, 1-based).
+
+    Plotly's own slider and Play run in the browser and cannot report where they are, so these
+    step from the last step chosen here (a server round trip per step, but keyboard and Tab reach them).
+    """
+    spec = fig.to_dict()
+    labels = [s["label"] for s in spec["layout"]["sliders"][0]["steps"]]
+    n = len(labels)
+    frame = url_int("frame", n, 1, n)
+    with st.container(horizontal=True, vertical_alignment="center", key="frame_buttons"):
+        st.button("◀ Step back", key="frame_back", shortcut="Left", disabled=frame <= 1,
+                  on_click=_set_frame, args=(frame - 1,))
+        st.button("Step forward ▶", key="frame_forward", shortcut="Right", disabled=frame >= n,
+                  on_click=_set_frame, args=(frame + 1,))
+        st.caption(f"The figure opens on step {labels[frame - 1]} (→ forward pass, ← the error going back); "
+                   "keys ← / → step it, Play and the slider under the figure run in the browser.")
+    return fig if frame == n else FrozenFigure(at_frame(spec, frame - 1))
 
 
 def show_animation(source: RunSource, seed: int) -> None:
@@ -248,6 +274,7 @@ def show_animation(source: RunSource, seed: int) -> None:
                              format_func=lambda c: f"cell {c} (block {(int(c) - 1) // size + 1})")
         cell = int(cell) - 1
     fig, table = _animation(source.key, seed, index, source, cell, is_present())
+    fig = _step_buttons(fig)
     kind = "hidden units and their backward error δ_h" if source.preset.model != "lstm" else \
         "input and output gates, cell states s_c, cell outputs y_c, outputs against the target, and E_s"
     figure_with_table(

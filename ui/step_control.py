@@ -45,3 +45,23 @@ def play_menus(frame_ms: float, *, x: float = 0.0, y: float = 0.0, xanchor: str 
               "buttons": [{"label": f"speed {s:g}×", "method": "animate", "args": [None, _animate(frame_ms / s)]}
                           for s in SPEEDS]}
     return [buttons, speeds]
+
+
+def at_frame(spec: dict[str, Any], k: int) -> dict[str, Any]:
+    """A figure specification with frames, opened on frame ``k`` (0-based; clipped) instead of its own start.
+
+    The frame's trace data replace the figure's (as Plotly would on reaching it) and the slider points
+    at it; only the top of the specification is copied, the arrays are shared, never changed.
+    """
+    frames = spec.get("frames") or []
+    if not frames:
+        return spec
+    k = max(0, min(int(k), len(frames) - 1))
+    frame = frames[k]
+    data = list(spec["data"])
+    for i, d in zip(frame.get("traces", range(len(frame["data"]))), frame["data"]):
+        data[i] = {**data[i], **d}
+    layout = dict(spec["layout"])
+    if layout.get("sliders"):
+        layout["sliders"] = [{**layout["sliders"][0], "active": k}, *layout["sliders"][1:]]
+    return {**spec, "data": data, "layout": layout}
