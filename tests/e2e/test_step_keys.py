@@ -53,3 +53,22 @@ def test_arrow_keys_step_equations_diagram_and_charts_together_and_a_focused_sli
     query = parse_qs(urlparse(page.url).query)
     assert query.get("bin") == ["-2.5"] and query.get("step") == ["11"]
     assert_no_exception(page)
+
+
+def test_arrow_keys_step_the_experiments_animation(open_app):
+    page = open_app("experiments")
+    assert_no_exception(page)
+    chart = page.locator('[data-testid="stPlotlyChart"]').filter(has=page.locator(".updatemenu-button")).first
+    chart.locator(".main-svg").first.wait_for(timeout=60_000)
+    page.locator("h1").first.click()
+    _press(page, "ArrowLeft")
+    _press(page, "ArrowLeft")
+    frame = int(parse_qs(urlparse(page.url).query)["frame"][0])
+    label = chart.locator("text.slider-label").first
+    label.wait_for(timeout=30_000)
+    caption = page.locator(".st-key-frame_buttons").inner_text()
+    shown = (label.text_content() or "").removeprefix("step ")
+    assert shown and f"opens on step {shown} " in caption              # the figure and the caption agree
+    _press(page, "ArrowRight")
+    assert int(parse_qs(urlparse(page.url).query)["frame"][0]) == frame + 1
+    assert_no_exception(page)
