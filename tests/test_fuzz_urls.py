@@ -237,8 +237,14 @@ def test_no_code_outside_the_tests_evaluates_executes_or_unpickles_anything():
 def test_the_job_worker_unpickles_only_from_its_own_child_process_pipes():
     src = (ROOT / "lstm_core" / "job_worker.py").read_text(encoding="utf-8")
     loads = re.findall(r"pickle\.loads?\((.*?)\)", src)
-    assert loads and all(arg.strip() in ("inp", "self.proc.stdout") for arg in loads), loads
+    # the pipes themselves, and the run's saved state (restore_run), which is bytes the child sent
+    assert loads and all(arg.strip() in ("inp", "self.proc.stdout", "state") for arg in loads), loads
     assert not re.search(r"(?<![\w.])open\(|urlopen|np\.load", src)        # no file is read
+    # the state restore_run unpickles: in the child, from its stdin; in the server, only what the child sent
+    jobs = (ROOT / "lstm_core" / "jobs.py").read_text(encoding="utf-8")
+    assigned = re.findall(r"self\._state(?:: [^=]+)? = (.+)", jobs)
+    assert assigned and all(a.strip() in ("None", "up.state") for a in assigned), assigned
+    assert re.search(r"restore_run\(start\.spec, start\.state\)", src)  # the child: the Start message on stdin
 
 
 def _in_docstring_or_string(code: str, rx: re.Pattern) -> bool:
@@ -248,6 +254,7 @@ def _in_docstring_or_string(code: str, rx: re.Pattern) -> bool:
 
 
 def test_every_np_load_refuses_pickles():
-    calls = [(rel, no, code) for rel, no, code in _code_lines() if re.search(r"\bnp\.load\s*\(", code)]
+    calls = [(rel, no, code) for rel, no, code in _code_lines()
+             if re.search(r"\bnp\.load\s*\(|\bread_array\s*\(", code)]       # np.load, np.lib.format.read_array
     assert calls, "the run loader should be found by this test"
     assert all("allow_pickle=False" in code for _, _, code in calls), calls
