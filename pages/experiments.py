@@ -19,10 +19,10 @@ st.markdown(
     "and train your own, live, next to a conventional recurrent net where the paper compares them."
 )
 notices = st.empty()  # filled at the end with any setting of the link that had to be reset
-student.show("experiments")  # guided questions in student mode (?student=1)
 
 
 base = view.pick_preset()
+student.show("experiments", base.experiment)  # guided questions in student mode (?student=1)
 with st.sidebar:
     st.markdown("#### Settings")
     st.caption("Every setting is saved in the page's address: copy it to give the whole class exactly this "

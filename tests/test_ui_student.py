@@ -7,8 +7,9 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from lstm_core.experiments import EXPERIMENT_TITLES
 from tests.test_fuzz_urls import PAGE_KEYS
-from ui.student import QUESTIONS
+from ui.student import EXPERIMENT_QUESTIONS, QUESTIONS
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -56,3 +57,12 @@ def test_a_try_button_puts_the_page_into_the_questions_setting(page, index, widg
     assert at.query_params[url_key] in (str(want).lower(), repr(want), str(want),
                                        [str(want).lower()], [repr(want)], [str(want)])   # and the link holds it
     assert not [w for w in at.warning if "not usable" in w.value]
+
+
+def test_every_experiment_has_its_own_question_shown_first_on_the_experiments_page():
+    assert set(EXPERIMENT_QUESTIONS) == set(EXPERIMENT_TITLES)
+    at = _page("experiments", student="1", exp="6a")
+    assert not at.exception
+    text = " ".join(m.value for m in at.markdown)
+    assert "Temporal order: X or Y appears twice" in text
+    assert len(at.get("expander")) >= len(QUESTIONS["experiments"]) + 1

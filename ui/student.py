@@ -158,6 +158,57 @@ QUESTIONS: dict[str, list[Question]] = {
 }
 
 
+# one more question for the experiment chosen on the Experiments page (the paper's numbers: its Tables 1-9)
+EXPERIMENT_QUESTIONS: dict[str, Question] = {
+    "1": Question("Embedded Reber strings start with B, then T or P, and repeat that T or P just before the end. "
+                  "Which part of a string can only be predicted by remembering?",
+                  "Only the second-to-last symbol: everything else follows from the last few symbols and the "
+                  "grammar. In the paper LSTM solved 100 % of trials (3 blocks of 2 cells, α = 0.5) after 8,440 "
+                  "strings on average; RTRL solved some, Elman nets none. Look for a cell whose state is set at "
+                  "step 2 and read at the end."),
+    "2a": Question("Two sequences differ only in their first symbol, repeated at the end after p = 100 steps. "
+                   "Predict: which methods of the paper solved it?",
+                   "LSTM: 100 % of trials, after 5,040 sequences on average. RTRL and BPTT: 0 %. The neural "
+                   "sequence chunker: 33 % (it exploits the sequences' regularity, which 2b removes)."),
+    "2b": Question("As 2a, but the middle symbols are random. Why does that defeat the chunker, and not LSTM?",
+                   "The chunker compresses predictable parts; random middles leave nothing to compress. LSTM "
+                   "needs no regularity: it learned after 5,680 sequences (100 % of trials), while the chunker, "
+                   "BPTT and RTRL failed."),
+    "2c": Question("Remember one symbol across q random distractors: predict how learning time grows from q = 50 "
+                   "to q = 1000 (with p = q distractor symbols).",
+                   "Barely: 30,000 → 49,000 sequences (Table 3). With a fixed, small alphabet the same lag takes "
+                   "longer (up to 203,000 for p = 50), which the paper puts down to weight oscillations."),
+    "3a": Question("The 2-sequence problem: the class is given by the first few inputs, then noise follows on the "
+                   "same line. Can a cell tell signal from noise by timing alone?",
+                   "Yes: its input gate opens only at the start. At T = 1000, LSTM misclassified 0.008 % of test "
+                   "sequences. (Random weight guessing also solves this variant quickly, which is why the paper "
+                   "adds 3b and 3c.)"),
+    "3b": Question("Now noise is added to the informative inputs too. What does that do to the error rate?",
+                   "It rises but stays small: 1.2 % misclassified at T = 1000 in the paper. The noise on the "
+                   "informative inputs is there to make random weight guessing fail."),
+    "3c": Question("Targets are noisy real values. What can the net learn at best?",
+                   "The conditional expectation of the target: the paper's nets came within 0.012-0.014 of it on "
+                   "average, and misclassified 0.44-0.56 % of test sequences."),
+    "4": Question("Adding: two marked values among T pairs; the target is their sum, told only at the end. Which "
+                  "cells must do what?",
+                  "Cells must open at a marker, store the value and hold it through the rest of the sequence. The "
+                  "paper: at minimal lag 500 only 1 of 2560 test sequences was off by more than 0.04, after "
+                  "853,000 sequences; the paper compares no other method on it. Train the RNN baseline beside "
+                  "it."),
+    "5": Question("Multiplication is the same as adding with a product. Why is it harder for this network?",
+                  "The carousel adds: s_c accumulates inputs, so sums are natural and products are not. The "
+                  "paper still got 14 of 2560 test sequences wrong only, after fine-tuning (1,273,000 "
+                  "sequences)."),
+    "6a": Question("Temporal order: X or Y appears twice, far apart, among distractors; the class (Q, R, S, U) "
+                   "is the order. What must the cells store?",
+                   "Which symbol came first, and which second — two separate memories at two different times. The "
+                   "paper: 1 of 2560 test sequences wrong after 31,390 sequences. The output markers show the "
+                   "class the net picked."),
+    "6b": Question("Three relevant symbols: 8 classes. Predict how much longer than 6a it takes.",
+                   "Much longer: 571,100 sequences, with 2 of 2560 test sequences wrong at the end (6a: 31,390)."),
+}
+
+
 def is_student() -> bool:
     """True in student mode (URL ``student``)."""
     return url_bool(KEY, False)
@@ -185,11 +236,13 @@ def apply_settings(settings: Mapping[str, Any], clear: tuple[str, ...] = ()) -> 
     st.query_params[KEY] = to_url(True)
 
 
-def show(page: str) -> None:
-    """The page's guided sequence, in student mode only."""
+def show(page: str, experiment: str | None = None) -> None:
+    """The page's guided sequence, in student mode only (Experiments: plus one on the chosen ``experiment``)."""
     questions = QUESTIONS.get(page, [])
     if not questions or not is_student():
         return
+    if experiment in EXPERIMENT_QUESTIONS:
+        questions = [EXPERIMENT_QUESTIONS[experiment], *questions]
     with st.container(border=True, key=f"student_{page}"):
         st.markdown("#### :material/school: Predict, then check")
         st.caption("For each question: say or write down your prediction first, then press the button to put the "
