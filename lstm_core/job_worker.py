@@ -182,6 +182,31 @@ def _update(run: TrialRun, sent: dict, with_state: bool) -> Update:
                   state=run_state(run) if with_state else None)
 
 
+class _PrepareNotice:
+    """Sends ``update`` once if Numba compiles and the first step has run for PREPARE_NOTICE seconds."""
+
+    def __init__(self, out, update: Update):
+        from .nets.warm import CompileWatch
+
+        self._out, self._update, self._done = out, update, threading.Event()
+        self._watch = CompileWatch().__enter__()
+        self._thread = threading.Thread(target=self._wait, daemon=True)
+        self._thread.start()
+
+    def _wait(self) -> None:
+        if self._done.wait(PREPARE_NOTICE):
+            return
+        while not self._done.wait(0.1):
+            if self._watch.compiled:
+                _send(self._out, self._update)
+                return
+
+    def close(self) -> None:
+        self._done.set()
+        self._thread.join()
+        self._watch.__exit__(None, None, None)
+
+
 def _replace_message(up: Update, message: str) -> Update:
     return dataclasses.replace(up, message=message)
 
@@ -199,6 +224,7 @@ def _send(out, msg) -> None:
 def serve(inp, out) -> int:
     """The worker's loop on binary streams ``inp`` / ``out``. Returns the exit code."""
     fd = inp.fileno()
+    notice = None
     try:
         start: Start = pickle.load(inp)
         # the parent holds the histories and the first checkpoint (first_weights): send only what is new
@@ -214,21 +240,18 @@ def serve(inp, out) -> int:
             getattr(importlib.import_module(module), name)(run)
         last, last_state = 0.0, time.monotonic()      # the first update at once, the first state after a while
         step, per_seq = 1, None
-        # The first step compiles the kernels (or loads them from the disk cache, well under a second): if it
-        # is still running after PREPARE_NOTICE seconds, say so (an update made before it, so no half state).
-        notice = _replace_message(_update(run, dict(sent), False), PREPARING)
-        timer = threading.Timer(PREPARE_NOTICE, _send, (out, notice)) if engine.use_kernels() else None
-        if timer is not None:
-            timer.daemon = True
-            timer.start()
+        # The first step may compile the kernels (a fresh install: 10-20 s) or load them from the disk cache (well
+        # under a second): if it compiles and is still running after PREPARE_NOTICE seconds, say so (an update
+        # made before the step, so no half state; sent from a helper thread, joined before our next send).
+        notice = _PrepareNotice(out, _replace_message(_update(run, dict(sent), False), PREPARING)) \
+            if engine.use_kernels() else None
         while not run.done() and not _stop_asked(fd):
             t0 = time.monotonic()
             seen = run.seen
             run.advance(step)
-            if timer is not None:                           # (a notice already sent is replaced by the next update)
-                timer.cancel()
-                timer.join()
-                timer = None
+            if notice is not None:                          # (a notice already sent is replaced by the next update)
+                notice.close()
+                notice = None
             took = time.monotonic() - t0
             if run.seen > seen:                             # size the next step to about `every` seconds
                 per_seq = took / (run.seen - seen)
@@ -244,6 +267,8 @@ def serve(inp, out) -> int:
         end = End("done" if run.done() else "stopped")
     except Exception as exc:              # anything: the job fails visibly, the server goes on
         end = End("failed", error=f"{type(exc).__name__}: {exc}", detail=traceback.format_exc())
+    if notice is not None:                # (a first step that raised: no notice may follow the End)
+        notice.close()
     _send(out, end)
     return 0
 

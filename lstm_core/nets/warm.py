@@ -56,3 +56,31 @@ def prepare(preset) -> float:
     data = criteria.stack([batch], dense=False)
     run.learner.predict(run.params, data["x"], data["sym"])     # the forward kernel (tests, evaluation)
     return time.perf_counter() - t0
+
+
+class CompileWatch:
+    """While installed (``with CompileWatch() as w``), ``w.compiled`` turns True once Numba compiles
+    anything in this process — a kernel not found in the disk cache (loading one does not count).
+    """
+
+    def __enter__(self) -> CompileWatch:
+        from numba.core import event
+
+        watch = self
+        self.compiled = False
+
+        class _Listener(event.Listener):
+            def on_start(self, ev) -> None:
+                watch.compiled = True
+
+            def on_end(self, ev) -> None:
+                pass
+
+        self._listener = _Listener()
+        event.register("numba:compile", self._listener)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        from numba.core import event
+
+        event.unregister("numba:compile", self._listener)
