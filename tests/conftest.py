@@ -1,10 +1,20 @@
-"""Suite-wide guarantee: no test leaves a background training thread or training process behind."""
+"""Suite-wide: the kernels are compiled once before any test, and no test leaves a training thread or process behind."""
 
 from __future__ import annotations
 
 import pytest
 
 from tests.jobtools import GUARD, job_processes, job_threads, wait_for
+
+
+@pytest.fixture(scope="session", autouse=True)
+def compiled_kernels():
+    """Compile every kernel once, into the on-disk cache, before the first test: the app servers and worker
+    processes the tests start then load them (well under a second) instead of each compiling for 10-20 s
+    on a fresh clone — which timed browser tests out on a loaded machine."""
+    from lstm_core.nets import warm
+
+    warm.prepare_all()
 
 
 @pytest.fixture(autouse=True)

@@ -36,6 +36,18 @@ def cache_misses() -> int:
     return sum(sum(d.stats.cache_misses.values()) for d in kernel_dispatchers())
 
 
+# one preset per compiled learner and stopping rule: preparing these compiles (or loads) every kernel
+EVERY_KERNEL = ("exp4_adding_T100", "exp1_3x2_lr0.5", "classroom_exp1_reber", "classroom_exp3a_T20_N3",
+                "classroom_exp2c_q10_p10", "baseline_rnn_adding_T20", "exp2a_rtrl_p4_lr1")
+
+
+def prepare_all() -> float:
+    """:func:`prepare` every kernel (see :data:`EVERY_KERNEL`); returns the seconds it took."""
+    from ..experiments import get_preset
+
+    return sum(prepare(get_preset(name)) for name in EVERY_KERNEL)
+
+
 def prepare(preset) -> float:
     """Train ``preset``'s learner on two short sequences so that its kernels are compiled or loaded.
 
