@@ -72,11 +72,11 @@ class Learner:
                 from .nets import fast
                 by_symbol = sym is not None
                 return fast.lstm_outputs(self.preset.net, params, None if by_symbol else x, sym, lengths)
-            return lstm.forward(self.preset.net, params, x)["y_k"]
+            return lstm.forward(self.preset.net, params, _dense(x, sym, self.preset.net.n_in))["y_k"]
         if self.engine == "numba":
             from .nets import fast
             return fast.rnn_forward(self.preset.net, params, None if sym is not None else x, sym)["y"]
-        return rnn.forward(self.preset.net, params, x)["y"]
+        return rnn.forward(self.preset.net, params, _dense(x, sym, self.preset.net.n_in))["y"]
 
     def has_kernel(self) -> bool:
         """True when this learner trains on a compiled kernel here (Numba present, LAB_ENGINE not numpy).
@@ -107,6 +107,14 @@ class Learner:
                                               counts)
         return fast.lstm_train_chunk(p.net, params, data, lr, p.update, rule, seen0, pos, stop,
                                      err_hist, ok_hist, counts, weight_masks)
+
+
+def _dense(x: Array | None, sym: Array | None, n_in: int) -> Array:
+    """Dense inputs for the readable engine: ``x``, or the one-hot rows of ``sym`` (−1: none)."""
+    if x is not None:
+        return x
+    from .tasks_batch import one_hot
+    return one_hot(sym, n_in)
 
 
 def learner(preset: Preset) -> Learner:

@@ -168,16 +168,16 @@ def one_hot(idx: np.ndarray, n: int) -> np.ndarray:
 
     Parameters
     ----------
-    idx : (B, T) int, −1 for padding
+    idx : (B, T) int (or any shape), −1 for padding
     n : number of symbols
 
     Returns
     -------
-    (B, T, n) float64
+    (B, T, n) float64: the shape of idx, plus n
     """
     out = np.zeros(idx.shape + (n,))
-    b, t = np.nonzero(idx >= 0)
-    out[b, t, idx[b, t]] = 1.0
+    where = np.nonzero(idx >= 0)
+    out[where + (idx[where],)] = 1.0
     return out
 
 

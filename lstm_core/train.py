@@ -36,6 +36,7 @@ from .models import finite_trials, learner, take_trials
 from .nets.kernels_score import EVENT_DIVERGED, EVENT_STOP, ring_counts
 from .preset import Construction, Preset
 from .tasks import TASKS
+from .tasks_batch import one_hot
 from .tasks_reber import reber_sets
 
 Array = np.ndarray
@@ -99,7 +100,6 @@ class TrialRun:
         self.seed = int(seed)
         self.max_sequences = int(max_sequences or self.rule.max_sequences)
         self.learner = learner(preset)
-        self._dense = not self.learner.has_kernel()        # the kernels read one-hot inputs as symbol indices
         ids = self.trial_ids if self.trial_ids is not None else range(self.K)
         seqs = [np.random.SeedSequence(self.seed, spawn_key=(i,)) for i in ids]
         streams = [s.spawn(3) for s in seqs]
@@ -125,7 +125,7 @@ class TrialRun:
         self.checkpoints: list[tuple[int, dict[str, Array]]] = [(0, take_trials(self.params, [checkpoint_trial]))]
         self._next_ckpt = 100
         self.message = ""
-        self.seq_bytes = sequence_bytes(preset)            # as dense rows, whatever the engine holds (see below)
+        self.seq_bytes = sequence_bytes(preset)            # as both engines hold them (see below)
         # big inputs (Exp 2c, q = 1000: 8 MB a sequence) draw fewer sequences per chunk, to stay in DATA_BUDGET
         # Sized from the preset alone (its paper trial count, dense rows), never from K or the engine: a task's
         # generator draws other sequences for another batch size, and trial i must see the same data whether
@@ -137,10 +137,10 @@ class TrialRun:
                                embedded=preset.task == "embedded_reber", **preset.task_options)
                     for r in self.test_rngs]
             self._train_sets = [s[0] for s in sets]
-            self._eval_sets = [criteria.stack([s[i] for s in sets], dense=self._dense) for i in (0, 1)]
+            self._eval_sets = [criteria.stack([s[i] for s in sets], dense=False) for i in (0, 1)]
         elif self.rule.kind == "st12":                     # Exp 3: one fixed stopping test set (A14)
             self._eval_sets = [criteria.stack([self._draw(r, self.rule.st_test_size) for r in self.test_rngs],
-                                             dense=self._dense)]
+                                             dense=False)]
 
     # ------------------------------------------------------------------ sequential construction (A8)
     def _init_construction(self) -> None:
@@ -210,7 +210,7 @@ class TrialRun:
                      for k, t in ((k, self._train_sets[k]) for k in self.active)]
         else:
             picks = [self._draw(self.data_rngs[k], n) for k in self.active]
-        self._chunk = criteria.stack(picks, dense=self._dense)
+        self._chunk = criteria.stack(picks, dense=False)
         self._chunk_pos = 0
 
     # ------------------------------------------------------------------ training
@@ -335,7 +335,8 @@ class TrialRun:
             T = int(d["lengths"].max())
             d = {key: (v[:, :T] if v is not None and v.ndim > 1 else v) for key, v in d.items()}
             work = take_trials(self._work, rows)
-            new, y_out = self.learner.train(work, d["x"], d["y"], d["has_target"], lr,
+            x = d["x"] if d["x"] is not None else one_hot(d["sym"], self.preset.net.n_in)   # one-hot rows, now
+            new, y_out = self.learner.train(work, x, d["y"], d["has_target"], lr,
                                             **({} if wm is None else {"weight_masks": wm}))
             ok_params = finite_trials(new) & np.isfinite(y_out).reshape(len(rows), -1).all(1)
             for name in new:                              # a diverged trial keeps its last good weights
@@ -391,7 +392,7 @@ class TrialRun:
             return ok
         if self.rule.kind == "abs":                         # abs_frozen: fresh sequences, frozen weights (A9)
             data = criteria.stack([self._draw(self.test_rngs[k], self.rule.st_test_size) for k in act],
-                                  dense=self._dense)
+                                  dense=False)
             y_out = self.learner.predict(params, data["x"], data.get("sym"), data["lengths"])
             return criteria.sequence_scores(self.rule, y_out, data["y_ref"], data["has_target"])[1].all(1)
         data = {k: (v[act] if v is not None else None) for k, v in self._eval_sets[0].items()}
@@ -428,7 +429,7 @@ class TrialRun:
             total: dict[str, Array] = {}
             for start in range(0, n, batch):
                 m = min(batch, n - start)
-                data = criteria.stack([self._draw(self.test_rngs[k], m) for k in ks], dense=self._dense)
+                data = criteria.stack([self._draw(self.test_rngs[k], m) for k in ks], dense=False)
                 y_out = self.learner.predict(params, data["x"], data.get("sym"), data["lengths"])
                 for key, v in criteria.test_report(self.rule, y_out, data).items():
                     total[key] = total.get(key, 0) + (v * m if key in ("mse", "mae") else v)
@@ -519,7 +520,8 @@ def sequence_bytes(preset: Preset) -> float:
     sequences longer than those (Exp 2c lengths have a geometric tail).
     """
     b = TASKS[preset.task](np.random.default_rng(0), 8, **preset.task_options)
-    one = sum(a.nbytes for a in (b.x, b.y, b.has_target, b.legal, b.y_clean) if a is not None) / 8
+    x = b.symbols if b.by_symbol else b.x                 # one-hot tasks are held as symbol indices (both engines)
+    one = sum(a.nbytes for a in (x, b.y, b.has_target, b.legal, b.y_clean) if a is not None) / 8
     return 2 * 2 * one
 
 

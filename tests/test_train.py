@@ -15,8 +15,10 @@ import numpy as np
 import pytest
 
 from lstm_core import criteria
+from lstm_core import train as train_module
 from lstm_core.experiments import get_preset
 from lstm_core.preset import StopRule
+from lstm_core.tasks import TASKS
 from lstm_core.train import TrialRun
 
 TINY = replace(get_preset("classroom_exp4_adding_T20"), task_options={"T": 10},
@@ -186,23 +188,29 @@ def test_the_reproduce_table_shows_the_streak_separately_for_abs_rules():
 
 def test_big_inputs_draw_fewer_sequences_at_a_time_to_stay_within_the_data_budget(monkeypatch):
     from lstm_core import train
-    monkeypatch.setenv("LAB_ENGINE", "numpy")          # the readable engine needs dense one-hot rows
-    small, mid, big = (TrialRun(get_preset(n)) for n in ("exp4_adding_T100", "exp2c_q500_p500", "exp2c_q1000_p1000"))
-    assert small.chunk_size == train.CHUNK
-    assert 1 < mid.chunk_size < train.CHUNK                             # as many as fit ...
+    ref = TrialRun(get_preset("exp2c_q500_p500"))
+    monkeypatch.setattr(train, "DATA_BUDGET", ref.seq_bytes * ref.K * 10.5)   # room for 10 sequences a trial
+    small, mid = (TrialRun(get_preset(n)) for n in ("exp4_adding_T100", "exp2c_q500_p500"))
+    assert mid.chunk_size == 10                                          # as many as fit ...
     assert mid.chunk_size * mid.K * mid.seq_bytes <= train.DATA_BUDGET  # ... within the budget
-    assert (mid.chunk_size + 1) * mid.K * mid.seq_bytes > train.DATA_BUDGET
-    assert big.chunk_size == 1                          # never fewer than one: 20 trials x ~34 MB (estimate)
+    assert small.chunk_size == train.CHUNK or small.seq_bytes < mid.seq_bytes
+    monkeypatch.setattr(train, "DATA_BUDGET", 1.0)
+    assert TrialRun(get_preset("exp2c_q500_p500")).chunk_size == 1      # never fewer than one
 
 
-def test_the_kernels_hold_one_hot_inputs_as_indices_so_the_alphabet_size_costs_no_memory(monkeypatch):
+@pytest.mark.parametrize("engine_name", ["numpy", "numba"])
+def test_one_hot_inputs_are_held_as_indices_so_the_alphabet_size_costs_no_memory(engine_name, monkeypatch):
     from lstm_core import nets
-    if not nets.engine.numba_available():
+    if engine_name == "numba" and not nets.engine.numba_available():
         pytest.skip("numba is not installed")
-    monkeypatch.setenv("LAB_ENGINE", "numba")
-    q1000 = TrialRun(get_preset("exp2c_q1000_p1000"))
+    monkeypatch.setenv("LAB_ENGINE", engine_name)
+    q50, q1000 = TrialRun(get_preset("exp2c_q50_p50")), TrialRun(get_preset("exp2c_q1000_p1000"))
     q1000.advance(1)
     assert q1000._chunk["x"] is None and q1000._chunk["sym"].ndim == 3     # (K, N, T) indices, no (T, 1004) rows
+    per_step = [r.seq_bytes / TASKS[r.preset.task](np.random.default_rng(0), 64, **r.preset.task_options).T
+                for r in (q50, q1000)]
+    assert per_step[1] < 1.5 * per_step[0]                                # bytes per step, whatever the alphabet
+    assert q1000.chunk_size == q50.chunk_size == train_module.CHUNK
 
 
 @pytest.mark.parametrize("name", ["exp2c_q1000_p1000", "exp2c_q200_p200", "exp2b_lstm_p100", "exp4_adding_T1000"])

@@ -44,7 +44,7 @@ def workspace(arch, T):
             np.zeros(O), np.zeros(O), np.zeros(CS), np.zeros(CS),           # net_k, e_k, back, e_s
             np.zeros((I, U)), np.zeros((J, O)),                             # dW_h, dW_k (sequence updates)
             np.zeros(I, np.int64), np.zeros(I, np.bool_), np.zeros(J),      # cols, in_cols, src_k
-            np.zeros(I), np.zeros(CS))                                      # z, g_c
+            np.zeros(I), np.zeros(CS), np.zeros(I, np.int64))               # z, g_c, z_cols
 
 
 @njit(cache=True, nogil=True)
@@ -60,7 +60,8 @@ def train_sequence(W_h, W_k, M_h, M_k, arch, step_update, lr, x, sym, use_sym, l
     """
     n_in, C, S, O, rec, has_out, has_phi, g_kind, h_kind, out_linear = arch
     G, U, I, J, phi0, c0 = sizes(arch)
-    dS_in, dS_c, dS_phi, net, a, a_prev, s, s_prev, net_k, e_k, back, e_s, dW_h, dW_k, cols, in_cols, src_k, z, g_c = ws
+    (dS_in, dS_c, dS_phi, net, a, a_prev, s, s_prev, net_k, e_k, back, e_s, dW_h, dW_k, cols, in_cols, src_k, z, g_c,
+     z_cols) = ws
     # reset (A23): activations, states and partials 0; the columns z can be non-zero in
     dS_in[:] = 0.0
     dS_c[:] = 0.0
@@ -93,13 +94,25 @@ def train_sequence(W_h, W_k, M_h, M_k, arch, step_update, lr, x, sym, use_sym, l
             in_cols[sym_t] = True
             cols[n_cols] = sym_t
             n_cols += 1
-        if use_sym:                                              # z(t) = [x(t), a(t−1), 1]
+        n_z = 0                                                  # z(t) = [x(t), a(t−1), 1], and where it is not 0
+        if use_sym:
             if sym_t >= 0:
                 z[sym_t] = 1.0
+                z_cols[0] = sym_t
+                n_z = 1
         else:
             z[:n_in] = x_t
+            for m in range(n_in):
+                if x_t[m] != 0.0:
+                    z_cols[n_z] = m
+                    n_z += 1
         if rec:
             z[n_in:I - 1] = a_prev
+            for m in range(n_in, I - 1):
+                z_cols[n_z] = m
+                n_z += 1
+        z_cols[n_z] = I - 1
+        n_z += 1
         step_forward(W_h, arch, x_t, sym_t, use_sym, a_prev, s_prev, net, a, s, g_c)
         # --- forward-propagated partials (eqs 25, 27; §6)
         for j in range(C):
@@ -118,12 +131,11 @@ def train_sequence(W_h, W_k, M_h, M_k, arch, step_update, lr, x, sym, use_sym, l
                         dS_in[c, m] = phi * dS_in[c, m] + d_in * z[m]
                         dS_c[c, m] = phi * dS_c[c, m] + d_c * z[m]
                         dS_phi[c, m] = phi * dS_phi[c, m] + d_phi * z[m]
-                else:
-                    for i in range(n_cols):
-                        m = cols[i]
-                        if z[m] != 0.0:
-                            dS_in[c, m] += d_in * z[m]
-                            dS_c[c, m] += d_c * z[m]
+                else:                                            # without y_φ only columns with z ≠ 0 change:
+                    for i in range(n_z):                         # a step costs the same for 7 or 1004 symbols
+                        m = z_cols[i]
+                        dS_in[c, m] += d_in * z[m]
+                        dS_c[c, m] += d_c * z[m]
         if has_target[t] or t == t_last:
             output_step(W_k, arch, x_t, sym_t, use_sym, a, net_k, y_k[t])
         if has_target[t]:
@@ -152,7 +164,7 @@ def _learn(W_k, M_h, M_k, arch, rate, x_t, sym_t, use_sym, y_t, y_kt, a, a_prev,
     n_in, C, S, O, rec, has_out, has_phi, g_kind, h_kind, out_linear = arch
     G, U, I, J, phi0, c0 = sizes(arch)
     CS = C * S
-    dS_in, dS_c, dS_phi, net, _, _, _, _, net_k, e_k, back, e_s, _, _, cols, _, src_k, z, _ = ws
+    dS_in, dS_c, dS_phi, net, _, _, _, _, net_k, e_k, back, e_s, _, _, cols, _, src_k, z, _, _ = ws
     for o in range(O):                                           # e_k = f'(net_k)(t_k − y_k)   (eq 19)
         err = y_t[o] - y_kt[o]
         e_k[o] = err if out_linear else y_kt[o] * (1.0 - y_kt[o]) * err
