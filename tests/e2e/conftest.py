@@ -184,6 +184,16 @@ def save_full_page_screenshot(page, path: str | Path) -> Path:
     return path
 
 
+@pytest.fixture(scope="module")
+def router_has_run(browser, app_url) -> None:
+    """Open the root once, so that later page URLs of the module go through the router (as after a real visit)."""
+    context = browser.new_context()
+    tab = context.new_page()
+    tab.goto(app_url)
+    wait_for_app(tab)
+    context.close()
+
+
 @pytest.fixture(name="wait_for_app")
 def _wait_for_app_fixture() -> Callable[..., None]:
     return wait_for_app

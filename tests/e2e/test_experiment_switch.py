@@ -16,17 +16,8 @@ from lstm_core.experiments import PRESETS
 from tests.e2e.conftest import wait_for_app
 from ui.experiment_settings import defaults
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.usefixtures("router_has_run")]
 
-
-@pytest.fixture(scope="module", autouse=True)
-def _router_has_run(browser, app_url):
-    """Open the root once, so page URLs go through the router (see test_experiments_pages)."""
-    context = browser.new_context()
-    tab = context.new_page()
-    tab.goto(app_url)
-    wait_for_app(tab)
-    context.close()
 
 
 def _widget(page, key: str):

@@ -8,9 +8,8 @@ from pathlib import Path
 import pytest
 
 from lstm_core.runs import shipped_runs
-from tests.e2e.conftest import wait_for_app
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.usefixtures("router_has_run")]
 
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 CHARTS_DRAWN_JS = """() => {
@@ -32,16 +31,6 @@ def _sequences(page) -> int:
         return 0
     return int(metric.locator('[data-testid="stMetricValue"]').inner_text().replace(",", ""))
 
-
-@pytest.fixture(scope="module", autouse=True)
-def _router_has_run(browser, app_url):
-    """Open the app's root once: on a fresh server, a page URL opened before the router (app.py) has
-    ever run is served by Streamlit as a bare legacy pages/ script (no navigation, no wide layout)."""
-    context = browser.new_context()
-    tab = context.new_page()
-    tab.goto(app_url)
-    wait_for_app(tab)
-    context.close()
 
 
 @pytest.fixture(scope="module")

@@ -8,7 +8,7 @@ import pytest
 
 from tests.e2e.conftest import assert_no_exception, wait_for_app
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.usefixtures("router_has_run")]
 
 PROJECTOR = {"width": 1024, "height": 768}
 ZOOM_150 = {"width": 933, "height": 600}          # a 1400×900 screen at 150 % browser zoom
@@ -18,14 +18,6 @@ CLIPPED_JS = """() => [...document.querySelectorAll(
     .filter(e => e.scrollWidth > e.clientWidth)
     .map(e => `${e.className || e.dataset.testid}: ${e.scrollWidth} > ${e.clientWidth}: ${e.innerText.slice(0, 60)}`)"""
 
-
-@pytest.fixture(scope="module", autouse=True)
-def _router_has_run(browser, app_url):
-    context = browser.new_context()
-    tab = context.new_page()
-    tab.goto(app_url)
-    wait_for_app(tab)
-    context.close()
 
 
 def _open(browser, app_url, path: str, dark: bool = False, viewport: dict | None = None):

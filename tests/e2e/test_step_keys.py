@@ -8,16 +8,8 @@ import pytest
 
 from tests.e2e.conftest import assert_no_exception, wait_for_app
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.usefixtures("router_has_run")]
 
-
-@pytest.fixture(scope="module", autouse=True)
-def _router_has_run(browser, app_url):
-    context = browser.new_context()
-    tab = context.new_page()
-    tab.goto(app_url)
-    wait_for_app(tab)
-    context.close()
 
 
 def _step(page) -> tuple[str, str, str]:
