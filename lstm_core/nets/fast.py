@@ -104,6 +104,22 @@ def lstm_outputs(cfg: LSTMConfig, params: dict[str, Array], x: Array | None = No
     return y_k
 
 
+def _per_trial(cfg, x: Array | None, sym: Array | None, y: Array, has_target: Array, lr,
+               lengths: Array | None = None) -> tuple:
+    """What every one-sequence-per-trial entry point checks and makes first.
+
+    Returns ``(xx, ss, use_sym, K, T, L, lr_k, y, ht, out, E)``: the inputs (:func:`inputs`), the trial and step
+    counts, the steps of each sequence L (K,), α per trial, checked targets, ``has_target`` as bool, and the
+    outputs (K, T, O) (NaN until written) and errors (K,) to fill.
+    """
+    xx, ss, use_sym = inputs(x, sym, 3, cfg.n_in)
+    K, T = y.shape[:2]
+    L = np.full(K, T, np.int64) if lengths is None else np.asarray(lengths, np.int64)
+    lr_k = np.broadcast_to(np.asarray(lr, float).reshape(-1), (K,))
+    return (xx, ss, use_sym, K, T, L, lr_k, targets(y, cfg.n_out), np.ascontiguousarray(has_target, bool),
+            np.full((K, T, cfg.n_out), np.nan), np.zeros(K))
+
+
 def lstm_train_seq(cfg: LSTMConfig, params: dict[str, Array], x: Array | None, y: Array, has_target: Array,
                    lr, update: str = "step", sym: Array | None = None) -> tuple[dict[str, Array], dict[str, Array]]:
     """:func:`lstm_core.lstm_online.train_sequence` by the kernel: one sequence per trial.
@@ -114,15 +130,10 @@ def lstm_train_seq(cfg: LSTMConfig, params: dict[str, Array], x: Array | None, y
     if update not in ("step", "sequence"):
         raise ValueError(f"update must be 'step' or 'sequence', not {update!r}")
     M_h, M_k = masks(cfg)
-    xx, ss, use_sym = inputs(x, sym, 3, cfg.n_in)
-    K, T = y.shape[:2]
+    xx, ss, use_sym, K, T, _, lr_k, y, ht, y_k, E = _per_trial(cfg, x, sym, y, has_target, lr)
     W_h, W_k = params["W_h"].astype(float, copy=True), params["W_k"].astype(float, copy=True)
-    lr_k = np.broadcast_to(np.asarray(lr, float).reshape(-1), (K,))
     arch = arch_of(cfg)
     ws = kernels_rtrl.workspace(arch, T)
-    y_k, E = np.full((K, T, cfg.n_out), np.nan), np.zeros(K)
-    y = targets(y, cfg.n_out)
-    ht = np.ascontiguousarray(has_target, bool)
     for k in range(K):
         E[k] = kernels_rtrl.train_sequence(W_h[k], W_k[k], M_h, M_k, arch, update == "step", lr_k[k],
                                            xx[k] if not use_sym else xx[0], ss[k] if use_sym else ss[0],
@@ -231,17 +242,11 @@ def rnn_train_seq(cfg, algo: str, params: dict[str, Array], x: Array | None, y: 
         raise ValueError("BPTT updates once per sequence: update must be 'sequence'")
     if update not in ("step", "sequence"):
         raise ValueError(f"update must be 'step' or 'sequence', not {update!r}")
-    xx, ss, use_sym = inputs(x, sym, 3, cfg.n_in)
-    K, T = y.shape[:2]
-    L = np.full(K, T, np.int64) if lengths is None else np.asarray(lengths, np.int64)
+    xx, ss, use_sym, K, T, L, lr_k, y, ht, y_out, E = _per_trial(cfg, x, sym, y, has_target, lr, lengths)
     arch = kernels_rnn.arch_of(cfg)
     W_h, W_o = rnn_pack(cfg, params)
     M_h, M_o = rnn_masks(cfg)
-    lr_k = np.broadcast_to(np.asarray(lr, float).reshape(-1), (K,))
     ws = kernels_rnn.workspace(arch, T)
-    y_out, E = np.full((K, T, cfg.n_out), np.nan), np.zeros(K)
-    y = targets(y, cfg.n_out)
-    ht = np.ascontiguousarray(has_target, bool)
     for k in range(K):
         x_k, s_k = (xx[k] if not use_sym else xx[0]), (ss[k] if use_sym else ss[0])
         if algo == "bptt":
@@ -288,16 +293,10 @@ def lstm_bptt_train_seq(cfg: LSTMConfig, params: dict[str, Array], x: Array | No
     Returns new params and ``{"y_k": (K, T, O) outputs of the old weights (NaN after the length), "E": (K,)}``.
     """
     M_h, M_k = masks(cfg)
-    xx, ss, use_sym = inputs(x, sym, 3, cfg.n_in)
-    K, T = y.shape[:2]
-    L = np.full(K, T, np.int64) if lengths is None else np.asarray(lengths, np.int64)
+    xx, ss, use_sym, K, T, L, lr_k, y, ht, y_k, E = _per_trial(cfg, x, sym, y, has_target, lr, lengths)
     W_h, W_k = params["W_h"].astype(float, copy=True), params["W_k"].astype(float, copy=True)
-    lr_k = np.broadcast_to(np.asarray(lr, float).reshape(-1), (K,))
     arch = arch_of(cfg)
     ws = kernels_bptt.workspace(arch, T)
-    y_k, E = np.full((K, T, cfg.n_out), np.nan), np.zeros(K)
-    y = targets(y, cfg.n_out)
-    ht = np.ascontiguousarray(has_target, bool)
     for k in range(K):
         E[k] = kernels_bptt.train_sequence(W_h[k], W_k[k], M_h, M_k, arch, lr_k[k], xx[k] if not use_sym else xx[0],
                                            ss[k] if use_sym else ss[0], use_sym, L[k], y[k], ht[k], y_k[k], ws)
