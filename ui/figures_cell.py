@@ -173,11 +173,11 @@ def cell_equations(rec: dict[str, np.ndarray], w: CellWeights, step: int) -> lis
     t = int(np.clip(step, 1, rec["s_c"].size)) - 1
     v = {k: float(a[t]) for k, a in rec.items()}
     s_prev = float(rec["s_c"][t - 1]) if t > 0 else 0.0
-    # three short rows each (definition, numbers, result): every equation fits a 1024-px screen
+    # short rows (definition, numbers, result): every equation fits a 1024-px screen
     return [
         rf"\begin{{aligned}} net_{{in}}(t) &= w_{{in,x}}\,x + w_{{in,w}}\,\mathrm{{write}} + b_{{in}} \\"
-        rf" &= {_n(w.w_in_value)}\cdot{_n(v['value'])} + {_n(w.w_in_write)}\cdot{_n(v['write'])}"
-        rf" + ({_n(w.b_in)}) \\ &= {_n(v['net_in'])} \end{{aligned}}",
+        rf" &= {_n(w.w_in_value)}\cdot{_n(v['value'])} + {_n(w.w_in_write)}\cdot{_n(v['write'])} \\"
+        rf" &\quad + ({_n(w.b_in)}) \\ &= {_n(v['net_in'])} \end{{aligned}}",   # (4 rows: fits 1024 px)
         rf"y^{{in}}(t) = f(net_{{in}}(t)) = {_n(v['y_in'])}",
         rf"\begin{{aligned}} net_{{out}}(t) &= w_{{out,r}}\,\mathrm{{read}} + b_{{out}} \\"
         rf" &= {_n(w.w_out_read)}\cdot{_n(v['read'])} + ({_n(w.b_out)}) \\ &= {_n(v['net_out'])} \end{{aligned}}",
