@@ -43,8 +43,8 @@ SOURCES = [
         r"\frac{\partial s_c(t)}{\partial s_c(t-1)} \approx_{tr} 1",
         r"E_s(\tau) = \textstyle\sum_{t \ge \tau} e_{s}(t)",
         r"\delta_{c}(\tau) = E_s(\tau)\, y^{in}(\tau)\, g'\big(net_c(\tau)\big)",
-        r"\delta_{in}(\tau) = f'_{in}\big(net_{in}(\tau)\big) \textstyle\sum_v E_{s^v}(\tau)\,"
-        r" g\big(net_{c^v}(\tau)\big)",
+        r"\begin{aligned}\delta_{in}(\tau) &= f'_{in}\big(net_{in}(\tau)\big) \\"   # two rows: fits 1024 px
+        r" &\quad \cdot \textstyle\sum_v E_{s^v}(\tau)\, g\big(net_{c^v}(\tau)\big) \end{aligned}",
     ]),
 ]
 
@@ -73,15 +73,13 @@ figure_with_table(
              "its recurrent inputs frozen, whose exact gradient the paper's truncated rule is (spec §2.1)."),
 )
 
-st.subheader("The code that ran, beside the paper")
+st.subheader("The code that ran, with the paper's equations")
 for fn, what, equations in SOURCES:
     st.markdown(f"**`{fn.__module__}.{fn.__qualname__}`** — {what}")
-    code_col, eq_col = st.columns([1, 1], gap="medium")
-    with code_col:
-        st.code(inspect.getsource(fn), language="python", line_numbers=True, height=420, wrap_lines=True)
-    with eq_col:
+    with st.container(horizontal=True, gap="large"):   # the equations first, as many side by side as fit
         for eq in equations:
-            st.latex(eq)
+            st.latex(eq, width="content")
+    st.code(inspect.getsource(fn), language="python", line_numbers=True, height=420, wrap_lines=True)
 
 st.subheader("The compiled twin that trains")
 st.markdown(

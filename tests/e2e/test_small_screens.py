@@ -43,6 +43,18 @@ def test_no_filled_in_equation_is_clipped_at_1024_px(browser, app_url, query, vi
         context.close()
 
 
+def test_no_equation_of_the_under_the_hood_page_is_clipped_at_1024_px(browser, app_url):
+    context, page = _open(browser, app_url, "under_the_hood")
+    try:
+        assert_no_exception(page)
+        page.get_by_text("The compiled twin that trains").first.wait_for(timeout=60_000)
+        page.evaluate("document.fonts.ready.then(() => true)")
+        assert page.locator(".katex-display").count() >= 10
+        assert page.evaluate(CLIPPED_JS) == []
+    finally:
+        context.close()
+
+
 @pytest.mark.parametrize("dark", [False, True])
 def test_projector_mode_collapses_the_sidebar_enlarges_text_and_fits_figures_to_the_screen(browser, app_url, dark):
     context, normal = _open(browser, app_url, "memory_cell", dark)
