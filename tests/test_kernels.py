@@ -144,8 +144,6 @@ def test_a_diverging_trial_stops_on_the_kernel_with_its_last_good_weights(monkey
     run = _run(preset, "numba", 50, monkeypatch, K=2)
     res = run.result()
     assert res["diverged"] == [0, 1] and run.results[0].presented == 1
-    fresh = init_params(preset.net, [np.random.default_rng(s) for s in range(1)])   # shape check only
-    assert run.params["W_h"].shape[1:] == fresh["W_h"].shape[1:]
     assert all(np.isfinite(v).all() for v in run.params.values())
     assert "diverged" in run.progress().message
 

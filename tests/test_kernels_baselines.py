@@ -18,8 +18,7 @@ from lstm_core.experiments import get_preset
 from lstm_core.lstm_grad import apply_update, bptt_grad
 from lstm_core.nets import engine, fast
 from lstm_core.rnn import RNNConfig
-from lstm_core.train import TrialRun
-from tests.test_kernels import ALL, CASES, TINY, _one_hot_problem
+from tests.test_kernels import ALL, CASES, TINY, _one_hot_problem, _run
 from tests.test_lstm import _problem
 
 pytestmark = pytest.mark.skipif(not engine.numba_available(), reason="numba is not installed")
@@ -176,14 +175,6 @@ def test_full_gradient_sequences_of_unequal_length_learn_only_their_steps(name):
 
 
 # ------------------------------------------------------------------ whole training runs, numpy vs numba
-
-def _run(preset, engine_name, n, monkeypatch, K=2, seed=0):
-    monkeypatch.setenv("LAB_ENGINE", engine_name)
-    run = TrialRun(preset, trials=K, seed=seed, max_sequences=n)
-    for _ in run.advance_iter(100):
-        pass
-    return run
-
 
 RUNS = {
     "plain RNN by BPTT, adding T=20": (get_preset("baseline_rnn_adding_T20"), 300),

@@ -67,6 +67,15 @@ def targets(y: Array, n_out: int) -> Array:
     return y
 
 
+def _chunk_args(cfg, data: dict[str, Array], lr, rule, K: int) -> tuple:
+    """What every chunk entry point checks and makes first: ``(xx, ss, use_sym, lr_k, rule_tuple, legal, events)``."""
+    xx, ss, use_sym = inputs(None if data.get("sym") is not None else data["x"], data.get("sym"), 4, cfg.n_in)
+    lr_k = np.ascontiguousarray(np.broadcast_to(np.asarray(lr, float).reshape(-1), (K,)))
+    rt = rule_tuple(rule)
+    legal = data["legal"] if rt[0] == RULE_REBER else NO_LEGAL
+    return xx, ss, use_sym, lr_k, rt, legal, np.zeros(K, np.int64)
+
+
 def _targets_of(data: dict[str, Array], n_out: int) -> tuple[Array, Array]:
     """The chunk's ``y`` and ``y_ref``, checked (:func:`targets`)."""
     return targets(data["y"], n_out), targets(data["y_ref"], n_out)
@@ -163,12 +172,7 @@ def lstm_train_chunk(cfg: LSTMConfig, params: dict[str, Array], data: dict[str, 
     (K,) the event of each trial (0 none, 1 its rule was met, 2 diverged)
     """
     M_h, M_k = masks(cfg) if weight_masks is None else weight_masks
-    K = params["W_h"].shape[0]
-    xx, ss, use_sym = inputs(None if data.get("sym") is not None else data["x"], data.get("sym"), 4, cfg.n_in)
-    lr_k = np.ascontiguousarray(np.broadcast_to(np.asarray(lr, float).reshape(-1), (K,)))
-    rt = rule_tuple(rule)
-    legal = data["legal"] if rt[0] == RULE_REBER else NO_LEGAL
-    events = np.zeros(K, np.int64)
+    xx, ss, use_sym, lr_k, rt, legal, events = _chunk_args(cfg, data, lr, rule, params["W_h"].shape[0])
     kernels_rtrl.train_chunk(params["W_h"], params["W_k"], M_h, M_k, arch_of(cfg), update == "step", lr_k,
                              xx, ss, use_sym, data["lengths"], *_targets_of(data, cfg.n_out), data["has_target"], legal,
                              rt, seen0, pos, stop, err_hist, ok_hist, counts, events)
@@ -267,12 +271,7 @@ def rnn_train_chunk(cfg, algo: str, params: dict[str, Array], data: dict[str, Ar
     """
     W_h, W_o = rnn_pack(cfg, params)
     M_h, M_o = rnn_masks(cfg)
-    K = W_h.shape[0]
-    xx, ss, use_sym = inputs(None if data.get("sym") is not None else data["x"], data.get("sym"), 4, cfg.n_in)
-    lr_k = np.ascontiguousarray(np.broadcast_to(np.asarray(lr, float).reshape(-1), (K,)))
-    rt = rule_tuple(rule)
-    legal = data["legal"] if rt[0] == RULE_REBER else NO_LEGAL
-    events = np.zeros(K, np.int64)
+    xx, ss, use_sym, lr_k, rt, legal, events = _chunk_args(cfg, data, lr, rule, W_h.shape[0])
     kernels_rnn.train_chunk(W_h, W_o, M_h, M_o, kernels_rnn.arch_of(cfg),
                             kernels_rnn.RTRL if algo == "rtrl" else kernels_rnn.BPTT, update == "step", lr_k,
                             xx, ss, use_sym, data["lengths"], *_targets_of(data, cfg.n_out), data["has_target"], legal,
@@ -310,12 +309,7 @@ def lstm_bptt_train_chunk(cfg: LSTMConfig, params: dict[str, Array], data: dict[
     Arguments and return as :func:`lstm_train_chunk` (no ``update``: one change per sequence).
     """
     M_h, M_k = masks(cfg)
-    K = params["W_h"].shape[0]
-    xx, ss, use_sym = inputs(None if data.get("sym") is not None else data["x"], data.get("sym"), 4, cfg.n_in)
-    lr_k = np.ascontiguousarray(np.broadcast_to(np.asarray(lr, float).reshape(-1), (K,)))
-    rt = rule_tuple(rule)
-    legal = data["legal"] if rt[0] == RULE_REBER else NO_LEGAL
-    events = np.zeros(K, np.int64)
+    xx, ss, use_sym, lr_k, rt, legal, events = _chunk_args(cfg, data, lr, rule, params["W_h"].shape[0])
     kernels_bptt.train_chunk(params["W_h"], params["W_k"], M_h, M_k, arch_of(cfg), lr_k, xx, ss, use_sym,
                              data["lengths"], *_targets_of(data, cfg.n_out), data["has_target"], legal, rt, seen0, pos,
                              stop, err_hist, ok_hist, counts, events)

@@ -139,8 +139,7 @@ def train_sequence(W_h, W_k, M_h, M_k, arch, step_update, lr, x, sym, use_sym, l
         if has_target[t] or t == t_last:
             output_step(W_k, arch, x_t, sym_t, use_sym, a, net_k, y_k[t])
         if has_target[t]:
-            _learn(W_k, M_h, M_k, arch, rate, x_t, sym_t, use_sym, y[t], y_k[t], a, a_prev, s, ws, Wd_h, Wd_k,
-                   n_cols)
+            _learn(W_k, M_h, M_k, arch, rate, y[t], y_k[t], a, s, ws, Wd_h, Wd_k, n_cols)
             for o in range(O):
                 d = y[t, o] - y_k[t, o]
                 E += d * d
@@ -159,7 +158,7 @@ def train_sequence(W_h, W_k, M_h, M_k, arch, step_update, lr, x, sym, use_sym, l
 
 
 @njit(cache=True, nogil=True)
-def _learn(W_k, M_h, M_k, arch, rate, x_t, sym_t, use_sym, y_t, y_kt, a, a_prev, s, ws, Wd_h, Wd_k, n_cols):
+def _learn(W_k, M_h, M_k, arch, rate, y_t, y_kt, a, s, ws, Wd_h, Wd_k, n_cols):
     """The weight changes of one target step (eqs 19-28) into Wd_h, Wd_k (the weights, or the sums)."""
     n_in, C, S, O, rec, has_out, has_phi, g_kind, h_kind, out_linear = arch
     G, U, I, J, phi0, c0 = sizes(arch)
@@ -207,7 +206,7 @@ def _learn(W_k, M_h, M_k, arch, rate, x_t, sym_t, use_sym, y_t, y_kt, a, a_prev,
     src_k[J - 1] = 1.0
     if not rec:
         for m in range(n_in):
-            src_k[CS + m] = (1.0 if m == sym_t else 0.0) if use_sym else x_t[m]
+            src_k[CS + m] = z[m]                                 # x(t), the input part of z(t)
     for jj in range(J):
         if src_k[jj] != 0.0:
             for o in range(O):
