@@ -29,7 +29,8 @@ def _sequences(page) -> int:
     metric = page.locator('[data-testid="stMetric"]').filter(has_text="LSTM: sequences per trial")
     if not metric.count():
         return 0
-    return int(metric.locator('[data-testid="stMetricValue"]').inner_text().replace(",", ""))
+    # during a fragment rerun Streamlit may briefly show a stale copy beside the live one: read the first
+    return int(metric.locator('[data-testid="stMetricValue"]').first.inner_text().replace(",", ""))
 
 
 
