@@ -20,6 +20,7 @@ from __future__ import annotations
 import contextlib
 import os
 import re
+import shlex
 import signal
 import sys
 import threading
@@ -56,6 +57,7 @@ class Plan:
     out: Path | None
     results_dir: Path | None
     force: bool
+    command: str | None = None   # the command line that made this run, stored with each result
 
 
 def paper_rows() -> list[str]:
@@ -130,7 +132,9 @@ def plan_from_args(args) -> Plan:
     rows = [Row(p, int(args.trials or p.trials), int(args.seed),
                 int(args.max_sequences or p.stop.max_sequences)) for p in presets]
     workers = args.workers if args.workers is not None else default_workers()
-    return Plan(rows, sweep, args.chunk, workers, scheduler, json_path, out, results_dir, bool(args.force))
+    argv = getattr(args, "argv", None)
+    command = "python -m lstm_core " + shlex.join(argv) if argv else None
+    return Plan(rows, sweep, args.chunk, workers, scheduler, json_path, out, results_dir, bool(args.force), command)
 
 
 # ----------------------------------------------------------------------------- signals
@@ -180,11 +184,12 @@ def _single_line(p: RowProgress, t0: float) -> str:
             f"{p.rate:,.0f} seq/s | {time.time() - t0:,.0f} s | ETA {eta}")
 
 
-def annotate(summary: dict, row: Row, interrupted: bool) -> dict:
-    """The stored format of runs/results/*.json: TrialRun.result() + interrupted, paper, classroom, experiment."""
+def annotate(summary: dict, row: Row, interrupted: bool, command: str | None = None) -> dict:
+    """The stored format of runs/results/*.json: TrialRun.result() + interrupted, paper, classroom,
+    experiment, and the command line that produced it (None when called from Python)."""
     p = row.preset
     return {**summary, "interrupted": bool(interrupted), "paper": p.paper, "classroom": p.classroom,
-            "experiment": p.experiment}
+            "experiment": p.experiment, "command": command}
 
 
 def make_backend(plan: Plan, tasks: int):
@@ -242,7 +247,7 @@ def _single(plan: Plan, stop: Stop) -> int:
         _say("")
     if outcome.interrupted:
         _say("interrupted: reporting what was reached (unfinished trials count as not solved)")
-    summary = annotate(outcome.summary, row, outcome.interrupted)
+    summary = annotate(outcome.summary, row, outcome.interrupted, plan.command)
     try:
         print_table(summary, row.preset.paper)
     except (OSError, ValueError):
@@ -356,7 +361,7 @@ def _sweep(plan: Plan, stop: Stop) -> int:
         if o.interrupted or o.summary is None:
             _say(f"[{number[name]}/{n}] {name}: interrupted, not saved")
             return
-        summary = annotate(o.summary, o.row, False)
+        summary = annotate(o.summary, o.row, False, plan.command)
         target = plan.results_dir / f"{name}.json"
         why = check_summary(summary)
         if why:                                   # written all the same: the numbers are what they are

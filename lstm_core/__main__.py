@@ -32,7 +32,9 @@ def main(argv: list[str] | None = None) -> int:
             if exc.name != module:
                 raise
             p.set_defaults(_missing=True)
+    argv = list(sys.argv[1:] if argv is None else argv)
     args = parser.parse_args(argv)
+    args.argv = argv    # the command line as given, stored with results that commands write
     if getattr(args, "_missing", False):
         parser.error(f"command {args.command!r} is not available in this build")
     return int(importlib.import_module(args._module).main(args) or 0)

@@ -119,8 +119,10 @@ def test_the_command_runs_on_a_dask_scheduler(serial, tmp_path, monkeypatch, cap
         rc = cli(["reproduce", SOLVES.name, "--max-sequences", str(CAP), "--scheduler", lc.scheduler_address,
                   "--json", str(out)])
     assert rc == 0, capsys.readouterr().err
+    command = ("python -m lstm_core reproduce " + SOLVES.name + f" --max-sequences {CAP} --scheduler "
+               + lc.scheduler_address + " --json " + str(out))
     assert _no_seconds(json.loads(out.read_text())) == {**_no_seconds(res), "interrupted": False, "paper": None,
-                                                         "classroom": True, "experiment": "2c"}
+                                                         "classroom": True, "experiment": "2c", "command": command}
     assert "Dask scheduler" in capsys.readouterr().err
 
 
