@@ -6,7 +6,7 @@
     python -m bench.classroom --scenario stop ...              # the same
 
 Drives the server side of the Experiments page's jobs in this process, as the app does
-(:class:`ui.session_job.Registry` keyed by session token, one :class:`~lstm_core.jobs.JobManager`,
+(:class:`ui.session_job.Registry` keyed by session token, one :class:`~lab.jobs.JobManager`,
 process workers), without a browser: N sessions each start a job of a heavy preset; then each
 session's connection drops for ``--gap`` seconds (no poll; the registry's ttl is longer), the
 session comes back and its job is checked (a job that stopped, failed or went back in progress
@@ -30,8 +30,8 @@ from dataclasses import replace
 
 import numpy as np
 
+from lab.jobs import Job, JobManager
 from lstm_core.experiments import get_preset
-from lstm_core.jobs import Job, JobManager
 
 
 def rss_mb(pid: int | None = None) -> float:

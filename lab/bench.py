@@ -5,7 +5,7 @@ alternating (A, B, A, B, ...) and compared by their medians:
 
 - **trial loop vs C**: the whole trial loop (data, learning, stopping rule) on the Exp 4 row at
   T = 100, one trial, against a plain-C online learner of the same size and rule
-  (``lab/c_reference/lstm_online.c``, compiled here with ``cc -O2``; skipped without a compiler);
+  (``lab/c_reference/lstm_rtrl.c``, compiled here with ``cc -O2``; skipped without a compiler);
 - **alphabet**: time per step of the trial loop on Exp 2c q = 1000 against q = 50;
 - **two workers**: a row's trials on 2 worker processes against 1 (``lab.sweep.LocalPool``);
 - **kernel vs NumPy**: sequences per second of each learner (the 1997 rule, the full-gradient LSTM,
@@ -31,7 +31,7 @@ from pathlib import Path
 
 import numpy as np
 
-C_SOURCE = Path(__file__).parent / "c_reference" / "lstm_online.c"
+C_SOURCE = Path(__file__).parent / "c_reference" / "lstm_rtrl.c"
 LEARNERS = {                          # figure name -> preset whose learner it times
     "lstm_truncated_rtrl": "exp4_adding_T100",
     "lstm_full_gradient": "classroom_exp1_reber",
@@ -64,8 +64,8 @@ def engine(name: str):
 def trial_loop_rate(preset_name: str, seconds: float, seed: int = 0) -> tuple[float, float]:
     """(sequences per second, time steps per second) of one trial's whole loop, for ~``seconds``."""
     from lstm_core.experiments import get_preset
+    from lstm_core.experiments.train import TrialRun
     from lstm_core.tasks import TASKS
-    from lstm_core.train import TrialRun
 
     p = get_preset(preset_name)
     mean_length = TASKS[p.task](np.random.default_rng(seed), 256, **p.task_options).lengths.mean()
@@ -99,7 +99,7 @@ def _compiled() -> Path | None:
         cc = shutil.which("cc") or shutil.which("gcc")
         exe = None
         if cc:
-            exe = Path(tempfile.mkdtemp(prefix="lab-bench-")) / "lstm_online"
+            exe = Path(tempfile.mkdtemp(prefix="lab-bench-")) / "lstm_rtrl"
             done = subprocess.run([cc, "-O2", "-o", str(exe), str(C_SOURCE), "-lm"], capture_output=True, text=True)
             exe = exe if done.returncode == 0 else None
         _EXE.append(exe)
@@ -164,7 +164,7 @@ def engine_figures(seconds: float = 1.0, repeats: int = 3) -> dict:
 def classroom_figures() -> list[dict]:
     """Run every classroom preset once (its own trials, seed 0); time to solve each."""
     from lstm_core.experiments import PRESETS
-    from lstm_core.train import TrialRun
+    from lstm_core.experiments.train import TrialRun
 
     rows = []
     for p in PRESETS.values():

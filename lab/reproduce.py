@@ -28,11 +28,10 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from lstm_core.cli_reproduce import print_table
+from lab import files
+from lab.cli_reproduce import print_table
+from lab.sweep import DaskBackend, LocalPool, Row, RowOutcome, RowProgress, Stop, SweepError, run_rows
 from lstm_core.experiments import PRESETS, get_preset
-
-from . import files
-from .sweep import DaskBackend, LocalPool, Row, RowOutcome, RowProgress, Stop, SweepError, run_rows
 
 MAX_TRIALS = 1000           # the paper runs at most 30
 MAX_SEQUENCES = 10**9       # the paper's largest cap is 5,000,000
@@ -124,7 +123,7 @@ def plan_from_args(args) -> Plan:
         out = files.check_dir_target(args.out, "--out")
         results_dir = None
         if sweep:
-            from lstm_core.runs import RESULTS_DIR
+            from lab.runs import RESULTS_DIR
             results_dir = files.check_dir_target(args.results_dir if args.results_dir is not None else RESULTS_DIR,
                                                  "--results-dir", create=True)
     except files.PathProblem as exc:
@@ -265,7 +264,7 @@ def _single(plan: Plan, stop: Stop) -> int:
 
 
 def _save_run(outcome: RowOutcome, where: Path) -> int:
-    from lstm_core.runs import save_run
+    from lab.runs import save_run
 
     try:
         path = save_run(outcome.run, where)
@@ -285,8 +284,8 @@ def _close(backend, abort: bool = False) -> None:
 # ----------------------------------------------------------------------------- a sweep
 
 def stored_row(path: Path) -> dict | None:
-    """The result stored at ``path`` if it is a valid (``lstm_core.runs.load_result``), finished row; else None."""
-    from lstm_core.runs import RunFileError, load_result
+    """The result stored at ``path`` if it is a valid (``lab.runs.load_result``), finished row; else None."""
+    from lab.runs import RunFileError, load_result
 
     if not path.is_file():
         return None
@@ -312,7 +311,7 @@ def skip_reason(row: Row, stored: dict | None, force: bool) -> str:
 
 
 def _sweep(plan: Plan, stop: Stop) -> int:
-    from lstm_core.runs import check_summary
+    from lab.runs import check_summary
 
     rows, n = plan.rows, len(plan.rows)
     todo: list[Row] = []

@@ -37,8 +37,8 @@ from pathlib import Path
 
 import numpy as np
 
-from lstm_core.preset import Preset
-from lstm_core.train import TrialRun, _summarise_tests
+from lstm_core.experiments.preset import Preset
+from lstm_core.experiments.train import TrialRun, _summarise_tests
 
 STEP = 10                 # sequences trained between two looks at the stop flag
 POLL = 0.05               # seconds between two looks of the driver at its tasks
@@ -198,7 +198,7 @@ def combine(payloads: Sequence[dict], seconds: float | None = None) -> dict:
 
 
 class MergedRun:
-    """K single-trial payloads side by side, shaped like a finished ``TrialRun`` for ``lstm_core.runs.save_run``.
+    """K single-trial payloads side by side, shaped like a finished ``TrialRun`` for ``lab.runs.save_run``.
 
     Weights are stacked in trial order; learning curves run to the last trial's end with NaN after a trial
     stopped; the checkpoint trial (0) keeps its final weights at the checkpoints the lockstep run would
@@ -432,7 +432,7 @@ def _dask_run(task: TrialTask, stop_name: str, topic: str) -> dict:
 
 @dataclass
 class RowProgress:
-    """Where a row stands; shaped like ``lstm_core.train.Progress`` where the command line reads it."""
+    """Where a row stands; shaped like ``lstm_core.experiments.train.Progress`` where the command line reads it."""
 
     index: int
     row: Row
@@ -467,7 +467,7 @@ class RowOutcome:
     index: int
     row: Row
     summary: dict | None
-    run: object | None          # TrialRun (serial) or MergedRun: what lstm_core.runs.save_run takes
+    run: object | None          # TrialRun (serial) or MergedRun: what lab.runs.save_run takes
     interrupted: bool
     seconds: float
 

@@ -14,9 +14,9 @@ import sys
 # command -> (module, one-line help)
 COMMANDS: dict[str, tuple[str, str]] = {
     "bench": ("lab.bench", "print speed figures of the engine (ratios measured in one run)"),
-    "sample": ("lstm_core.cli_sample", "write a preset's task data as JSON"),
-    "presets": ("lstm_core.cli_presets", "list the named presets"),
-    "reproduce": ("lstm_core.cli_reproduce", "run a preset's trials and compare with the paper"),
+    "sample": ("lab.cli_sample", "write a preset's task data as JSON"),
+    "presets": ("lab.cli_presets", "list the named presets"),
+    "reproduce": ("lab.cli_reproduce", "run a preset's trials and compare with the paper"),
 }
 
 

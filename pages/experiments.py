@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from lstm_core.runs import SavedRun, family_of
+from lab.runs import SavedRun, family_of
 from ui import experiment_view as view
 from ui import session_job, student
 from ui.experiment_settings import baseline_for, render_settings

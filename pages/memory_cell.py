@@ -3,8 +3,8 @@
 import numpy as np
 import streamlit as st
 
-from lstm_core.record import MAX_ABS_VALUE, MAX_STEPS, SEQUENCES, CellWeights, parse_sequence, run_single_cell
-from lstm_core.record import store_recall as store_recall_inputs
+from lstm_core.analysis.record import MAX_ABS_VALUE, MAX_STEPS, SEQUENCES, CellWeights, parse_sequence, run_single_cell
+from lstm_core.analysis.record import store_recall as store_recall_inputs
 from ui import student
 from ui.figure_block import figure_with_table
 from ui.figure_spec import freeze

@@ -4,8 +4,8 @@ import inspect
 
 import streamlit as st
 
-from lstm_core import gradcheck, lstm, lstm_grad, lstm_online
-from lstm_core.nets import engine, kernels_rtrl
+from lstm_core.analysis import gradcheck
+from lstm_core.nets import engine, kernels_rtrl, lstm, lstm_grad, lstm_rtrl
 from ui import student
 from ui.figure_block import figure_with_table
 from ui.figure_spec import freeze
@@ -30,7 +30,7 @@ SOURCES = [
         r"s_{c_j^v}(t) = s_{c_j^v}(t-1) + y^{in_j}(t)\, g\big(net_{c_j^v}(t)\big)",
         r"y^{c_j^v}(t) = y^{out_j}(t)\, h\big(s_{c_j^v}(t)\big)",
     ]),
-    (lstm_online.train_sequence, "The paper's learning rule as written: truncated RTRL with the partials dS "
+    (lstm_rtrl.train_sequence, "The paper's learning rule as written: truncated RTRL with the partials dS "
      "(App. A.1 eqs 19-28)", [
         r"dS_{in}(t) = dS_{in}(t-1) + g(net_c)\, f'_{in}(net_{in})\, y^m(t-1)",
         r"dS_{c}(t) = dS_{c}(t-1) + g'(net_c)\, y^{in}(t)\, y^m(t-1)",
@@ -83,7 +83,7 @@ for fn, what, equations in SOURCES:
 
 st.subheader("The compiled twin that trains")
 st.markdown(
-    f"Training runs on compiled kernels (Numba): the same rule as `lstm_online.train_sequence` above, written "
+    f"Training runs on compiled kernels (Numba): the same rule as `lstm_rtrl.train_sequence` above, written "
     f"as plain loops over cells, source columns and time, in the paper's names. Each kernel is tested equal to "
     f"its readable reference to 10⁻¹⁰ on random nets of every configuration and through whole training runs. "
     f"Engine in use here: **{engine.active()}** (`LAB_ENGINE=numpy` runs the readable code instead, slower, with "

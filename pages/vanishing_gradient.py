@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from lstm_core.errorflow import RNN_ACTIVATIONS, FlowSettings, error_flow, fw_factor, kept_after
+from lstm_core.analysis.errorflow import RNN_ACTIVATIONS, FlowSettings, error_flow, fw_factor, kept_after
 from ui import student
 from ui.figure_block import figure_with_table
 from ui.figure_spec import freeze
@@ -77,7 +77,7 @@ figure_with_table(
 )
 st.caption(
     f"The RNN has n = {n} fully connected units, f = {ACTIVATION_LABELS[act]}, run forward on one random "
-    f"input sequence (lstm_core.rnn.forward); the LSTM has {result.lstm_truncated['s'].shape[1]} one-cell "
+    f"input sequence (lstm_core.nets.rnn.forward); the LSTM has {result.lstm_truncated['s'].shape[1]} one-cell "
     "blocks (input-gate bias −2), the same weight scale and inputs. Left out: training; this page only "
     "follows one error signal through a fixed net."
 )

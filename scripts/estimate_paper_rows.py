@@ -5,7 +5,7 @@
     python -m scripts.estimate_paper_rows                        # re-render the table from stored rates
 
 Run from the repository root, under ``nice -n 19`` when measuring. For each paper preset a
-short run of the trial loop (:class:`lstm_core.train.TrialRun`, the preset's own trial
+short run of the trial loop (:class:`lstm_core.experiments.train.TrialRun`, the preset's own trial
 count K, seed 0) is timed in CPU seconds (``time.process_time``) until ``--budget`` CPU
 seconds have passed (and at least ``MIN_SEQUENCES`` sequences); the rate is training
 sequences per second summed over the K trials, the stopping rule's evaluations included.
@@ -32,8 +32,8 @@ from pathlib import Path
 import numpy as np
 
 from lstm_core.experiments import PRESETS
-from lstm_core.preset import Preset
-from lstm_core.train import TrialRun
+from lstm_core.experiments.preset import Preset
+from lstm_core.experiments.train import TrialRun
 
 ROOT = Path(__file__).resolve().parent.parent
 RATES = ROOT / "docs" / "reproduce_rates.json"

@@ -9,7 +9,7 @@ folder: run from the repository root.)
 
 For each family the first classroom LSTM preset of the registry is trained as a single
 trial (seed 0, then 1, 2, ... up to ``--seeds`` if it does not solve within the cap) and
-saved after each attempt to ``runs/shipped/<family>/`` with :func:`lstm_core.runs.save_run`. A run that
+saved after each attempt to ``runs/shipped/<family>/`` with :func:`lab.runs.save_run`. A run that
 never solves is still saved: its summary says ``successes: 0``, and so does the
 ``runs/shipped/MANIFEST.json`` written beside the runs. Re-runnable; each family's
 folder is replaced.
@@ -24,10 +24,10 @@ import sys
 import time
 from pathlib import Path
 
+from lab.runs import SHIPPED_DIR, family_of, load_run, save_run
 from lstm_core.experiments import PRESETS
-from lstm_core.preset import Preset
-from lstm_core.runs import SHIPPED_DIR, family_of, load_run, save_run
-from lstm_core.train import TrialRun
+from lstm_core.experiments.preset import Preset
+from lstm_core.experiments.train import TrialRun
 
 FAMILIES = ("1", "2", "3", "4", "5", "6")
 SIZE_LIMIT = 20_000_000           # bytes, all shipped runs together (DESIGN decision 6/7: small)

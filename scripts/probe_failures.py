@@ -20,11 +20,10 @@ from dataclasses import replace
 
 import numpy as np
 
-from lstm_core import criteria
-from lstm_core.experiments import get_preset
-from lstm_core.models import Learner
+from lstm_core.experiments import criteria, get_preset
+from lstm_core.experiments.learner import Learner
+from lstm_core.experiments.train import TrialRun
 from lstm_core.tasks import TASKS
-from lstm_core.train import TrialRun
 
 QUANTILES = (0.0, 0.5, 0.9, 0.99, 1.0)
 

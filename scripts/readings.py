@@ -13,7 +13,7 @@ overrides, and the exact command. docs/reproduce.md quotes these files.
 
 ``--set`` takes ``field=value`` (a Preset field), ``net.field=value``, ``stop.field=value``,
 ``construction.field=value`` (the sequential construction, spec A8: starts from the preset's, or
-the defaults of :class:`~lstm_core.preset.Construction`; ``construction=none`` removes it) or
+the defaults of :class:`~lstm_core.experiments.preset.Construction`; ``construction=none`` removes it) or
 ``task.option=value``; values are parsed as JSON where they can be (numbers, true/false), else text.
 ``--workers 1`` runs the trials in this process, in lockstep (the same numbers; the summary then
 also has each trial's ``grown_at``).
@@ -31,7 +31,7 @@ from dataclasses import asdict, fields, replace
 from pathlib import Path
 
 from lstm_core.experiments import get_preset
-from lstm_core.preset import Construction, Preset
+from lstm_core.experiments.preset import Construction, Preset
 
 OUT = Path("runs/readings")
 

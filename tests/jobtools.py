@@ -28,12 +28,12 @@ def wait_for(cond, what: str) -> None:
 
 
 def job_threads() -> list[threading.Thread]:
-    """The worker threads of lstm_core.jobs that exist right now."""
+    """The worker threads of lab.jobs that exist right now."""
     return [t for t in threading.enumerate() if t.name.startswith("lstm-job-")]
 
 
 def job_processes() -> list[int]:
-    """Pids of this process's children that run a training job (lstm_core.job_worker), alive right now."""
+    """Pids of this process's children that run a training job (lab.job_worker), alive right now."""
     kids = []
     for task in Path(f"/proc/{os.getpid()}/task").iterdir():
         try:
@@ -54,7 +54,7 @@ def job_processes() -> list[int]:
 def close_a_session_mid_training(worker: str = "thread"):
     """A session with one training and one queued job (cap 1) is released, as Streamlit does when its tab
     closes. Asserts both jobs stopped and the manager is empty; returns (manager, running, queued)."""
-    from lstm_core.jobs import Job, JobManager
+    from lab.jobs import Job, JobManager
     from ui import session_job
 
     manager = JobManager(capacity=1)

@@ -11,7 +11,7 @@ import types
 import numpy as np
 import pytest
 
-from lstm_core import cli_sample
+from lab import cli_sample
 from lstm_core.tasks import reber_accepts
 
 

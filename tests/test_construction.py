@@ -12,13 +12,13 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
+from lab.serialize import preset_from_dict, preset_to_dict
 from lstm_core.experiments import get_preset
-from lstm_core.experiments_paper import exp2ab_net
-from lstm_core.lstm import layout
+from lstm_core.experiments.paper import exp2ab_net
+from lstm_core.experiments.preset import Construction
+from lstm_core.experiments.train import TrialRun
 from lstm_core.nets import engine
-from lstm_core.preset import Construction
-from lstm_core.serialize import preset_from_dict, preset_to_dict
-from lstm_core.train import TrialRun
+from lstm_core.nets.lstm import layout
 
 BASE = get_preset("classroom_exp2a_p10")
 QUICK = Construction(window=100, tolerance=0.3, patience=2)      # plateaus within a few hundred sequences

@@ -1,15 +1,15 @@
-"""Error flow (lstm_core.errorflow): eq. (2) three ways, its bound, the CEC, and LSTM under truncation."""
+"""Error flow (lstm_core.analysis.errorflow): eq. (2) three ways, its bound, the CEC, and LSTM under truncation."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from lstm_core import errorflow as ef
-from lstm_core.lstm import forward, hidden_sources, layout
-from lstm_core.rnn import RNNConfig
-from lstm_core.rnn import backward as rnn_backward
-from lstm_core.rnn import forward as rnn_forward
+from lstm_core.analysis import errorflow as ef
+from lstm_core.nets.lstm import forward, hidden_sources, layout
+from lstm_core.nets.rnn import RNNConfig
+from lstm_core.nets.rnn import backward as rnn_backward
+from lstm_core.nets.rnn import forward as rnn_forward
 
 
 @pytest.mark.parametrize("activation", ef.RNN_ACTIVATIONS)

@@ -12,9 +12,9 @@ import numpy as np
 import pytest
 
 from lstm_core import experiments as ex
-from lstm_core.lstm import LSTMConfig
-from lstm_core.preset import Preset
-from lstm_core.rnn import RNNConfig
+from lstm_core.experiments.preset import Preset
+from lstm_core.nets.lstm import LSTMConfig
+from lstm_core.nets.rnn import RNNConfig
 from lstm_core.tasks import TASKS
 
 ALL = list(ex.PRESETS.values())
@@ -182,7 +182,7 @@ def test_cli_presets_table_groups_by_experiment():
 def test_exp1_target_option_reaches_the_training_and_evaluation_sets_of_every_trial():
     from dataclasses import replace
 
-    from lstm_core.train import TrialRun
+    from lstm_core.experiments.train import TrialRun
 
     base = ex.get_preset("exp1_3x2_lr0.5")
     one_hot = TrialRun(base, trials=2, seed=1, max_sequences=1)
@@ -197,8 +197,8 @@ def test_exp1_target_option_reaches_the_training_and_evaluation_sets_of_every_tr
 
 @pytest.mark.parametrize("name, embedded", [("classroom_exp1_plain_reber", False), ("classroom_exp1_reber", True)])
 def test_exp1_presets_train_and_test_on_strings_of_their_own_grammar(name, embedded):
+    from lstm_core.experiments.train import TrialRun
     from lstm_core.tasks import reber_accepts
-    from lstm_core.train import TrialRun
 
     run = TrialRun(ex.get_preset(name), trials=2, seed=3, max_sequences=1)
     for train in run._train_sets:
@@ -208,7 +208,7 @@ def test_exp1_presets_train_and_test_on_strings_of_their_own_grammar(name, embed
 
 @pytest.mark.parametrize("preset", ALL, ids=ids(ALL))
 def test_every_preset_trains_in_the_trial_loop(preset):
-    from lstm_core.train import TrialRun
+    from lstm_core.experiments.train import TrialRun
     run = TrialRun(preset, trials=2, seed=0, max_sequences=2)
     progress = run.advance(2)
     res = run.result()

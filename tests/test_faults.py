@@ -1,6 +1,6 @@
 """Faults a classroom meets: closed tabs, reconnects, damaged run files, diverging runs, a full server.
 
-Engine-level contracts are tested on :mod:`lstm_core.jobs` directly; what a student sees
+Engine-level contracts are tested on :mod:`lab.jobs` directly; what a student sees
 is tested on the Experiments page under Streamlit's AppTest (with background threads where
 the fault needs them, and ``LAB_SYNC_JOBS=1`` where a rerun must show progress).
 """
@@ -16,9 +16,9 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-import lstm_core.runs as runs_module
-from lstm_core.jobs import Job, JobManager
-from lstm_core.runs import RunFileError, load_run
+import lab.runs as runs_module
+from lab.jobs import Job, JobManager
+from lab.runs import RunFileError, load_run
 from tests.jobtools import ENDLESS, GUARD, SHORT, close_a_session_mid_training, job_threads, wait_for
 from ui import experiment_view, session_job
 

@@ -223,9 +223,9 @@ def _code_lines():
 
 
 # The one allowed use: a training job and the server's thread that watches it talk by pickles over the
-# pipes of a child process the server itself started (lstm_core/job_worker.py). Nothing in that stream
+# pipes of a child process the server itself started (lab/job_worker.py). Nothing in that stream
 # comes from a URL or a file: the job is built from validated settings before the child starts.
-_ALLOWED = {("lstm_core/job_worker.py", "pickle")}
+_ALLOWED = {("lab/job_worker.py", "pickle")}
 
 
 def test_no_code_outside_the_tests_evaluates_executes_or_unpickles_anything():
@@ -235,13 +235,13 @@ def test_no_code_outside_the_tests_evaluates_executes_or_unpickles_anything():
 
 
 def test_the_job_worker_unpickles_only_from_its_own_child_process_pipes():
-    src = (ROOT / "lstm_core" / "job_worker.py").read_text(encoding="utf-8")
+    src = (ROOT / "lab" / "job_worker.py").read_text(encoding="utf-8")
     loads = re.findall(r"pickle\.loads?\((.*?)\)", src)
     # the pipes themselves, and the run's saved state (restore_run), which is bytes the child sent
     assert loads and all(arg.strip() in ("inp", "self.proc.stdout", "state") for arg in loads), loads
     assert not re.search(r"(?<![\w.])open\(|urlopen|np\.load", src)        # no file is read
     # the state restore_run unpickles: in the child, from its stdin; in the server, only what the child sent
-    jobs = (ROOT / "lstm_core" / "jobs.py").read_text(encoding="utf-8")
+    jobs = (ROOT / "lab" / "jobs.py").read_text(encoding="utf-8")
     assigned = re.findall(r"self\._state(?:: [^=]+)? = (.+)", jobs)
     assert assigned and all(a.strip() in ("None", "up.state") for a in assigned), assigned
     assert re.search(r"restore_run\(start\.spec, start\.state\)", src)  # the child: the Start message on stdin

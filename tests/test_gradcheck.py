@@ -1,12 +1,12 @@
-"""Live gradient checks (lstm_core.gradcheck): they pass, and they catch a broken gradient."""
+"""Live gradient checks (lstm_core.analysis.gradcheck): they pass, and they catch a broken gradient."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from lstm_core import gradcheck
-from lstm_core.lstm_grad import truncated_grad
+from lstm_core.analysis import gradcheck
+from lstm_core.nets.lstm_grad import truncated_grad
 
 
 @pytest.mark.parametrize("seed", [0, 1997])
@@ -33,7 +33,7 @@ def test_a_gradient_with_one_wrong_entry_is_caught(monkeypatch):
 
 def test_the_full_gradient_is_not_the_gradient_of_the_detached_network():
     """The truncated check would fail for the full gradient: the references really differ."""
-    from lstm_core.lstm import forward
+    from lstm_core.nets.lstm import forward
     cfg = gradcheck.SMALL_LSTM
     params, x, y, ht = gradcheck._lstm_problem(cfg, 0)
     full, _, _ = gradcheck.bptt_grad(cfg, params, x, y, ht)

@@ -8,8 +8,8 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from lstm_core.jobs import Job, JobManager
-from lstm_core.runs import load_run
+from lab.jobs import Job, JobManager
+from lab.runs import load_run
 from tests.jobtools import ENDLESS, GUARD, SHORT, wait_for
 
 
@@ -143,7 +143,7 @@ def test_default_capacity_is_at_least_one_and_shutdown_of_an_idle_manager_is_har
 
 def test_joining_a_job_while_its_worker_is_being_started_waits_instead_of_raising(monkeypatch):
     """Regression: shutdown() could join a worker thread that start() had created but not yet started."""
-    import lstm_core.jobs as jobs_mod
+    import lab.jobs as jobs_mod
 
     entered = threading.Event()
 

@@ -10,10 +10,10 @@ import gc
 import os
 import pickle
 
+from lab.job_worker import Spec, restore_run, run_state
+from lab.jobs import Job, JobManager
 from lstm_core.experiments import PRESETS
-from lstm_core.job_worker import Spec, restore_run, run_state
-from lstm_core.jobs import Job, JobManager
-from lstm_core.train import TrialRun
+from lstm_core.experiments.train import TrialRun
 from tests.jobtools import GUARD, wait_for
 
 HEAVY = PRESETS["exp1_3x2_lr0.5"]          # 30 trials of embedded Reber strings with their sets
@@ -68,7 +68,7 @@ def test_the_state_sent_back_holds_no_task_data_and_restores_the_run():
 
 
 def test_the_first_checkpoint_the_server_draws_is_the_runs_own():
-    from lstm_core.job_worker import first_weights
+    from lab.job_worker import first_weights
     for name, trials in (("exp1_3x2_lr0.5", 3), ("classroom_exp4_adding_T20", 1), ("baseline_rnn_adding_T20", 2)):
         preset = PRESETS[name]
         run = TrialRun(preset, trials=trials, seed=7, checkpoint_trial=trials - 1)

@@ -8,8 +8,8 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from lstm_core import job_worker
-from lstm_core.jobs import Job, JobManager
+from lab import job_worker
+from lab.jobs import Job, JobManager
 from tests.jobtools import ENDLESS, GUARD, SHORT, close_a_session_mid_training, wait_for
 from ui import session_job
 

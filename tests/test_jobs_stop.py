@@ -13,8 +13,8 @@ import time
 import numpy as np
 import pytest
 
-from lstm_core import job_worker
-from lstm_core.jobs import Job, JobManager
+from lab import job_worker
+from lab.jobs import Job, JobManager
 from tests.jobtools import ENDLESS, GUARD, job_processes, wait_for
 
 SLOW_STOP = 15.0     # a stop that takes this long is the old bug (minutes), not a loaded machine

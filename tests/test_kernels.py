@@ -1,6 +1,6 @@
 """The compiled kernels equal their readable NumPy references (float64, ≤ 1e-10), in every configuration.
 
-References: :func:`lstm_core.lstm.forward`, :func:`lstm_core.lstm_online.train_sequence` (App. A.1 as
+References: :func:`lstm_core.nets.lstm.forward`, :func:`lstm_core.nets.lstm_rtrl.train_sequence` (App. A.1 as
 written), and the trial loop's readable per-sequence path (``LAB_ENGINE=numpy``).
 """
 
@@ -15,10 +15,10 @@ import numpy as np
 import pytest
 
 from lstm_core.experiments import get_preset
-from lstm_core.lstm import LSTMConfig, forward, init_params
-from lstm_core.lstm_online import train_sequence
+from lstm_core.experiments.train import TrialRun
 from lstm_core.nets import engine, fast
-from lstm_core.train import TrialRun
+from lstm_core.nets.lstm import LSTMConfig, forward, init_params
+from lstm_core.nets.lstm_rtrl import train_sequence
 from tests.test_lstm import CONFIGS, EXP2A, EXP1_3x2, _problem, _rel_err
 
 pytestmark = pytest.mark.skipif(not engine.numba_available(), reason="numba is not installed")
@@ -161,7 +161,7 @@ def test_without_numba_everything_falls_back_to_the_readable_engine():
             "from lstm_core.nets import engine\n"
             "assert not engine.numba_available() or engine.active() == 'numpy', engine.active()\n"
             "from lstm_core.experiments import get_preset\n"
-            "from lstm_core.train import TrialRun\n"
+            "from lstm_core.experiments.train import TrialRun\n"
             "r = TrialRun(get_preset('classroom_exp2c_q10_p10'), trials=1, max_sequences=50)\n"
             "r.advance(50); assert r.seen == 50 and not r.learner.has_kernel(); print('ok')\n")
     env = {k: v for k, v in os.environ.items() if k != "LAB_ENGINE"}

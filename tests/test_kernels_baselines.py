@@ -1,6 +1,6 @@
 """The compiled baselines equal their readable references (float64, ≤ 1e-10), in every configuration.
 
-RNN kernels (:mod:`lstm_core.nets.kernels_rnn`) against :func:`lstm_core.rnn.forward`,
+RNN kernels (:mod:`lstm_core.nets.kernels_rnn`) against :func:`lstm_core.nets.rnn.forward`,
 ``rnn.bptt_train_sequence`` and ``rnn.rtrl_train_sequence``; the full-gradient LSTM kernel
 (:mod:`lstm_core.nets.kernels_bptt`) against ``lstm_grad.bptt_grad`` + ``apply_update``; and whole
 short training runs of the trial loop on both engines (``LAB_ENGINE=numpy`` / ``numba``).
@@ -13,11 +13,10 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from lstm_core import rnn
 from lstm_core.experiments import get_preset
-from lstm_core.lstm_grad import apply_update, bptt_grad
-from lstm_core.nets import engine, fast
-from lstm_core.rnn import RNNConfig
+from lstm_core.nets import engine, fast, rnn
+from lstm_core.nets.lstm_grad import apply_update, bptt_grad
+from lstm_core.nets.rnn import RNNConfig
 from tests.test_kernels import ALL, CASES, TINY, _one_hot_problem, _run
 from tests.test_lstm import _problem
 

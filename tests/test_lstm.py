@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from lstm_core import lstm
-from lstm_core.gradcheck import central_difference, detached_loss
-from lstm_core.lstm import (
+from lstm_core.analysis.gradcheck import central_difference, detached_loss
+from lstm_core.nets import lstm
+from lstm_core.nets.lstm import (
     LSTMConfig,
     forward,
     init_params,
@@ -15,8 +15,8 @@ from lstm_core.lstm import (
     masks,
     weight_count,
 )
-from lstm_core.lstm_grad import apply_update, bptt_grad, truncated_grad
-from lstm_core.lstm_online import train_sequence
+from lstm_core.nets.lstm_grad import apply_update, bptt_grad, truncated_grad
+from lstm_core.nets.lstm_rtrl import train_sequence
 
 # Paper topologies (spec §1.4, Table 10) and the weight counts the paper reports.
 EXP1_4x1 = LSTMConfig(7, 7, 4, 1, bias_cells=False, bias_out=False, init_range=0.2,

@@ -1,7 +1,7 @@
 """The Experiments and Reproduce pages (Streamlit AppTest) and their pure helpers.
 
 The page tests never depend on what is shipped in ``runs/``: a tiny trained run is saved
-to a temporary folder and ``lstm_core.runs.SHIPPED_DIR`` / ``RESULTS_DIR`` point there.
+to a temporary folder and ``lab.runs.SHIPPED_DIR`` / ``RESULTS_DIR`` point there.
 Jobs run synchronously (``LAB_SYNC_JOBS=1``): every rerun trains one chunk, no threads.
 """
 
@@ -15,11 +15,11 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-import lstm_core.runs as runs
+import lab.runs as runs
+from lstm_core.analysis.record import record_sequence
 from lstm_core.experiments import PAPER_ONLY_ROWS, PRESETS
-from lstm_core.record import record_sequence
+from lstm_core.experiments.train import TrialRun
 from lstm_core.tasks import TASKS
-from lstm_core.train import TrialRun
 from ui import experiment_settings as settings
 from ui import figures_experiments as figs
 from ui.reproduce_table import NOT_REPRODUCED, NOT_YET, PAPER_ONLY, PARTLY, REPRODUCED, comparison_table, verdict
@@ -237,7 +237,7 @@ def test_a_malformed_shipped_run_is_reported_and_the_page_still_works(app, monke
 
 
 def test_config_export_holds_the_derived_preset_seed_and_trials():
-    from lstm_core.serialize import preset_from_dict
+    from lab.serialize import preset_from_dict
     from ui.experiment_view import config_json
 
     base = PRESETS[SHIPPED]
@@ -424,7 +424,7 @@ def test_the_animation_stays_small_for_the_longest_sequences():
 def test_a_queued_job_says_its_place_in_the_queue_and_session_end_stops_jobs():
     from dataclasses import replace
 
-    from lstm_core.jobs import Job
+    from lab.jobs import Job
     from ui import session_job
 
     job = Job(PRESETS[SHIPPED], trials=1, seed=0, chunk=10, synchronous=True)

@@ -6,8 +6,8 @@ from dataclasses import replace
 
 import pytest
 
+from lab.job_worker import PREPARING, Spec, Start, WorkerProcess
 from lstm_core.experiments import get_preset
-from lstm_core.job_worker import PREPARING, Spec, Start, WorkerProcess
 from lstm_core.nets import engine
 
 pytestmark = pytest.mark.skipif(not engine.numba_available(), reason="numba is not installed")

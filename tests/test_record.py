@@ -1,4 +1,4 @@
-"""One hand-set memory-cell block (lstm_core.record): the weights do what the sliders say."""
+"""One hand-set memory-cell block (lstm_core.analysis.record): the weights do what the sliders say."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from lstm_core.activations import sigmoid
-from lstm_core.record import SEQUENCES, CellWeights, parse_sequence, run_single_cell, store_recall
+from lstm_core.analysis.record import SEQUENCES, CellWeights, parse_sequence, run_single_cell, store_recall
 
 
 def test_the_block_follows_the_papers_equations_step_by_step():

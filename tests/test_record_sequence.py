@@ -7,12 +7,12 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from lstm_core import rnn
+from lstm_core.analysis.record import record_checkpoints, record_sequence, rnn_error_flow
 from lstm_core.experiments import PRESETS
-from lstm_core.models import learner
-from lstm_core.record import record_checkpoints, record_sequence, rnn_error_flow
+from lstm_core.experiments.learner import learner
+from lstm_core.experiments.train import TrialRun
+from lstm_core.nets import rnn
 from lstm_core.tasks import TASKS
-from lstm_core.train import TrialRun
 
 ADDING = replace(PRESETS["classroom_exp4_adding_T20"], task_options={"T": 10})   # target at the end only
 REBER = PRESETS["classroom_exp1_reber"]                                            # a target at every step

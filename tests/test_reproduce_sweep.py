@@ -25,11 +25,11 @@ import numpy as np
 import pytest
 
 from lab import files, reproduce, sweep
+from lab.runs import load_results, save_run
 from lab.sweep import LocalPool, MergedRun, Row, Stop, TrialTask, combine, run_rows, run_trial
 from lstm_core.__main__ import main as cli
 from lstm_core.experiments import PRESETS, get_preset
-from lstm_core.runs import load_results, save_run
-from lstm_core.train import TrialRun
+from lstm_core.experiments.train import TrialRun
 
 REPO = Path(__file__).resolve().parent.parent
 GUARD = 120.0        # seconds: a guard against hanging, never a measurement
@@ -431,7 +431,7 @@ def test_an_atomic_write_that_fails_leaves_the_old_file_and_no_temporary(tmp_pat
 
 
 def test_the_engine_does_not_import_lab_or_dask():
-    code = ("import sys, lstm_core.cli_reproduce, lstm_core.__main__, lab.sweep; "
+    code = ("import sys, lab.cli_reproduce, lstm_core.__main__, lab.sweep; "
             "print(sorted(m for m in sys.modules if m.split('.')[0] in ('distributed', 'dask')))")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, timeout=GUARD)
     assert done.returncode == 0 and done.stdout.strip() == "[]", done.stderr

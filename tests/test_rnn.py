@@ -1,4 +1,4 @@
-"""Tests of lstm_core.rnn: the conventional recurrent nets trained by BPTT and RTRL."""
+"""Tests of lstm_core.nets.rnn: the conventional recurrent nets trained by BPTT and RTRL."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from lstm_core import rnn
 from lstm_core.activations import ACTIVATIONS
+from lstm_core.nets import rnn
 
 FULL = rnn.RNNConfig(n_in=3, n_hidden=4, n_out=2, init_range=0.8)  # full recurrence, biases
 EXP2A = replace(rnn.exp2a_config(4), init_range=0.8)  # self-recurrent, inputs -> outputs, no biases

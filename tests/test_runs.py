@@ -9,9 +9,7 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from lstm_core.experiments import PRESETS
-from lstm_core.lstm import masks
-from lstm_core.runs import (
+from lab.runs import (
     RunFileError,
     family_of,
     list_runs,
@@ -21,8 +19,10 @@ from lstm_core.runs import (
     save_run,
     shipped_runs,
 )
-from lstm_core.serialize import preset_from_dict, preset_to_dict
-from lstm_core.train import TrialRun
+from lab.serialize import preset_from_dict, preset_to_dict
+from lstm_core.experiments import PRESETS
+from lstm_core.experiments.train import TrialRun
+from lstm_core.nets.lstm import masks
 from scripts.make_shipped_runs import FAMILIES, shipped_preset, write_manifest
 from scripts.make_shipped_runs import make as make_shipped
 

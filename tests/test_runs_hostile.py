@@ -17,9 +17,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from lstm_core.runs import RunFileError, load_result, load_results, load_run, save_run
-from lstm_core.serialize import check_task_options
-from lstm_core.train import TrialRun
+from lab.runs import RunFileError, load_result, load_results, load_run, save_run
+from lab.serialize import check_task_options
+from lstm_core.experiments.train import TrialRun
 from tests.test_runs import TINY_LSTM, _copy, _edit_config
 
 
@@ -210,7 +210,7 @@ def test_a_deeply_nested_config_is_a_run_file_error(saved, tmp_path):
 
 
 def test_anything_unforeseen_while_loading_still_becomes_a_run_file_error(saved, tmp_path, monkeypatch):
-    from lstm_core import runs
+    from lab import runs
     path = _copy(saved, tmp_path / "unforeseen")
     monkeypatch.setattr(runs, "_check_arrays", lambda *a: {}["boom"])
     with pytest.raises(RunFileError, match="KeyError"):

@@ -14,12 +14,11 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from lstm_core import criteria
-from lstm_core import train as train_module
-from lstm_core.experiments import get_preset
-from lstm_core.preset import StopRule
+from lstm_core.experiments import criteria, get_preset
+from lstm_core.experiments import train as train_module
+from lstm_core.experiments.preset import StopRule
+from lstm_core.experiments.train import TrialRun
 from lstm_core.tasks import TASKS
-from lstm_core.train import TrialRun
 
 TINY = replace(get_preset("classroom_exp4_adding_T20"), task_options={"T": 10},
                stop=StopRule("st3", beta=0.05, tolerance=0.1, window=50, test_size=64, max_sequences=3000))
@@ -175,7 +174,7 @@ def test_reproduce_command_stops_cleanly_on_ctrl_c_and_still_writes_its_json(tmp
 
 
 def test_the_reproduce_table_shows_the_streak_separately_for_abs_rules():
-    from lstm_core.cli_reproduce import comparison_rows
+    from lab.cli_reproduce import comparison_rows
     base = {"trials": 2, "success_rate": 0.5, "mean_sequences": 500.0, "min_sequences": 500,
             "max_sequences": 500, "st1_at": [None, None], "test": {}}
     abs_run = {**base, "sequences_to_success": [500, None], "sequences_presented": [10_500, 20_000]}
@@ -187,7 +186,7 @@ def test_the_reproduce_table_shows_the_streak_separately_for_abs_rules():
 
 
 def test_big_inputs_draw_fewer_sequences_at_a_time_to_stay_within_the_data_budget(monkeypatch):
-    from lstm_core import train
+    from lstm_core.experiments import train
     ref = TrialRun(get_preset("exp2c_q500_p500"))
     monkeypatch.setattr(train, "DATA_BUDGET", ref.seq_bytes * ref.K * 10.5)   # room for 10 sequences a trial
     small, mid = (TrialRun(get_preset(n)) for n in ("exp4_adding_T100", "exp2c_q500_p500"))
@@ -226,7 +225,7 @@ def test_batch_sizes_depend_on_the_preset_only_so_a_trial_sees_the_same_data_alo
 
 
 def test_the_final_test_in_batches_adds_up_to_the_statistics_of_all_its_sequences(monkeypatch):
-    from lstm_core import train
+    from lstm_core.experiments import train
     preset = replace(QUICK, stop=replace(QUICK.stop, test_size=12))
     run = TrialRun(preset, trials=2, seed=3)
     run.advance(20)

@@ -8,7 +8,7 @@ import re
 import numpy as np
 import pytest
 
-from lstm_core.record import SEQUENCES, CellWeights, run_single_cell
+from lstm_core.analysis.record import SEQUENCES, CellWeights, run_single_cell
 from ui import figures_diagram as dg
 from ui.figures_cell import cell_animation
 from ui.theme import COLORS

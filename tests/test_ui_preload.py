@@ -12,7 +12,7 @@ def test_preload_imports_every_ui_module_freezes_the_heap_and_does_it_only_once(
     try:
         frozen = preload()
         assert frozen > 10_000 and gc.get_freeze_count() > 10_000
-        assert {"ui.live_view", "ui.experiment_view", "ui.figures_flow", "lstm_core.jobs"} <= set(sys.modules)
+        assert {"ui.live_view", "ui.experiment_view", "ui.figures_flow", "lab.jobs"} <= set(sys.modules)
         assert preload() == frozen                       # cached: the second call does nothing
     finally:
         gc.unfreeze()                                    # give the test process its heap back

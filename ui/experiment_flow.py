@@ -12,9 +12,9 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from lstm_core.preset import Preset
-from lstm_core.record import record_sequence
-from lstm_core.train import TrialRun
+from lstm_core.analysis.record import record_sequence
+from lstm_core.experiments.preset import Preset
+from lstm_core.experiments.train import TrialRun
 from ui import session_job
 from ui.experiment_settings import baseline_for
 from ui.figure_spec import FrozenFigure, freeze

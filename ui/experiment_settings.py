@@ -23,10 +23,10 @@ from typing import Any
 import numpy as np
 
 from lstm_core.experiments import PRESETS
-from lstm_core.experiments_classroom import BASELINE_BY_EXPERIMENT
-from lstm_core.lstm import LSTMConfig
-from lstm_core.preset import Preset
-from lstm_core.rnn import exp2a_config
+from lstm_core.experiments.classroom import BASELINE_BY_EXPERIMENT
+from lstm_core.experiments.preset import Preset
+from lstm_core.nets.lstm import LSTMConfig
+from lstm_core.nets.rnn import exp2a_config
 from lstm_core.tasks import TASKS
 
 # URL keys of the settings that depend on the chosen preset (cleared when the preset changes)

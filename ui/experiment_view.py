@@ -1,6 +1,6 @@
 """The sections of the Experiments page: preset picker, task and paper, animated internals, live training.
 
-Streamlit glue only: the engine computes (``lstm_core.record``, ``lstm_core.jobs`` via
+Streamlit glue only: the engine computes (``lstm_core.analysis.record``, ``lab.jobs`` via
 :mod:`ui.session_job`), :mod:`ui.figures_experiments` draws, and this module lays the
 pieces out so that ``pages/experiments.py`` stays a short script.
 """
@@ -15,13 +15,13 @@ from typing import Any
 import numpy as np
 import streamlit as st
 
+from lab.runs import RunFileError, SavedRun, family_of, load_run, shipped_runs
+from lab.serialize import preset_to_dict
+from lstm_core.analysis.record import record_checkpoints
 from lstm_core.experiments import EXPERIMENT_TITLES, PRESETS, paper_headline, presets_by_experiment
-from lstm_core.preset import Preset
-from lstm_core.record import record_checkpoints
-from lstm_core.runs import RunFileError, SavedRun, family_of, load_run, shipped_runs
-from lstm_core.serialize import preset_to_dict
+from lstm_core.experiments.preset import Preset
 from lstm_core.tasks import TASK_INFO, TASKS, TEMPORAL_ORDER_ALPHABET, TEMPORAL_ORDER_CLASSES, describe_sequence
-from lstm_core.tasks_batch import Batch, split_symbols
+from lstm_core.tasks.batch import Batch, split_symbols
 from ui import figures_experiments as figs
 from ui import session_job
 from ui.experiment_flow import show_error_flow

@@ -1,6 +1,6 @@
 """Figures of one memory-cell block: animated traces, drift comparison, equations with numbers.
 
-Pure functions: a record from :func:`lstm_core.record.run_single_cell` (dict of (T,) arrays)
+Pure functions: a record from :func:`lstm_core.analysis.record.run_single_cell` (dict of (T,) arrays)
 in, a go.Figure, a DataFrame or LaTeX strings out.
 """
 
@@ -11,7 +11,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from lstm_core.record import CellWeights
+from lstm_core.analysis.record import CellWeights
 from ui.figures_diagram import add_cell_diagram, cell_values, diagram_frame
 from ui.step_control import play_menus, still
 from ui.theme import COLORS, COLORWAY, plotly_layout

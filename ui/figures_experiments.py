@@ -155,7 +155,7 @@ def internals_animation(rec: Mapping[str, Array], *, title: str = "", step_label
 
     Parameters
     ----------
-    rec : dict from ``lstm_core.record.record_sequence``; arrays (T, ·) with ``length`` L:
+    rec : dict from ``lstm_core.analysis.record.record_sequence``; arrays (T, ·) with ``length`` L:
         LSTM ``y_in``, ``y_out`` (T, C), ``s_c``, ``y_c``, ``E_s`` (T, C*S), ``y_k`` (T, O),
         ``target`` (T, O, NaN where none); RNN ``h``, ``delta_h`` (T, H), ``y_k``, ``target``.
     step_labels : optional (L,) labels of the steps (e.g. the input symbols), shown as hover text.

@@ -14,8 +14,8 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from lstm_core.errorflow import FlowResult
-from lstm_core.gradcheck import CheckResult
+from lstm_core.analysis.errorflow import FlowResult
+from lstm_core.analysis.gradcheck import CheckResult
 from ui.figures_cell import with_frames
 from ui.theme import COLORS, plotly_layout
 

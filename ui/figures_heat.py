@@ -43,7 +43,7 @@ def internals_heatmaps(rec: Mapping[str, Array], *, ranges: Mapping[str, tuple[f
 
     Parameters
     ----------
-    rec : an LSTM record (``lstm_core.record.record_sequence``): ``s_c`` (T, C*S), ``y_in``, ``y_out``
+    rec : an LSTM record (``lstm_core.analysis.record.record_sequence``): ``s_c`` (T, C*S), ``y_in``, ``y_out``
         (T, C), ``length``.
     ranges : colour range per key (default :func:`heat_ranges` of ``rec`` alone).
     step_labels : (L,) the input symbols, shown on the time axis when L ≤ 60 and in the hover text.
@@ -110,7 +110,7 @@ def error_flow_comparison(lstm_rec: Mapping[str, Array], rnn_rec: Mapping[str, A
 
     Parameters
     ----------
-    lstm_rec, rnn_rec : records (``lstm_core.record.record_sequence``) of an LSTM (``E_s``) and of an RNN
+    lstm_rec, rnn_rec : records (``lstm_core.analysis.record.record_sequence``) of an LSTM (``E_s``) and of an RNN
         (``delta_h``) on the same sequence (same ``length``).
     """
     L = int(lstm_rec.get("length", len(np.asarray(lstm_rec["E_s"]))))

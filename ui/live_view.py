@@ -11,9 +11,9 @@ import math
 
 import streamlit as st
 
-from lstm_core.job_worker import PREPARING
-from lstm_core.jobs import JobSnapshot
-from lstm_core.preset import Preset
+from lab.job_worker import PREPARING
+from lab.jobs import JobSnapshot
+from lstm_core.experiments.preset import Preset
 from ui import figures_experiments as figs
 from ui import session_job
 from ui.experiment_view import forget_checkpoint

@@ -10,7 +10,7 @@ every websocket disconnect, taking the student's run with it.)
 
 A job trains in a child process of the server (:func:`job_worker`), watched by one thread;
 the child builds the run itself, so the server holds only what it shows. Every job is
-submitted to one server-wide :class:`~lstm_core.jobs.JobManager` (a global
+submitted to one server-wide :class:`~lab.jobs.JobManager` (a global
 ``st.cache_resource``) whose capacity is the number of CPUs, so a class of 30 queues instead
 of starving the machine; a queued job reports its place in the queue. The queue has a cap
 (``LAB_MAX_QUEUE``, default 60) and a session at most one job per slot; each start may train
@@ -35,8 +35,8 @@ from dataclasses import dataclass, field, replace
 
 import streamlit as st
 
-from lstm_core.jobs import Job, JobManager, JobSnapshot
-from lstm_core.preset import Preset
+from lab.jobs import Job, JobManager, JobSnapshot
+from lstm_core.experiments.preset import Preset
 
 SLOTS = ("lstm", "rnn")
 CHUNK = 100  # training sequences between two snapshots
@@ -51,7 +51,7 @@ def synchronous() -> bool:
 def job_worker() -> str:
     """Where a job trains: ``LAB_JOB_WORKER=thread`` in a thread of the server, else (default) in a child process.
 
-    A child process (:mod:`lstm_core.job_worker`) keeps the training off the interpreter lock that
+    A child process (:mod:`lab.job_worker`) keeps the training off the interpreter lock that
     every session's page runs share, and runs at a lower CPU priority.
     """
     return "thread" if os.environ.get("LAB_JOB_WORKER", "").strip() == "thread" else "process"

@@ -3,12 +3,12 @@
 =============================  ====================================================  ==================================
 here                           kernel                                                reference it equals
 =============================  ====================================================  ==================================
-:func:`lstm_forward`           :func:`~lstm_core.nets.kernels_lstm.forward`          :func:`lstm_core.lstm.forward`
-:func:`lstm_train_seq`         :func:`~lstm_core.nets.kernels_rtrl.train_sequence`   ``lstm_online.train_sequence``
+:func:`lstm_forward`           :func:`~lstm_core.nets.kernels_lstm.forward`          :func:`lstm_core.nets.lstm.forward`
+:func:`lstm_train_seq`         :func:`~lstm_core.nets.kernels_rtrl.train_sequence`   ``lstm_rtrl.train_sequence``
 :func:`lstm_train_chunk`       :func:`~lstm_core.nets.kernels_rtrl.train_chunk`      the trial loop's NumPy path
 :func:`lstm_bptt_train_seq`    :func:`~lstm_core.nets.kernels_bptt.train_sequence`   ``lstm_grad.bptt_grad`` + update
 :func:`lstm_bptt_train_chunk`  :func:`~lstm_core.nets.kernels_bptt.train_chunk`      the trial loop's NumPy path
-:func:`rnn_forward`            :func:`~lstm_core.nets.kernels_rnn.forward`           :func:`lstm_core.rnn.forward`
+:func:`rnn_forward`            :func:`~lstm_core.nets.kernels_rnn.forward`           :func:`lstm_core.nets.rnn.forward`
 :func:`rnn_train_seq`          ``kernels_rnn.bptt_sequence`` / ``rtrl_sequence``     ``rnn.*_train_sequence``
 :func:`rnn_train_chunk`        :func:`~lstm_core.nets.kernels_rnn.train_chunk`       the trial loop's NumPy path
 =============================  ====================================================  ==================================
@@ -25,12 +25,12 @@ import functools
 
 import numpy as np
 
-from ..activations import ACTIVATIONS
-from ..lstm import LSTMConfig, layout, masks
-from ..rnn import weight_masks
-from . import kernels_bptt, kernels_lstm, kernels_rnn, kernels_rtrl
-from .kernels_lstm import arch_of
-from .kernels_score import RULE_REBER, rule_tuple
+from lstm_core.activations import ACTIVATIONS
+from lstm_core.nets import kernels_bptt, kernels_lstm, kernels_rnn, kernels_rtrl
+from lstm_core.nets.kernels_lstm import arch_of
+from lstm_core.nets.kernels_score import RULE_REBER, rule_tuple
+from lstm_core.nets.lstm import LSTMConfig, layout, masks
+from lstm_core.nets.rnn import weight_masks
 
 Array = np.ndarray
 _NO_X = np.zeros((1, 1, 1, 0))
@@ -83,7 +83,7 @@ def _targets_of(data: dict[str, Array], n_out: int) -> tuple[Array, Array]:
 
 def lstm_forward(cfg: LSTMConfig, params: dict[str, Array], x: Array | None = None,
                  sym: Array | None = None) -> dict[str, Array]:
-    """The trace of :func:`lstm_core.lstm.forward` (same keys and shapes), computed by the kernel.
+    """The trace of :func:`lstm_core.nets.lstm.forward` (same keys and shapes), computed by the kernel.
 
     x : (K, B, T, n_in), or sym : (K, B, T)
     """
@@ -131,7 +131,7 @@ def _per_trial(cfg, x: Array | None, sym: Array | None, y: Array, has_target: Ar
 
 def lstm_train_seq(cfg: LSTMConfig, params: dict[str, Array], x: Array | None, y: Array, has_target: Array,
                    lr, update: str = "step", sym: Array | None = None) -> tuple[dict[str, Array], dict[str, Array]]:
-    """:func:`lstm_core.lstm_online.train_sequence` by the kernel: one sequence per trial.
+    """:func:`lstm_core.nets.lstm_rtrl.train_sequence` by the kernel: one sequence per trial.
 
     x : (K, T, n_in) or sym : (K, T); y : (K, T, O); has_target : (K, T); lr scalar or (K,).
     Returns new params and ``{"y_k": (K, T, O) outputs at target steps (NaN elsewhere), "E": (K,)}``.
@@ -163,9 +163,9 @@ def lstm_train_chunk(cfg: LSTMConfig, params: dict[str, Array], data: dict[str, 
     params : ``W_h`` (K, I, U), ``W_k`` (K, J, O), changed in place (C-contiguous float64)
     data : the trial loop's pre-drawn arrays: ``x`` (K, N, T, n_in) or ``sym`` (K, N, T), ``lengths``
         (K, N), ``y``, ``y_ref`` (K, N, T, O), ``has_target`` (K, N, T), ``legal`` or None
-    rule : a :class:`~lstm_core.preset.StopRule`; seen0 : sequences seen before position 0
+    rule : a :class:`~lstm_core.experiments.preset.StopRule`; seen0 : sequences seen before position 0
     pos : (K,) int64, in/out; err_hist, ok_hist : (K, window), counts : (K, 2), in/out
-    weight_masks : (M_h, M_k) in place of :func:`~lstm_core.lstm.masks` (the sequential construction)
+    weight_masks : (M_h, M_k) in place of :func:`~lstm_core.nets.lstm.masks` (the sequential construction)
 
     Returns
     -------
@@ -182,7 +182,7 @@ def lstm_train_chunk(cfg: LSTMConfig, params: dict[str, Array], data: dict[str, 
 # ---------------------------------------------------------------------- RNN baselines (kernels_rnn)
 
 def rnn_pack(cfg, params: dict[str, Array]) -> tuple[Array, Array]:
-    """The kernels' packed weights of :mod:`lstm_core.rnn` params: W_h (K, I, H) = [W_xh; W_hh; b_h],
+    """The kernels' packed weights of :mod:`lstm_core.nets.rnn` params: W_h (K, I, H) = [W_xh; W_hh; b_h],
     W_o (K, J, O) = [W_ho; W_xo; b_o] (the parts the config has), C-contiguous float64 copies."""
     h_parts = [params["W_xh"], params["W_hh"]] + ([params["b_h"][:, None, :]] if cfg.bias else [])
     o_parts = ([params["W_ho"]] + ([params["W_xo"]] if cfg.input_to_output else [])
@@ -208,7 +208,7 @@ def rnn_unpack(cfg, W_h: Array, W_o: Array, out: dict[str, Array] | None = None)
 
 @functools.lru_cache(maxsize=64)
 def rnn_masks(cfg) -> tuple[Array, Array]:
-    """0/1 masks ``M_h`` (I, H), ``M_o`` (J, O) of the packed weights (:func:`lstm_core.rnn.weight_masks`; cached,
+    """0/1 masks ``M_h`` (I, H), ``M_o`` (J, O) of the packed weights (:func:`lstm_core.nets.rnn.weight_masks`; cached,
     read-only)."""
     packed = rnn_pack(cfg, {key: m[None] for key, m in weight_masks(cfg).items()})
     M_h, M_o = np.ascontiguousarray(packed[0][0]), np.ascontiguousarray(packed[1][0])
@@ -218,7 +218,7 @@ def rnn_masks(cfg) -> tuple[Array, Array]:
 
 
 def rnn_forward(cfg, params: dict[str, Array], x: Array | None = None, sym: Array | None = None) -> dict[str, Array]:
-    """:func:`lstm_core.rnn.forward` by the kernel: "net_h", "h" (K, B, T, H), "net_o", "y" (K, B, T, O).
+    """:func:`lstm_core.nets.rnn.forward` by the kernel: "net_h", "h" (K, B, T, H), "net_o", "y" (K, B, T, O).
 
     x : (K, B, T, n_in), or sym : (K, B, T)
     """
@@ -267,7 +267,7 @@ def rnn_train_chunk(cfg, algo: str, params: dict[str, Array], data: dict[str, Ar
     """The trial loop's block of training for an RNN learner (:func:`~lstm_core.nets.kernels_rnn.train_chunk`).
 
     Arguments and return as :func:`lstm_train_chunk`; ``algo`` "bptt" or "rtrl"; ``params`` (the
-    :mod:`lstm_core.rnn` dict, (K, ...) arrays) are changed in place.
+    :mod:`lstm_core.nets.rnn` dict, (K, ...) arrays) are changed in place.
     """
     W_h, W_o = rnn_pack(cfg, params)
     M_h, M_o = rnn_masks(cfg)

@@ -1,7 +1,7 @@
 """The full gradient of the LSTM, compiled: backpropagation through time through every path (spec §2.1, §3.3).
 
-The kernel twin of :func:`lstm_core.lstm_grad.bptt_grad` followed by
-:func:`~lstm_core.lstm_grad.apply_update` (one weight change per sequence; tested equal to
+The kernel twin of :func:`lstm_core.nets.lstm_grad.bptt_grad` followed by
+:func:`~lstm_core.nets.lstm_grad.apply_update` (one weight change per sequence; tested equal to
 1e-10), plus the chunk driver the trial loop calls (as :func:`lstm_core.nets.kernels_rtrl.train_chunk`).
 Unlike the paper's truncated rule, error also flows back through the recurrent weights
 (connectivity "F") into every gate and cell of the step before.
@@ -28,9 +28,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._numba import njit
-from .kernels_lstm import output_step, sizes, squash, squash_dvalue, step_forward
-from .kernels_score import after_sequence
+from lstm_core.nets._numba import njit
+from lstm_core.nets.kernels_lstm import output_step, sizes, squash, squash_dvalue, step_forward
+from lstm_core.nets.kernels_score import after_sequence
 
 
 @njit(cache=True, nogil=True)

@@ -2,7 +2,7 @@
 
 Read with the paper's Appendix A.1 (or spec §2) beside it; the names are the paper's.
 One trial's weights are ``W_h`` (I, U) — ``W_h[m, u]`` is w[u, m], from source m to unit u
-— and ``W_k`` (J, O). Hidden units are ordered as in :mod:`lstm_core.lstm`:
+— and ``W_k`` (J, O). Hidden units are ordered as in :mod:`lstm_core.nets.lstm`:
 ``[in gates (C), out gates (C, if any), forget gates (C, if any), cells (C*S)]``; the
 sources of a hidden unit are ``z(t) = [x(t) (n_in), a(t−1) (U, connectivity "F"), 1]``,
 those of an output unit ``[y_c(t) (C*S), x(t) (n_in, connectivity "B"), 1]``.
@@ -12,9 +12,9 @@ one active input unit, −1 for none — so that a step of a one-hot task costs 
 or 1004 symbols: the input part of a net input is one weight row, and the partials dS
 change only in the columns of symbols the sequence has shown (the others stay 0).
 
-``arch`` is the numeric form of an :class:`~lstm_core.lstm.LSTMConfig` (:func:`arch_of`).
-The readable references these equal (tests, 1e-10): :func:`lstm_core.lstm.forward` and
-:func:`lstm_core.lstm_online.train_sequence`.
+``arch`` is the numeric form of an :class:`~lstm_core.nets.lstm.LSTMConfig` (:func:`arch_of`).
+The readable references these equal (tests, 1e-10): :func:`lstm_core.nets.lstm.forward` and
+:func:`lstm_core.nets.lstm_rtrl.train_sequence`.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ import math
 
 import numpy as np
 
-from ._numba import njit
+from lstm_core.nets._numba import njit
 
 ACT_CODES = {"logistic": 0, "h_pm1": 1, "g_pm2": 2, "identity": 3, "tanh": 4}
 
@@ -143,7 +143,7 @@ def output_step(W_k, arch, x_t, sym_t, use_sym, a, net_k, y_k):
 
 @njit(cache=True, nogil=True)
 def forward(W_h, W_k, arch, x, sym, use_sym, net, a, s, net_k, y_k):
-    """K networks over B sequences each from reset (the kernel twin of :func:`lstm_core.lstm.forward`).
+    """K networks over B sequences each from reset (the kernel twin of :func:`lstm_core.nets.lstm.forward`).
 
     x : (K, B, T, n_in) or sym : (K, B, T); fills net, a (K, B, T, U), s (K, B, T, C*S),
     net_k and y_k (K, B, T, O).

@@ -1,6 +1,6 @@
 """The paper's competitors, compiled: a one-hidden-layer recurrent net trained by BPTT or by RTRL.
 
-The kernel twins of :mod:`lstm_core.rnn` (tested equal to 1e-10): :func:`forward` of
+The kernel twins of :mod:`lstm_core.nets.rnn` (tested equal to 1e-10): :func:`forward` of
 ``rnn.forward``, :func:`bptt_sequence` of ``rnn.bptt_train_sequence`` and :func:`rtrl_sequence`
 of ``rnn.rtrl_train_sequence``, plus the chunk driver the trial loop calls (:func:`train_chunk`,
 as :func:`lstm_core.nets.kernels_rtrl.train_chunk`). The timing is the experiments' (spec A1)::
@@ -25,15 +25,15 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._numba import njit
-from .kernels_lstm import ACT_CODES, squash, squash_dvalue
-from .kernels_score import after_sequence
+from lstm_core.nets._numba import njit
+from lstm_core.nets.kernels_lstm import ACT_CODES, squash, squash_dvalue
+from lstm_core.nets.kernels_score import after_sequence
 
 BPTT, RTRL = 0, 1     # the learning algorithm of train_chunk
 
 
 def arch_of(cfg) -> tuple:
-    """``(n_in, H, O, full, in_to_out, bias, f_h, f_o)`` of an :class:`~lstm_core.rnn.RNNConfig`."""
+    """``(n_in, H, O, full, in_to_out, bias, f_h, f_o)`` of an :class:`~lstm_core.nets.rnn.RNNConfig`."""
     return (int(cfg.n_in), int(cfg.n_hidden), int(cfg.n_out), int(cfg.recurrence == "full"),
             int(cfg.input_to_output), int(cfg.bias), ACT_CODES[cfg.hidden_act], ACT_CODES[cfg.output_act])
 
@@ -103,7 +103,7 @@ def output_step(W_o, arch, x_t, sym_t, use_sym, h, net_o, y):
 
 @njit(cache=True, nogil=True)
 def forward(W_h, W_o, arch, x, sym, use_sym, net_h, h, net_o, y):
-    """K nets over B sequences each from h(0) = 0 (the kernel twin of :func:`lstm_core.rnn.forward`).
+    """K nets over B sequences each from h(0) = 0 (the kernel twin of :func:`lstm_core.nets.rnn.forward`).
 
     W_h (K, I, H), W_o (K, J, O); x : (K, B, T, n_in) or sym : (K, B, T);
     fills net_h, h (K, B, T, H) and net_o, y (K, B, T, O).

@@ -1,6 +1,6 @@
 """The paper's learning rule, compiled: truncated RTRL with the partials dS (App. A.1, eqs 19-28).
 
-The kernel twin of :func:`lstm_core.lstm_online.train_sequence` (tested equal to 1e-10),
+The kernel twin of :func:`lstm_core.nets.lstm_rtrl.train_sequence` (tested equal to 1e-10),
 plus the chunk driver the trial loop calls: present a trial's next sequences one by one,
 score each (:mod:`~lstm_core.nets.kernels_score`), stop the trial's chunk at once when its
 rule is met or it diverges. Weights change at every target step (``step_update``, App. A.1)
@@ -28,9 +28,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._numba import njit
-from .kernels_lstm import output_step, sizes, squash, squash_dvalue, step_forward
-from .kernels_score import after_sequence
+from lstm_core.nets._numba import njit
+from lstm_core.nets.kernels_lstm import output_step, sizes, squash, squash_dvalue, step_forward
+from lstm_core.nets.kernels_score import after_sequence
 
 
 @njit(cache=True, nogil=True)

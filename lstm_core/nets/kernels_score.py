@@ -2,8 +2,8 @@
 
 Each training kernel presents sequences one after another and, after each, calls
 :func:`score_sequence` and :func:`record_and_check` — the compiled twins of
-:func:`lstm_core.criteria.sequence_scores` / :func:`~lstm_core.criteria.reber_all_correct`
-and of the stop test of :mod:`lstm_core.train`. A stop found mid-chunk ends that
+:func:`lstm_core.experiments.criteria.sequence_scores` / :func:`~lstm_core.experiments.criteria.reber_all_correct`
+and of the stop test of :mod:`lstm_core.experiments.train`. A stop found mid-chunk ends that
 trial's chunk at once, so the weights the trial loop then freezes are those of the
 sequence that met the rule.
 
@@ -17,7 +17,7 @@ import math
 
 import numpy as np
 
-from ._numba import njit
+from lstm_core.nets._numba import njit
 
 RULE_NONE = 0     # no in-loop stop (also "reber" and "st12": their tests run between chunks)
 RULE_ST3 = 1      # ST3(beta): mean |error| of the last `window` sequences < beta, all of them correct
@@ -29,7 +29,7 @@ EVENT_NONE, EVENT_STOP, EVENT_DIVERGED = 0, 1, 2
 
 
 def rule_tuple(rule) -> tuple:
-    """The numeric form of a :class:`lstm_core.preset.StopRule` the kernels take."""
+    """The numeric form of a :class:`lstm_core.experiments.preset.StopRule` the kernels take."""
     kind = {"st3": RULE_ST3, "nseq": RULE_NSEQ, "abs": RULE_ABS, "reber": RULE_REBER}.get(rule.kind, RULE_NONE)
     return (kind, float(rule.beta), float(rule.tolerance), int(rule.window), int(rule.n_seq),
             bool(rule.abs_at_end_only))

@@ -12,7 +12,7 @@ from __future__ import annotations
 import time
 from dataclasses import replace
 
-from . import engine
+from lstm_core.nets import engine
 
 
 def kernel_dispatchers() -> list:
@@ -20,7 +20,7 @@ def kernel_dispatchers() -> list:
     import importlib
     import pkgutil
 
-    from .. import nets
+    from lstm_core import nets
 
     out = []
     for info in pkgutil.iter_modules(nets.__path__):
@@ -43,7 +43,7 @@ EVERY_KERNEL = ("exp4_adding_T100", "exp1_3x2_lr0.5", "classroom_exp1_reber", "c
 
 def prepare_all() -> float:
     """:func:`prepare` every kernel (see :data:`EVERY_KERNEL`); returns the seconds it took."""
-    from ..experiments import get_preset
+    from lstm_core.experiments import get_preset
 
     return sum(prepare(get_preset(name)) for name in EVERY_KERNEL)
 
@@ -57,9 +57,9 @@ def prepare(preset) -> float:
         return 0.0
     import numpy as np
 
-    from .. import criteria
-    from ..tasks import TASKS
-    from ..train import TrialRun
+    from lstm_core.experiments import criteria
+    from lstm_core.experiments.train import TrialRun
+    from lstm_core.tasks import TASKS
 
     t0 = time.perf_counter()
     run = TrialRun(replace(preset, stop=replace(preset.stop, max_sequences=2)), trials=1, seed=0)

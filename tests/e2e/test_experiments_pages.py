@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from lstm_core.runs import shipped_runs
+from lab.runs import shipped_runs
 
 pytestmark = [pytest.mark.e2e, pytest.mark.usefixtures("router_has_run")]
 

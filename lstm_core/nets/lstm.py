@@ -9,8 +9,8 @@ cells (C*S)]`` (output / forget gates only when the config has them). Under
 connectivity "F" the recurrent sources are the previous activations of exactly these
 units in the same order (gate activations y_in, y_out, y_φ and cell outputs y_c), so
 one array ``a`` of shape (K, B, U) is both "what the hidden layer emits" and "what it
-reads back". Learning rules live in :mod:`lstm_core.lstm_grad` (truncated and full
-gradients over a whole sequence) and :mod:`lstm_core.lstm_online` (the paper's
+reads back". Learning rules live in :mod:`lstm_core.nets.lstm_grad` (truncated and full
+gradients over a whole sequence) and :mod:`lstm_core.nets.lstm_rtrl` (the paper's
 real-time truncated RTRL with stored partials dS).
 """
 
@@ -21,7 +21,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from .activations import ACTIVATIONS, sigmoid
+from lstm_core.activations import ACTIVATIONS, sigmoid
 
 Array = np.ndarray
 OUTPUTS = ("logistic", "linear")

@@ -18,7 +18,7 @@ import re
 
 import numpy as np
 
-from .tasks_batch import Batch, one_hot
+from lstm_core.tasks.batch import Batch, one_hot
 
 REBER_ALPHABET: tuple[str, ...] = ("B", "T", "P", "S", "X", "V", "E")
 _INDEX = {s: i for i, s in enumerate(REBER_ALPHABET)}

@@ -10,7 +10,7 @@
     job.stop(); job.join(5)                      # finishes its current chunk, then exits
     job.resume()                                 # the same TrialRun goes on (through the queue)
 
-``Job(..., worker="process")`` trains in a child process instead (:mod:`lstm_core.job_worker`),
+``Job(..., worker="process")`` trains in a child process instead (:mod:`lab.job_worker`),
 which the job's thread only watches: it waits in a pipe read, publishes each update the child
 sends, and when the child ends takes the trained run back into ``job.run`` (the same object).
 Everything below holds for both workers.
@@ -37,11 +37,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .job_worker import Spec, as_arrays, first_weights, restore_run
-from .models import take_trials
-from .preset import Preset
-from .runs import save_run
-from .train import Progress, TrialRun
+from lab.job_worker import Spec, as_arrays, first_weights, restore_run
+from lab.runs import save_run
+from lstm_core.experiments.learner import take_trials
+from lstm_core.experiments.preset import Preset
+from lstm_core.experiments.train import Progress, TrialRun
 
 __all__ = ["Job", "JobSnapshot", "JobManager", "STATUSES", "WORKERS"]
 
@@ -81,7 +81,7 @@ class Job:
     chunk : training sequences between two snapshots (and between two looks at the stop event)
     synchronous : run in the caller's thread (no worker thread at all)
     worker : "thread" trains in the worker thread; "process" in a child process
-        (:mod:`lstm_core.job_worker`, lower CPU priority) that the worker thread only watches:
+        (:mod:`lab.job_worker`, lower CPU priority) that the worker thread only watches:
         the training holds no lock of the caller's interpreter. Same API, same guarantees.
     """
 
@@ -257,7 +257,7 @@ class Job:
         return self.snapshot()
 
     def save(self, out_dir):
-        """Save the run (:func:`lstm_core.runs.save_run`); only while no worker thread runs it."""
+        """Save the run (:func:`lab.runs.save_run`); only while no worker thread runs it."""
         if self.alive:
             raise RuntimeError("save() while the job is training; stop() and join() it first")
         return save_run(self.run, out_dir)
@@ -284,7 +284,7 @@ class Job:
         saying how (killed on Stop, or it died), the job keeps the last state it sent: "stopped", and
         Resume continues from there; "failed" only if nothing ever came back.
         """
-        from .job_worker import Start, WorkerProcess
+        from lab.job_worker import Start, WorkerProcess
 
         K = int(self.spec.trials or self.spec.preset.trials)
         proc = timer = None

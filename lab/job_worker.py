@@ -17,7 +17,7 @@ NumPy) so page runs win the CPU when the machine is busy.
 
 Bounded server memory: the parent sends only a :class:`Spec` (preset, trials, seed, cap) and,
 to resume, the opaque ``state`` bytes of an earlier :class:`Update`; the child builds the
-:class:`~lstm_core.train.TrialRun` itself (training sets, test sets, pre-drawn sequences stay in
+:class:`~lstm_core.experiments.train.TrialRun` itself (training sets, test sets, pre-drawn sequences stay in
 the child). What comes back is small: progress, new curve points, the checkpoint trial's weights
 and, at most every ``state_every`` seconds, the run's state without any task data
 (:func:`run_state`, a few kB to about 1 MB). The parent keeps the latest state, so a worker that
@@ -53,10 +53,10 @@ from pathlib import Path
 
 import numpy as np
 
-from .models import learner, take_trials
-from .nets import engine
-from .preset import Preset
-from .train import Progress, TrialRun
+from lstm_core.experiments.learner import learner, take_trials
+from lstm_core.experiments.preset import Preset
+from lstm_core.experiments.train import Progress, TrialRun
+from lstm_core.nets import engine
 
 __all__ = ["Spec", "Start", "Update", "End", "WorkerProcess", "NICE", "STOP_GRACE", "KILL_GRACE",
            "build_run", "run_state", "restore_run"]
@@ -134,7 +134,7 @@ def build_run(spec: Spec) -> TrialRun:
 def first_weights(spec: Spec) -> dict:
     """The initial weights of the run's checkpoint trial (1, ...), as the run's first checkpoint holds them.
 
-    Drawn as :class:`~lstm_core.train.TrialRun` draws them (trial i's weights from the first of three
+    Drawn as :class:`~lstm_core.experiments.train.TrialRun` draws them (trial i's weights from the first of three
     children of ``SeedSequence(seed, spawn_key=(i,))``), without building a run: no task data is drawn,
     so the server's memory does not depend on the task (a test checks the numbers are the run's).
     """
@@ -186,7 +186,7 @@ class _PrepareNotice:
     """Sends ``update`` once if Numba compiles and the first step has run for PREPARE_NOTICE seconds."""
 
     def __init__(self, out, update: Update):
-        from .nets.warm import CompileWatch
+        from lstm_core.nets.warm import CompileWatch
 
         self._out, self._update, self._done = out, update, threading.Event()
         self._watch = CompileWatch().__enter__()
@@ -275,7 +275,7 @@ def serve(inp, out) -> int:
 
 # the child's command: lower its priority before it imports anything (NumPy, the engine), then serve
 _BOOT = (f"import os\ntry:\n    os.nice({NICE})\nexcept OSError:\n    pass\n"
-         "from lstm_core.job_worker import main\nraise SystemExit(main())")
+         "from lab.job_worker import main\nraise SystemExit(main())")
 
 
 def main() -> int:
@@ -360,6 +360,6 @@ class WorkerProcess:
 
 
 def as_arrays(seq: list, err: list, ok: list, K: int) -> dict[str, np.ndarray]:
-    """Curve lists as the arrays of a :class:`~lstm_core.jobs.JobSnapshot` ("seq" (P,), "err", "ok" (P, K))."""
+    """Curve lists as the arrays of a :class:`~lab.jobs.JobSnapshot` ("seq" (P,), "err", "ok" (P, K))."""
     return {"seq": np.asarray(seq, dtype=np.int64).reshape(-1), "err": np.asarray(err, dtype=float).reshape(-1, K),
             "ok": np.asarray(ok, dtype=float).reshape(-1, K)}

@@ -12,15 +12,15 @@ so its storage does not depend on the sequence length, and at every step that ha
 target it changes the weights at once (``update="step"``, the default for Exps 1, 2a,
 2b; spec §2.4, A4) or accumulates the changes until the sequence ends
 (``update="sequence"``). With targets only at the end the two are the same, and equal
-one step of :func:`lstm_core.lstm_grad.truncated_grad` — the tests check both.
+one step of :func:`lstm_core.nets.lstm_grad.truncated_grad` — the tests check both.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from .activations import ACTIVATIONS, _dsigmoid
-from .lstm import LSTMConfig, cell_step, layout, masks, output_activation, output_error
+from lstm_core.activations import ACTIVATIONS, _dsigmoid
+from lstm_core.nets.lstm import LSTMConfig, cell_step, layout, masks, output_activation, output_error
 
 Array = np.ndarray
 
@@ -38,7 +38,7 @@ def train_sequence(cfg: LSTMConfig, params: dict[str, Array], x: Array, y: Array
     has_target : (K, T) bool
     lr : learning rate α, a scalar or (K,) per trial
     update : "step" (apply Δw at every target step) or "sequence" (sum, apply at the end)
-    weight_masks : (M_h, M_k) in place of :func:`~lstm_core.lstm.masks` (weights held where 0: the
+    weight_masks : (M_h, M_k) in place of :func:`~lstm_core.nets.lstm.masks` (weights held where 0: the
         sequential construction of Exps 2a/2b)
 
     Returns

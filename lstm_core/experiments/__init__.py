@@ -1,9 +1,9 @@
 """Named presets: one per row of the paper's Tables 1-9, plus classroom settings and baselines.
 
-A preset (:class:`~lstm_core.preset.Preset`) is everything needed to rerun a row: the
+A preset (:class:`~lstm_core.experiments.preset.Preset`) is everything needed to rerun a row: the
 network (Table 10), the task and its options, the learning rate and update timing, the
 stopping rule (Table 11 + text), the number of trials, the paper's reported numbers and
-the deviations from (or guesses about) its protocol. :mod:`lstm_core.train` runs them.
+the deviations from (or guesses about) its protocol. :mod:`lstm_core.experiments.train` runs them.
 
 Example
 -------
@@ -12,9 +12,9 @@ Example
 >>> p.lr, p.stop.kind, p.paper["mean_sequences"]
 (0.5, 'st3', 74000)
 
-The rows are written out in :mod:`lstm_core.experiments_paper`; the small "classroom"
+The rows are written out in :mod:`lstm_core.experiments.paper`; the small "classroom"
 variants (``classroom=True``, ``paper=None``, each solving in about a minute) and the
-plain-RNN baselines in :mod:`lstm_core.experiments_classroom`.
+plain-RNN baselines in :mod:`lstm_core.experiments.classroom`.
 
 Left out: table rows of methods this lab does not implement (ELM, RCC, the sequence
 chunker, Smith & Zipser's RTRL runs on an easier Reber variant). They are listed with
@@ -25,10 +25,10 @@ from __future__ import annotations
 
 import difflib
 
-from . import lstm, rnn
-from .experiments_classroom import BASELINE_PRESETS, CLASSROOM_PRESETS
-from .experiments_paper import PAPER_ONLY_ROWS, PAPER_PRESETS
-from .preset import Preset
+from lstm_core.experiments.classroom import BASELINE_PRESETS, CLASSROOM_PRESETS
+from lstm_core.experiments.paper import PAPER_ONLY_ROWS, PAPER_PRESETS
+from lstm_core.experiments.preset import Preset
+from lstm_core.nets import lstm, rnn
 
 __all__ = ["PRESETS", "PAPER_ONLY_ROWS", "EXPERIMENT_TITLES", "FAMILIES", "get_preset", "presets_by_experiment",
            "weight_count", "paper_headline", "preset_names"]

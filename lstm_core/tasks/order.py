@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .tasks_batch import Batch, end_target_batch, join_rows, step_mask, uniform_ints
+from lstm_core.tasks.batch import Batch, end_target_batch, join_rows, step_mask, uniform_ints
 
 TEMPORAL_ORDER_ALPHABET: tuple[str, ...] = ("E", "B", "a", "b", "c", "d", "X", "Y")
 

@@ -7,15 +7,15 @@ experiment; this module gathers the registry and re-exports the public names.
 =====================  ==============================  ====================================
 key                    experiment                      module
 =====================  ==============================  ====================================
-``reber``              plain Reber grammar             :mod:`lstm_core.tasks_reber`
-``embedded_reber``     Exp 1, embedded Reber grammar   :mod:`lstm_core.tasks_reber`
-``lag_2a``             Exp 2a, two fixed sequences     :mod:`lstm_core.tasks_lag`
-``lag_2b``             Exp 2b, random middle           :mod:`lstm_core.tasks_lag`
-``lag_2c``             Exp 2c, very long lags          :mod:`lstm_core.tasks_lag`
-``two_sequence``       Exps 3a/3b/3c                   :mod:`lstm_core.tasks_real`
-``adding``             Exp 4, adding problem           :mod:`lstm_core.tasks_real`
-``multiplication``     Exp 5, multiplication problem   :mod:`lstm_core.tasks_real`
-``temporal_order``     Exps 6a/6b                      :mod:`lstm_core.tasks_order`
+``reber``              plain Reber grammar             :mod:`lstm_core.tasks.reber`
+``embedded_reber``     Exp 1, embedded Reber grammar   :mod:`lstm_core.tasks.reber`
+``lag_2a``             Exp 2a, two fixed sequences     :mod:`lstm_core.tasks.lag`
+``lag_2b``             Exp 2b, random middle           :mod:`lstm_core.tasks.lag`
+``lag_2c``             Exp 2c, very long lags          :mod:`lstm_core.tasks.lag`
+``two_sequence``       Exps 3a/3b/3c                   :mod:`lstm_core.tasks.real`
+``adding``             Exp 4, adding problem           :mod:`lstm_core.tasks.real`
+``multiplication``     Exp 5, multiplication problem   :mod:`lstm_core.tasks.real`
+``temporal_order``     Exps 6a/6b                      :mod:`lstm_core.tasks.order`
 =====================  ==============================  ====================================
 
 Left out: Bengio et al.'s variant of the 2-sequence problem with lengths T/2 (the
@@ -28,9 +28,9 @@ from collections.abc import Callable
 
 import numpy as np
 
-from .tasks_batch import Batch, concat, split_symbols
-from .tasks_lag import lag_2a, lag_2b, lag_2c, lag_2c_alphabet, lag_alphabet
-from .tasks_order import (
+from lstm_core.tasks.batch import Batch, concat, split_symbols
+from lstm_core.tasks.lag import lag_2a, lag_2b, lag_2c, lag_2c_alphabet, lag_alphabet
+from lstm_core.tasks.order import (
     TEMPORAL_ORDER_ALPHABET,
     TEMPORAL_ORDER_CLASSES,
     TEMPORAL_ORDER_LENGTHS,
@@ -40,8 +40,8 @@ from .tasks_order import (
     temporal_order_label,
     temporal_order_layout,
 )
-from .tasks_real import INPUT_NOISE_STD, TARGET_NOISE_STD, adding, multiplication, two_sequence
-from .tasks_reber import REBER_ALPHABET, embedded_reber, reber, reber_accepts, reber_sets
+from lstm_core.tasks.real import INPUT_NOISE_STD, TARGET_NOISE_STD, adding, multiplication, two_sequence
+from lstm_core.tasks.reber import REBER_ALPHABET, embedded_reber, reber, reber_accepts, reber_sets
 
 __all__ = [
     "Batch", "concat", "TASKS", "TASK_INFO", "describe_sequence",

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .preset import StopRule
-from .tasks_batch import Batch
+from lstm_core.experiments.preset import StopRule
+from lstm_core.tasks.batch import Batch
 
 Array = np.ndarray
 

@@ -13,7 +13,7 @@ import dataclasses
 import json
 import sys
 
-from .experiments import (
+from lstm_core.experiments import (
     EXPERIMENT_TITLES,
     PAPER_ONLY_ROWS,
     PRESETS,
@@ -21,7 +21,7 @@ from .experiments import (
     presets_by_experiment,
     weight_count,
 )
-from .preset import Preset
+from lstm_core.experiments.preset import Preset
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

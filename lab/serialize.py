@@ -1,6 +1,6 @@
 """Presets to and from plain JSON-safe dicts, with strict validation of what comes back.
 
-A run saved to disk (:mod:`lstm_core.runs`) or a setting shared by URL carries its whole
+A run saved to disk (:mod:`lab.runs`) or a setting shared by URL carries its whole
 preset, not just its name: the registry may change, a saved run must still say exactly
 what was trained. ::
 
@@ -21,11 +21,11 @@ import inspect
 import math
 from dataclasses import MISSING, fields
 
-from .experiments import EXPERIMENT_TITLES
-from .lstm import LSTMConfig
-from .preset import Construction, Preset, StopRule
-from .rnn import RNNConfig
-from .tasks import TASKS
+from lstm_core.experiments import EXPERIMENT_TITLES
+from lstm_core.experiments.preset import Construction, Preset, StopRule
+from lstm_core.nets.lstm import LSTMConfig
+from lstm_core.nets.rnn import RNNConfig
+from lstm_core.tasks import TASKS
 
 __all__ = ["preset_to_dict", "preset_from_dict", "check_task_options", "FORMAT_VERSION", "MAX_WEIGHTS",
            "TASK_OPTION_RANGES"]

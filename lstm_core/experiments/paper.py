@@ -1,4 +1,4 @@
-"""The paper's rows as presets: one :class:`~lstm_core.preset.Preset` per row of Tables 1-9.
+"""The paper's rows as presets: one :class:`~lstm_core.experiments.preset.Preset` per row of Tables 1-9.
 
 Topologies, initial biases, learning rates and stopping rules follow Tables 10 and 11
 and the text of §5 (spec §4); where the paper is silent we take the spec's recommended
@@ -16,9 +16,9 @@ Keys of a ``paper`` dict (only those the row reports): ``table``, ``method``, ``
 
 from __future__ import annotations
 
-from .lstm import LSTMConfig
-from .preset import Construction, Preset, StopRule
-from .rnn import exp2a_config
+from lstm_core.experiments.preset import Construction, Preset, StopRule
+from lstm_core.nets.lstm import LSTMConfig
+from lstm_core.nets.rnn import exp2a_config
 
 # ------------------------------------------------------------------------- deviations (spec §7)
 

@@ -20,7 +20,7 @@ the total.
 With a preset's ``construction`` (Exps 2a/2b, spec A8) each trial starts as the direct
 input->output net — the cell's, the gates' and the cell->output weights held at 0 by the weight
 masks the learners take — and gets its cell when its error stops decreasing
-(:class:`~lstm_core.preset.Construction`); ``grown_at`` in the summary says when.
+(:class:`~lstm_core.experiments.preset.Construction`); ``grown_at`` in the summary says when.
 """
 
 from __future__ import annotations
@@ -31,13 +31,13 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from . import criteria
-from .models import finite_trials, learner, take_trials
-from .nets.kernels_score import EVENT_DIVERGED, EVENT_STOP, ring_counts
-from .preset import Construction, Preset
-from .tasks import TASKS
-from .tasks_batch import one_hot
-from .tasks_reber import reber_sets
+from lstm_core.experiments import criteria
+from lstm_core.experiments.learner import finite_trials, learner, take_trials
+from lstm_core.experiments.preset import Construction, Preset
+from lstm_core.nets.kernels_score import EVENT_DIVERGED, EVENT_STOP, ring_counts
+from lstm_core.tasks import TASKS
+from lstm_core.tasks.batch import one_hot
+from lstm_core.tasks.reber import reber_sets
 
 Array = np.ndarray
 CHUNK = 64          # sequences generated per trial at a time (vectorised generators), at most
@@ -145,7 +145,7 @@ class TrialRun:
     # ------------------------------------------------------------------ sequential construction (A8)
     def _init_construction(self) -> None:
         """Start every trial as the direct net: the cell's weights kept aside and held at 0 until its plateau."""
-        from .lstm import layout, masks
+        from lstm_core.nets.lstm import layout, masks
         L = layout(self.preset.net)
         self._cell_rows = L.out_cells                              # W_k rows of the cell->output weights
         M_h, M_k = masks(self.preset.net)

@@ -8,7 +8,7 @@ key                    analytic                                         referenc
 =====================  ==============================================  ==============================
 ``lstm_truncated``     ``lstm_grad.truncated_grad`` (the paper's rule)  finite differences of the
                                                                         "detached" network (§2.1)
-``lstm_online``        ``lstm_online.train_sequence`` (partials dS)     ``truncated_grad``
+``lstm_rtrl``        ``lstm_rtrl.train_sequence`` (partials dS)     ``truncated_grad``
 ``lstm_full``          ``lstm_grad.bptt_grad`` (untruncated)            finite differences
 ``rnn_bptt_rtrl``      ``rnn.bptt_grad``                                ``rnn.rtrl_grad``
 ``forget_gate``        ``truncated_grad`` with forget gates (§6)        finite differences, detached
@@ -25,8 +25,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import rnn
-from .lstm import (
+from lstm_core.nets import rnn
+from lstm_core.nets.lstm import (
     LSTMConfig,
     cell_step,
     forward,
@@ -37,8 +37,8 @@ from .lstm import (
     output_activation,
     output_sources,
 )
-from .lstm_grad import bptt_grad, truncated_grad
-from .lstm_online import train_sequence
+from lstm_core.nets.lstm_grad import bptt_grad, truncated_grad
+from lstm_core.nets.lstm_rtrl import train_sequence
 
 Array = np.ndarray
 TOLERANCE = 1e-6
@@ -174,7 +174,7 @@ def check_lstm_online(seed: int = 0) -> CheckResult:
     grads, _, _ = truncated_grad(cfg, params, x, y, ht)
     new, _ = train_sequence(cfg, params, x[:, 0], y[:, 0], ht[:, 0], lr=1.0, update="sequence")
     online = {k: params[k] - new[k] for k in params}                         # W − (W − 1·grad)
-    return compare("lstm_online", "LSTM, real-time partials dS (App. A.1)", "truncated_grad (vectorised)",
+    return compare("lstm_rtrl", "LSTM, real-time partials dS (App. A.1)", "truncated_grad (vectorised)",
                    grads, online, _lstm_masks(cfg))
 
 
@@ -210,7 +210,7 @@ def check_forget_gate(seed: int = 0) -> CheckResult:
 
 CHECKS: dict[str, Callable[[int], CheckResult]] = {
     "lstm_truncated": check_lstm_truncated,
-    "lstm_online": check_lstm_online,
+    "lstm_rtrl": check_lstm_online,
     "lstm_full": check_lstm_full,
     "rnn_bptt_rtrl": check_rnn_bptt_rtrl,
     "forget_gate": check_forget_gate,

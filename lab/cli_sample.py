@@ -23,8 +23,8 @@ import sys
 
 import numpy as np
 
-from .serialize import check_task_options
-from .tasks import TASK_INFO, TASKS, Batch, describe_sequence
+from lab.serialize import check_task_options
+from lstm_core.tasks import TASK_INFO, TASKS, Batch, describe_sequence
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

@@ -1,6 +1,6 @@
 """One interface over the three learners a preset can name: LSTM, RNN+BPTT, RNN+RTRL.
 
-The trial loop (:mod:`lstm_core.train`) only needs: draw K networks, present one
+The trial loop (:mod:`lstm_core.experiments.train`) only needs: draw K networks, present one
 sequence per trial and learn from it, and predict a batch with frozen weights.
 """
 
@@ -10,9 +10,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import lstm, lstm_grad, lstm_online, rnn
-from .nets import engine
-from .preset import Preset
+from lstm_core.experiments.preset import Preset
+from lstm_core.nets import engine, lstm, lstm_grad, lstm_rtrl, rnn
 
 Array = np.ndarray
 
@@ -51,7 +50,7 @@ class Learner:
             raise ValueError("weight_masks: only the LSTM's truncated rule takes them")
         if p.model == "lstm":
             if p.gradient == "truncated" and (p.update == "step" or weight_masks is not None):
-                new, out = lstm_online.train_sequence(cfg, params, x, y, has_target, lr, update=p.update,
+                new, out = lstm_rtrl.train_sequence(cfg, params, x, y, has_target, lr, update=p.update,
                                                       weight_masks=weight_masks)
                 return new, out["y_k"]
             grad_fn = lstm_grad.truncated_grad if p.gradient == "truncated" else lstm_grad.bptt_grad
@@ -69,12 +68,12 @@ class Learner:
         """
         if self.preset.model == "lstm":
             if self.engine == "numba":
-                from .nets import fast
+                from lstm_core.nets import fast
                 by_symbol = sym is not None
                 return fast.lstm_outputs(self.preset.net, params, None if by_symbol else x, sym, lengths)
             return lstm.forward(self.preset.net, params, _dense(x, sym, self.preset.net.n_in))["y_k"]
         if self.engine == "numba":
-            from .nets import fast
+            from lstm_core.nets import fast
             return fast.rnn_forward(self.preset.net, params, None if sym is not None else x, sym)["y"]
         return rnn.forward(self.preset.net, params, _dense(x, sym, self.preset.net.n_in))["y"]
 
@@ -95,7 +94,7 @@ class Learner:
         (see :func:`lstm_core.nets.kernels_rtrl.train_chunk`; the other learners' drivers are its twins).
         ``weight_masks`` as in :meth:`train`.
         """
-        from .nets import fast
+        from lstm_core.nets import fast
         p = self.preset
         if weight_masks is not None and (p.model != "lstm" or p.gradient != "truncated"):
             raise ValueError("weight_masks: only the LSTM's truncated rule takes them")
@@ -113,7 +112,7 @@ def _dense(x: Array | None, sym: Array | None, n_in: int) -> Array:
     """Dense inputs for the readable engine: ``x``, or the one-hot rows of ``sym`` (−1: none)."""
     if x is not None:
         return x
-    from .tasks_batch import one_hot
+    from lstm_core.tasks.batch import one_hot
     return one_hot(sym, n_in)
 
 

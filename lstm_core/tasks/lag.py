@@ -6,7 +6,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from .tasks_batch import Batch, end_target_batch, join_rows, one_hot, uniform_ints
+from lstm_core.tasks.batch import Batch, end_target_batch, join_rows, one_hot, uniform_ints
 
 
 @lru_cache(maxsize=32)

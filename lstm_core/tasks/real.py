@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .tasks_batch import Batch, end_target_batch, step_mask, uniform_ints
+from lstm_core.tasks.batch import Batch, end_target_batch, step_mask, uniform_ints
 
 INPUT_NOISE_STD = float(np.sqrt(0.2))  # "variance 0.2" (A12)
 TARGET_NOISE_STD = float(np.sqrt(0.1))  # "variance 0.1", Exp 3c targets (A12)

@@ -18,8 +18,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .activations import ACTIVATIONS, _dsigmoid
-from .lstm import LSTMConfig, forward, hidden_sources, layout, masks, output_error, output_sources
+from lstm_core.activations import ACTIVATIONS, _dsigmoid
+from lstm_core.nets.lstm import LSTMConfig, forward, hidden_sources, layout, masks, output_error, output_sources
 
 Array = np.ndarray
 
@@ -62,7 +62,7 @@ def truncated_grad(cfg: LSTMConfig, params: dict[str, Array], x: Array, y: Array
     x : (K, B, T, n_in) inputs
     y : (K, B, T, O) targets
     has_target : (K, B, T) bool, steps with an error signal
-    trace : the :func:`~lstm_core.lstm.forward` trace of these inputs, if already computed
+    trace : the :func:`~lstm_core.nets.lstm.forward` trace of these inputs, if already computed
 
     Returns
     -------

@@ -10,7 +10,7 @@ Spec §3 (paper §3.1, §3.2, App. A.2). Every flow is the factor by which an er
   error (:func:`rnn_backflow`, the "measurement"); plus the bound n·(f'max·‖W‖_A)^q.
 * naive CEC (§3.2): one linear unit with self-weight 1: the factor is exactly 1.
 * LSTM, the paper's truncated gradient (§3.3): the error at the internal state s is carried
-  back unchanged; taken from :func:`lstm_core.lstm_grad.truncated_grad` (``E_s``).
+  back unchanged; taken from :func:`lstm_core.nets.lstm_grad.truncated_grad` (``E_s``).
 * LSTM, full gradient (BPTT through every weight): the error at s stays (nearly) constant
   too, while the error that travels *outside* the CECs — along recurrent weights with
   the CEC's self-loop cut — vanishes as fast as in a plain RNN (paper §6: "flow outside
@@ -19,7 +19,7 @@ Spec §3 (paper §3.1, §3.2, App. A.2). Every flow is the factor by which an er
 Flows over 1000 steps under- or overflow float64, so every flow is returned as
 log10 |factor| (−inf where it is exactly 0), computed with rescaling at every step.
 
-Timing: the RNN is :func:`lstm_core.rnn.forward`, h(t) = f(x(t)W_xh + h(t−1)W_hh + b), the
+Timing: the RNN is :func:`lstm_core.nets.rnn.forward`, h(t) = f(x(t)W_xh + h(t−1)W_hh + b), the
 paper's net_i(t) = Σ_j w_ij y_j(t−1) (+ input); ``W_hh[j, i]`` is the paper's w_ij.
 """
 
@@ -30,12 +30,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .activations import ACTIVATIONS, _dsigmoid
-from .lstm import LSTMConfig, forward, init_params, layout
-from .lstm_grad import truncated_grad
-from .rnn import RNNConfig
-from .rnn import forward as rnn_forward
-from .rnn import init_params as rnn_init_params
+from lstm_core.activations import ACTIVATIONS, _dsigmoid
+from lstm_core.nets.lstm import LSTMConfig, forward, init_params, layout
+from lstm_core.nets.lstm_grad import truncated_grad
+from lstm_core.nets.rnn import RNNConfig
+from lstm_core.nets.rnn import forward as rnn_forward
+from lstm_core.nets.rnn import init_params as rnn_init_params
 
 Array = np.ndarray
 RNN_ACTIVATIONS = ("logistic", "tanh", "identity")
@@ -223,7 +223,7 @@ def lstm_setup(settings: FlowSettings) -> tuple[LSTMConfig, dict[str, Array], Ar
 
 
 def lstm_truncated_flow(cfg: LSTMConfig, params: dict[str, Array], x: Array) -> Array:
-    """The truncated flow as the engine learns with it: ``E_s`` of :func:`~lstm_core.lstm_grad.truncated_grad`.
+    """The truncated flow as the engine learns with it: ``E_s`` of :func:`~lstm_core.nets.lstm_grad.truncated_grad`.
 
     One target at the last step t; E_s(τ) is the error the CEC carries back to step τ.
 

@@ -3,7 +3,7 @@
 A run directory holds
 
 ``config.json``
-    ``format`` and ``version``, the whole preset (:func:`~lstm_core.serialize.preset_to_dict`),
+    ``format`` and ``version``, the whole preset (:func:`~lab.serialize.preset_to_dict`),
     its name, the seed, the number of trials, the trial whose history was checkpointed,
     the :meth:`TrialRun.result` summary, the run's message and the creation time.
 ``arrays.npz``
@@ -34,9 +34,9 @@ from pathlib import Path
 
 import numpy as np
 
-from . import lstm, rnn
-from .preset import Preset
-from .serialize import FORMAT_VERSION, preset_from_dict, preset_to_dict
+from lab.serialize import FORMAT_VERSION, preset_from_dict, preset_to_dict
+from lstm_core.experiments.preset import Preset
+from lstm_core.nets import lstm, rnn
 
 __all__ = ["RunFileError", "SavedRun", "save_run", "load_run", "shipped_runs", "list_runs", "expected_shapes",
            "load_results", "load_result", "check_summary", "results_table", "REPO_ROOT", "SHIPPED_DIR",
@@ -93,7 +93,7 @@ class SavedRun:
 # ----------------------------------------------------------------------------- saving
 
 def save_run(run, out_dir) -> Path:
-    """Write ``run`` (a :class:`~lstm_core.train.TrialRun`, not running) to directory ``out_dir``.
+    """Write ``run`` (a :class:`~lstm_core.experiments.train.TrialRun`, not running) to directory ``out_dir``.
 
     Both files are written under temporary names and renamed into place, the npz first:
     a reader never sees a half-written file, and ``config.json`` appears last.

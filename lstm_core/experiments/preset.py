@@ -1,15 +1,15 @@
 """What a named experiment setting is: model, task, learning rule, stopping rule, the paper's numbers.
 
 :mod:`lstm_core.experiments` holds the registry of named presets (one per row of the
-paper's Tables 1-9 plus classroom presets); :mod:`lstm_core.train` runs them.
+paper's Tables 1-9 plus classroom presets); :mod:`lstm_core.experiments.train` runs them.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .lstm import LSTMConfig
-from .rnn import RNNConfig
+from lstm_core.nets.lstm import LSTMConfig
+from lstm_core.nets.rnn import RNNConfig
 
 MODELS = ("lstm", "rnn_bptt", "rnn_rtrl")
 STOP_KINDS = ("reber", "abs", "st12", "st3", "nseq", "none")

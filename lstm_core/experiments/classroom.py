@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from .experiments_paper import (
+from lstm_core.experiments.paper import (
     PAPER_PRESETS,
     STOP_EXP1,
     STOP_EXP3A,
@@ -23,9 +23,9 @@ from .experiments_paper import (
     exp6_net,
     exp45_net,
 )
-from .lstm import LSTMConfig
-from .preset import Preset, StopRule
-from .rnn import RNNConfig
+from lstm_core.experiments.preset import Preset, StopRule
+from lstm_core.nets.lstm import LSTMConfig
+from lstm_core.nets.rnn import RNNConfig
 
 NOT_PAPER = "Classroom setting, not the paper's: "
 

@@ -9,8 +9,8 @@ A single block (C = 1, S = 1) whose weights are set by hand, spec §1.2::
 
 The block reads three input lines: the value x, a "write" signal and a "read" signal
 (connectivity "B": no recurrent weights, so what the gates do is only what the sliders
-say). Everything is computed by :func:`lstm_core.lstm.forward` and named by
-:func:`lstm_core.lstm.internals`; this module only sets the weights and the inputs.
+say). Everything is computed by :func:`lstm_core.nets.lstm.forward` and named by
+:func:`lstm_core.nets.lstm.internals`; this module only sets the weights and the inputs.
 
 The second half records a trained network of any preset on one task sequence
 (:func:`record_sequence`, :func:`record_checkpoints`), sized for an animation: over the
@@ -33,11 +33,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import lstm_grad, rnn
-from .activations import ACTIVATIONS
-from .lstm import LSTMConfig, forward, internals, layout
-from .preset import Preset
-from .tasks import Batch
+from lstm_core.activations import ACTIVATIONS
+from lstm_core.experiments.preset import Preset
+from lstm_core.nets import lstm_grad, rnn
+from lstm_core.nets.lstm import LSTMConfig, forward, internals, layout
+from lstm_core.tasks import Batch
 
 Array = np.ndarray
 
@@ -228,12 +228,12 @@ def rnn_error_flow(cfg: rnn.RNNConfig, params: dict[str, Array], cache: dict[str
                    y: Array, has_target: Array) -> Array:
     """δ_h(t) = −∂(½E)/∂net_h(t), the error BPTT brings to each hidden unit at each step.
 
-    The backward loop of :func:`lstm_core.rnn.backward`, keeping its per-step values
+    The backward loop of :func:`lstm_core.nets.rnn.backward`, keeping its per-step values
     (a test checks that Σ_t x(t)ᵀ δ_h(t) equals minus its W_xh gradient).
 
     Parameters
     ----------
-    cache : :func:`lstm_core.rnn.forward` of inputs (K, B, T, n_in)
+    cache : :func:`lstm_core.nets.rnn.forward` of inputs (K, B, T, n_in)
     y : (K, B, T, O) targets; has_target : (K, B, T)
 
     Returns
