@@ -36,7 +36,7 @@ import numpy as np
 
 from lab.serialize import FORMAT_VERSION, preset_from_dict, preset_to_dict
 from lstm_core.experiments.preset import Preset
-from lstm_core.nets import lstm, rnn
+from lstm_core.nets import NETS
 
 __all__ = ["RunFileError", "SavedRun", "save_run", "load_run", "shipped_runs", "list_runs", "expected_shapes",
            "load_results", "load_result", "check_summary", "results_table", "REPO_ROOT", "SHIPPED_DIR",
@@ -153,17 +153,7 @@ def _json_safe(v):
 
 def expected_shapes(preset: Preset) -> dict[str, tuple[int, ...]]:
     """Shapes of one trial's weights (no K axis) for the preset's network."""
-    if preset.model == "lstm":
-        L = lstm.layout(preset.net)
-        return {"W_h": (L.I, L.U), "W_k": (L.J, preset.net.n_out)}
-    return rnn.param_shapes(preset.net)
-
-
-def _weight_masks(preset: Preset) -> dict[str, Array]:
-    if preset.model == "lstm":
-        M_h, M_k = lstm.masks(preset.net)
-        return {"W_h": M_h, "W_k": M_k}
-    return rnn.weight_masks(preset.net)
+    return NETS[preset.model].param_shapes(preset.net)
 
 
 def load_run(path) -> SavedRun:
@@ -341,7 +331,7 @@ def _check_headers(f: Path, headers: dict, preset: Preset, K: int) -> None:
 
 def _check_arrays(f: Path, arrays: dict[str, Array], preset: Preset, K: int):
     shapes = expected_shapes(preset)
-    masks = _weight_masks(preset)
+    masks = NETS[preset.model].masks(preset.net)
 
     def weights(name: str, a: Array, lead: tuple[int, ...], what: str) -> Array:
         want = lead + shapes[name.split(".", 1)[1]]

@@ -199,7 +199,7 @@ def test_the_server_never_shows_tracebacks_in_the_browser():
     cfg = tomllib.loads((Path(__file__).resolve().parent.parent / ".streamlit" / "config.toml").read_text())
     assert cfg["client"]["showErrorDetails"] == "none"
     from streamlit import config
-    config._config_options_template["client.showErrorDetails"]        # the option exists in this Streamlit
+    config.get_option("client.showErrorDetails")                     # raises if this Streamlit has no such option
 
 
 def test_a_deeply_nested_config_is_a_run_file_error(saved, tmp_path):
