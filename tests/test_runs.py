@@ -9,13 +9,12 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
+from lab.results import load_results, results_table
 from lab.runs import (
     RunFileError,
     family_of,
     list_runs,
-    load_results,
     load_run,
-    results_table,
     save_run,
     shipped_runs,
 )
