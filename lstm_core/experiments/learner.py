@@ -24,15 +24,16 @@ class Learner:
     engine: str = "numpy"      # "numba": train and predict on the compiled kernels
 
     @property
-    def net(self) -> Net:
+    def network(self) -> Net:
+        """The preset's network behind the one interface (:data:`lstm_core.nets.NETS`)."""
         return NETS[self.preset.model]
 
     def init(self, rngs: list[np.random.Generator]) -> dict[str, Array]:
         """K = len(rngs) independent networks, trial k drawn from rngs[k] only."""
-        return self.net.init(self.preset.net, rngs)
+        return self.network.init(self.preset.net, rngs)
 
     def weight_count(self) -> int:
-        return self.net.weight_count(self.preset.net)
+        return self.network.weight_count(self.preset.net)
 
     def train(self, params: dict[str, Array], x: Array, y: Array, has_target: Array,
               lr: float, weight_masks: dict[str, Array] | None = None) -> tuple[dict[str, Array], Array]:
@@ -49,7 +50,7 @@ class Learner:
         new params, and the outputs the networks produced while learning (K, T, O)
         """
         p = self.preset
-        return self.net.train_sequence(p.net, params, x, y, has_target, lr, p.update, p.gradient, weight_masks)
+        return self.network.train_sequence(p.net, params, x, y, has_target, lr, p.update, p.gradient, weight_masks)
 
     def predict(self, params: dict[str, Array], x: Array, sym: Array | None = None,
                 lengths: Array | None = None) -> Array:
@@ -59,8 +60,8 @@ class Learner:
         """
         cfg = self.preset.net
         if self.engine == "numba":
-            return self.net.outputs(cfg, params, None if sym is not None else x, sym, lengths)
-        return self.net.forward(cfg, params, _dense(x, sym, cfg.n_in))["y_k"]
+            return self.network.outputs(cfg, params, None if sym is not None else x, sym, lengths)
+        return self.network.forward(cfg, params, _dense(x, sym, cfg.n_in))["y_k"]
 
     def has_kernel(self) -> bool:
         """True when this learner trains on a compiled kernel here (Numba present, LAB_ENGINE not numpy).
@@ -80,7 +81,7 @@ class Learner:
         ``weight_masks`` as in :meth:`train`.
         """
         p = self.preset
-        return self.net.train_chunk(p.net, params, data, lr, p.update, p.gradient, rule, seen0, pos, stop,
+        return self.network.train_chunk(p.net, params, data, lr, p.update, p.gradient, rule, seen0, pos, stop,
                                     err_hist, ok_hist, counts, weight_masks)
 
 
