@@ -180,7 +180,7 @@ def live_source(handle: session_job.Handle) -> RunSource | None:
     if len(ckpts) < 2:
         return None
     solved = (snap.summary.get("sequences_to_success") or [None])[0]
-    what = "Your live run" if NETS[handle.preset.model].has_cells else "Your live RNN baseline"
+    what = "Your live run" if (net := NETS[handle.preset.model]).has_cells else f"Your live {net.label} baseline"
     return RunSource(f"live:{handle.job.id}:{ckpts[-1][0]}", f"{what}: {handle.preset.title}",
                      handle.preset, ckpts, solved)
 

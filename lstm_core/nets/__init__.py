@@ -15,7 +15,9 @@ Every :class:`Net` has the same functions: ``init`` (K independent networks), ``
 ``param_shapes`` (dicts keyed like the params), ``weight_count``, ``train_sequence`` (one
 sequence per trial, the readable NumPy learner), ``train_chunk`` and ``outputs`` (the compiled
 kernels of :mod:`lstm_core.nets.fast`), plus what a page shows: a ``label``, whether the net
-``has_cells`` and ``shown_units`` (memory cells of an LSTM, hidden units of an RNN).
+``has_cells`` and ``shown_units`` (memory cells of an LSTM, hidden units of an RNN). Each
+network's module has one ``step_forward`` / ``step_backward`` pair in the paper's names, which
+every loop over time (forward pass, BPTT, error-flow analysis, recorder) calls.
 
 :mod:`lstm_core.nets.engine` says whether the compiled kernels are used (Numba installed and
 ``LAB_ENGINE`` not ``numpy``).
@@ -38,7 +40,7 @@ Params = dict[str, Array]
 class Net:
     """One kind of network and its learning rule, as every caller outside this package sees it."""
 
-    label: str                  # for the page: "LSTM", "RNN (BPTT)", ...
+    label: str                  # the network's name on a page: "LSTM" or "RNN" (the rule is in the preset's title)
     config: type                # LSTMConfig or RNNConfig
     has_cells: bool             # True: memory cells (CECs) to draw and to record
     module: object              # the readable reference (lstm or rnn): init_params, forward, masks, ...
@@ -135,9 +137,9 @@ def _rnn_outputs(cfg, params, x=None, sym=None, lengths=None):
 
 NETS: dict[str, Net] = {
     "lstm": Net("LSTM", lstm.LSTMConfig, True, lstm, _lstm_train_sequence, _lstm_train_chunk, _lstm_outputs),
-    "rnn_bptt": Net("RNN (BPTT)", rnn.RNNConfig, False, rnn, _rnn_train_sequence(rnn.bptt_train_sequence),
+    "rnn_bptt": Net("RNN", rnn.RNNConfig, False, rnn, _rnn_train_sequence(rnn.bptt_train_sequence),
                     _rnn_train_chunk("bptt"), _rnn_outputs),
-    "rnn_rtrl": Net("RNN (RTRL)", rnn.RNNConfig, False, rnn, _rnn_train_sequence(rnn_rtrl.train_sequence),
+    "rnn_rtrl": Net("RNN", rnn.RNNConfig, False, rnn, _rnn_train_sequence(rnn_rtrl.train_sequence),
                     _rnn_train_chunk("rtrl"), _rnn_outputs),
 }
 """Every network a preset can name, keyed by ``Preset.model``."""
