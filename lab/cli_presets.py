@@ -22,6 +22,7 @@ from lstm_core.experiments import (
     weight_count,
 )
 from lstm_core.experiments.preset import Preset
+from lstm_core.nets import NETS
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -65,7 +66,7 @@ def _table(groups: dict[str, list[Preset]]) -> str:
         lines.append(f"Exp {exp}: {EXPERIMENT_TITLES[exp]}")
         lines.append(f"  {'name':<{width}}  {'kind':<9} {'model':<8} {'weights':>7} {'lr':>5} {'trials':>6}  paper")
         for p in presets:
-            kind = "baseline" if p.classroom and p.model != "lstm" else ("classroom" if p.classroom else "paper")
+            kind = ("baseline" if not NETS[p.model].has_cells else "classroom") if p.classroom else "paper"
             lines.append(f"  {p.name:<{width}}  {kind:<9} {p.model:<8} {weight_count(p):>7} {p.lr:>5g} "
                          f"{p.trials:>6}  {paper_headline(p.paper) or '-'}")
         lines.append("")

@@ -123,7 +123,7 @@ def plan_from_args(args) -> Plan:
         out = files.check_dir_target(args.out, "--out")
         results_dir = None
         if sweep:
-            from lab.runs import RESULTS_DIR
+            from lab.results import RESULTS_DIR
             results_dir = files.check_dir_target(args.results_dir if args.results_dir is not None else RESULTS_DIR,
                                                  "--results-dir", create=True)
     except files.PathProblem as exc:
@@ -284,8 +284,8 @@ def _close(backend, abort: bool = False) -> None:
 # ----------------------------------------------------------------------------- a sweep
 
 def stored_row(path: Path) -> dict | None:
-    """The result stored at ``path`` if it is a valid (``lab.runs.load_result``), finished row; else None."""
-    from lab.runs import RunFileError, load_result
+    """The result stored at ``path`` if it is a valid (``lab.results.load_result``), finished row; else None."""
+    from lab.results import RunFileError, load_result
 
     if not path.is_file():
         return None
@@ -311,7 +311,7 @@ def skip_reason(row: Row, stored: dict | None, force: bool) -> str:
 
 
 def _sweep(plan: Plan, stop: Stop) -> int:
-    from lab.runs import check_summary
+    from lab.results import check_summary
 
     rows, n = plan.rows, len(plan.rows)
     todo: list[Row] = []

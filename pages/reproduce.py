@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from lab.runs import RESULTS_DIR, results_table
+from lab.results import RESULTS_DIR, results_table
 from ui import student
 from ui.nav import ensure_router
 from ui.reproduce_table import (

@@ -24,7 +24,7 @@ def run_checks(seed: int):
 
 # (function, what it is, the paper's equations it implements)
 SOURCES = [
-    (lstm.cell_step, "One step of every memory-cell block (App. A.1 eqs 6-9)", [
+    (lstm.step_forward, "One step of every memory-cell block (App. A.1 eqs 6-9)", [
         r"y^{in_j}(t) = f\big(net_{in_j}(t)\big)",
         r"y^{out_j}(t) = f\big(net_{out_j}(t)\big)",
         r"s_{c_j^v}(t) = s_{c_j^v}(t-1) + y^{in_j}(t)\, g\big(net_{c_j^v}(t)\big)",

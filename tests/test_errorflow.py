@@ -1,12 +1,14 @@
-"""Error flow (lstm_core.analysis.errorflow): eq. (2) three ways, its bound, the CEC, and LSTM under truncation."""
+"""Error flow (lstm_core.analysis.errorflow, .backflow): eq. (2) three ways, its bound, the CEC, and LSTM."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
+from lstm_core.activations import ACTIVATIONS
+from lstm_core.analysis import backflow as bf
 from lstm_core.analysis import errorflow as ef
-from lstm_core.nets.lstm import forward, hidden_sources, layout
+from lstm_core.nets.lstm import LSTMConfig, forward, hidden_sources, init_params, layout
 from lstm_core.nets.rnn import RNNConfig
 from lstm_core.nets.rnn import backward as rnn_backward
 from lstm_core.nets.rnn import forward as rnn_forward
@@ -16,13 +18,13 @@ from lstm_core.nets.rnn import forward as rnn_forward
 def test_measured_rnn_flow_equals_the_eq2_path_sum_and_its_matrix_form(activation):
     settings = ef.FlowSettings(n_units=3, weight_scale=2.0, activation=activation, q_max=6, seed=4)
     W, fprime = ef.rnn_run(settings)
-    J = ef.jacobians(W, fprime, 6)                                      # (q, v, u), log10
+    J = bf.jacobians(W, fprime, 6)                                      # (q, v, u), log10
     for u in range(3):
-        measured = ef.rnn_backflow(W, fprime, u, 6)                     # (q, v), log10
+        measured = bf.rnn_backflow(W, fprime, u, 6)                     # (q, v), log10
         np.testing.assert_allclose(measured[1:], J[:, :, u], rtol=0, atol=1e-12)
         for q in range(1, 6):
             for v in range(3):
-                exact = abs(ef.path_sum(W, fprime, q, u, v))
+                exact = abs(bf.path_sum(W, fprime, q, u, v))
                 assert 10 ** measured[q, v] == pytest.approx(exact, rel=1e-9)
 
 
@@ -39,7 +41,7 @@ def test_measured_rnn_flow_equals_the_error_signals_of_the_engines_bptt():
     e[0, 0, -1, u] = 1.0                                                # error at unit u, last step
     theta = rnn_backward(cfg, params, cache, e)["W_xh"][0]              # (T, n): ∂(½E)/∂net_h(t)
     W, fprime = params["W_hh"][0].T, 1 - np.tanh(cache["net_h"][0, 0]) ** 2
-    measured = ef.rnn_backflow(W, fprime, u, T - 1)
+    measured = bf.rnn_backflow(W, fprime, u, T - 1)
     with np.errstate(divide="ignore"):
         expected = np.log10(np.abs(theta[::-1] / theta[-1, u]))          # -inf where ϑ_v(t) = 0
     np.testing.assert_allclose(measured, expected, rtol=0, atol=1e-9)
@@ -50,8 +52,8 @@ def test_measured_rnn_flow_equals_the_error_signals_of_the_engines_bptt():
 def test_the_bound_n_times_fmax_norm_A_to_the_q_holds_for_every_lag_and_unit_pair(activation, scale):
     settings = ef.FlowSettings(n_units=6, weight_scale=scale, activation=activation, q_max=300, seed=1)
     W, fprime = ef.rnn_run(settings)
-    J = ef.jacobians(W, fprime, 300)
-    b = ef.bound(6, ef.ACTIVATIONS[activation].deriv_max, W, 300)
+    J = bf.jacobians(W, fprime, 300)
+    b = bf.bound(6, ACTIVATIONS[activation].deriv_max, W, 300)
     assert np.all(J <= b[1:, None, None] + 1e-9)
 
 
@@ -67,28 +69,28 @@ def test_linear_units_with_large_weights_make_the_rnn_flow_explode():
 
 
 def test_naive_cec_carries_error_unchanged_over_1000_steps():
-    assert np.all(ef.naive_cec_flow(1000) == 0.0)
+    assert np.all(bf.naive_cec_flow(1000) == 0.0)
 
 
 def test_truncated_lstm_carries_the_error_at_its_internal_states_unchanged_over_1000_steps():
     for scale in (0.1, 1.0, 4.0):
         cfg, params, x = ef.lstm_setup(ef.FlowSettings(n_units=9, weight_scale=scale, q_max=1000))
-        flow = ef.lstm_backflow(cfg, params, x, "truncated")
+        flow = bf.lstm_backflow(cfg, params, x, "truncated")
         assert flow["s"].shape == (1001, 3) and np.all(flow["s"] == 0.0)
         assert np.all(flow["a"] == -np.inf)                             # no error leaves along W_r
     # the same from the learning rule itself (small weights: no drift, so h'(s(t)) > 0 lets error in)
     cfg, params, x = ef.lstm_setup(ef.FlowSettings(n_units=9, weight_scale=0.1, q_max=1000))
-    assert np.all(ef.lstm_truncated_flow(cfg, params, x) == 0.0)      # E_s of lstm_grad.truncated_grad
+    assert np.all(bf.lstm_truncated_flow(cfg, params, x) == 0.0)      # E_s of lstm_grad.truncated_grad
 
 
 def test_truncated_error_leaving_the_cec_does_not_decay_with_the_lag():
     """Spec §3.3: the error reaching net_c(t−q) is y_in(t−q)·g'(net_c(t−q)) times the injected one."""
     cfg, params, x = ef.lstm_setup(ef.FlowSettings(n_units=6, q_max=400))
-    flow = ef.lstm_backflow(cfg, params, x, "truncated")
+    flow = bf.lstm_backflow(cfg, params, x, "truncated")
     L = layout(cfg)
     tr = forward(cfg, params, x)
     y_in = tr["a"][0, 0, :, L.in_gate]
-    gp = ef.ACTIVATIONS[cfg.g].deriv(tr["net"][0, 0, :, L.cells])
+    gp = ACTIVATIONS[cfg.g].deriv(tr["net"][0, 0, :, L.cells])
     np.testing.assert_allclose(flow["net_c"], np.log10(y_in * gp)[::-1], rtol=0, atol=1e-12)
     assert flow["net_c"][300:].mean() > flow["net_c"][:100].mean() - 1   # no exponential decay
 
@@ -100,10 +102,9 @@ def test_full_gradient_lstm_flow_outside_the_cec_vanishes_while_the_cec_keeps_it
     assert np.all(np.abs(r.lstm_full["s"][:200]) < 1.0)               # within a factor 10 of the injected error
 
 
-def test_full_mode_error_signals_are_the_exact_gradient_of_the_final_states():
-    """Σ_τ z(τ)·ϑ_net(τ) must equal ∂(Σ_c s_c(T))/∂W_h by central differences."""
-    cfg, params, x = ef.lstm_setup(ef.FlowSettings(n_units=6, weight_scale=1.5, q_max=9, seed=3))
-    raw = ef.lstm_backflow(cfg, params, x, "full", signed=True)
+def _final_state_gradient_check(cfg, params, x):
+    """Σ_τ z(τ)·ϑ_net(τ) of the "full" mode against ∂(Σ_c s_c(T))/∂W_h by central differences."""
+    raw = bf.lstm_backflow(cfg, params, x, "full", signed=True)
     z = hidden_sources(cfg, forward(cfg, params, x)["a"], x)[0, 0]     # (T, I)
     analytic = z.T @ raw["net"]                                         # (I, U)
 
@@ -116,7 +117,25 @@ def test_full_mode_error_signals_are_the_exact_gradient_of_the_final_states():
         up[(0, *idx)] += 1e-6
         down[(0, *idx)] -= 1e-6
         numeric[idx] = (loss(up) - loss(down)) / 2e-6
-    assert np.abs(numeric - analytic).max() / np.abs(numeric).max() < 1e-7
+    return np.abs(numeric - analytic).max() / np.abs(numeric).max()
+
+
+def test_full_mode_error_signals_are_the_exact_gradient_of_the_final_states():
+    cfg, params, x = ef.lstm_setup(ef.FlowSettings(n_units=6, weight_scale=1.5, q_max=9, seed=3))
+    assert _final_state_gradient_check(cfg, params, x) < 1e-7
+
+
+def test_full_mode_error_signals_are_exact_with_forget_gates_too():
+    """The forget gate's δnet_φ and the CEC's scaling by y_φ come from the one LSTM step_backward."""
+    cfg = LSTMConfig(n_in=1, n_out=1, blocks=2, block_size=2, forget_gate=True, init_range=1.5)
+    rng = np.random.default_rng(3)
+    params = init_params(cfg, [rng])
+    x = rng.uniform(-1.0, 1.0, size=(1, 1, 10, 1))
+    assert _final_state_gradient_check(cfg, params, x) < 1e-7
+    flow = bf.lstm_backflow(cfg, params, x, "truncated")
+    y_phi = forward(cfg, params, x)["a"][0, 0, :, layout(cfg).forget_gate]      # (T, C)
+    carried = np.cumsum(np.log10(np.repeat(y_phi, 2, axis=1))[:0:-1], axis=0)   # Π y_φ(t..t−q+1)
+    np.testing.assert_allclose(flow["s"][1:], carried, rtol=0, atol=1e-12)  # the CEC scales by y_φ per step
 
 
 def test_the_sentence_numbers_compare_rnn_and_cec_after_q_steps():

@@ -35,7 +35,7 @@ def test_the_full_gradient_is_not_the_gradient_of_the_detached_network():
     """The truncated check would fail for the full gradient: the references really differ."""
     from lstm_core.nets.lstm import forward
     cfg = gradcheck.SMALL_LSTM
-    params, x, y, ht = gradcheck._lstm_problem(cfg, 0)
+    params, x, y, ht = gradcheck.lstm_problem(cfg, 0)
     full, _, _ = gradcheck.bptt_grad(cfg, params, x, y, ht)
     trace = forward(cfg, params, x)
     num = gradcheck.central_difference(lambda p: gradcheck.detached_loss(cfg, p, x, y, ht, trace["a"]), params)

@@ -1,7 +1,7 @@
 """The compiled baselines equal their readable references (float64, ≤ 1e-10), in every configuration.
 
 RNN kernels (:mod:`lstm_core.nets.kernels_rnn`) against :func:`lstm_core.nets.rnn.forward`,
-``rnn.bptt_train_sequence`` and ``rnn.rtrl_train_sequence``; the full-gradient LSTM kernel
+``rnn.bptt_train_sequence`` and ``rnn_rtrl.train_sequence``; the full-gradient LSTM kernel
 (:mod:`lstm_core.nets.kernels_bptt`) against ``lstm_grad.bptt_grad`` + ``apply_update``; and whole
 short training runs of the trial loop on both engines (``LAB_ENGINE=numpy`` / ``numba``).
 """
@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from lstm_core.experiments import get_preset
-from lstm_core.nets import engine, fast, rnn
+from lstm_core.nets import engine, fast, rnn, rnn_rtrl
 from lstm_core.nets.lstm_grad import apply_update, bptt_grad
 from lstm_core.nets.rnn import RNNConfig
 from tests.test_kernels import ALL, CASES, TINY, _one_hot_problem, _run
@@ -72,14 +72,14 @@ def test_rnn_learning_kernels_equal_the_readable_learners(name, algo, update, K)
     cfg = RNNS[name]
     params, x, _, y, ht = _rnn_problem(cfg, K=K, seed=3)
     lr = np.array([0.7, 0.5, 1.0][:K])
-    train = rnn.bptt_train_sequence if algo == "bptt" else rnn.rtrl_train_sequence
+    train = rnn.bptt_train_sequence if algo == "bptt" else rnn_rtrl.train_sequence
     ref, cache = train(cfg, params, x[:, None], y[:, None], ht[:, None], lr, update=update)
     got, out = fast.rnn_train_seq(cfg, algo, params, x, y, ht, lr, update)
     assert set(got) == set(ref) and _rel_err(ref, got) < 1e-10
     assert _rel_err({"w": got["W_hh"] - params["W_hh"]}, {"w": ref["W_hh"] - params["W_hh"]}) < 1e-9
-    np.testing.assert_allclose(out["y"], cache["y"][:, 0], rtol=1e-10, atol=1e-14)
+    np.testing.assert_allclose(out["y_k"], cache["y_k"][:, 0], rtol=1e-10, atol=1e-14)
     np.testing.assert_allclose(out["E"], cache["E"][:, 0], rtol=1e-10)
-    for key, mask in rnn.weight_masks(cfg).items():          # weights that do not exist stay exactly 0
+    for key, mask in rnn.masks(cfg).items():          # weights that do not exist stay exactly 0
         assert np.all(got[key][:, mask == 0] == 0.0), key
 
 
@@ -100,7 +100,7 @@ def test_rnn_inputs_by_symbol_index_equal_one_hot_rows(name, algo, update):
     dense, dense_out = fast.rnn_train_seq(cfg, algo, params, x, y, ht, 0.5, update)
     by_sym, sym_out = fast.rnn_train_seq(cfg, algo, params, None, y, ht, 0.5, update, sym=sym)
     assert _rel_err(dense, by_sym) < 1e-12
-    np.testing.assert_allclose(sym_out["y"], dense_out["y"], rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(sym_out["y_k"], dense_out["y_k"], rtol=1e-12, atol=1e-14)
     a, b = fast.rnn_forward(cfg, by_sym, x[:, None]), fast.rnn_forward(cfg, by_sym, sym=sym[:, None])
     for key in a:
         np.testing.assert_allclose(b[key], a[key], rtol=1e-12, atol=1e-14)
@@ -116,7 +116,7 @@ def test_rnn_sequences_of_unequal_length_learn_only_their_steps(algo, update):
     padded = x.copy()
     padded[0, 6:] = 99.0                                    # padded steps hold anything
     got, _ = fast.rnn_train_seq(cfg, algo, params, padded, y, ht, 0.5, update, lengths=lengths)
-    train = rnn.bptt_train_sequence if algo == "bptt" else rnn.rtrl_train_sequence
+    train = rnn.bptt_train_sequence if algo == "bptt" else rnn_rtrl.train_sequence
     for k, L in enumerate(lengths):
         one = {key: v[k:k + 1] for key, v in params.items()}
         ref, _ = train(cfg, one, x[k:k + 1, None, :L], y[k:k + 1, None, :L], ht[k:k + 1, None, :L], 0.5, update=update)

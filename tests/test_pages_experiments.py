@@ -1,7 +1,7 @@
 """The Experiments and Reproduce pages (Streamlit AppTest) and their pure helpers.
 
 The page tests never depend on what is shipped in ``runs/``: a tiny trained run is saved
-to a temporary folder and ``lab.runs.SHIPPED_DIR`` / ``RESULTS_DIR`` point there.
+to a temporary folder and ``lab.runs.SHIPPED_DIR`` / ``lab.results.RESULTS_DIR`` point there.
 Jobs run synchronously (``LAB_SYNC_JOBS=1``): every rerun trains one chunk, no threads.
 """
 
@@ -15,6 +15,7 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
+import lab.results as results
 import lab.runs as runs
 from lstm_core.analysis.record import record_sequence
 from lstm_core.experiments import PAPER_ONLY_ROWS, PRESETS
@@ -44,7 +45,7 @@ def shipped_root(tmp_path_factory) -> Path:
 def app(monkeypatch, shipped_root, tmp_path):
     monkeypatch.setenv("LAB_SYNC_JOBS", "1")
     monkeypatch.setattr(runs, "SHIPPED_DIR", shipped_root)
-    monkeypatch.setattr(runs, "RESULTS_DIR", tmp_path / "results")
+    monkeypatch.setattr(results, "RESULTS_DIR", tmp_path / "results")
     st.cache_resource.clear()
     yield lambda path=EXPERIMENTS: AppTest.from_file(path, default_timeout=60)
     st.cache_resource.clear()

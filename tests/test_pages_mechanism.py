@@ -107,7 +107,7 @@ def test_under_the_hood_page_runs_every_check_and_shows_the_real_source():
     table = at.dataframe[0].value
     assert list(table["passed (< 1e-6)"]) == ["yes"] * 5
     codes = [c.value for c in at.code]
-    assert any(c.startswith("def cell_step(") for c in codes)
+    assert any(c.startswith("def step_forward(") for c in codes)
     assert any(c.startswith("def train_sequence(") for c in codes)
     assert any(c.startswith("def truncated_grad(") for c in codes)
 

@@ -25,7 +25,8 @@ import numpy as np
 import pytest
 
 from lab import files, reproduce, sweep
-from lab.runs import load_results, save_run
+from lab.results import load_results
+from lab.runs import save_run
 from lab.sweep import LocalPool, MergedRun, Row, Stop, TrialTask, combine, run_rows, run_trial
 from lstm_core.__main__ import main as cli
 from lstm_core.experiments import PRESETS, get_preset

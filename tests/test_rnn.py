@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from lstm_core.activations import ACTIVATIONS
-from lstm_core.nets import rnn
+from lstm_core.nets import rnn, rnn_rtrl
 
 FULL = rnn.RNNConfig(n_in=3, n_hidden=4, n_out=2, init_range=0.8)  # full recurrence, biases
 EXP2A = replace(rnn.exp2a_config(4), init_range=0.8)  # self-recurrent, inputs -> outputs, no biases
@@ -74,7 +74,7 @@ def test_forward_matches_a_hand_worked_two_step_example():
               "W_ho": np.array([[[2.0]]]), "b_o": np.array([[-1.0]])}
     cache = rnn.forward(cfg, params, np.array([1.0, 3.0]).reshape(1, 1, 2, 1))
     np.testing.assert_allclose(cache["h"].ravel(), [0.6, 1.78], rtol=1e-15)
-    np.testing.assert_allclose(cache["y"].ravel(), [0.2, 2.56], rtol=1e-15)
+    np.testing.assert_allclose(cache["y_k"].ravel(), [0.2, 2.56], rtol=1e-15)
     # E = (1 - 0.2)^2 at step 2 only; d(½E)/d b_o = -(t - y) = 1.56
     grads, E = rnn.bptt_grad(cfg, params, cache["x"], np.full((1, 1, 2, 1), 1.0), np.array([[[False, True]]]))
     np.testing.assert_allclose(E, [[1.56 ** 2]], rtol=1e-14)
@@ -89,7 +89,7 @@ def test_bptt_grad_matches_central_differences_to_1e6_relative(name):
     params = make_params(cfg, [1, 2])
     x, y_target, has_target = make_batch(cfg, K=2, B=2, T=7, seed=5, lengths=[7, 5])
     grads, _ = rnn.bptt_grad(cfg, params, x, y_target, has_target)
-    masks = rnn.weight_masks(cfg)
+    masks = rnn.masks(cfg)
     eps = 1e-5  # central differences: truncation ~eps², rounding ~1e-16/eps; both ~1e-11 here
     for key, p in params.items():
         for idx in np.ndindex(p.shape):
@@ -127,7 +127,7 @@ def test_rtrl_grad_equals_bptt_grad(name):
     params = make_params(cfg, [11, 12])
     x, y_target, has_target = make_batch(cfg, K=2, B=3, T=9, seed=13, lengths=[9, 6, 2])
     g_bptt, E_bptt = rnn.bptt_grad(cfg, params, x, y_target, has_target)
-    g_rtrl, E_rtrl = rnn.rtrl_grad(cfg, params, x, y_target, has_target)
+    g_rtrl, E_rtrl = rnn_rtrl.grad(cfg, params, x, y_target, has_target)
     assert set(g_rtrl) == set(params)
     assert max_diff(g_bptt, g_rtrl) < 1e-10
     np.testing.assert_allclose(E_rtrl, E_bptt, rtol=1e-12)
@@ -139,7 +139,7 @@ def test_rtrl_grad_equals_bptt_grad_with_per_output_targets():
     x, y_target, _ = make_batch(cfg, K=2, B=2, T=6, seed=3)
     has_target = np.random.default_rng(4).uniform(size=(2, 2, 6, cfg.n_out)) < 0.5
     assert max_diff(rnn.bptt_grad(cfg, params, x, y_target, has_target)[0],
-                    rnn.rtrl_grad(cfg, params, x, y_target, has_target)[0]) < 1e-10
+                    rnn_rtrl.grad(cfg, params, x, y_target, has_target)[0]) < 1e-10
 
 
 # ------------------------------------------------------------------------------- training
@@ -148,7 +148,7 @@ def reference_realtime_rtrl(cfg, params, x, y_target, has_target, lr):
     """Slow, obviously correct real-time RTRL for one net (no K, no B axis), unit by unit."""
     f_h, f_o = ACTIVATIONS[cfg.hidden_act], ACTIVATIONS[cfg.output_act]
     W = {key: p.copy() for key, p in params.items()}
-    masks = rnn.weight_masks(cfg)
+    masks = rnn.masks(cfg)
     H, O = cfg.n_hidden, cfg.n_out
     hidden = [key for key in ("W_xh", "W_hh", "b_h") if key in W]
     # p[key][u, i, j] = d h_u(t) / d W[key][i, j]  (b_h viewed as a 1 x H matrix)
@@ -198,7 +198,7 @@ def test_rtrl_sequence_update_equals_params_minus_lr_times_bptt_grad(name):
     params = make_params(cfg, [21, 22])
     x, y_target, has_target = make_batch(cfg, K=2, B=1, T=8, seed=23, every_step=True)
     lr = np.array([0.5, 2.0])
-    new, _ = rnn.rtrl_train_sequence(cfg, params, x, y_target, has_target, lr, update="sequence")
+    new, _ = rnn_rtrl.train_sequence(cfg, params, x, y_target, has_target, lr, update="sequence")
     grads, _ = rnn.bptt_grad(cfg, params, x, y_target, has_target)
     expected = {key: params[key] - lr.reshape((2,) + (1,) * (params[key].ndim - 1)) * grads[key]
                 for key in params}
@@ -213,7 +213,7 @@ def test_realtime_rtrl_with_a_single_final_target_equals_one_update_per_sequence
     x, y_target, has_target = make_batch(cfg, K=2, B=1, T=10, seed=33)
     has_target[:] = False
     has_target[:, :, -1] = True
-    step, _ = rnn.rtrl_train_sequence(cfg, params, x, y_target, has_target, 1.0, update="step")
+    step, _ = rnn_rtrl.train_sequence(cfg, params, x, y_target, has_target, 1.0, update="step")
     whole, _ = rnn.bptt_train_sequence(cfg, params, x, y_target, has_target, 1.0)
     assert max_diff(step, whole) < 1e-12
 
@@ -225,20 +225,20 @@ def test_realtime_rtrl_with_targets_at_every_step_differs_from_per_sequence_and_
     x, y_target, has_target = make_batch(cfg, K=2, B=1, T=6, seed=43, every_step=True)
     has_target[1, 0, 2] = False
     lr = np.array([0.5, 1.5])
-    step, cache = rnn.rtrl_train_sequence(cfg, params, x, y_target, has_target, lr, update="step")
+    step, cache = rnn_rtrl.train_sequence(cfg, params, x, y_target, has_target, lr, update="step")
     whole, _ = rnn.bptt_train_sequence(cfg, params, x, y_target, has_target, lr)
     assert max_diff(step, whole) > 1e-4  # the weights changed while the net ran
     for k in range(2):
         ref = reference_realtime_rtrl(cfg, {key: p[k] for key, p in params.items()},
                                       x[k, 0], y_target[k, 0], has_target[k, 0], lr[k])
         assert max_diff({key: p[k] for key, p in step.items()}, ref) < 1e-12
-    assert cache["y"].shape == (2, 1, 6, cfg.n_out) and cache["E"].shape == (2, 1)
+    assert cache["y_k"].shape == (2, 1, 6, cfg.n_out) and cache["E"].shape == (2, 1)
 
 
 def test_realtime_rtrl_refuses_more_than_one_sequence_per_trial():
     x, y_target, has_target = make_batch(FULL, K=1, B=2, T=3, seed=0)
     with pytest.raises(ValueError, match="B must be 1"):
-        rnn.rtrl_train_sequence(FULL, make_params(FULL, [0]), x, y_target, has_target, 0.1)
+        rnn_rtrl.train_sequence(FULL, make_params(FULL, [0]), x, y_target, has_target, 0.1)
 
 
 def train_a_few(cfg, seeds, data_seeds, lr, T):
@@ -248,7 +248,7 @@ def train_a_few(cfg, seeds, data_seeds, lr, T):
     for n in range(5):
         batches = [make_batch(cfg, K=1, B=1, T=T, seed=1000 * s + n) for s in data_seeds]
         x, y_target, has_target = (np.concatenate(parts) for parts in zip(*batches))
-        train = rnn.bptt_train_sequence if n < 3 else rnn.rtrl_train_sequence
+        train = rnn.bptt_train_sequence if n < 3 else rnn_rtrl.train_sequence
         params, _ = train(cfg, params, x, y_target, has_target, np.broadcast_to(lr, (K,)))
     return params
 
@@ -274,6 +274,6 @@ def test_masked_weights_stay_exactly_zero_after_training(update):
         if update == "bptt":
             params, _ = rnn.bptt_train_sequence(cfg, params, x, y_target, has_target, 2.0)
         else:
-            params, _ = rnn.rtrl_train_sequence(cfg, params, x, y_target, has_target, 2.0, update=update)
+            params, _ = rnn_rtrl.train_sequence(cfg, params, x, y_target, has_target, 2.0, update=update)
     assert np.all(params["W_hh"][:, off_diagonal] == 0.0)
     assert np.all(params["W_hh"][:, ~off_diagonal] != 0.0)

@@ -9,13 +9,12 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
+from lab.results import load_results, results_table
 from lab.runs import (
     RunFileError,
     family_of,
     list_runs,
-    load_results,
     load_run,
-    results_table,
     save_run,
     shipped_runs,
 )
@@ -205,7 +204,7 @@ def test_bad_weight_arrays_are_refused(saved, tmp_path, make, words):
 
 def test_weights_on_connections_the_network_lacks_are_refused(saved, tmp_path):
     path = _copy(saved[1], tmp_path / "masked")
-    i, u = np.argwhere(masks(TINY_LSTM.net)[0] == 0)[0]      # the cells have no bias weights here
+    i, u = np.argwhere(masks(TINY_LSTM.net)["W_h"] == 0)[0]      # the cells have no bias weights here
     w_h = _weights(saved)
     w_h[0, i, u] = 0.5
     _edit_arrays(path, **{"params.W_h": w_h})

@@ -17,7 +17,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from lab.runs import RunFileError, load_result, load_results, load_run, save_run
+from lab.results import load_result, load_results
+from lab.runs import RunFileError, load_run, save_run
 from lab.serialize import check_task_options
 from lstm_core.experiments.train import TrialRun
 from tests.test_runs import TINY_LSTM, _copy, _edit_config
@@ -199,7 +200,7 @@ def test_the_server_never_shows_tracebacks_in_the_browser():
     cfg = tomllib.loads((Path(__file__).resolve().parent.parent / ".streamlit" / "config.toml").read_text())
     assert cfg["client"]["showErrorDetails"] == "none"
     from streamlit import config
-    config._config_options_template["client.showErrorDetails"]        # the option exists in this Streamlit
+    config.get_option("client.showErrorDetails")                     # raises if this Streamlit has no such option
 
 
 def test_a_deeply_nested_config_is_a_run_file_error(saved, tmp_path):
@@ -210,9 +211,9 @@ def test_a_deeply_nested_config_is_a_run_file_error(saved, tmp_path):
 
 
 def test_anything_unforeseen_while_loading_still_becomes_a_run_file_error(saved, tmp_path, monkeypatch):
-    from lab import runs
+    from lab import run_files
     path = _copy(saved, tmp_path / "unforeseen")
-    monkeypatch.setattr(runs, "_check_arrays", lambda *a: {}["boom"])
+    monkeypatch.setattr(run_files, "check_arrays", lambda *a: {}["boom"])
     with pytest.raises(RunFileError, match="KeyError"):
         load_run(path)
 

@@ -20,6 +20,7 @@ from lab.serialize import preset_to_dict
 from lstm_core.analysis.record import record_checkpoints
 from lstm_core.experiments import EXPERIMENT_TITLES, PRESETS, paper_headline, presets_by_experiment
 from lstm_core.experiments.preset import Preset
+from lstm_core.nets import NETS
 from lstm_core.tasks import TASK_INFO, TASKS, TEMPORAL_ORDER_ALPHABET, TEMPORAL_ORDER_CLASSES, describe_sequence
 from lstm_core.tasks.batch import Batch, split_symbols
 from ui import figures_experiments as figs
@@ -83,7 +84,7 @@ def pick_preset() -> Preset:
                       lambda e: f"{e} · {EXPERIMENT_TITLES[e]}")
     names = [p.name for p in groups[exp]]
     shipped = load_shipped(family_of(exp))
-    classroom = [n for n in names if PRESETS[n].classroom and PRESETS[n].model == "lstm"]
+    classroom = [n for n in names if PRESETS[n].classroom and NETS[PRESETS[n].model].has_cells]
     default = (shipped.preset.name if isinstance(shipped, SavedRun) and shipped.preset.name in names
                else (classroom or names)[0])
     with right:
@@ -179,7 +180,7 @@ def live_source(handle: session_job.Handle) -> RunSource | None:
     if len(ckpts) < 2:
         return None
     solved = (snap.summary.get("sequences_to_success") or [None])[0]
-    what = "Your live run" if handle.preset.model == "lstm" else "Your live RNN baseline"
+    what = "Your live run" if (net := NETS[handle.preset.model]).has_cells else f"Your live {net.label} baseline"
     return RunSource(f"live:{handle.job.id}:{ckpts[-1][0]}", f"{what}: {handle.preset.title}",
                      handle.preset, ckpts, solved)
 
@@ -220,8 +221,8 @@ def _heatmaps(key: str, seed: int, index: int, _source: RunSource) -> FrozenFigu
 
 def n_cells(preset: Preset) -> int:
     """Memory cells of an LSTM preset (0 for a plain RNN)."""
-    net = preset.net
-    return int(net.blocks * net.block_size) if preset.model == "lstm" and hasattr(net, "blocks") else 0
+    net = NETS[preset.model]
+    return net.shown_units(preset.net) if net.has_cells else 0
 
 
 def forget_checkpoint() -> None:
@@ -275,7 +276,7 @@ def show_animation(source: RunSource, seed: int) -> None:
         cell = int(cell) - 1
     fig, table = _animation(source.key, seed, index, source, cell, is_present())
     fig = _step_buttons(fig)
-    kind = "hidden units and their backward error δ_h" if source.preset.model != "lstm" else \
+    kind = "hidden units and their backward error δ_h" if not NETS[source.preset.model].has_cells else \
         "input and output gates, cell states s_c, cell outputs y_c, outputs against the target, and E_s"
     figure_with_table(
         fig, key="internals", alt=f"Animated internals of {source.preset.title}", height=260,

@@ -1,7 +1,7 @@
 """The Reproduce page's table: the paper's Tables 1-9 row by row, our stored result beside each.
 
 Pure (pandas, no Streamlit). :func:`comparison_table` takes the summaries that
-``lab.runs.results_table`` reads from ``runs/results/*.json`` and returns one row
+``lab.results.results_table`` reads from ``runs/results/*.json`` and returns one row
 per paper row (every paper preset, then the paper-only competitors we do not
 re-implement, then any classroom preset that has a stored result), each with a
 status: a verdict for rows we ran (:func:`verdict`), "not yet run" or "paper only: not re-implemented".

@@ -10,7 +10,7 @@ key                    analytic                                         referenc
                                                                         "detached" network (§2.1)
 ``lstm_rtrl``        ``lstm_rtrl.train_sequence`` (partials dS)     ``truncated_grad``
 ``lstm_full``          ``lstm_grad.bptt_grad`` (untruncated)            finite differences
-``rnn_bptt_rtrl``      ``rnn.bptt_grad``                                ``rnn.rtrl_grad``
+``rnn_bptt_rtrl``      ``rnn.bptt_grad``                                ``rnn_rtrl.grad``
 ``forget_gate``        ``truncated_grad`` with forget gates (§6)        finite differences, detached
 =====================  ==============================================  ==============================
 
@@ -25,10 +25,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from lstm_core.nets import rnn
+from lstm_core.nets import rnn, rnn_rtrl
 from lstm_core.nets.lstm import (
     LSTMConfig,
-    cell_step,
     forward,
     hidden_sources,
     init_params,
@@ -36,6 +35,7 @@ from lstm_core.nets.lstm import (
     masks,
     output_activation,
     output_sources,
+    step_forward,
 )
 from lstm_core.nets.lstm_grad import bptt_grad, truncated_grad
 from lstm_core.nets.lstm_rtrl import train_sequence
@@ -112,7 +112,7 @@ def compare(key: str, title: str, reference: str, numeric: dict[str, Array], ana
 # ----------------------------------------------------------------------------- the problems
 
 
-def _lstm_problem(cfg: LSTMConfig, seed: int, T: int = 8, B: int = 2, scale: float = 3.0):
+def lstm_problem(cfg: LSTMConfig, seed: int, T: int = 8, B: int = 2, scale: float = 3.0):
     """Random weights (scaled up so gradients are not tiny), inputs, targets at random steps."""
     rng = np.random.default_rng(seed)
     params = {k: v * scale for k, v in init_params(cfg, [rng]).items()}
@@ -144,15 +144,10 @@ def detached_loss(cfg: LSTMConfig, params: dict[str, Array], x: Array, y: Array,
     s = np.zeros((K, B, L.C, L.S))
     a = a_fixed.copy()
     for t in range(T):
-        _, _, s, y_c = cell_step(cfg, net[:, :, t], s)
+        _, _, s, y_c = step_forward(cfg, net[:, :, t], s)
         a[:, :, t, L.cells] = y_c.reshape(K, B, L.CS)
     y_k = output_activation(cfg, np.matmul(output_sources(cfg, a, x), params["W_k"][:, None]))
     return _half_squared_error(y, y_k, has_target)
-
-
-def _lstm_masks(cfg: LSTMConfig) -> dict[str, Array]:
-    M_h, M_k = masks(cfg)
-    return {"W_h": M_h, "W_k": M_k}
 
 
 # ----------------------------------------------------------------------------- the checks
@@ -161,31 +156,31 @@ def _lstm_masks(cfg: LSTMConfig) -> dict[str, Array]:
 def check_lstm_truncated(seed: int = 0, cfg: LSTMConfig = SMALL_LSTM, key: str = "lstm_truncated",
                          title: str = "LSTM, truncated gradient (the paper's rule)") -> CheckResult:
     """``truncated_grad`` == finite differences of the detached network (spec §2.1)."""
-    params, x, y, ht = _lstm_problem(cfg, seed)
+    params, x, y, ht = lstm_problem(cfg, seed)
     grads, _, trace = truncated_grad(cfg, params, x, y, ht)
-    num = central_difference(lambda p: detached_loss(cfg, p, x, y, ht, trace["a"]), params, _lstm_masks(cfg))
-    return compare(key, title, "finite differences of the detached network", num, grads, _lstm_masks(cfg))
+    num = central_difference(lambda p: detached_loss(cfg, p, x, y, ht, trace["a"]), params, masks(cfg))
+    return compare(key, title, "finite differences of the detached network", num, grads, masks(cfg))
 
 
 def check_lstm_online(seed: int = 0) -> CheckResult:
     """The real-time learner's forward partials dS (eqs 25-28), summed over a sequence, == ``truncated_grad``."""
     cfg = SMALL_LSTM
-    params, x, y, ht = _lstm_problem(cfg, seed, B=1)
+    params, x, y, ht = lstm_problem(cfg, seed, B=1)
     grads, _, _ = truncated_grad(cfg, params, x, y, ht)
     new, _ = train_sequence(cfg, params, x[:, 0], y[:, 0], ht[:, 0], lr=1.0, update="sequence")
     online = {k: params[k] - new[k] for k in params}                         # W − (W − 1·grad)
     return compare("lstm_rtrl", "LSTM, real-time partials dS (App. A.1)", "truncated_grad (vectorised)",
-                   grads, online, _lstm_masks(cfg))
+                   grads, online, masks(cfg))
 
 
 def check_lstm_full(seed: int = 0) -> CheckResult:
     """``bptt_grad`` (untruncated) == finite differences of the real network."""
     cfg = SMALL_LSTM
-    params, x, y, ht = _lstm_problem(cfg, seed)
+    params, x, y, ht = lstm_problem(cfg, seed)
     grads, _, _ = bptt_grad(cfg, params, x, y, ht)
     num = central_difference(lambda p: _half_squared_error(y, forward(cfg, p, x)["y_k"], ht), params,
-                             _lstm_masks(cfg))
-    return compare("lstm_full", "LSTM, full gradient (BPTT)", "finite differences", num, grads, _lstm_masks(cfg))
+                             masks(cfg))
+    return compare("lstm_full", "LSTM, full gradient (BPTT)", "finite differences", num, grads, masks(cfg))
 
 
 def check_rnn_bptt_rtrl(seed: int = 0) -> CheckResult:
@@ -198,9 +193,9 @@ def check_rnn_bptt_rtrl(seed: int = 0) -> CheckResult:
     ht = rng.uniform(size=(1, 2, 10)) < 0.5
     ht[..., -1] = True
     bptt, _ = rnn.bptt_grad(cfg, params, x, y, ht)
-    rtrl, _ = rnn.rtrl_grad(cfg, params, x, y, ht)
+    rtrl, _ = rnn_rtrl.grad(cfg, params, x, y, ht)
     return compare("rnn_bptt_rtrl", "RNN, BPTT", "RTRL (Williams & Zipser 1989)", rtrl, bptt,
-                   rnn.weight_masks(cfg))
+                   rnn.masks(cfg))
 
 
 def check_forget_gate(seed: int = 0) -> CheckResult:

@@ -35,7 +35,7 @@ import numpy as np
 
 from lstm_core.activations import ACTIVATIONS
 from lstm_core.experiments.preset import Preset
-from lstm_core.nets import lstm_grad, rnn
+from lstm_core.nets import NETS, lstm_grad, rnn
 from lstm_core.nets.lstm import LSTMConfig, forward, internals, layout
 from lstm_core.tasks import Batch
 
@@ -156,12 +156,12 @@ def parse_sequence(text: str, max_steps: int = MAX_STEPS, max_abs: float = MAX_A
 
 # ----------------------------------------------------------------------------- trained networks
 
-def _one_trial(params: dict[str, Array], ndim: dict[str, int]) -> dict[str, Array]:
-    """Params with a leading K = 1 axis (accepts them with or without it)."""
+def _one_trial(params: dict[str, Array], shapes: dict[str, tuple[int, ...]]) -> dict[str, Array]:
+    """Params with a leading K = 1 axis (accepts them with or without it); ``shapes`` without K."""
     out = {}
     for name, v in params.items():
         v = np.asarray(v, dtype=float)
-        if v.ndim == ndim[name] - 1:
+        if v.ndim == len(shapes[name]):
             v = v[None]
         if v.shape[0] != 1:
             raise ValueError(f"record needs the weights of one network (K = 1); {name} has shape {v.shape}")
@@ -197,7 +197,8 @@ def record_sequence(preset: Preset, params_one_trial: dict[str, Array], batch: B
     (T, C) forget gates (≡ 1 in the 1997 model); ``length`` () int.
 
     RNN: ``x``, ``h`` (T, H), ``y_k``, ``target``, ``has_target``, ``delta_h`` (T, H) the
-    error BPTT brings to each hidden unit's net input, ``length``.
+    error BPTT brings to each hidden unit's net input (:func:`lstm_core.nets.rnn.error_signals`, the
+    paper's sign), ``length``.
 
     Notes
     -----
@@ -208,50 +209,18 @@ def record_sequence(preset: Preset, params_one_trial: dict[str, Array], batch: B
     X, Y, H = x[None, None], y[None, None], ht[None, None]            # (1, 1, T, ·)
     target = np.where(ht[:, None], y, np.nan)
     common = {"x": x.copy(), "target": target, "has_target": ht.astype(bool).copy(), "length": np.array(L)}
-    if preset.model == "lstm":
-        cfg = preset.net
-        p = _one_trial(params_one_trial, {"W_h": 3, "W_k": 3})
+    cfg, net = preset.net, NETS[preset.model]
+    p = _one_trial(params_one_trial, net.param_shapes(cfg))
+    if net.has_cells:
         _, _, trace = lstm_grad.truncated_grad(cfg, p, X, Y, H)
         named = internals(cfg, trace)
         out = {k: named[k][0, 0] for k in ("y_in", "y_out", "y_phi", "g_c", "s_c", "h_s", "y_c", "y_k")}
         out["g_c"] = out["g_c"].reshape(L, -1)
         out["e_s"], out["E_s"] = trace["e_s"][0, 0], trace["E_s"][0, 0]
         return {**common, **out}
-    cfg = preset.net
-    p = _one_trial(params_one_trial, {k: len(s) + 1 for k, s in rnn.param_shapes(cfg).items()})
-    cache = rnn.forward(cfg, p, X)
-    delta = rnn_error_flow(cfg, p, cache, Y, H)
-    return {**common, "h": cache["h"][0, 0], "y_k": cache["y"][0, 0], "delta_h": delta[0, 0]}
-
-
-def rnn_error_flow(cfg: rnn.RNNConfig, params: dict[str, Array], cache: dict[str, Array],
-                   y: Array, has_target: Array) -> Array:
-    """δ_h(t) = −∂(½E)/∂net_h(t), the error BPTT brings to each hidden unit at each step.
-
-    The backward loop of :func:`lstm_core.nets.rnn.backward`, keeping its per-step values
-    (a test checks that Σ_t x(t)ᵀ δ_h(t) equals minus its W_xh gradient).
-
-    Parameters
-    ----------
-    cache : :func:`lstm_core.nets.rnn.forward` of inputs (K, B, T, n_in)
-    y : (K, B, T, O) targets; has_target : (K, B, T)
-
-    Returns
-    -------
-    (K, B, T, H)
-    """
-    f_h, f_o = ACTIVATIONS[cfg.hidden_act], ACTIVATIONS[cfg.output_act]
-    e = (y - cache["y"]) * has_target[..., None]                     # t − y where a target exists
-    e_o = e * f_o.deriv(cache["net_o"])                              # error at net_o, eq 19
-    from_out = np.matmul(e_o, np.swapaxes(params["W_ho"], 1, 2)[:, None])   # (K,B,T,H) via W_ho
-    fprime = f_h.deriv(cache["net_h"])
-    W = params["W_hh"] * rnn.weight_masks(cfg)["W_hh"]
-    delta = np.zeros_like(fprime)
-    carry = np.zeros(fprime.shape[:2] + fprime.shape[3:])            # (K, B, H) from step t+1
-    for t in reversed(range(fprime.shape[2])):
-        delta[:, :, t] = (from_out[:, :, t] + carry) * fprime[:, :, t]     # δ(t) = f'(net(t)) (out + next)
-        carry = np.matmul(delta[:, :, t], np.swapaxes(W, 1, 2))      # back through W_hh to h(t−1)
-    return delta
+    trace = rnn.forward(cfg, p, X)
+    _, dnet_h = rnn.error_signals(cfg, p, trace, (Y - trace["y_k"]) * H[..., None])   # BPTT, step by step
+    return {**common, "h": trace["h"][0, 0], "y_k": trace["y_k"][0, 0], "delta_h": -dnet_h[0, 0]}
 
 
 def record_checkpoints(preset: Preset, checkpoints: list[tuple[int, dict[str, Array]]], batch: Batch,

@@ -11,71 +11,57 @@ from dataclasses import dataclass
 import numpy as np
 
 from lstm_core.experiments.preset import Preset
-from lstm_core.nets import engine, lstm, lstm_grad, lstm_rtrl, rnn
+from lstm_core.nets import NETS, Net, engine
 
 Array = np.ndarray
 
 
 @dataclass(frozen=True)
 class Learner:
-    """The learner of a preset (see :func:`learner`)."""
+    """The learner of a preset (see :func:`learner`): its network :data:`~lstm_core.nets.NETS` ``[preset.model]``."""
 
     preset: Preset
-    engine: str = "numpy"      # "numba": train and predict on the compiled kernels (where one exists)
+    engine: str = "numpy"      # "numba": train and predict on the compiled kernels
+
+    @property
+    def network(self) -> Net:
+        """The preset's network behind the one interface (:data:`lstm_core.nets.NETS`)."""
+        return NETS[self.preset.model]
 
     def init(self, rngs: list[np.random.Generator]) -> dict[str, Array]:
         """K = len(rngs) independent networks, trial k drawn from rngs[k] only."""
-        mod = lstm if self.preset.model == "lstm" else rnn
-        return mod.init_params(self.preset.net, rngs)
+        return self.network.init(self.preset.net, rngs)
 
     def weight_count(self) -> int:
-        mod = lstm if self.preset.model == "lstm" else rnn
-        return mod.weight_count(self.preset.net)
+        return self.network.weight_count(self.preset.net)
 
     def train(self, params: dict[str, Array], x: Array, y: Array, has_target: Array,
-              lr: float, weight_masks: tuple[Array, Array] | None = None) -> tuple[dict[str, Array], Array]:
+              lr: float, weight_masks: dict[str, Array] | None = None) -> tuple[dict[str, Array], Array]:
         """Present one sequence per trial and learn from it.
 
         Parameters
         ----------
         x : (K, T, n_in), y : (K, T, O), has_target : (K, T)
-        weight_masks : (M_h, M_k) in place of the config's (LSTM, truncated rule: the sequential construction)
+        weight_masks : ``W_h``, ``W_k`` masks in place of the config's (LSTM, truncated rule: the sequential
+            construction)
 
         Returns
         -------
         new params, and the outputs the networks produced while learning (K, T, O)
         """
-        p, cfg = self.preset, self.preset.net
-        if weight_masks is not None and (p.model != "lstm" or p.gradient != "truncated"):
-            raise ValueError("weight_masks: only the LSTM's truncated rule takes them")
-        if p.model == "lstm":
-            if p.gradient == "truncated" and (p.update == "step" or weight_masks is not None):
-                new, out = lstm_rtrl.train_sequence(cfg, params, x, y, has_target, lr, update=p.update,
-                                                      weight_masks=weight_masks)
-                return new, out["y_k"]
-            grad_fn = lstm_grad.truncated_grad if p.gradient == "truncated" else lstm_grad.bptt_grad
-            grads, _, trace = grad_fn(cfg, params, x[:, None], y[:, None], has_target[:, None])
-            return lstm_grad.apply_update(cfg, params, grads, lr), trace["y_k"][:, 0]
-        train_fn = rnn.rtrl_train_sequence if p.model == "rnn_rtrl" else rnn.bptt_train_sequence
-        new, cache = train_fn(cfg, params, x[:, None], y[:, None], has_target[:, None], lr, update=p.update)
-        return new, cache["y"][:, 0]
+        p = self.preset
+        return self.network.train_sequence(p.net, params, x, y, has_target, lr, p.update, p.gradient, weight_masks)
 
     def predict(self, params: dict[str, Array], x: Array, sym: Array | None = None,
                 lengths: Array | None = None) -> Array:
         """Outputs (K, B, T, O) of frozen networks on inputs x (K, B, T, n_in) (or symbols sym (K, B, T)).
 
-        With ``lengths`` (K, B) the kernel stops each sequence at its end (outputs after it are 0).
+        With ``lengths`` (K, B) the LSTM kernel stops each sequence at its end (outputs after it are 0).
         """
-        if self.preset.model == "lstm":
-            if self.engine == "numba":
-                from lstm_core.nets import fast
-                by_symbol = sym is not None
-                return fast.lstm_outputs(self.preset.net, params, None if by_symbol else x, sym, lengths)
-            return lstm.forward(self.preset.net, params, _dense(x, sym, self.preset.net.n_in))["y_k"]
+        cfg = self.preset.net
         if self.engine == "numba":
-            from lstm_core.nets import fast
-            return fast.rnn_forward(self.preset.net, params, None if sym is not None else x, sym)["y"]
-        return rnn.forward(self.preset.net, params, _dense(x, sym, self.preset.net.n_in))["y"]
+            return self.network.outputs(cfg, params, None if sym is not None else x, sym, lengths)
+        return self.network.forward(cfg, params, _dense(x, sym, cfg.n_in))["y_k"]
 
     def has_kernel(self) -> bool:
         """True when this learner trains on a compiled kernel here (Numba present, LAB_ENGINE not numpy).
@@ -87,25 +73,16 @@ class Learner:
 
     def train_span(self, params: dict[str, Array], data: dict[str, Array], lr, rule, seen0: int, pos: Array,
                    stop: int, err_hist: Array, ok_hist: Array, counts: Array,
-                   weight_masks: tuple[Array, Array] | None = None) -> Array:
+                   weight_masks: dict[str, Array] | None = None) -> Array:
         """Train each trial k on its pre-drawn sequences ``pos[k] .. stop − 1`` by the kernel, until its rule.
 
         ``params`` (K, ...) and the ring arrays are changed in place; returns the EVENT_* per trial
         (see :func:`lstm_core.nets.kernels_rtrl.train_chunk`; the other learners' drivers are its twins).
         ``weight_masks`` as in :meth:`train`.
         """
-        from lstm_core.nets import fast
         p = self.preset
-        if weight_masks is not None and (p.model != "lstm" or p.gradient != "truncated"):
-            raise ValueError("weight_masks: only the LSTM's truncated rule takes them")
-        if p.model != "lstm":
-            return fast.rnn_train_chunk(p.net, "rtrl" if p.model == "rnn_rtrl" else "bptt", params, data, lr, p.update,
-                                        rule, seen0, pos, stop, err_hist, ok_hist, counts)
-        if p.gradient == "full":
-            return fast.lstm_bptt_train_chunk(p.net, params, data, lr, rule, seen0, pos, stop, err_hist, ok_hist,
-                                              counts)
-        return fast.lstm_train_chunk(p.net, params, data, lr, p.update, rule, seen0, pos, stop,
-                                     err_hist, ok_hist, counts, weight_masks)
+        return self.network.train_chunk(p.net, params, data, lr, p.update, p.gradient, rule, seen0, pos, stop,
+                                    err_hist, ok_hist, counts, weight_masks)
 
 
 def _dense(x: Array | None, sym: Array | None, n_in: int) -> Array:

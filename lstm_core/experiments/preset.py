@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from lstm_core.nets import NETS
 from lstm_core.nets.lstm import LSTMConfig
 from lstm_core.nets.rnn import RNNConfig
 
-MODELS = ("lstm", "rnn_bptt", "rnn_rtrl")
+MODELS = tuple(NETS)
 STOP_KINDS = ("reber", "abs", "st12", "st3", "nseq", "none")
 
 
@@ -133,12 +134,12 @@ class Preset:
     def __post_init__(self) -> None:
         if self.model not in MODELS:
             raise ValueError(f"unknown model {self.model!r}; choose from {MODELS}")
-        if (self.model == "lstm") != isinstance(self.net, LSTMConfig):
+        if not isinstance(self.net, NETS[self.model].config):
             raise ValueError(f"preset {self.name}: model {self.model!r} does not match {type(self.net).__name__}")
         if self.update not in ("step", "sequence") or self.gradient not in ("truncated", "full"):
             raise ValueError(f"preset {self.name}: bad update {self.update!r} or gradient {self.gradient!r}")
         if self.construction is not None:
-            if self.model != "lstm" or self.gradient != "truncated":
+            if not NETS[self.model].has_cells or self.gradient != "truncated":
                 raise ValueError(f"preset {self.name}: sequential construction needs the LSTM's truncated rule")
             if self.construction.window > self.stop.window:
                 raise ValueError(f"preset {self.name}: construction.window must be <= stop.window")

@@ -148,7 +148,7 @@ class TrialRun:
         from lstm_core.nets.lstm import layout, masks
         L = layout(self.preset.net)
         self._cell_rows = L.out_cells                              # W_k rows of the cell->output weights
-        M_h, M_k = masks(self.preset.net)
+        M_h, M_k = masks(self.preset.net)["W_h"], masks(self.preset.net)["W_k"]
         pre_k = M_k.copy()
         pre_k[L.out_cells] = 0.0
         post_k = M_k.copy()
@@ -156,8 +156,8 @@ class TrialRun:
             if L.out_x is not None:
                 post_k[L.out_x] = 0.0
             post_k[L.out_bias] = 0.0
-        self._masks_pre = (np.zeros_like(M_h), pre_k)
-        self._masks_post = (M_h, post_k)
+        self._masks_pre = {"W_h": np.zeros_like(M_h), "W_k": pre_k}
+        self._masks_post = {"W_h": M_h, "W_k": post_k}
         self._cell_init = {"W_h": self.params["W_h"].copy(), "W_k": self.params["W_k"][:, L.out_cells].copy()}
         self.params["W_h"][:] = 0.0
         self.params["W_k"][:, L.out_cells] = 0.0

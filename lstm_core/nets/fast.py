@@ -30,7 +30,7 @@ from lstm_core.nets import kernels_bptt, kernels_lstm, kernels_rnn, kernels_rtrl
 from lstm_core.nets.kernels_lstm import arch_of
 from lstm_core.nets.kernels_score import RULE_REBER, rule_tuple
 from lstm_core.nets.lstm import LSTMConfig, layout, masks
-from lstm_core.nets.rnn import weight_masks
+from lstm_core.nets.rnn import masks as rnn_weight_masks
 
 Array = np.ndarray
 _NO_X = np.zeros((1, 1, 1, 0))
@@ -138,7 +138,7 @@ def lstm_train_seq(cfg: LSTMConfig, params: dict[str, Array], x: Array | None, y
     """
     if update not in ("step", "sequence"):
         raise ValueError(f"update must be 'step' or 'sequence', not {update!r}")
-    M_h, M_k = masks(cfg)
+    M_h, M_k = masks(cfg)["W_h"], masks(cfg)["W_k"]
     xx, ss, use_sym, K, T, _, lr_k, y, ht, y_k, E = _per_trial(cfg, x, sym, y, has_target, lr)
     W_h, W_k = params["W_h"].astype(float, copy=True), params["W_k"].astype(float, copy=True)
     arch = arch_of(cfg)
@@ -155,7 +155,7 @@ def lstm_train_seq(cfg: LSTMConfig, params: dict[str, Array], x: Array | None, y
 
 def lstm_train_chunk(cfg: LSTMConfig, params: dict[str, Array], data: dict[str, Array], lr, update: str, rule,
                      seen0: int, pos: Array, stop: int, err_hist: Array, ok_hist: Array, counts: Array,
-                     weight_masks: tuple[Array, Array] | None = None) -> Array:
+                     weight_masks: dict[str, Array] | None = None) -> Array:
     """The trial loop's block of training by the kernel (:func:`~lstm_core.nets.kernels_rtrl.train_chunk`).
 
     Parameters
@@ -165,13 +165,14 @@ def lstm_train_chunk(cfg: LSTMConfig, params: dict[str, Array], data: dict[str, 
         (K, N), ``y``, ``y_ref`` (K, N, T, O), ``has_target`` (K, N, T), ``legal`` or None
     rule : a :class:`~lstm_core.experiments.preset.StopRule`; seen0 : sequences seen before position 0
     pos : (K,) int64, in/out; err_hist, ok_hist : (K, window), counts : (K, 2), in/out
-    weight_masks : (M_h, M_k) in place of :func:`~lstm_core.nets.lstm.masks` (the sequential construction)
+    weight_masks : ``W_h``, ``W_k`` masks in place of :func:`~lstm_core.nets.lstm.masks` (the sequential construction)
 
     Returns
     -------
     (K,) the event of each trial (0 none, 1 its rule was met, 2 diverged)
     """
-    M_h, M_k = masks(cfg) if weight_masks is None else weight_masks
+    M = masks(cfg) if weight_masks is None else weight_masks
+    M_h, M_k = M["W_h"], M["W_k"]
     xx, ss, use_sym, lr_k, rt, legal, events = _chunk_args(cfg, data, lr, rule, params["W_h"].shape[0])
     kernels_rtrl.train_chunk(params["W_h"], params["W_k"], M_h, M_k, arch_of(cfg), update == "step", lr_k,
                              xx, ss, use_sym, data["lengths"], *_targets_of(data, cfg.n_out), data["has_target"], legal,
@@ -208,9 +209,9 @@ def rnn_unpack(cfg, W_h: Array, W_o: Array, out: dict[str, Array] | None = None)
 
 @functools.lru_cache(maxsize=64)
 def rnn_masks(cfg) -> tuple[Array, Array]:
-    """0/1 masks ``M_h`` (I, H), ``M_o`` (J, O) of the packed weights (:func:`lstm_core.nets.rnn.weight_masks`; cached,
+    """0/1 masks ``M_h`` (I, H), ``M_o`` (J, O) of the packed weights (:func:`lstm_core.nets.rnn.masks`; cached,
     read-only)."""
-    packed = rnn_pack(cfg, {key: m[None] for key, m in weight_masks(cfg).items()})
+    packed = rnn_pack(cfg, {key: m[None] for key, m in rnn_weight_masks(cfg).items()})
     M_h, M_o = np.ascontiguousarray(packed[0][0]), np.ascontiguousarray(packed[1][0])
     M_h.setflags(write=False)
     M_o.setflags(write=False)
@@ -218,7 +219,7 @@ def rnn_masks(cfg) -> tuple[Array, Array]:
 
 
 def rnn_forward(cfg, params: dict[str, Array], x: Array | None = None, sym: Array | None = None) -> dict[str, Array]:
-    """:func:`lstm_core.nets.rnn.forward` by the kernel: "net_h", "h" (K, B, T, H), "net_o", "y" (K, B, T, O).
+    """:func:`lstm_core.nets.rnn.forward` by the kernel: "net_h", "h" (K, B, T, H), "net_k", "y_k" (K, B, T, O).
 
     x : (K, B, T, n_in), or sym : (K, B, T)
     """
@@ -228,17 +229,17 @@ def rnn_forward(cfg, params: dict[str, Array], x: Array | None = None, sym: Arra
     H, O = cfg.n_hidden, cfg.n_out
     net_h, h, net_o, y = np.empty((K, B, T, H)), np.empty((K, B, T, H)), np.empty((K, B, T, O)), np.empty((K, B, T, O))
     kernels_rnn.forward(W_h, W_o, kernels_rnn.arch_of(cfg), xx, ss, use_sym, net_h, h, net_o, y)
-    return {"net_h": net_h, "h": h, "net_o": net_o, "y": y}
+    return {"net_h": net_h, "h": h, "net_k": net_o, "y_k": y}
 
 
 def rnn_train_seq(cfg, algo: str, params: dict[str, Array], x: Array | None, y: Array, has_target: Array, lr,
                   update: str, sym: Array | None = None, lengths: Array | None = None
                   ) -> tuple[dict[str, Array], dict[str, Array]]:
-    """``rnn.bptt_train_sequence`` (algo "bptt") / ``rnn.rtrl_train_sequence`` (algo "rtrl") by the kernel.
+    """``rnn.bptt_train_sequence`` (algo "bptt") / ``rnn_rtrl.train_sequence`` (algo "rtrl") by the kernel.
 
     One sequence per trial: x : (K, T, n_in) or sym : (K, T); y : (K, T, O); has_target : (K, T);
     lr scalar or (K,); lengths : (K,) steps of each sequence (default T; the rest is padding).
-    Returns new params and ``{"y": (K, T, O) the outputs while learning (NaN after the length), "E": (K,)}``.
+    Returns new params and ``{"y_k": (K, T, O) the outputs while learning (NaN after the length), "E": (K,)}``.
     """
     if algo not in ("bptt", "rtrl"):
         raise ValueError(f"algo must be 'bptt' or 'rtrl', not {algo!r}")
@@ -259,7 +260,7 @@ def rnn_train_seq(cfg, algo: str, params: dict[str, Array], x: Array | None, y: 
         else:
             E[k] = kernels_rnn.rtrl_sequence(W_h[k], W_o[k], M_h, M_o, arch, update == "step", lr_k[k], x_k, s_k,
                                              use_sym, L[k], y[k], ht[k], y_out[k], ws)
-    return rnn_unpack(cfg, W_h, W_o), {"y": y_out, "E": E}
+    return rnn_unpack(cfg, W_h, W_o), {"y_k": y_out, "E": E}
 
 
 def rnn_train_chunk(cfg, algo: str, params: dict[str, Array], data: dict[str, Array], lr, update: str, rule,
@@ -291,7 +292,7 @@ def lstm_bptt_train_seq(cfg: LSTMConfig, params: dict[str, Array], x: Array | No
     lengths : (K,) steps of each sequence (default T; the rest is padding).
     Returns new params and ``{"y_k": (K, T, O) outputs of the old weights (NaN after the length), "E": (K,)}``.
     """
-    M_h, M_k = masks(cfg)
+    M_h, M_k = masks(cfg)["W_h"], masks(cfg)["W_k"]
     xx, ss, use_sym, K, T, L, lr_k, y, ht, y_k, E = _per_trial(cfg, x, sym, y, has_target, lr, lengths)
     W_h, W_k = params["W_h"].astype(float, copy=True), params["W_k"].astype(float, copy=True)
     arch = arch_of(cfg)
@@ -308,7 +309,7 @@ def lstm_bptt_train_chunk(cfg: LSTMConfig, params: dict[str, Array], data: dict[
 
     Arguments and return as :func:`lstm_train_chunk` (no ``update``: one change per sequence).
     """
-    M_h, M_k = masks(cfg)
+    M_h, M_k = masks(cfg)["W_h"], masks(cfg)["W_k"]
     xx, ss, use_sym, lr_k, rt, legal, events = _chunk_args(cfg, data, lr, rule, params["W_h"].shape[0])
     kernels_bptt.train_chunk(params["W_h"], params["W_k"], M_h, M_k, arch_of(cfg), lr_k, xx, ss, use_sym,
                              data["lengths"], *_targets_of(data, cfg.n_out), data["has_target"], legal, rt, seen0, pos,

@@ -2,7 +2,7 @@
 
 The kernel twins of :mod:`lstm_core.nets.rnn` (tested equal to 1e-10): :func:`forward` of
 ``rnn.forward``, :func:`bptt_sequence` of ``rnn.bptt_train_sequence`` and :func:`rtrl_sequence`
-of ``rnn.rtrl_train_sequence``, plus the chunk driver the trial loop calls (:func:`train_chunk`,
+of ``rnn_rtrl.train_sequence``, plus the chunk driver the trial loop calls (:func:`train_chunk`,
 as :func:`lstm_core.nets.kernels_rtrl.train_chunk`). The timing is the experiments' (spec A1)::
 
     net_h(t) = W_hᵀ z(t),   h(t) = f_h(net_h(t)),   z(t) = [x(t) (n_in), h(t−1) (H), 1 (if bias)]

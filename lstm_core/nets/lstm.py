@@ -1,4 +1,4 @@
-"""The 1997 memory-cell network: configuration, layout, initialisation, forward pass.
+"""The 1997 memory-cell network: configuration, layout, initialisation, one step each way, forward pass.
 
 Spec §1 (architecture) with the experiments' timing convention (§1.3): at step t the
 gates and cells see z(t) = [x(t); hidden activations of step t−1; 1], and the output
@@ -9,7 +9,9 @@ cells (C*S)]`` (output / forget gates only when the config has them). Under
 connectivity "F" the recurrent sources are the previous activations of exactly these
 units in the same order (gate activations y_in, y_out, y_φ and cell outputs y_c), so
 one array ``a`` of shape (K, B, U) is both "what the hidden layer emits" and "what it
-reads back". Learning rules live in :mod:`lstm_core.nets.lstm_grad` (truncated and full
+reads back". :func:`step_forward` and :func:`step_backward` are the rules of one
+time step that every loop over time calls (forward pass, full gradient, error-flow
+analysis). Learning rules live in :mod:`lstm_core.nets.lstm_grad` (truncated and full
 gradients over a whole sequence) and :mod:`lstm_core.nets.lstm_rtrl` (the paper's
 real-time truncated RTRL with stored partials dS).
 """
@@ -127,8 +129,8 @@ def layout(cfg: LSTMConfig) -> Layout:
 
 
 @lru_cache(maxsize=256)
-def masks(cfg: LSTMConfig) -> tuple[Array, Array]:
-    """0/1 masks of the weights that exist: ``M_h`` (I, U) and ``M_k`` (J, O).
+def masks(cfg: LSTMConfig) -> dict[str, Array]:
+    """0/1 masks of the weights that exist: ``W_h`` (I, U) and ``W_k`` (J, O) (read-only, cached).
 
     Absent connections are weights held at exactly 0: the masks are multiplied into
     the weights at initialisation and into every update (spec §2.3 "vectorized").
@@ -141,13 +143,18 @@ def masks(cfg: LSTMConfig) -> tuple[Array, Array]:
     M_k[L.out_bias, :] = float(cfg.bias_out)
     M_h.setflags(write=False)
     M_k.setflags(write=False)
-    return M_h, M_k
+    return {"W_h": M_h, "W_k": M_k}
+
+
+def param_shapes(cfg: LSTMConfig) -> dict[str, tuple[int, ...]]:
+    """Shapes of one trial's weights (without the leading K axis): ``W_h`` (I, U), ``W_k`` (J, O)."""
+    L = layout(cfg)
+    return {"W_h": (L.I, L.U), "W_k": (L.J, cfg.n_out)}
 
 
 def weight_count(cfg: LSTMConfig) -> int:
     """Number of trainable weights (the paper's "# weights"; the CEC's fixed 1.0 is not one)."""
-    M_h, M_k = masks(cfg)
-    return int(M_h.sum() + M_k.sum())
+    return int(sum(m.sum() for m in masks(cfg).values()))
 
 
 def init_params(cfg: LSTMConfig, rngs: list[np.random.Generator]) -> dict[str, Array]:
@@ -160,7 +167,7 @@ def init_params(cfg: LSTMConfig, rngs: list[np.random.Generator]) -> dict[str, A
     dict with ``W_h`` (K, I, U) — ``W_h[k, m, u]`` is w[u, m] — and ``W_k`` (K, J, O).
     """
     L = layout(cfg)
-    M_h, M_k = masks(cfg)
+    M = masks(cfg)
     r = cfg.init_range
     W_h = np.stack([rng.uniform(-r, r, size=(L.I, L.U)) for rng in rngs]) if rngs else np.zeros((0, L.I, L.U))
     W_k = np.stack([rng.uniform(-r, r, size=(L.J, cfg.n_out)) for rng in rngs]) if rngs else None
@@ -170,15 +177,15 @@ def init_params(cfg: LSTMConfig, rngs: list[np.random.Generator]) -> dict[str, A
             W_h[:, L.src_bias, sl] = np.asarray(values[: L.C], dtype=float)
     if W_k is None:
         W_k = np.zeros((0, L.J, cfg.n_out))
-    return {"W_h": W_h * M_h, "W_k": W_k * M_k}
+    return {"W_h": W_h * M["W_h"], "W_k": W_k * M["W_k"]}
 
 
-def cell_step(cfg: LSTMConfig, net: Array, s_prev: Array) -> tuple[Array, Array, Array, Array]:
+def step_forward(cfg: LSTMConfig, net: Array, s_prev: Array) -> tuple[Array, Array, Array, Array]:
     """One time step of every memory-cell block (spec §1.2, paper App. A.1 eqs 6-9).
 
     Parameters
     ----------
-    net : (..., U) net inputs of gates and cells at step t
+    net : (..., U) net inputs net_in, net_out, net_φ, net_c of gates and cells at step t
     s_prev : (..., C, S) internal states s_c(t−1)
 
     Returns
@@ -201,6 +208,52 @@ def cell_step(cfg: LSTMConfig, net: Array, s_prev: Array) -> tuple[Array, Array,
     return y_g, g_c, s, y_c
 
 
+def step_backward(cfg: LSTMConfig, net: Array, a: Array, s: Array, s_prev: Array, da: Array,
+                  ds_carry: Array) -> tuple[Array, Array, Array]:
+    """The error signals of one time step, backward (spec §2.1, §3.3; App. A.1 eqs 19-28 untruncated).
+
+    Error signals have the paper's sign (ϑ = −∂(½E)/∂·, built from t − y).
+
+    Parameters
+    ----------
+    net, a : (..., U) net inputs and activations of gates and cells at step t (a: y_in, y_out, y_φ, y_c)
+    s, s_prev : (..., C, S) internal states s_c(t) and s_c(t−1)
+    da : (..., U) error arriving at the activations a(t): at y_c from the output units of step t,
+        and (full gradient) at every unit from the net inputs of step t+1 through the recurrent weights
+    ds_carry : (..., C, S) error arriving at s(t) from s(t+1) along the CEC
+
+    Returns
+    -------
+    delta : (..., U) ϑ at every net input: δnet_in, δnet_out, δnet_φ, δnet_c
+    ds : (..., C, S) ϑ at the internal states s(t): what the output gate lets in, plus the CEC's carry
+    ds_prev : (..., C, S) what the CEC carries on to s(t−1): ds·∂s(t)/∂s(t−1) = ds·y_φ(t) (1 in 1997)
+
+    Notes
+    -----
+    ϑ_s(t) = y_out h'(s) ϑ_yc + ϑ_s(t+1) y_φ(t+1)                      (eq 23 plus the CEC)
+    δnet_c = ϑ_s y_in g'(net_c),  δnet_in = f'(net_in) (Σ_v ϑ_s g(net_c) + ϑ_a)
+    δnet_out = f'(net_out) (Σ_v h(s) ϑ_yc + ϑ_a),  δnet_φ = f'(net_φ) (Σ_v ϑ_s s(t−1) + ϑ_a)
+    """
+    L = layout(cfg)
+    g, h = ACTIVATIONS[cfg.g], ACTIVATIONS[cfg.h]
+    shape = s.shape
+    y_g = a[..., : L.G]
+    fp = y_g * (1.0 - y_g)                                            # f'(net_gate) = f(1 − f)
+    net_c = net[..., L.cells].reshape(shape)
+    dy_c = da[..., L.cells].reshape(shape)                            # error at y_c(t)
+    y_out = y_g[..., L.out_gate, None] if L.out_gate is not None else 1.0
+    ds = dy_c * y_out * h.deriv(s) + ds_carry                         # error at s(t): out + CEC
+    delta = np.empty(net.shape)
+    delta[..., L.cells] = (ds * y_g[..., L.in_gate, None] * g.deriv(net_c)).reshape(net[..., L.cells].shape)
+    delta[..., L.in_gate] = fp[..., L.in_gate] * ((ds * g.fn(net_c)).sum(-1) + da[..., L.in_gate])
+    if L.out_gate is not None:
+        delta[..., L.out_gate] = fp[..., L.out_gate] * ((dy_c * h.fn(s)).sum(-1) + da[..., L.out_gate])
+    if L.forget_gate is None:
+        return delta, ds, ds
+    delta[..., L.forget_gate] = fp[..., L.forget_gate] * ((ds * s_prev).sum(-1) + da[..., L.forget_gate])
+    return delta, ds, ds * y_g[..., L.forget_gate, None]
+
+
 def forward(cfg: LSTMConfig, params: dict[str, Array], x: Array) -> dict[str, Array]:
     """Run K networks over B sequences each, from reset activations (spec §1.3, A23).
 
@@ -221,37 +274,20 @@ def forward(cfg: LSTMConfig, params: dict[str, Array], x: Array) -> dict[str, Ar
     L = layout(cfg)
     W_h, W_k = params["W_h"], params["W_k"]
     K, B, T, _ = x.shape
-    net_x = np.matmul(x, W_h[:, None, L.src_x, :]) + W_h[:, None, None, L.src_bias, :]   # input and bias parts
-    if L.src_rec is None:                       # "B": no recurrence, the loop is only the CEC
-        net = net_x
-        y_g = sigmoid(net[..., : L.G])
-        g_c = ACTIVATIONS[cfg.g].fn(net[..., L.cells]).reshape(K, B, T, L.C, L.S)
-        inc = y_g[..., L.in_gate, None] * g_c
-        if L.forget_gate is None:
-            s = np.cumsum(inc, axis=2)                                  # s(t) = Σ_τ≤t y_in g
-        else:
-            s = np.empty_like(inc)
-            prev = np.zeros((K, B, L.C, L.S))
-            for t in range(T):
-                prev = s[:, :, t] = y_g[:, :, t, L.forget_gate, None] * prev + inc[:, :, t]
-        h_s = ACTIVATIONS[cfg.h].fn(s)
-        y_c = h_s * y_g[..., L.out_gate, None] if L.out_gate is not None else h_s
-        a = np.concatenate([y_g, y_c.reshape(K, B, T, L.CS)], axis=-1)
-        s = s.reshape(K, B, T, L.CS)
-    else:
-        W_r = W_h[:, L.src_rec, :]                                      # (K, U, U)
-        net = np.empty((K, B, T, L.U))
-        a = np.empty((K, B, T, L.U))
-        s = np.empty((K, B, T, L.CS))
-        a_prev = np.zeros((K, B, L.U))                                  # reset: a(0) = 0
-        s_prev = np.zeros((K, B, L.C, L.S))                             # reset: s(0) = 0
-        for t in range(T):
-            net_t = net[:, :, t] = net_x[:, :, t] + np.matmul(a_prev, W_r)   # net(t) = W z(t)
-            y_g, _, s_prev, y_c = cell_step(cfg, net_t, s_prev)
-            a_prev = a[:, :, t]
-            a_prev[..., : L.G] = y_g
-            a_prev[..., L.cells] = y_c.reshape(K, B, L.CS)
-            s[:, :, t] = s_prev.reshape(K, B, L.CS)
+    net = np.matmul(x, W_h[:, None, L.src_x, :]) + W_h[:, None, None, L.src_bias, :]   # input and bias parts
+    W_r = W_h[:, L.src_rec, :] if L.src_rec is not None else None    # (K, U, U); "B": the loop is only the CEC
+    a = np.empty((K, B, T, L.U))
+    s = np.empty((K, B, T, L.CS))
+    a_prev = np.zeros((K, B, L.U))                                    # reset: a(0) = 0
+    s_prev = np.zeros((K, B, L.C, L.S))                               # reset: s(0) = 0
+    for t in range(T):
+        if W_r is not None:
+            net[:, :, t] += np.matmul(a_prev, W_r)                    # net(t) = W z(t)
+        y_g, _, s_prev, y_c = step_forward(cfg, net[:, :, t], s_prev)
+        a_prev = a[:, :, t]
+        a_prev[..., : L.G] = y_g
+        a_prev[..., L.cells] = y_c.reshape(K, B, L.CS)
+        s[:, :, t] = s_prev.reshape(K, B, L.CS)
     g_c = ACTIVATIONS[cfg.g].fn(net[..., L.cells])
     h_s = ACTIVATIONS[cfg.h].fn(s)
     src_k = output_sources(cfg, a, x)

@@ -10,16 +10,26 @@ target (spec eq 16, A3: the paper's Δw = α·e·y is −α times this gradient;
   of eqs 25-28 (Σ_t e_s(t)·dS(t) = Σ_τ [Σ_{t≥τ} e_s(t)]·∂Δs(τ)/∂w), so it is computed
   vectorised after one forward pass, with no loop over time.
 * :func:`bptt_grad` — backpropagation through time through everything (the untruncated
-  gradient of the same network), a plain loop; with ``detach=True`` it drops the
-  recurrent paths and becomes a slow, obviously-correct reference for the truncated one.
+  gradient of the same network), a plain loop over :func:`~lstm_core.nets.lstm.step_backward`;
+  with ``detach=True`` it drops the recurrent paths and becomes a slow, obviously-correct
+  reference for the truncated one.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from lstm_core.activations import ACTIVATIONS, _dsigmoid
-from lstm_core.nets.lstm import LSTMConfig, forward, hidden_sources, layout, masks, output_error, output_sources
+from lstm_core.activations import ACTIVATIONS
+from lstm_core.nets.lstm import (
+    LSTMConfig,
+    forward,
+    hidden_sources,
+    layout,
+    masks,
+    output_error,
+    output_sources,
+    step_backward,
+)
 
 Array = np.ndarray
 
@@ -39,7 +49,7 @@ def _output_errors(cfg: LSTMConfig, params, x, y, has_target, trace):
     src_k = output_sources(cfg, trace["a"], x)                            # (K,B,T,J)
     dW_k = -np.matmul(src_k.reshape(K, B * T, L.J).transpose(0, 2, 1), e_k.reshape(K, B * T, O))
     back = np.matmul(e_k, params["W_k"][:, None, L.out_cells, :].transpose(0, 1, 3, 2))   # Σ_k w[k,c] e_k
-    return e_k, back, E, dW_k * masks(cfg)[1]
+    return e_k, back, E, dW_k * masks(cfg)["W_k"]
 
 
 def _sum_over_cells(v: Array) -> Array:
@@ -115,7 +125,7 @@ def truncated_grad(cfg: LSTMConfig, params: dict[str, Array], x: Array, y: Array
     z = hidden_sources(cfg, a, x)                                         # (K,B,T,I)
     dW_h = -np.matmul(z.reshape(K, B * T, L.I).transpose(0, 2, 1), delta.reshape(K, B * T, L.U))
     trace = {**trace, "e_s": e_s.reshape(K, B, T, L.CS), "E_s": E_s.reshape(K, B, T, L.CS)}
-    return {"W_h": dW_h * masks(cfg)[0], "W_k": dW_k}, E, trace
+    return {"W_h": dW_h * masks(cfg)["W_h"], "W_k": dW_k}, E, trace
 
 
 def bptt_grad(cfg: LSTMConfig, params: dict[str, Array], x: Array, y: Array, has_target: Array,
@@ -130,39 +140,21 @@ def bptt_grad(cfg: LSTMConfig, params: dict[str, Array], x: Array, y: Array, has
     L = layout(cfg)
     trace = forward(cfg, params, x)
     _, back, E, dW_k = _output_errors(cfg, params, x, y, has_target, trace)
-    net, a, s = trace["net"], trace["a"], trace["s"]
+    net, a = trace["net"], trace["a"]
     K, B, T, _ = net.shape
-    C, S = L.C, L.S
-    g, h = ACTIVATIONS[cfg.g], ACTIVATIONS[cfg.h]
+    s = trace["s"].reshape(K, B, T, L.C, L.S)
     W_rT = None if L.src_rec is None or detach else params["W_h"][:, L.src_rec, :].transpose(0, 2, 1)
-    delta = np.zeros((K, B, T, L.U))
-    da = np.zeros((K, B, L.U))            # ∂(½E)/∂a(t) arriving from step t+1 through W_r (negated)
-    ds_next = np.zeros((K, B, C, S))      # error at s(t+1)
-    phi_next = np.ones((K, B, C, 1))      # ∂s(t+1)/∂s(t) = y_φ(t+1) (1 in the 1997 model)
+    delta = np.empty((K, B, T, L.U))
+    da = np.zeros((K, B, L.U))            # error at a(t) arriving from step t+1 through W_r
+    ds_carry = np.zeros((K, B, L.C, L.S))   # error at s(t) arriving from s(t+1) along the CEC
     for t in range(T - 1, -1, -1):
-        n_t = net[:, :, t]
-        y_g = a[:, :, t, : L.G]
-        fp = _dsigmoid(n_t[..., : L.G])                                   # f'(net_gate)
-        s_t = s[:, :, t].reshape(K, B, C, S)
-        y_out = y_g[..., L.out_gate, None] if L.out_gate is not None else 1.0
-        dy_c = back[:, :, t].reshape(K, B, C, S) + da[..., L.cells].reshape(K, B, C, S)   # error at y_c(t)
-        ds = dy_c * y_out * h.deriv(s_t) + ds_next * phi_next             # error at s(t): out + CEC
-        net_c = n_t[..., L.cells].reshape(K, B, C, S)
-        d = delta[:, :, t]
-        d[..., L.cells] = (ds * y_g[..., L.in_gate, None] * g.deriv(net_c)).reshape(K, B, L.CS)  # δnet_c
-        d[..., L.in_gate] = fp[..., L.in_gate] * ((ds * g.fn(net_c)).sum(-1) + da[..., L.in_gate])
-        if L.out_gate is not None:
-            d[..., L.out_gate] = fp[..., L.out_gate] * ((dy_c * h.fn(s_t)).sum(-1) + da[..., L.out_gate])
-        if L.forget_gate is not None:
-            s_prev = s[:, :, t - 1].reshape(K, B, C, S) if t > 0 else np.zeros_like(s_t)
-            d[..., L.forget_gate] = fp[..., L.forget_gate] * ((ds * s_prev).sum(-1) + da[..., L.forget_gate])
-            phi_next = y_g[..., L.forget_gate, None]
-        ds_next = ds
-        if W_rT is not None:
-            da = np.matmul(d, W_rT)                                       # back to a(t−1) through W_r
+        da[..., L.cells] += back[:, :, t]                                 # + from the outputs of step t
+        s_prev = s[:, :, t - 1] if t > 0 else np.zeros_like(ds_carry)
+        delta[:, :, t], _, ds_carry = step_backward(cfg, net[:, :, t], a[:, :, t], s[:, :, t], s_prev, da, ds_carry)
+        da = np.matmul(delta[:, :, t], W_rT) if W_rT is not None else np.zeros_like(da)   # to a(t−1)
     z = hidden_sources(cfg, a, x)
     dW_h = -np.matmul(z.reshape(K, B * T, L.I).transpose(0, 2, 1), delta.reshape(K, B * T, L.U))
-    return {"W_h": dW_h * masks(cfg)[0], "W_k": dW_k}, E, trace
+    return {"W_h": dW_h * masks(cfg)["W_h"], "W_k": dW_k}, E, trace
 
 
 def apply_update(cfg: LSTMConfig, params: dict[str, Array], grads: dict[str, Array], lr) -> dict[str, Array]:

@@ -20,13 +20,21 @@ from __future__ import annotations
 import numpy as np
 
 from lstm_core.activations import ACTIVATIONS, _dsigmoid
-from lstm_core.nets.lstm import LSTMConfig, cell_step, layout, masks, output_activation, output_error
+from lstm_core.nets.lstm import (
+    LSTMConfig,
+    layout,
+    masks,
+    output_activation,
+    output_error,
+    output_sources,
+    step_forward,
+)
 
 Array = np.ndarray
 
 
 def train_sequence(cfg: LSTMConfig, params: dict[str, Array], x: Array, y: Array, has_target: Array,
-                   lr, update: str = "step", weight_masks: tuple[Array, Array] | None = None
+                   lr, update: str = "step", weight_masks: dict[str, Array] | None = None
                    ) -> tuple[dict[str, Array], dict[str, Array]]:
     """Present one sequence to each of K networks and learn from it by truncated RTRL.
 
@@ -38,8 +46,8 @@ def train_sequence(cfg: LSTMConfig, params: dict[str, Array], x: Array, y: Array
     has_target : (K, T) bool
     lr : learning rate α, a scalar or (K,) per trial
     update : "step" (apply Δw at every target step) or "sequence" (sum, apply at the end)
-    weight_masks : (M_h, M_k) in place of :func:`~lstm_core.nets.lstm.masks` (weights held where 0: the
-        sequential construction of Exps 2a/2b)
+    weight_masks : ``W_h``, ``W_k`` 0/1 masks in place of :func:`~lstm_core.nets.lstm.masks` (weights held
+        where 0: the sequential construction of Exps 2a/2b)
 
     Returns
     -------
@@ -49,7 +57,8 @@ def train_sequence(cfg: LSTMConfig, params: dict[str, Array], x: Array, y: Array
     if update not in ("step", "sequence"):
         raise ValueError(f"update must be 'step' or 'sequence', not {update!r}")
     L = layout(cfg)
-    M_h, M_k = masks(cfg) if weight_masks is None else weight_masks
+    M = masks(cfg) if weight_masks is None else weight_masks
+    M_h, M_k = M["W_h"], M["W_k"]
     g, h = ACTIVATIONS[cfg.g], ACTIVATIONS[cfg.h]
     W_h, W_k = params["W_h"].copy(), params["W_k"].copy()
     K, T, _ = x.shape
@@ -67,7 +76,7 @@ def train_sequence(cfg: LSTMConfig, params: dict[str, Array], x: Array, y: Array
         z = _sources(cfg, x[:, t], a)                                           # z(t) (K, I)
         net = np.einsum("ki,kiu->ku", z, W_h)                                   # net(t) = W z(t)
         s_prev = s
-        y_g, g_c, s, y_c = cell_step(cfg, net, s_prev)
+        y_g, g_c, s, y_c = step_forward(cfg, net, s_prev)
         fp = _dsigmoid(net[:, : L.G])
         net_c = net[:, L.cells].reshape(K, C, S)
         phi = y_g[:, L.forget_gate, None, None] if dS_phi is not None else 1.0
@@ -77,7 +86,7 @@ def train_sequence(cfg: LSTMConfig, params: dict[str, Array], x: Array, y: Array
         if dS_phi is not None:                                                           # spec §6
             dS_phi = phi * dS_phi + (s_prev * fp[:, L.forget_gate, None])[..., None] * zz
         a = np.concatenate([y_g, y_c.reshape(K, CS)], axis=1)
-        src_k = _output_sources(cfg, x[:, t], y_c.reshape(K, CS))              # (K, J)
+        src_k = output_sources(cfg, a, x[:, t])                                 # (K, J)
         net_k = np.einsum("kj,kjo->ko", src_k, W_k)
         y_k = output_activation(cfg, net_k)                                     # f(net_k), or net_k
         y_out_all[:, t] = y_k
@@ -117,9 +126,3 @@ def _sources(cfg: LSTMConfig, x_t: Array, a_prev: Array) -> Array:
     parts = [x_t] + ([a_prev] if L.src_rec is not None else []) + [np.ones((x_t.shape[0], 1))]
     return np.concatenate(parts, axis=1)
 
-
-def _output_sources(cfg: LSTMConfig, x_t: Array, y_c: Array) -> Array:
-    """Sources of the output units at step t, shape (K, J)."""
-    L = layout(cfg)
-    parts = [y_c] + ([x_t] if L.out_x is not None else []) + [np.ones((x_t.shape[0], 1))]
-    return np.concatenate(parts, axis=1)

@@ -3,8 +3,8 @@
 One hidden layer, with the experiments' timing (spec §1.3, A1): the outputs read the
 hidden layer of the *same* step::
 
-    h(t) = f_h( x(t) @ W_xh + h(t−1) @ W_hh + b_h )        h(0) = 0
-    y(t) = f_o( h(t) @ W_ho + x(t) @ W_xo + b_o )          (W_xo only if inputs feed outputs)
+    net_h(t) = x(t) @ W_xh + h(t−1) @ W_hh + b_h     h(t) = f_h(net_h(t))     h(0) = 0
+    net_k(t) = h(t) @ W_ho + x(t) @ W_xo + b_o       y_k(t) = f_o(net_k(t))   (W_xo only if inputs feed outputs)
 
 Error and learning-rate convention (spec A3): E = Σ_targets (t − y)², no ½, and the
 update is Δw = −lr · ∂(½E)/∂w = lr · e · source, with e = f'(net)·(t − y) (no factor 2).
@@ -12,14 +12,16 @@ Every gradient function here returns ∂(½E)/∂w.
 
 Two learning algorithms compute the same gradient of a sequence:
 
-* BPTT (:func:`bptt_grad`): run forward, store every step, walk back in time.
-* RTRL (:func:`rtrl_grad`, Williams & Zipser 1989, spec §5): carry the sensitivities
-  p[u, i, j] = ∂h_u(t)/∂W_h[i, j] forward in time, O(n⁴) time per step; the gradient is
-  available at every step, so weights can change while the net runs ("real time",
-  :func:`rtrl_train_sequence` with ``update="step"``).
+* BPTT (:func:`bptt_grad`, here): run forward, store every step, walk back in time, one
+  :func:`step_backward` per step.
+* RTRL (:func:`lstm_core.nets.rnn_rtrl.grad`, Williams & Zipser 1989, spec §5): carry the
+  sensitivities ∂h_u(t)/∂W_h[i, j] forward in time; weights can change while the net runs.
+
+:func:`step_forward` and :func:`step_backward` are the rules of one time step; the forward
+pass, BPTT and the recorder (:mod:`lstm_core.analysis.record`) loop over them.
 
 Weights that do not exist (the off-diagonal of W_hh under ``recurrence="self"``, the
-topology of Exp 2a) are held at exactly 0 by a 0/1 mask (:func:`weight_masks`) multiplied
+topology of Exp 2a) are held at exactly 0 by a 0/1 mask (:func:`masks`) multiplied
 into the weights at initialisation and into every gradient.
 
 Padding. Sequences of one batch may have different lengths L ≤ T; steps after L carry
@@ -29,7 +31,7 @@ since no error is injected after L, the backward pass carries exactly zero error
 padded steps (and RTRL multiplies its sensitivities there by e = 0). The padded inputs may
 hold anything.
 
-Left out: the error-backflow measurement |∂ϑ_v(t−q)/∂ϑ_u(t)| (module ``errorflow``) and
+Left out: the error-backflow measurement |∂ϑ_v(t−q)/∂ϑ_u(t)| (:mod:`lstm_core.analysis.errorflow`) and
 teacher forcing (not used in the paper's comparisons, spec §5).
 """
 
@@ -95,17 +97,17 @@ def param_shapes(cfg: RNNConfig) -> dict[str, tuple[int, ...]]:
     return shapes
 
 
-def weight_masks(cfg: RNNConfig) -> dict[str, Array]:
+def masks(cfg: RNNConfig) -> dict[str, Array]:
     """0/1 mask of every parameter array (1 = the weight exists); shapes as :func:`param_shapes`."""
-    masks = {key: np.ones(shape) for key, shape in param_shapes(cfg).items()}
+    out = {key: np.ones(shape) for key, shape in param_shapes(cfg).items()}
     if cfg.recurrence == "self":
-        masks["W_hh"] = np.eye(cfg.n_hidden)  # only w[u, u]
-    return masks
+        out["W_hh"] = np.eye(cfg.n_hidden)  # only w[u, u]
+    return out
 
 
 def weight_count(cfg: RNNConfig) -> int:
     """Number of existing (unmasked) weights and biases; 36 / 144 / 10404 for exp2a_config(4 / 10 / 100)."""
-    return int(sum(mask.sum() for mask in weight_masks(cfg).values()))
+    return int(sum(mask.sum() for mask in masks(cfg).values()))
 
 
 def init_params(cfg: RNNConfig, rngs: list[np.random.Generator]) -> Params:
@@ -119,18 +121,18 @@ def init_params(cfg: RNNConfig, rngs: list[np.random.Generator]) -> Params:
     dict: "W_xh" (K, n_in, H), "W_hh" (K, H, H), "W_ho" (K, H, O), and if present
     "b_h" (K, H), "W_xo" (K, n_in, O), "b_o" (K, O).
     """
-    shapes, masks, r = param_shapes(cfg), weight_masks(cfg), cfg.init_range
-    per_trial = [{key: rng.uniform(-r, r, size=shape) * masks[key] for key, shape in shapes.items()}
+    shapes, mask, r = param_shapes(cfg), masks(cfg), cfg.init_range
+    per_trial = [{key: rng.uniform(-r, r, size=shape) * mask[key] for key, shape in shapes.items()}
                  for rng in rngs]
     return {key: np.stack([trial[key] for trial in per_trial]) for key in shapes}
 
 
 # ---------------------------------------------------------------------------------------- helpers
 
-def _mm_all(a: Array, W: Array) -> Array:
-    """(K, B, T, n) @ (K, n, m) -> (K, B, T, m): one matmul for all steps of all sequences."""
-    K, B, T, n = a.shape
-    return (a.reshape(K, B * T, n) @ W).reshape(K, B, T, W.shape[-1])
+def _mm(a: Array, W: Array) -> Array:
+    """(K, ..., n) @ (K, n, m) -> (K, ..., m): one matmul for all steps of all sequences."""
+    K, n = a.shape[0], a.shape[-1]
+    return (a.reshape(K, -1, n) @ W).reshape(a.shape[:-1] + (W.shape[-1],))
 
 
 def _sum_outer(a: Array, d: Array) -> Array:
@@ -139,19 +141,13 @@ def _sum_outer(a: Array, d: Array) -> Array:
     return np.swapaxes(a.reshape(K, -1, a.shape[-1]), 1, 2) @ d.reshape(K, -1, d.shape[-1])
 
 
-def _target_mask(has_target: Array, shape: tuple[int, ...]) -> Array:
+def target_mask(has_target: Array, shape: tuple[int, ...]) -> Array:
     """has_target (K, B, T) or (K, B, T, O), bool -> 0/1 float array of ``shape`` (K, B, T, O)."""
     m = np.asarray(has_target, dtype=float)
     return np.broadcast_to(m[..., None] if m.ndim == len(shape) - 1 else m, shape)
 
 
-def _masked(cfg: RNNConfig, grads: Params) -> Params:
-    """Multiply the 0/1 masks into the gradients, so masked weights never move."""
-    masks = weight_masks(cfg)
-    return {key: g * masks[key] for key, g in grads.items()}
-
-
-def _lr_shape(lr: float | Array, K: int) -> Array:
+def lr_per_trial(lr: float | Array, K: int) -> Array:
     """Learning rate, scalar or (K,), as a (K,) float array."""
     return np.broadcast_to(np.asarray(lr, dtype=float), (K,)).copy()
 
@@ -159,8 +155,60 @@ def _lr_shape(lr: float | Array, K: int) -> Array:
 def apply_update(params: Params, grads: Params, lr: float | Array) -> Params:
     """Gradient step w − lr·∂(½E)/∂w on every array; ``lr`` scalar or per trial (K,). New dict."""
     K = next(iter(params.values())).shape[0]
-    lr_k = _lr_shape(lr, K)
+    lr_k = lr_per_trial(lr, K)
     return {key: p - lr_k.reshape((K,) + (1,) * (p.ndim - 1)) * grads[key] for key, p in params.items()}
+
+
+# ---------------------------------------------------------------------------------------- one step
+
+def step_forward(cfg: RNNConfig, params: Params, net_x: Array, h_prev: Array) -> tuple[Array, Array]:
+    """One step of the hidden layer: net(t) = net_x(t) + h(t−1) @ W_hh, y(t) = f_h(net(t)).
+
+    Parameters
+    ----------
+    net_x : (K, B, H) the input and bias part x(t) @ W_xh + b_h of the net inputs
+    h_prev : (K, B, H) hidden activations h(t−1)
+
+    Returns
+    -------
+    net_h, h : (K, B, H) net inputs and activations y = f_h(net) of step t
+    """
+    W_hh = params["W_hh"]                                   # (K, H, H)
+    if cfg.recurrence == "self":                            # only w[u, u]: no matmul
+        net_h = net_x + h_prev * np.diagonal(W_hh, axis1=1, axis2=2)[:, None, :]
+    else:
+        net_h = net_x + h_prev @ W_hh
+    return net_h, ACTIVATIONS[cfg.hidden_act].fn(net_h)
+
+
+def step_backward(cfg: RNNConfig, params: Params, net_h: Array, dh: Array) -> tuple[Array, Array]:
+    """One step of BPTT: from the error at h(t) to the error at net(t) and at h(t−1).
+
+    Parameters
+    ----------
+    net_h : (K, B, H) net inputs of step t
+    dh : (K, B, H) ∂(½E)/∂h(t), from the outputs of step t and from net(t+1)
+
+    Returns
+    -------
+    dnet : (K, B, H) ∂(½E)/∂net(t) = f_h'(net(t)) · dh  (minus the paper's δ(t))
+    dh_prev : (K, B, H) what reaches h(t−1) through W_hh: dnet @ W_hhᵀ
+    """
+    dnet = dh * ACTIVATIONS[cfg.hidden_act].deriv(net_h)
+    W_hh = params["W_hh"]
+    if cfg.recurrence == "self":
+        return dnet, dnet * np.diagonal(W_hh, axis1=1, axis2=2)[:, None, :]
+    return dnet, dnet @ np.swapaxes(W_hh, 1, 2)
+
+
+def output_net(cfg: RNNConfig, params: Params, h: Array, x: Array) -> Array:
+    """net_k = h @ W_ho + x @ W_xo + b_o over any steps: h (K, ..., H), x (K, ..., n_in) -> (K, ..., O)."""
+    net_k = _mm(h, params["W_ho"])
+    if cfg.input_to_output:
+        net_k += _mm(x, params["W_xo"])
+    if cfg.bias:
+        net_k += params["b_o"].reshape((h.shape[0],) + (1,) * (h.ndim - 2) + (cfg.n_out,))
+    return net_k
 
 
 # ---------------------------------------------------------------------------------------- BPTT
@@ -174,67 +222,65 @@ def forward(cfg: RNNConfig, params: Params, x: Array) -> dict[str, Array]:
 
     Returns
     -------
-    cache : dict with "x" (K, B, T, n_in), "net_h" and "h" (K, B, T, H), "net_o" and "y" (K, B, T, O)
+    trace : dict with "x" (K, B, T, n_in), "net_h" and "h" (K, B, T, H), "net_k" and "y_k" (K, B, T, O)
     """
-    f_h, f_o = ACTIVATIONS[cfg.hidden_act], ACTIVATIONS[cfg.output_act]
     x = np.ascontiguousarray(x, dtype=float)
-    K, B, T, _ = x.shape
-    W_hh = params["W_hh"]  # (K, H, H)
-    net_x = _mm_all(x, params["W_xh"])  # (K, B, T, H) input part of net_h, all steps in one matmul
+    net_x = _mm(x, params["W_xh"])  # (K, B, T, H) input part of net_h, all steps in one matmul
     if cfg.bias:
         net_x += params["b_h"][:, None, None, :]
     net_x = np.ascontiguousarray(np.moveaxis(net_x, 2, 0))  # (T, K, B, H): contiguous per step
     net_h, h = np.empty_like(net_x), np.empty_like(net_x)
-    w_self = np.diagonal(W_hh, axis1=1, axis2=2)[:, None, :]  # (K, 1, H) for recurrence "self"
     h_prev = np.zeros(net_x.shape[1:])  # (K, B, H) h(0) = 0
-    for t in range(T):
-        rec = h_prev * w_self if cfg.recurrence == "self" else h_prev @ W_hh  # h(t−1) @ W_hh
-        net_h[t] = net_x[t] + rec
-        h[t] = h_prev = f_h.fn(net_h[t])
+    for t in range(len(net_x)):
+        net_h[t], h[t] = step_forward(cfg, params, net_x[t], h_prev)
+        h_prev = h[t]
     # back to (K, B, T, H), C-contiguous: a matmul's BLAS path (hence its rounding) depends on the
     # strides of each trial's slice, which must not depend on K (K trials == K runs bit for bit)
     net_h, h = (np.ascontiguousarray(np.moveaxis(a, 0, 2)) for a in (net_h, h))
-    net_o = _mm_all(h, params["W_ho"])
-    if cfg.input_to_output:
-        net_o += _mm_all(x, params["W_xo"])
-    if cfg.bias:
-        net_o += params["b_o"][:, None, None, :]
-    return {"x": x, "net_h": net_h, "h": h, "net_o": net_o, "y": f_o.fn(net_o)}
+    net_k = output_net(cfg, params, h, x)
+    return {"x": x, "net_h": net_h, "h": h, "net_k": net_k, "y_k": ACTIVATIONS[cfg.output_act].fn(net_k)}
 
 
-def _errors(cache: dict[str, Array], y_target: Array, has_target: Array) -> tuple[Array, Array]:
+def _errors(trace: dict[str, Array], y_target: Array, has_target: Array) -> tuple[Array, Array]:
     """e = t − y at target steps, else 0, (K, B, T, O); and E = Σ e² per sequence, (K, B)."""
-    e = _target_mask(has_target, cache["y"].shape) * (np.asarray(y_target, dtype=float) - cache["y"])
+    e = target_mask(has_target, trace["y_k"].shape) * (np.asarray(y_target, dtype=float) - trace["y_k"])
     return e, np.sum(e * e, axis=(2, 3))
 
 
-def backward(cfg: RNNConfig, params: Params, cache: dict[str, Array], e: Array) -> Params:
+def error_signals(cfg: RNNConfig, params: Params, trace: dict[str, Array], e: Array) -> tuple[Array, Array]:
+    """BPTT's per-step error signals from the errors e = t − y (K, B, T, O), one :func:`step_backward` a step.
+
+    Returns
+    -------
+    dnet_k : (K, B, T, O) ∂(½E)/∂net_k(t) = −e·f_o'(net_k)
+    dnet_h : (K, B, T, H) ∂(½E)/∂net_h(t), carried back through every step (minus the paper's δ_h)
+    """
+    dnet_k = -e * ACTIVATIONS[cfg.output_act].deriv(trace["net_k"])
+    dh_out = _mm(dnet_k, np.swapaxes(params["W_ho"], 1, 2))  # (K, B, T, H) via W_ho
+    net_h = trace["net_h"]
+    dnet_h = np.empty_like(net_h)
+    dh_next = np.zeros(dh_out[:, :, 0].shape)  # error arriving at h(t) from step t+1; none after the last step
+    for t in reversed(range(net_h.shape[2])):
+        dnet_h[:, :, t], dh_next = step_backward(cfg, params, net_h[:, :, t], dh_out[:, :, t] + dh_next)
+    return dnet_k, dnet_h
+
+
+def backward(cfg: RNNConfig, params: Params, trace: dict[str, Array], e: Array) -> Params:
     """BPTT: ∂(½E)/∂w summed over the B sequences, from the errors e = t − y, (K, B, T, O)."""
-    f_h, f_o = ACTIVATIONS[cfg.hidden_act], ACTIVATIONS[cfg.output_act]
-    x, net_h, h = cache["x"], cache["net_h"], cache["h"]
-    K, B, T, H = h.shape
-    dnet_o = -e * f_o.deriv(cache["net_o"])  # ∂(½E)/∂net_o = −(t − y)·f_o'(net_o)
-    grads = {"W_ho": _sum_outer(h, dnet_o)}  # Σ h(t)ᵀ dnet_o(t)
-    dh_out = np.moveaxis(_mm_all(dnet_o, np.swapaxes(params["W_ho"], 1, 2)), 2, 0)  # (T,K,B,H) via W_ho
-    fprime = np.moveaxis(f_h.deriv(net_h), 2, 0)  # (T, K, B, H) f_h'(net_h(t)), all steps at once
-    W_hh_T = np.swapaxes(params["W_hh"], 1, 2)  # (K, H, H)
-    w_self = np.diagonal(params["W_hh"], axis1=1, axis2=2)[:, None, :]  # (K, 1, H)
-    dnet_h = np.empty_like(fprime)  # (T, K, B, H)
-    dh_next = np.zeros((K, B, H))  # error arriving at h(t) from step t+1; none after the last step
-    for t in reversed(range(T)):
-        dh = dh_out[t] + dh_next  # ∂(½E)/∂h(t): from the outputs of step t and from net_h(t+1)
-        dnet_h[t] = dh * fprime[t]  # ∂(½E)/∂net_h(t) = f_h'(net_h(t)) · ∂(½E)/∂h(t)
-        dh_next = dnet_h[t] * w_self if cfg.recurrence == "self" else dnet_h[t] @ W_hh_T  # to h(t−1)
-    dnet_h = np.ascontiguousarray(np.moveaxis(dnet_h, 0, 2))  # (K, B, T, H)
+    x, h = trace["x"], trace["h"]
+    K, B, _, H = h.shape
+    dnet_k, dnet_h = error_signals(cfg, params, trace, e)
     h_prev = np.concatenate([np.zeros((K, B, 1, H)), h[:, :, :-1]], axis=2)  # h(t−1), h(0) = 0
-    grads["W_xh"] = _sum_outer(x, dnet_h)  # Σ x(t)ᵀ dnet_h(t)
-    grads["W_hh"] = _sum_outer(h_prev, dnet_h)  # Σ h(t−1)ᵀ dnet_h(t)
+    grads = {"W_ho": _sum_outer(h, dnet_k),  # Σ h(t)ᵀ dnet_k(t)
+             "W_xh": _sum_outer(x, dnet_h),  # Σ x(t)ᵀ dnet_h(t)
+             "W_hh": _sum_outer(h_prev, dnet_h)}  # Σ h(t−1)ᵀ dnet_h(t)
     if cfg.bias:
         grads["b_h"] = dnet_h.sum(axis=(1, 2))  # Σ dnet_h(t)
-        grads["b_o"] = dnet_o.sum(axis=(1, 2))  # Σ dnet_o(t)
+        grads["b_o"] = dnet_k.sum(axis=(1, 2))  # Σ dnet_k(t)
     if cfg.input_to_output:
-        grads["W_xo"] = _sum_outer(x, dnet_o)  # Σ x(t)ᵀ dnet_o(t)
-    return _masked(cfg, {key: grads[key] for key in params})
+        grads["W_xo"] = _sum_outer(x, dnet_k)  # Σ x(t)ᵀ dnet_k(t)
+    mask = masks(cfg)
+    return {key: grads[key] * mask[key] for key in params}  # masked weights never move
 
 
 def bptt_grad(cfg: RNNConfig, params: Params, x: Array, y_target: Array,
@@ -252,9 +298,9 @@ def bptt_grad(cfg: RNNConfig, params: Params, x: Array, y_target: Array,
     grads : ∂(½E)/∂w summed over the B sequences; same keys and shapes as ``params``
     E : (K, B) E = Σ_targets (t − y)² of each sequence
     """
-    cache = forward(cfg, params, x)
-    e, E = _errors(cache, y_target, has_target)
-    return backward(cfg, params, cache, e), E
+    trace = forward(cfg, params, x)
+    e, E = _errors(trace, y_target, has_target)
+    return backward(cfg, params, trace, e), E
 
 
 def bptt_train_sequence(cfg: RNNConfig, params: Params, x: Array, y_target: Array, has_target: Array,
@@ -262,128 +308,12 @@ def bptt_train_sequence(cfg: RNNConfig, params: Params, x: Array, y_target: Arra
     """One BPTT update per sequence (per-sequence accumulation): w − lr·∂(½E)/∂w.
 
     Arguments as :func:`bptt_grad`; ``lr`` scalar or (K,). Only ``update="sequence"`` exists
-    (real-time updates within a sequence are RTRL's, :func:`rtrl_train_sequence`). With B > 1
-    the gradient is summed over the B sequences. Returns the new params (a new dict) and the
-    forward cache of the old params, with "E" (K, B) added.
+    (real-time updates within a sequence are RTRL's, :func:`lstm_core.nets.rnn_rtrl.train_sequence`).
+    With B > 1 the gradient is summed over the B sequences. Returns the new params (a new dict) and
+    the forward trace of the old params, with "E" (K, B) added.
     """
     if update != "sequence":
         raise ValueError("BPTT updates once per sequence: update must be 'sequence'")
-    cache = forward(cfg, params, x)
-    e, cache["E"] = _errors(cache, y_target, has_target)
-    return apply_update(params, backward(cfg, params, cache, e), lr), cache
-
-
-# ---------------------------------------------------------------------------------------- RTRL
-
-def _rtrl_run(cfg: RNNConfig, params: Params, x: Array, y_target: Array, has_target: Array,
-              lr_k: Array | None) -> tuple[Params, Params, dict[str, Array]]:
-    """Run RTRL forward in time; update the weights at every target step if ``lr_k`` (K,) is given.
-
-    Returns (params at the end, ∂(½E)/∂w accumulated over all steps, cache with "E").
-    """
-    f_h, f_o = ACTIVATIONS[cfg.hidden_act], ACTIVATIONS[cfg.output_act]
-    x = np.ascontiguousarray(x, dtype=float)
-    y_target = np.asarray(y_target, dtype=float)
-    K, B, T, n_in = x.shape
-    H, O = cfg.n_hidden, cfg.n_out
-    I = n_in + H + (1 if cfg.bias else 0)  # sources of a hidden unit: x(t), h(t−1), 1
-    m = _target_mask(has_target, (K, B, T, O))
-    params = {key: p.copy() for key, p in params.items()}
-    grads = {key: np.zeros_like(p) for key, p in params.items()}
-    masks = weight_masks(cfg)
-    diag = (np.arange(H)[:, None] * (I * H) + np.arange(I)[None, :] * H + np.arange(H)[:, None])  # (H, I)
-    P = np.zeros((K, B, H, I * H))  # P[.., u, (i, j)] = ∂h_u(t)/∂W_h[i, j], W_h = [W_xh; W_hh; b_h]
-    h_prev = np.zeros((K, B, H))
-    ones = np.ones((K, B, 1 if cfg.bias else 0))
-    out = {name: np.zeros((T, K, B, n)) for name, n in (("net_h", H), ("h", H), ("net_o", O), ("y", O))}
-    E = np.zeros((K, B))
-    for t in range(T):
-        bias_row = [params["b_h"][:, None, :]] if cfg.bias else []
-        W_h = np.concatenate([params["W_xh"], params["W_hh"], *bias_row], axis=1)  # (K, I, H)
-        z = np.concatenate([x[:, :, t], h_prev, ones], axis=2)  # (K, B, I) z(t) = [x(t); h(t−1); 1]
-        net_h = z @ W_h  # (K, B, H)
-        h = f_h.fn(net_h)
-        # p_u(t) = f'(net_u) [Σ_l w_hh[l, u] p_l(t−1) + δ_uj z_i(t)]  (Williams & Zipser)
-        P = np.swapaxes(params["W_hh"], 1, 2)[:, None] @ P  # (K, B, H, I*H) Σ_l w[l, u] p_l(t−1)
-        P.reshape(K, B, H * I * H)[:, :, diag] += z[:, :, None, :]  # + δ_uj z_i(t)
-        P *= f_h.deriv(net_h)[..., None]  # · f_h'(net_u(t))
-        net_o = h @ params["W_ho"]
-        if cfg.input_to_output:
-            net_o = net_o + x[:, :, t] @ params["W_xo"]
-        if cfg.bias:
-            net_o = net_o + params["b_o"][:, None, :]
-        y = f_o.fn(net_o)
-        for name, val in (("net_h", net_h), ("h", h), ("net_o", net_o), ("y", y)):
-            out[name][t] = val
-        h_prev = h
-        if not m[:, :, t].any():
-            continue  # no target anywhere at this step: zero gradient, no update
-        e = m[:, :, t] * (y_target[:, :, t] - y)  # (K, B, O) e = t − y
-        E += np.sum(e * e, axis=2)
-        dnet_o = -e * f_o.deriv(net_o)  # (K, B, O) ∂(½E(t))/∂net_o
-        step = {"W_ho": np.swapaxes(h, 1, 2) @ dnet_o}  # h(t)ᵀ dnet_o, summed over B
-        if cfg.input_to_output:
-            step["W_xo"] = np.swapaxes(x[:, :, t], 1, 2) @ dnet_o
-        if cfg.bias:
-            step["b_o"] = dnet_o.sum(axis=1)
-        dh = dnet_o @ np.swapaxes(params["W_ho"], 1, 2)  # (K, B, H) ∂(½E(t))/∂h(t)
-        g_h = (dh.reshape(K, 1, B * H) @ P.reshape(K, B * H, I * H)).reshape(K, I, H)  # Σ_bu dh_u p_u
-        step["W_xh"], step["W_hh"] = g_h[:, :n_in], g_h[:, n_in:n_in + H]
-        if cfg.bias:
-            step["b_h"] = g_h[:, n_in + H]
-        for key in params:
-            g = step[key] * masks[key]
-            grads[key] += g
-            if lr_k is not None:  # real-time RTRL: change the weights now
-                params[key] -= lr_k.reshape((K,) + (1,) * (g.ndim - 1)) * g
-    cache = {name: np.ascontiguousarray(np.moveaxis(val, 0, 2)) for name, val in out.items()}
-    cache.update(x=x, E=E)
-    return params, grads, cache
-
-
-def rtrl_grad(cfg: RNNConfig, params: Params, x: Array, y_target: Array,
-              has_target: Array) -> tuple[Params, Array]:
-    """Exact gradient of ½E, computed forward in time by RTRL sensitivities (spec §5).
-
-    Same arguments and results as :func:`bptt_grad` (equal to rounding error); costs
-    O(H²·I) per sequence and step for the sensitivities ∂h_u(t)/∂W_h[i, j] (O(n⁴) for n units).
-
-    Notes
-    -----
-    p_u,ij(t) = f_h'(net_u(t)) · [Σ_l W_hh[l, u] p_l,ij(t−1) + δ_uj z_i(t)],  p(0) = 0,
-    with z(t) = [x(t); h(t−1); 1] and W_h = [W_xh; W_hh; b_h] (Williams & Zipser 1989).
-    ∂(½E(t))/∂W_h[i, j] = Σ_u ∂(½E(t))/∂h_u(t) · p_u,ij(t); output weights by the delta rule.
-    """
-    _, grads, cache = _rtrl_run(cfg, params, x, y_target, has_target, lr_k=None)
-    return grads, cache["E"]
-
-
-def rtrl_train_sequence(cfg: RNNConfig, params: Params, x: Array, y_target: Array, has_target: Array,
-                        lr: float | Array, update: str = "step") -> tuple[Params, dict[str, Array]]:
-    """Train on one sequence per trial by RTRL.
-
-    Parameters
-    ----------
-    x, y_target, has_target : as :func:`bptt_grad`; B must be 1 for ``update="step"``
-    lr : float or (K,) learning rate of each trial
-    update : "step" — real-time RTRL: Δw = −lr·∂(½E(t))/∂w applied at every step with a
-        target, while the net runs (later steps use the changed weights; the sensitivities
-        carry on, as in Williams & Zipser); "sequence" — one update with the whole sequence's
-        gradient at its end (equal to BPTT's).
-
-    Returns
-    -------
-    params : the new parameters (a new dict; the arguments are not changed)
-    cache : "x", "net_h", "h" (K, B, T, H), "net_o", "y" (K, B, T, O) as computed while training,
-        and "E" (K, B) the sequence error seen while training
-    """
-    K, B = np.shape(x)[:2]
-    if update == "sequence":
-        _, grads, cache = _rtrl_run(cfg, params, x, y_target, has_target, lr_k=None)
-        return apply_update(params, grads, lr), cache
-    if update != "step":
-        raise ValueError(f"update must be 'step' or 'sequence', not {update!r}")
-    if B != 1:
-        raise ValueError("real-time RTRL (update='step') trains on one sequence per trial: B must be 1")
-    new_params, _, cache = _rtrl_run(cfg, params, x, y_target, has_target, lr_k=_lr_shape(lr, K))
-    return new_params, cache
+    trace = forward(cfg, params, x)
+    e, trace["E"] = _errors(trace, y_target, has_target)
+    return apply_update(params, backward(cfg, params, trace, e), lr), trace
