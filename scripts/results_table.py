@@ -18,7 +18,7 @@ import sys
 from pathlib import Path
 
 from lab import files
-from lab.runs import results_table
+from lab.results import results_table
 from ui.reproduce_table import (
     CLASSROOM_GROUP,
     NOT_YET,
