@@ -188,10 +188,10 @@ def test_exp1_target_option_reaches_the_training_and_evaluation_sets_of_every_tr
     one_hot = TrialRun(base, trials=2, seed=1, max_sequences=1)
     multi = TrialRun(replace(base, task_options={"targets": "legal"}), trials=2, seed=1, max_sequences=1)
     for k in range(2):
-        assert multi._train_sets[k].strings == one_hot._train_sets[k].strings       # same strings, other coding
-        assert np.array_equal(multi._train_sets[k].y, multi._train_sets[k].legal.astype(float))
-        assert (one_hot._train_sets[k].y.sum(-1) <= 1).all()
-    for data in multi._eval_sets:
+        assert multi.train_sets[k].strings == one_hot.train_sets[k].strings       # same strings, other coding
+        assert np.array_equal(multi.train_sets[k].y, multi.train_sets[k].legal.astype(float))
+        assert (one_hot.train_sets[k].y.sum(-1) <= 1).all()
+    for data in multi.eval_sets:
         assert np.array_equal(data["y"], data["legal"].astype(float))
 
 
@@ -201,7 +201,7 @@ def test_exp1_presets_train_and_test_on_strings_of_their_own_grammar(name, embed
     from lstm_core.tasks import reber_accepts
 
     run = TrialRun(ex.get_preset(name), trials=2, seed=3, max_sequences=1)
-    for train in run._train_sets:
+    for train in run.train_sets:
         assert all(reber_accepts(s, embedded=embedded) for s in train.strings)
         assert not any(reber_accepts(s, embedded=not embedded) for s in train.strings)
 

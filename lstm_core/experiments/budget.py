@@ -1,0 +1,98 @@
+"""How much generated data the trial loop holds: each task's sequence size, worked out from its options.
+
+The trial loop pre-draws training sequences in chunks and draws its test sets in batches, and keeps
+what it holds within :data:`DATA_BUDGET` (10,000 Exp 2c sequences at q = 1000 would be 80 GB at once).
+The size of a sequence is known from the task's definition (spec §4), without drawing any:
+
+* bytes per step: the input (the symbol's index, int64, for one-hot tasks — both engines read
+  those — else the dense float64 row), the target row (float64, O units), the target flag (bool),
+  the legal-successor row (bool, O units; Exp 1, 2a, 2b) and the noise-free target (float64; Exp 3c);
+* steps of a long sequence: the longest one for tasks whose length is bounded (2a, 2b: p; Exps
+  3-5: T + T/10; Exp 6: its layout's longest), and for the two with a geometric tail the length
+  that about one sequence in :data:`TAIL` exceeds (Exp 2c: q + 3 + k with P(k) = 0.1 · 0.9^k;
+  Reber strings, whose loops each continue with probability ½).
+
+``tests/test_train.py`` checks both against sequences drawn for every preset.
+
+Sized from the preset alone — never from K or the engine: a task's generator draws other sequences
+for another batch size, and trial i must see the same data whether it runs alone, with K others,
+on the kernels or on NumPy.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from lstm_core.experiments.preset import Preset
+from lstm_core.tasks import TASKS, temporal_order_layout
+from lstm_core.tasks.batch import Batch
+
+CHUNK = 64           # sequences generated per trial at a time (vectorised generators), at most
+DATA_BUDGET = 512e6  # bytes of generated sequences held at once (training chunk, or one test batch)
+TAIL = 1e-4          # a "long" sequence of an unbounded task: about this fraction is longer
+REBER_LONG = {"reber": 31, "embedded_reber": 35}   # steps; measured: 1 string in 10^4 is longer
+F8, B1 = 8, 1        # bytes of a float64 / int64 and of a bool
+
+
+def _units(task: str, opts: dict) -> tuple[int, int]:
+    """(dense input units, output units O) of a task with options ``opts``."""
+    if task in ("reber", "embedded_reber"):
+        return 7, 7
+    if task in ("lag_2a", "lag_2b"):
+        return opts.get("p", 100) + 1, opts.get("p", 100) + 1
+    if task == "lag_2c":
+        return opts.get("p", 50) + 4, 2
+    if task == "temporal_order":
+        return 8, 2 ** opts.get("n_relevant", 2)
+    return (1 if task == "two_sequence" else 2), 1           # two_sequence; adding, multiplication
+
+
+def step_bytes(task: str, opts: dict) -> int:
+    """Bytes one step of one sequence of ``task`` takes in the arrays the trial loop holds."""
+    n_in, O = _units(task, opts)
+    one_hot = task not in ("two_sequence", "adding", "multiplication")
+    legal = task in ("reber", "embedded_reber", "lag_2a", "lag_2b")
+    clean = task == "two_sequence" and opts.get("variant", "a") == "c"
+    return (F8 if one_hot else F8 * n_in) + F8 * O + B1 + (B1 * O if legal else 0) + (F8 * O if clean else 0)
+
+
+def long_length(task: str, opts: dict) -> int:
+    """Steps of a long sequence of ``task``: the longest, or (2c, Reber) one exceeded about once in 1/TAIL."""
+    if task in REBER_LONG:
+        return REBER_LONG[task]
+    if task in ("lag_2a", "lag_2b"):
+        return opts.get("p", 100)
+    if task == "lag_2c":                                  # b, x/y, q + k distractors, e; P(k >= n) = 0.9^n
+        return opts.get("q", 50) + 3 + math.ceil(math.log(TAIL) / math.log(0.9))
+    if task == "temporal_order":
+        return temporal_order_layout(opts.get("n_relevant", 2), opts.get("length", 100))[0][1]
+    T = opts.get("T", 100)
+    return T + T // 10                                    # Exps 3-5: lengths uniform in [T, T + T/10] (A15)
+
+
+def sequence_bytes(preset: Preset) -> float:
+    """Bytes the trial loop holds per generated sequence of ``preset``: a long one, and its stacked copy."""
+    opts = preset.task_options
+    return 2.0 * step_bytes(preset.task, opts) * long_length(preset.task, opts)
+
+
+def within_budget(preset: Preset, trials: int, most: int) -> int:
+    """How many sequences per trial (1 to ``most``) ``trials`` trials of ``preset`` may hold within DATA_BUDGET."""
+    return int(np.clip(DATA_BUDGET // (sequence_bytes(preset) * trials), 1, most))
+
+
+def chunk_size(preset: Preset) -> int:
+    """Training sequences drawn per trial at a time (the preset's paper trial count sets it, not K)."""
+    return within_budget(preset, preset.trials, CHUNK)
+
+
+def final_test_batch(preset: Preset) -> int:
+    """Post-training test sequences of one trial drawn and judged at a time (so they never depend on K)."""
+    return within_budget(preset, 1, preset.stop.test_size or 1)
+
+
+def draw(preset: Preset, rng: np.random.Generator, n: int) -> Batch:
+    """``n`` fresh sequences of the preset's task from ``rng``."""
+    return TASKS[preset.task](rng, n, **preset.task_options)
