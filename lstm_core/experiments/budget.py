@@ -26,6 +26,7 @@ import math
 import numpy as np
 
 from lstm_core.experiments.preset import Preset
+from lstm_core.experiments.sizing import layer_sizes
 from lstm_core.tasks import TASKS, temporal_order_layout
 from lstm_core.tasks.batch import Batch
 
@@ -36,22 +37,9 @@ REBER_LONG = {"reber": 31, "embedded_reber": 35}   # steps; measured: 1 string i
 F8, B1 = 8, 1        # bytes of a float64 / int64 and of a bool
 
 
-def _units(task: str, opts: dict) -> tuple[int, int]:
-    """(dense input units, output units O) of a task with options ``opts``."""
-    if task in ("reber", "embedded_reber"):
-        return 7, 7
-    if task in ("lag_2a", "lag_2b"):
-        return opts.get("p", 100) + 1, opts.get("p", 100) + 1
-    if task == "lag_2c":
-        return opts.get("p", 50) + 4, 2
-    if task == "temporal_order":
-        return 8, 2 ** opts.get("n_relevant", 2)
-    return (1 if task == "two_sequence" else 2), 1           # two_sequence; adding, multiplication
-
-
 def step_bytes(task: str, opts: dict) -> int:
     """Bytes one step of one sequence of ``task`` takes in the arrays the trial loop holds."""
-    n_in, O = _units(task, opts)
+    n_in, O = layer_sizes(task, opts)
     one_hot = task not in ("two_sequence", "adding", "multiplication")
     legal = task in ("reber", "embedded_reber", "lag_2a", "lag_2b")
     clean = task == "two_sequence" and opts.get("variant", "a") == "c"
