@@ -17,6 +17,7 @@ import pytest
 from lstm_core.experiments import PRESETS, budget, criteria, get_preset
 from lstm_core.experiments.preset import StopRule
 from lstm_core.experiments.train import TrialRun
+from lstm_core.tasks import TASKS
 
 TINY = replace(get_preset("classroom_exp4_adding_T20"), task_options={"T": 10},
                stop=StopRule("st3", beta=0.05, tolerance=0.1, window=50, test_size=64, max_sequences=3000))
@@ -254,3 +255,8 @@ def test_each_tasks_analytic_sequence_size_equals_the_size_of_the_sequences_it_d
         assert (lengths > longest).mean() < 0.01
     else:                                                        # bounded: the longest is reached, never passed
         assert lengths.max() == longest
+
+
+def test_every_task_has_its_sizes():
+    from lstm_core.experiments.sizing import LAYER_SIZES
+    assert set(budget.LONG_LENGTH) == set(LAYER_SIZES) == set(TASKS)

@@ -22,42 +22,52 @@ on the kernels or on NumPy.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 import numpy as np
 
 from lstm_core.experiments.preset import Preset
-from lstm_core.experiments.sizing import layer_sizes
+from lstm_core.experiments.sizing import layer_sizes, task_options
 from lstm_core.tasks import TASKS, temporal_order_layout
 from lstm_core.tasks.batch import Batch
 
 CHUNK = 64           # sequences generated per trial at a time (vectorised generators), at most
 DATA_BUDGET = 512e6  # bytes of generated sequences held at once (training chunk, or one test batch)
 TAIL = 1e-4          # a "long" sequence of an unbounded task: about this fraction is longer
-REBER_LONG = {"reber": 31, "embedded_reber": 35}   # steps; measured: 1 string in 10^4 is longer
 F8, B1 = 8, 1        # bytes of a float64 / int64 and of a bool
+DENSE_INPUTS = frozenset({"two_sequence", "adding", "multiplication"})   # the others: one-hot, held as indices
+LEGAL_ROWS = frozenset({"reber", "embedded_reber", "lag_2a", "lag_2b"})  # the legal-successor test (Exps 1, 2a, 2b)
+
+
+def _bounded_by_T(o: dict) -> int:
+    return o["T"] + o["T"] // 10                          # Exps 3-5: lengths uniform in [T, T + T/10] (A15)
+
+
+# task -> steps of a long sequence, from its options (completed with the task's defaults)
+LONG_LENGTH: dict[str, Callable[[dict], int]] = {
+    "reber": lambda o: 31,                                # measured: 1 string in 10^4 is longer
+    "embedded_reber": lambda o: 35,
+    "lag_2a": lambda o: o["p"],
+    "lag_2b": lambda o: o["p"],
+    "lag_2c": lambda o: o["q"] + 3 + math.ceil(math.log(TAIL) / math.log(0.9)),   # b, x/y, q + k, e; P(k >= n) = 0.9^n
+    "two_sequence": _bounded_by_T,
+    "adding": _bounded_by_T,
+    "multiplication": _bounded_by_T,
+    "temporal_order": lambda o: temporal_order_layout(o["n_relevant"], o.get("length", 100))[0][1],
+}
 
 
 def step_bytes(task: str, opts: dict) -> int:
     """Bytes one step of one sequence of ``task`` takes in the arrays the trial loop holds."""
     n_in, O = layer_sizes(task, opts)
-    one_hot = task not in ("two_sequence", "adding", "multiplication")
-    legal = task in ("reber", "embedded_reber", "lag_2a", "lag_2b")
-    clean = task == "two_sequence" and opts.get("variant", "a") == "c"
-    return (F8 if one_hot else F8 * n_in) + F8 * O + B1 + (B1 * O if legal else 0) + (F8 * O if clean else 0)
+    clean = task == "two_sequence" and task_options(task, opts)["variant"] == "c"    # Exp 3c's noise-free target
+    return ((F8 * n_in if task in DENSE_INPUTS else F8) + F8 * O + B1
+            + (B1 * O if task in LEGAL_ROWS else 0) + (F8 * O if clean else 0))
 
 
 def long_length(task: str, opts: dict) -> int:
     """Steps of a long sequence of ``task``: the longest, or (2c, Reber) one exceeded about once in 1/TAIL."""
-    if task in REBER_LONG:
-        return REBER_LONG[task]
-    if task in ("lag_2a", "lag_2b"):
-        return opts.get("p", 100)
-    if task == "lag_2c":                                  # b, x/y, q + k distractors, e; P(k >= n) = 0.9^n
-        return opts.get("q", 50) + 3 + math.ceil(math.log(TAIL) / math.log(0.9))
-    if task == "temporal_order":
-        return temporal_order_layout(opts.get("n_relevant", 2), opts.get("length", 100))[0][1]
-    T = opts.get("T", 100)
-    return T + T // 10                                    # Exps 3-5: lengths uniform in [T, T + T/10] (A15)
+    return LONG_LENGTH[task](task_options(task, opts))
 
 
 def sequence_bytes(preset: Preset) -> float:

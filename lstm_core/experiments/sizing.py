@@ -8,23 +8,35 @@ b, x, y, e) and 2 outputs, Exps 3-5 one or two real inputs and one output, Exp 6
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 
 from lstm_core.nets.lstm import LSTMConfig
 from lstm_core.nets.rnn import RNNConfig
+from lstm_core.tasks import TASK_INFO
+
+# task -> (inputs, outputs) from its options (completed with the task's defaults)
+LAYER_SIZES: dict[str, Callable[[dict], tuple[int, int]]] = {
+    "reber": lambda o: (7, 7),                              # B, T, P, S, X, V, E
+    "embedded_reber": lambda o: (7, 7),
+    "lag_2a": lambda o: (o["p"] + 1, o["p"] + 1),           # a_1..a_{p-1}, x, y
+    "lag_2b": lambda o: (o["p"] + 1, o["p"] + 1),
+    "lag_2c": lambda o: (o["p"] + 4, 2),                    # a_1..a_p, e, b, x, y -> the class of x / y
+    "two_sequence": lambda o: (1, 1),
+    "adding": lambda o: (2, 1),                             # (value, marker) pairs
+    "multiplication": lambda o: (2, 1),
+    "temporal_order": lambda o: (8, 2 ** o["n_relevant"]),  # a, b, c, d, X, Y, B, E -> 4 or 8 classes
+}
+
+
+def task_options(task: str, opts: dict) -> dict:
+    """``opts`` completed with the task's defaults (:data:`lstm_core.tasks.TASK_INFO`)."""
+    return {**TASK_INFO[task]["defaults"], **opts}
 
 
 def layer_sizes(task: str, opts: dict) -> tuple[int, int]:
     """(inputs, outputs) of the nets of ``task`` with options ``opts`` (the defaults for missing ones)."""
-    if task in ("reber", "embedded_reber"):
-        return 7, 7
-    if task in ("lag_2a", "lag_2b"):
-        return opts.get("p", 100) + 1, opts.get("p", 100) + 1
-    if task == "lag_2c":
-        return opts.get("p", 50) + 4, 2
-    if task == "temporal_order":
-        return 8, 2 ** opts.get("n_relevant", 2)
-    return (1 if task == "two_sequence" else 2), 1           # two_sequence; adding, multiplication
+    return LAYER_SIZES[task](task_options(task, opts))
 
 
 def sized_net(net: LSTMConfig | RNNConfig, task: str, opts: dict) -> LSTMConfig | RNNConfig:
