@@ -70,9 +70,9 @@ PREPARING = "Preparing the fast engine (compiling the training kernels: the firs
 
 # TrialRun attributes that are not part of the state sent back: settings (rebuilt from the Spec),
 # task data (rebuilt from the seed, or re-drawn), and the growing histories (sent as increments)
-_NOT_STATE = frozenset({"preset", "rule", "learner", "trial_ids", "K", "seed", "max_sequences", "seq_bytes",
-                        "chunk_size", "_train_sets", "_test_sets", "_eval_sets", "_chunk", "_chunk_len",
-                        "_chunk_pos", "curve_seq", "curve_err", "curve_ok", "checkpoints"})
+_NOT_STATE = frozenset({"preset", "rule", "kind", "learner", "trial_ids", "K", "seed", "max_sequences",
+                        "chunk_size", "train_sets", "eval_sets", "chunk", "_chunk_pos", "curve_seq", "curve_err",
+                        "curve_ok", "checkpoints"})
 
 
 @dataclass(frozen=True)
@@ -160,8 +160,7 @@ def restore_run(spec: Spec, state: bytes | None, curves: tuple[list, list, list]
     run = build_run(spec)
     if state is not None:
         run.__dict__.update(pickle.loads(state))
-        if hasattr(run, "_chunk"):
-            run._chunk = None                              # re-drawn on the next step
+        run.chunk = None                                   # re-drawn on the next step
     run.curve_seq, run.curve_err, run.curve_ok = (list(c) for c in curves)
     if checkpoints is not None:
         run.checkpoints = list(checkpoints)

@@ -38,7 +38,8 @@ from pathlib import Path
 import numpy as np
 
 from lstm_core.experiments.preset import Preset
-from lstm_core.experiments.train import TrialRun, _summarise_tests
+from lstm_core.experiments.results import summarise_tests
+from lstm_core.experiments.train import TrialRun
 
 STEP = 10                 # sequences trained between two looks at the stop flag
 POLL = 0.05               # seconds between two looks of the driver at its tasks
@@ -193,7 +194,7 @@ def combine(payloads: Sequence[dict], seconds: float | None = None) -> dict:
         "diverged": [p["trial"] for p, x in zip(ps, s) if x["diverged"]],
         "st1_at": [x["st1_at"][0] for x in s],
         "seconds": float(max(x["seconds"] for x in s) if seconds is None else seconds),
-        "test": _summarise_tests([p["test"] for p, n in zip(ps, to_success) if n is not None and p["test"]]),
+        "test": summarise_tests([p["test"] for p, n in zip(ps, to_success) if n is not None and p["test"]]),
     }
 
 

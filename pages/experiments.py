@@ -3,9 +3,10 @@
 import streamlit as st
 
 from lab.runs import SavedRun, family_of
+from lstm_core.experiments.baselines import baseline_for
 from ui import experiment_view as view
 from ui import session_job, student
-from ui.experiment_settings import baseline_for, render_settings
+from ui.experiment_settings import render_settings
 from ui.live_view import show_live
 from ui.nav import ensure_router
 from ui.params import show_url_notices

@@ -10,7 +10,7 @@ from ui.figure_block import figure_with_table
 from ui.figure_spec import freeze
 from ui.figures_cell import cell_animation, cell_equations, cell_table, drift_figure
 from ui.nav import ensure_router
-from ui.params import show_url_notices, url_selectbox, url_slider, url_str, url_toggle, widget_key
+from ui.params import set_url, show_url_notices, url_selectbox, url_slider, url_str, url_text_input, url_toggle
 from ui.present import is_present, sized_figure
 
 ensure_router()  # a deep link on a fresh server must go through app.py
@@ -18,6 +18,7 @@ ensure_router()  # a deep link on a fresh server must go through app.py
 PRESETS = {"store_recall": "Store a value, then recall it", "distractors": "Store a value through distractors",
            "drift": "A drifting state (steady input, no write signal)", "typed": "My own sequence"}
 TEXT_PATTERN = r"[0-9eE+\-., ]*"  # what may come from the URL; parse_sequence checks the rest
+DEFAULT_VALUES = "0.8, 0, 0, -0.5, 0, 0, 0"
 
 
 @st.cache_resource(max_entries=64, show_spinner=False)  # shared by all sessions, read only: no copy per run
@@ -27,14 +28,10 @@ def compute(inputs: tuple, weights: CellWeights, step: int, present: bool = Fals
     return rec, freeze(cell_animation(rec, step, **sizes)), cell_table(rec)
 
 
-def set_step(step: int, T: int) -> None:
-    """on_click of the step buttons: the URL and the step slider (keyed by T) move together."""
-    st.query_params["step"] = str(step)
-    st.session_state[widget_key("step", f"T{T}")] = step
+def set_step(step: int) -> None:
+    """on_click of the step buttons: the URL's step (the step slider follows it)."""
+    set_url("step", step)
 
-
-def _typed_to_url() -> None:
-    st.query_params["values"] = st.session_state["typed_values"]
 
 
 st.title("Memory cell")
@@ -63,13 +60,12 @@ with st.sidebar:
     b_c = url_slider("bias b_c", "bc", 0.0, -2.0, 2.0, step=0.25)
     show_drift = url_toggle("Compare input-gate bias 0 with −3 (state drift)", "drift", False)
 
-typed = url_str("values", "0.8, 0, 0, -0.5, 0, 0, 0", max_len=600, pattern=TEXT_PATTERN)
+url_str("values", DEFAULT_VALUES, max_len=600, pattern=TEXT_PATTERN)  # checked (and its notice kept) on every seq
 values_error = None
 if preset == "typed":
-    st.session_state.setdefault("typed_values", typed)
-    text = st.text_input(f"Values, separated by commas (up to {MAX_STEPS}, each between −{MAX_ABS_VALUE:g} and "
-                         f"{MAX_ABS_VALUE:g}); the write signal is on at the first step, read at the last",
-                         key="typed_values", on_change=_typed_to_url, max_chars=600)
+    text = url_text_input(f"Values, separated by commas (up to {MAX_STEPS}, each between −{MAX_ABS_VALUE:g} and "
+                          f"{MAX_ABS_VALUE:g}); the write signal is on at the first step, read at the last",
+                          "values", DEFAULT_VALUES, max_len=600, pattern=TEXT_PATTERN, max_chars=600)
     try:
         inputs = store_recall_inputs(parse_sequence(text))
     except ValueError as err:
@@ -86,9 +82,9 @@ step = url_slider("Step shown in the equations and at the figure's start (← / 
 if T > 1:
     with st.container(horizontal=True, key="step_buttons"):
         st.button("◀ Step back", key="step_back", shortcut="Left", disabled=step <= 1,
-                  on_click=set_step, args=(step - 1, T))
+                  on_click=set_step, args=(step - 1,))
         st.button("Step forward ▶", key="step_forward", shortcut="Right", disabled=step >= T,
-                  on_click=set_step, args=(step + 1, T))
+                  on_click=set_step, args=(step + 1,))
 show_url_notices(notices)
 
 weights = CellWeights(w_in_value, w_in_write, b_in, w_out_read, b_out, w_c, b_c)

@@ -74,26 +74,26 @@ def test_the_cell_is_held_at_zero_until_the_plateau_then_added(init, freeze):
     assert not run.params["W_h"].any() and not run.params["W_k"][:, L.out_cells].any()
     for _ in run.advance_iter(100):
         pass
-    assert not run._grown.any()
+    assert not run.growth.grown.any()
     assert not run.params["W_h"].any() and not run.params["W_k"][:, L.out_cells].any()   # the direct net
     direct = run.params["W_k"][:, L.out_x].copy()
     assert np.abs(direct - drawn["W_k"][:, L.out_x]).max() > 1e-3                      # ... which learns
     run.max_sequences = 2000
-    while not run._grown.all() and not run.done():
+    while not run.growth.grown.all() and not run.done():
         run.advance(100)
     grown_at = run.result()["grown_at"]
     assert all(g is not None and g % 100 == 0 for g in grown_at)
     if init == "drawn":                             # at the plateau: the values drawn at initialisation
         k = int(np.argmax(grown_at))
         assert run.seen == grown_at[k]
-        run._sync()
+        run.synced_params()
         np.testing.assert_array_equal(run.params["W_h"][k], drawn["W_h"][k])
         np.testing.assert_array_equal(run.params["W_k"][k, L.out_cells], drawn["W_k"][k, L.out_cells])
     at_growth = run.params["W_k"][:, L.out_x].copy()
     run.max_sequences = run.seen + 300
     for _ in run.advance_iter(100):
         pass
-    run._sync()
+    run.synced_params()
     assert run.params["W_h"].any() and run.params["W_k"][:, L.out_cells].any()          # the cell learns
     moved = np.abs(run.params["W_k"][:, L.out_x] - at_growth).max()
     assert (moved == 0.0) if freeze else (moved > 0.0)

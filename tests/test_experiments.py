@@ -12,6 +12,8 @@ import numpy as np
 import pytest
 
 from lstm_core import experiments as ex
+from lstm_core.experiments import PRESETS, budget, sizing
+from lstm_core.experiments.baselines import baseline_for
 from lstm_core.experiments.preset import Preset
 from lstm_core.nets.lstm import LSTMConfig
 from lstm_core.nets.rnn import RNNConfig
@@ -188,10 +190,10 @@ def test_exp1_target_option_reaches_the_training_and_evaluation_sets_of_every_tr
     one_hot = TrialRun(base, trials=2, seed=1, max_sequences=1)
     multi = TrialRun(replace(base, task_options={"targets": "legal"}), trials=2, seed=1, max_sequences=1)
     for k in range(2):
-        assert multi._train_sets[k].strings == one_hot._train_sets[k].strings       # same strings, other coding
-        assert np.array_equal(multi._train_sets[k].y, multi._train_sets[k].legal.astype(float))
-        assert (one_hot._train_sets[k].y.sum(-1) <= 1).all()
-    for data in multi._eval_sets:
+        assert multi.train_sets[k].strings == one_hot.train_sets[k].strings       # same strings, other coding
+        assert np.array_equal(multi.train_sets[k].y, multi.train_sets[k].legal.astype(float))
+        assert (one_hot.train_sets[k].y.sum(-1) <= 1).all()
+    for data in multi.eval_sets:
         assert np.array_equal(data["y"], data["legal"].astype(float))
 
 
@@ -201,7 +203,7 @@ def test_exp1_presets_train_and_test_on_strings_of_their_own_grammar(name, embed
     from lstm_core.tasks import reber_accepts
 
     run = TrialRun(ex.get_preset(name), trials=2, seed=3, max_sequences=1)
-    for train in run._train_sets:
+    for train in run.train_sets:
         assert all(reber_accepts(s, embedded=embedded) for s in train.strings)
         assert not any(reber_accepts(s, embedded=not embedded) for s in train.strings)
 
@@ -214,3 +216,22 @@ def test_every_preset_trains_in_the_trial_loop(preset):
     res = run.result()
     assert progress.sequences == 2 and res["trials"] == 2 and len(res["sequences_to_success"]) == 2
     assert all(np.isfinite(v).all() for v in run.params.values())
+
+
+def test_every_lstm_preset_has_a_plain_rnn_baseline_on_its_own_task():
+    for p in PRESETS.values():
+        base = baseline_for(p)
+        if p.model != "lstm":
+            assert base is None
+            continue
+        assert base is not None and base.model.startswith("rnn"), p.name
+        assert (base.task, dict(base.task_options)) == (p.task, dict(p.task_options)), p.name
+        batch = budget.draw(p, np.random.default_rng(0), 1)
+        assert (base.net.n_in, base.net.n_out) == (batch.n_in, batch.n_out), p.name
+
+
+def test_every_presets_net_has_the_layer_sizes_its_task_needs():
+    for p in PRESETS.values():
+        batch = budget.draw(p, np.random.default_rng(0), 1)
+        assert sizing.layer_sizes(p.task, p.task_options) == (batch.n_in, batch.n_out) == (p.net.n_in, p.net.n_out)
+        assert sizing.sized_net(p.net, p.task, p.task_options) == p.net, p.name

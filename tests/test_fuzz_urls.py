@@ -147,10 +147,10 @@ def test_a_sequence_typed_by_a_student_is_validated_like_a_link():
     at = _run("memory_cell", {"seq": "typed"})
     _no_exception(at)
     for text in TYPED:
-        at.text_input(key="typed_values").input(text).run()
+        at.text_input(key="url:values").input(text).run()
         _no_exception(at)
         assert len(at.get("plotly_chart")) >= 1, text           # the page still draws (the first preset)
-    at.text_input(key="typed_values").input("0.5, 0, -0.25").run()
+    at.text_input(key="url:values").input("0.5, 0, -0.25").run()
     _no_exception(at)
     assert not [w for w in at.warning if "Showing the first preset" in w.value]
 
@@ -165,8 +165,9 @@ def test_a_hostile_typed_sequence_in_the_link_gives_a_warning_not_an_exception(v
 # ----------------------------------------------------------------------------- coverage of the keys
 
 
-_KEY_FIRST = {"url_int", "url_float", "url_choice", "url_bool", "url_str"}
-_KEY_SECOND = {"url_slider", "url_number_input", "url_selectbox", "url_toggle", "_picker"}
+_KEY_FIRST = {"url_int", "url_float", "url_choice", "url_bool", "url_str", "url_raw", "set_url", "clear_url"}
+_KEY_SECOND = {"url_slider", "url_number_input", "url_selectbox", "url_select_slider", "url_text_input", "url_toggle",
+               "_picker"}
 
 
 def _url_keys_in_code() -> set[str]:
@@ -177,8 +178,9 @@ def _url_keys_in_code() -> set[str]:
             if isinstance(node, ast.Call):
                 name = getattr(node.func, "id", getattr(node.func, "attr", ""))
                 pos = 0 if name in _KEY_FIRST else 1 if name in _KEY_SECOND else None
-                if pos is not None and len(node.args) > pos and isinstance(node.args[pos], ast.Constant):
-                    keys.add(node.args[pos].value)
+                if pos is not None:
+                    args = node.args if name == "clear_url" else node.args[pos:pos + 1]
+                    keys.update(a.value for a in args if isinstance(a, ast.Constant))
             elif isinstance(node, ast.Subscript) and "query_params" in ast.unparse(node.value):
                 if isinstance(node.slice, ast.Constant):
                     keys.add(node.slice.value)

@@ -57,7 +57,7 @@ def test_n_sessions_training_or_queued_grow_the_server_by_a_few_mb_each():
 def test_the_state_sent_back_holds_no_task_data_and_restores_the_run():
     run = TrialRun(HEAVY, trials=30, seed=0)
     run.advance(3)
-    data = sum(len(pickle.dumps(getattr(run, k), protocol=5)) for k in ("_train_sets", "_eval_sets", "_chunk")
+    data = sum(len(pickle.dumps(getattr(run, k), protocol=5)) for k in ("train_sets", "eval_sets", "chunk")
                if getattr(run, k, None) is not None)
     state = run_state(run)
     assert len(state) < 2 * MB < data / 10

@@ -19,6 +19,7 @@ import lab.results as results
 import lab.runs as runs
 from lstm_core.analysis.record import record_sequence
 from lstm_core.experiments import PAPER_ONLY_ROWS, PRESETS
+from lstm_core.experiments.baselines import baseline_for
 from lstm_core.experiments.train import TrialRun
 from lstm_core.tasks import TASKS
 from ui import experiment_settings as settings
@@ -331,7 +332,7 @@ def test_derive_keeps_the_gate_bias_spacing_and_grows_it_with_the_blocks():
 def test_derive_resizes_the_net_with_the_delay_of_exp_2a():
     derived = settings.derive(PRESETS["classroom_exp2a_p10"], {"p": 20})
     assert (derived.net.n_in, derived.net.n_out, derived.task_options["p"]) == (21, 21, 20)
-    rnn = settings.baseline_for(derived)
+    rnn = baseline_for(derived)
     assert rnn.model == "rnn_bptt"  # RTRL's O(n^4) cost per step is too slow beyond p = 10
     assert rnn.net.n_in == 21 and rnn.task_options == {"p": 20}
 
@@ -341,18 +342,6 @@ def test_every_preset_has_knobs_whose_defaults_lie_in_their_ranges():
         for k in settings.knobs(p):
             assert k.lo <= k.default <= k.hi, (p.name, k)
         assert settings.derive(p, settings.defaults(p)) is p
-
-
-def test_every_lstm_preset_has_a_plain_rnn_baseline_on_its_own_task():
-    for p in PRESETS.values():
-        base = settings.baseline_for(p)
-        if p.model != "lstm":
-            assert base is None
-            continue
-        assert base is not None and base.model.startswith("rnn"), p.name
-        assert (base.task, dict(base.task_options)) == (p.task, dict(p.task_options)), p.name
-        batch = TASKS[p.task](np.random.default_rng(0), 1, **p.task_options)
-        assert (base.net.n_in, base.net.n_out) == (batch.n_in, batch.n_out), p.name
 
 
 def test_the_animation_reveals_the_forward_pass_then_the_error_flowing_back():

@@ -81,10 +81,10 @@ def test_memory_cell_page_redraws_when_the_input_gate_bias_changes():
 
 def test_memory_cell_page_explains_a_badly_typed_sequence():
     at = _app("memory_cell", seq="typed")
-    at.text_input(key="typed_values").set_value("0.5, oops, 1").run()
+    at.text_input(key="url:values").set_value("0.5, oops, 1").run()
     _ok(at)
     assert any("Item 2" in w.value for w in at.warning)
-    at.text_input(key="typed_values").set_value("0.5, 0, 0, 1").run()
+    at.text_input(key="url:values").set_value("0.5, 0, 0, 1").run()
     _ok(at)
     assert not at.warning and len(_charts(at)[0]["frames"]) == 4
     assert at.query_params["values"] == "0.5, 0, 0, 1"

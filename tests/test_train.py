@@ -14,8 +14,7 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from lstm_core.experiments import criteria, get_preset
-from lstm_core.experiments import train as train_module
+from lstm_core.experiments import PRESETS, budget, criteria, get_preset
 from lstm_core.experiments.preset import StopRule
 from lstm_core.experiments.train import TrialRun
 from lstm_core.tasks import TASKS
@@ -186,14 +185,14 @@ def test_the_reproduce_table_shows_the_streak_separately_for_abs_rules():
 
 
 def test_big_inputs_draw_fewer_sequences_at_a_time_to_stay_within_the_data_budget(monkeypatch):
-    from lstm_core.experiments import train
-    ref = TrialRun(get_preset("exp2c_q500_p500"))
-    monkeypatch.setattr(train, "DATA_BUDGET", ref.seq_bytes * ref.K * 10.5)   # room for 10 sequences a trial
+    ref = get_preset("exp2c_q500_p500")
+    one = budget.sequence_bytes(ref)
+    monkeypatch.setattr(budget, "DATA_BUDGET", one * ref.trials * 10.5)   # room for 10 sequences a trial
     small, mid = (TrialRun(get_preset(n)) for n in ("exp4_adding_T100", "exp2c_q500_p500"))
     assert mid.chunk_size == 10                                          # as many as fit ...
-    assert mid.chunk_size * mid.K * mid.seq_bytes <= train.DATA_BUDGET  # ... within the budget
-    assert small.chunk_size == train.CHUNK or small.seq_bytes < mid.seq_bytes
-    monkeypatch.setattr(train, "DATA_BUDGET", 1.0)
+    assert mid.chunk_size * mid.K * one <= budget.DATA_BUDGET           # ... within the budget
+    assert small.chunk_size == budget.CHUNK or budget.sequence_bytes(small.preset) < one
+    monkeypatch.setattr(budget, "DATA_BUDGET", 1.0)
     assert TrialRun(get_preset("exp2c_q500_p500")).chunk_size == 1      # never fewer than one
 
 
@@ -205,11 +204,10 @@ def test_one_hot_inputs_are_held_as_indices_so_the_alphabet_size_costs_no_memory
     monkeypatch.setenv("LAB_ENGINE", engine_name)
     q50, q1000 = TrialRun(get_preset("exp2c_q50_p50")), TrialRun(get_preset("exp2c_q1000_p1000"))
     q1000.advance(1)
-    assert q1000._chunk["x"] is None and q1000._chunk["sym"].ndim == 3     # (K, N, T) indices, no (T, 1004) rows
-    per_step = [r.seq_bytes / TASKS[r.preset.task](np.random.default_rng(0), 64, **r.preset.task_options).T
-                for r in (q50, q1000)]
-    assert per_step[1] < 1.5 * per_step[0]                                # bytes per step, whatever the alphabet
-    assert q1000.chunk_size == q50.chunk_size == train_module.CHUNK
+    assert q1000.chunk["x"] is None and q1000.chunk["sym"].ndim == 3       # (K, N, T) indices, no (T, 1004) rows
+    per_step = [budget.step_bytes(r.preset.task, r.preset.task_options) for r in (q50, q1000)]
+    assert per_step[1] == per_step[0]                                     # bytes per step, whatever the alphabet
+    assert q1000.chunk_size == q50.chunk_size == budget.CHUNK
 
 
 @pytest.mark.parametrize("name", ["exp2c_q1000_p1000", "exp2c_q200_p200", "exp2b_lstm_p100", "exp4_adding_T1000"])
@@ -220,25 +218,45 @@ def test_batch_sizes_depend_on_the_preset_only_so_a_trial_sees_the_same_data_alo
         monkeypatch.setenv("LAB_ENGINE", engine_name)
         for K in (1, 3, 20):
             run = TrialRun(get_preset(name), trials=K)
-            sizes.add((run.chunk_size, run._within_budget(1, run.rule.test_size or 1)))
+            sizes.add((run.chunk_size, budget.final_test_batch(run.preset)))
     assert len(sizes) == 1
 
 
 def test_the_final_test_in_batches_adds_up_to_the_statistics_of_all_its_sequences(monkeypatch):
-    from lstm_core.experiments import train
+    from lstm_core.experiments.final_test import final_test
     preset = replace(QUICK, stop=replace(QUICK.stop, test_size=12))
     run = TrialRun(preset, trials=2, seed=3)
     run.advance(20)
-    monkeypatch.setattr(train, "DATA_BUDGET", run.seq_bytes * 5)         # batches of 5, 5, 2, one trial at a time
-    got = run._test([0, 1])
+    monkeypatch.setattr(budget, "DATA_BUDGET", budget.sequence_bytes(preset) * 5)   # batches 5, 5, 2; 1 trial each
+    got = final_test(run, [0, 1])
     # the same sequences by hand: the test generators of a fresh run of the same seed, drawn 5 + 5 + 2
     fresh = TrialRun(preset, trials=2, seed=3)
     params = {k: v.copy() for k, v in run.params.items()}
     parts = []
     for m in (5, 5, 2):
-        data = criteria.stack([fresh._draw(fresh.test_rngs[k], m) for k in (0, 1)])
+        data = criteria.stack([budget.draw(preset, fresh.test_rngs[k], m) for k in (0, 1)])
         parts.append((m, criteria.test_report(preset.stop, run.learner.predict(params, data["x"]), data)))
     for i in (0, 1):
         assert got[i]["n"] == 12 and got[i]["wrong"] == sum(r["wrong"][i] for _, r in parts)
         for key in ("mse", "mae"):
             assert got[i][key] == pytest.approx(sum(m * r[key][i] for m, r in parts) / 12, rel=1e-12)
+
+
+@pytest.mark.parametrize("name", list(PRESETS))
+def test_each_tasks_analytic_sequence_size_equals_the_size_of_the_sequences_it_draws(name):
+    preset = get_preset(name)
+    b = budget.draw(preset, np.random.default_rng(0), 64)
+    x = b.symbols if b.by_symbol else b.x          # one-hot tasks are held as symbol indices (both engines)
+    held = sum(a.nbytes for a in (x, b.y, b.has_target, b.legal, b.y_clean) if a is not None)
+    assert held == budget.step_bytes(preset.task, preset.task_options) * b.B * b.T
+    longest = budget.long_length(preset.task, preset.task_options)
+    lengths = budget.draw(preset, np.random.default_rng(1), 500).lengths
+    if preset.task in ("lag_2c", "reber", "embedded_reber"):     # geometric tails: about 1 in 10^4 is longer
+        assert (lengths > longest).mean() < 0.01
+    else:                                                        # bounded: the longest is reached, never passed
+        assert lengths.max() == longest
+
+
+def test_every_task_has_its_sizes():
+    from lstm_core.experiments.sizing import LAYER_SIZES
+    assert set(budget.LONG_LENGTH) == set(LAYER_SIZES) == set(TASKS)

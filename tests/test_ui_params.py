@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import random
+import re
 import string
 from pathlib import Path
 
@@ -127,11 +128,13 @@ def test_values_written_to_the_url_parse_back_to_themselves(value):
 
 SCRIPT = '''
 import streamlit as st
-from ui.params import show_url_notices, url_number_input, url_selectbox, url_slider, url_toggle
+from ui.params import clear_url, set_url, show_url_notices, url_number_input, url_selectbox, url_slider, url_toggle
 
+st.button("Eight blocks", key="eight", on_click=set_url, args=("blocks", 8))
+st.button("Defaults", key="defaults", on_click=clear_url, args=("blocks", "lr"))
 n = url_slider("Blocks", "blocks", 2, 1, 8)
 lr = url_number_input("Learning rate", "lr", 0.5, 0.001, 10.0)
-task = url_selectbox("Task", "task", "adding", ["adding", "multiplication"])
+task = url_selectbox("Task", "task", "adding", ["adding", "multiplication"], resets=("lr",))
 fg = url_toggle("Forget gate", "forget", False)
 show_url_notices()
 st.write(f"values: {n} {lr} {task} {fg}")
@@ -179,3 +182,30 @@ def test_changing_a_widget_writes_its_value_to_the_url(app):
     assert "lr" not in app.query_params  # untouched settings stay out of the link
     assert not app.warning  # the corrected parameter no longer needs a notice
     assert app.markdown[-1].value == "values: 6 0.5 adding True"
+
+
+def test_a_setting_changed_by_code_moves_the_url_and_the_widget_together(app):
+    app.run()
+    app.number_input(key="url:lr").set_value(0.25).run()
+    app.button(key="eight").click().run()
+    assert app.query_params["blocks"] == "8" and app.slider(key="url:blocks").value == 8
+    app.button(key="defaults").click().run()
+    assert "blocks" not in app.query_params and "lr" not in app.query_params
+    assert (app.slider(key="url:blocks").value, app.number_input(key="url:lr").value) == (2, 0.5)
+
+
+def test_a_choice_drops_the_settings_that_belonged_to_the_old_one(app):
+    app.run()
+    app.number_input(key="url:lr").set_value(0.25).run()
+    app.selectbox(key="url:task").set_value("multiplication").run()
+    assert app.query_params["task"] == "multiplication" and "lr" not in app.query_params
+    assert app.number_input(key="url:lr").value == 0.5
+
+
+def test_only_ui_params_writes_the_url_or_the_state_of_a_url_bound_widget():
+    root = Path(__file__).resolve().parent.parent
+    files = [root / "app.py", *root.glob("pages/*.py"), *root.glob("ui/*.py")]
+    found = [f"{p.relative_to(root)}: {line.strip()}" for p in files if p.name != "params.py"
+             for line in p.read_text(encoding="utf-8").splitlines()
+             if re.search(r"query_params\s*[\[.]|[\"']url:", line.split("#")[0])]
+    assert not found, "\n".join(found)

@@ -13,10 +13,10 @@ import numpy as np
 import streamlit as st
 
 from lstm_core.analysis.record import record_sequence
+from lstm_core.experiments.baselines import baseline_for
 from lstm_core.experiments.preset import Preset
 from lstm_core.experiments.train import TrialRun
 from ui import session_job
-from ui.experiment_settings import baseline_for
 from ui.figure_spec import FrozenFigure, freeze
 from ui.figures_heat import error_flow_comparison
 from ui.present import is_present, sized_figure

@@ -4,8 +4,9 @@ Pure part (no Streamlit): :func:`knobs` lists the settings that make sense for a
 (learning rate, the task's lag or length, blocks, block size, fixed gate biases, seed,
 trials), each with its default taken from the preset and its allowed range;
 :func:`derive` turns chosen values into a new preset with ``dataclasses.replace`` and
-labels it "modified from <preset>"; :func:`baseline_for` names the plain-RNN
-competitor a preset is compared with (every experiment has one).
+labels it "modified from <preset>". What follows from the paper — the layer sizes a task
+needs, the plain-RNN competitor of each setting — is asked of :mod:`lstm_core.experiments`
+(:func:`~lstm_core.experiments.sizing.sized_net`, :func:`~lstm_core.experiments.baselines.baseline_for`).
 
 Streamlit part: :func:`render_settings` draws the knobs as URL-bound widgets
 (:mod:`ui.params`), so a copied link reproduces the exact setting, seed included. The widgets
@@ -15,19 +16,13 @@ its defaults instead of keeping the old preset's values in the browser.
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
-import numpy as np
-
-from lstm_core.experiments import PRESETS
-from lstm_core.experiments.classroom import BASELINE_BY_EXPERIMENT
 from lstm_core.experiments.preset import Preset
+from lstm_core.experiments.sizing import sized_net
 from lstm_core.nets.lstm import LSTMConfig
-from lstm_core.nets.rnn import exp2a_config
-from lstm_core.tasks import TASKS
 
 # URL keys of the settings that depend on the chosen preset (cleared when the preset changes)
 PRESET_KEYS = ("lr", "T", "p", "q", "length", "blocks", "size", "ig", "og", "trials", "ckpt", "cell", "frame")
@@ -138,62 +133,19 @@ def derive(base: Preset, values: Mapping[str, Any]) -> Preset:
         if isinstance(net, LSTMConfig):
             blocks = int(v["blocks"])
             fields: dict[str, Any] = {"blocks": blocks, "block_size": int(v["size"])}
-            if base.task in ("lag_2a", "lag_2b"):
-                fields.update(n_in=opts["p"] + 1, n_out=opts["p"] + 1)
-            elif base.task == "lag_2c":
-                fields.update(n_in=opts["p"] + 4)
             for name, key in (("in_gate_bias", "ig"), ("out_gate_bias", "og"), ("forget_gate_bias", None)):
                 biases = getattr(net, name)
                 if biases is not None:
                     first = float(v[key]) if key in v else biases[0]
                     fields[name] = _shifted(biases, first, blocks)
             net = replace(net, **fields)
-        elif base.task in ("lag_2a", "lag_2b"):
-            net = exp2a_config(opts["p"]) if net.recurrence == "self" else replace(
-                net, n_in=opts["p"] + 1, n_out=opts["p"] + 1)
+        net = sized_net(net, base.task, opts)
         note = f"Modified from {base.name}: " + ", ".join(changes) + "."
         return replace(base, name=f"{base.name}-modified", title=f"{base.title} (modified)", net=net,
                        task_options=opts, lr=float(v["lr"]), paper=None,
                        deviations=(note, *base.deviations))
     except (ValueError, TypeError) as exc:
         raise SettingError(f"These settings do not make a valid network: {exc}") from exc
-
-
-def baseline_for(preset: Preset) -> Preset | None:
-    """The plain-RNN competitor on the same task as an LSTM ``preset`` (every experiment has one); else None.
-
-    Exp 2a: the paper's RTRL net (BPTT for delays above 10, where RTRL's O(n⁴) cost per step is
-    too slow to watch). The others: the classroom BPTT baseline of the experiment
-    (``BASELINE_BY_EXPERIMENT``), moved to ``preset``'s task options, its input and output layers
-    resized to the task's.
-    """
-    if preset.model != "lstm":
-        return None
-    opts = preset.task_options
-    if preset.task == "lag_2a":
-        p = int(opts["p"])
-        base = PRESETS["exp2a_rtrl_p10" if p <= 10 else "exp2a_bptt_p100"]
-        if base.task_options["p"] == p:
-            return base
-        return replace(base, name=f"{base.name}-p{p}", net=exp2a_config(p), task_options={"p": p},
-                       title=f"{base.title.split(',')[0]}, p={p}")
-    name = BASELINE_BY_EXPERIMENT.get(preset.experiment)
-    if name is None:
-        return None
-    base = PRESETS[name]
-    if base.task == preset.task and dict(opts) == dict(base.task_options):
-        return base
-    n_in, n_out = _layer_sizes(preset.task, tuple(sorted(opts.items())))
-    return replace(base, name=f"{base.name}-matched", task=preset.task, task_options=dict(opts),
-                   net=replace(base.net, n_in=n_in, n_out=n_out),
-                   title=f"Baseline · plain RNN (BPTT) on {preset.name}")
-
-
-@functools.lru_cache(maxsize=64)
-def _layer_sizes(task: str, options: tuple[tuple[str, Any], ...]) -> tuple[int, int]:
-    """(inputs, outputs) of a task with these options: read off one generated sequence."""
-    batch = TASKS[task](np.random.default_rng(0), 1, **dict(options))
-    return int(batch.n_in), int(batch.n_out)
 
 
 # ----------------------------------------------------------------------------- Streamlit part

@@ -30,7 +30,7 @@ from ui.experiment_settings import PRESET_KEYS
 from ui.figure_block import figure_with_table
 from ui.figure_spec import FrozenFigure, freeze
 from ui.figures_heat import heat_ranges, internals_heatmaps
-from ui.params import to_url, url_choice, url_int, url_selectbox, widget_key
+from ui.params import clear_url, set_url, url_int, url_raw, url_select_slider, url_selectbox
 from ui.present import is_present, sized_figure
 from ui.reproduce_table import paper_numbers
 from ui.step_control import at_frame
@@ -42,23 +42,10 @@ LIVE_REFRESH_S = 1.0
 # ----------------------------------------------------------------------------- choosing a preset
 
 
-def _reset_choice(key: str, wkey: str, reset: tuple[str, ...]) -> None:
-    """on_change of a picker: write it to the URL and drop the settings that belonged to the old choice.
-
-    The widgets of those settings are keyed by the choice (:func:`ui.params.widget_key`), so the
-    browser draws them afresh with the new choice's defaults; only the URL needs clearing here.
-    """
-    st.query_params[key] = to_url(st.session_state[wkey])
-    for k in reset:
-        st.query_params.pop(k, None)
-
-
 def _picker(label: str, key: str, default: str, options: list[str], reset: tuple[str, ...],
             format_func: Callable[[str], str], scope: str = "") -> str:
-    value = url_choice(key, default, options)
-    wkey = widget_key(key, scope)
-    return st.selectbox(label, options, index=options.index(value), key=wkey, format_func=format_func,
-                        on_change=_reset_choice, args=(key, wkey, reset))
+    """A choice whose change drops the settings that belonged to the old one (their widgets are keyed by it)."""
+    return url_selectbox(label, key, default, options, scope=scope, resets=reset, format_func=format_func)
 
 
 @st.cache_resource(show_spinner=False, max_entries=16)
@@ -76,8 +63,8 @@ def load_shipped(family: str) -> SavedRun | str | None:
 def pick_preset() -> Preset:
     """Experiment family, then preset (URL keys ``exp`` and ``preset``); opens on the shipped run's preset."""
     groups = presets_by_experiment()
-    raw = st.query_params.get("preset")
-    default_exp = PRESETS[raw].experiment if raw in PRESETS and "exp" not in st.query_params else DEFAULT_EXPERIMENT
+    raw = url_raw("preset")
+    default_exp = PRESETS[raw].experiment if raw in PRESETS and url_raw("exp") is None else DEFAULT_EXPERIMENT
     left, right = st.columns([2, 3])
     with left:
         exp = _picker("Experiment", "exp", default_exp, list(groups), ("preset", *PRESET_KEYS),
@@ -227,12 +214,11 @@ def n_cells(preset: Preset) -> int:
 
 def forget_checkpoint() -> None:
     """Another run's checkpoints are shown: drop the chosen checkpoint and step (URL ``ckpt``, ``frame``)."""
-    st.query_params.pop("ckpt", None)
-    st.query_params.pop("frame", None)
+    clear_url("ckpt", "frame")
 
 
 def _set_frame(frame: int) -> None:
-    st.query_params["frame"] = str(frame)
+    set_url("frame", frame)
 
 
 def _step_buttons(fig: FrozenFigure) -> FrozenFigure:
@@ -260,11 +246,9 @@ def show_animation(source: RunSource, seed: int) -> None:
     seqs = [s for s, _ in source.checkpoints]
     names = figs.checkpoint_labels(seqs, source.solved_at)
     options = [str(s) for s in seqs]
-    chosen = url_choice("ckpt", options[-1], options)
-    wkey = widget_key("ckpt", source.key)  # another run has other checkpoints: a fresh slider
-    value = st.select_slider("Training checkpoint: from the untrained network to the trained one", options,
-                             value=chosen, format_func=lambda s: names[options.index(s)], key=wkey,
-                             on_change=lambda: st.query_params.update(ckpt=st.session_state[wkey]))
+    value = url_select_slider("Training checkpoint: from the untrained network to the trained one", "ckpt",
+                              options[-1], options, scope=source.key,  # another run has other checkpoints
+                              format_func=lambda s: names[options.index(s)])
     index = options.index(value)
     cells = n_cells(source.preset)
     cell = None

@@ -11,7 +11,25 @@ TensorFlow playground. Anything in a URL is hostile until checked:
   ``st.session_state``) until ``show_url_notices()`` shows it;
 * ``url_slider`` and friends are widgets whose first value comes from the URL
   and whose changes are written back to it;
+* :func:`set_url` and :func:`clear_url` change settings from code (a button, a
+  picker that resets the settings of the old choice, a student question's link);
 * ``show_url_notices()`` shows one message listing every corrected parameter.
+
+One store: the URL. This module is the only code that writes ``st.query_params``
+or the session state of a URL-bound widget (a test checks it). A widget's value is
+written to the URL by its ``on_change``; a change from code goes to the URL and marks
+the key, and the widget bound to it takes the URL's value the next time it is drawn
+(:func:`_from_url`) — so a widget never shows what the link does not say.
+
+Why not Streamlit's own ``bind="query-params"`` (checked on Streamlit 1.67): it seeds a
+widget from the URL with Streamlit's parser before any check of ours can run, and a
+first load's URL value wins over a session-state assignment, so a value our grammar
+rejects but ``float()`` accepts (``1_000``, ``١٢``) would be used while the notice said it
+was reset, and ``?present=1`` (only ``true``/``false`` parse) would be dropped silently;
+it makes the widget's key the URL key, so a setting whose default depends on the chosen
+preset could not get a fresh widget per preset (:func:`widget_key`); and the URL of a
+bound widget is written by the browser, which AppTest has not, so no AppTest could
+check what a link holds.
 
 Nothing from the URL is ever evaluated, executed or unpickled: values are
 matched against regular expressions and converted with ``int``/``float`` only.
@@ -33,6 +51,7 @@ _FLOAT_RE = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]{1,3}
 _TRUE = frozenset({"1", "true", "yes", "on"})
 _FALSE = frozenset({"0", "false", "no", "off"})
 _NOTICES_KEY = "_ui_params_notices"
+_CHANGED_KEY = "_ui_params_changed"  # URL keys changed from code since their widget was last drawn
 _SPACE = " \t\r\n"  # stripped around numbers; Unicode spaces are not
 
 Checked = tuple[Any, "str | None"]
@@ -178,11 +197,42 @@ def widget_key(key: str, scope: str = "") -> str:
     return f"url:{key}@{scope}" if scope else f"url:{key}"
 
 
-def _write_back(key: str, wkey: str | None = None) -> None:
-    """on_change callback: copy the widget's new value into the URL."""
-    value = st.session_state.get(wkey or widget_key(key))
+def url_raw(key: str) -> str | None:
+    """The raw, unchecked text of query parameter ``key`` (the last one if repeated); None if absent."""
+    return st.query_params.get(key)
+
+
+def set_url(key: str, value: Any) -> None:
+    """Set URL setting ``key`` from code; the widget bound to it shows the new value when next drawn."""
+    st.query_params[key] = to_url(value)
+    st.session_state.setdefault(_CHANGED_KEY, set()).add(key)
+
+
+def clear_url(*keys: str) -> None:
+    """Drop URL settings ``keys`` (back to their defaults), and so the values of the widgets bound to them."""
+    for key in keys:
+        st.query_params.pop(key, None)
+    st.session_state.setdefault(_CHANGED_KEY, set()).update(keys)
+
+
+def _from_url(key: str, wkey: str, value: Any) -> None:
+    """Before drawing widget ``wkey``: if code changed URL key ``key``, give the widget the URL's ``value``.
+
+    Writing the widget's session state (not only its default) is what makes the browser show it:
+    a browser keeps a widget's value whatever its new default.
+    """
+    changed = st.session_state.get(_CHANGED_KEY)
+    if changed and key in changed:
+        st.session_state[wkey] = value
+        changed.discard(key)
+
+
+def _write_back(key: str, wkey: str, resets: tuple[str, ...] = ()) -> None:
+    """on_change callback: copy the widget's new value into the URL; drop the settings in ``resets``."""
+    value = st.session_state.get(wkey)
     if value is not None:
         st.query_params[key] = to_url(value)
+    clear_url(*resets)
 
 
 def _numeric(key: str, default: float, lo: float, hi: float) -> tuple[Any, Any, Any]:
@@ -197,6 +247,7 @@ def url_slider(label: str, key: str, default: float, lo: float, hi: float,
     """A slider bound to query parameter ``key`` (int if default, lo, hi are ints, else float)."""
     value, lo, hi = _numeric(key, default, lo, hi)
     wkey = widget_key(key, scope)
+    _from_url(key, wkey, value)
     return st.slider(label, min_value=lo, max_value=hi, value=value, step=step,
                      key=wkey, on_change=_write_back, args=(key, wkey), **kwargs)
 
@@ -206,24 +257,51 @@ def url_number_input(label: str, key: str, default: float, lo: float, hi: float,
     """A number input bound to query parameter ``key`` (int or float like ``url_slider``)."""
     value, lo, hi = _numeric(key, default, lo, hi)
     wkey = widget_key(key, scope)
+    _from_url(key, wkey, value)
     return st.number_input(label, min_value=lo, max_value=hi, value=value, step=step,
                            key=wkey, on_change=_write_back, args=(key, wkey), **kwargs)
 
 
 def url_selectbox(label: str, key: str, default: str, choices: Sequence[str], scope: str = "",
-                  **kwargs: Any) -> str:
-    """A selectbox over string ``choices`` bound to query parameter ``key``."""
+                  resets: Sequence[str] = (), **kwargs: Any) -> str:
+    """A selectbox over string ``choices`` bound to query parameter ``key``.
+
+    ``resets``: URL keys of settings that belong to the current choice, dropped when it changes
+    (their widgets are keyed by the choice, see :func:`widget_key`, so they are drawn afresh).
+    """
     options = list(choices)
     value = url_choice(key, default, options)
     wkey = widget_key(key, scope)
+    _from_url(key, wkey, value)
     return st.selectbox(label, options, index=options.index(value),
-                        key=wkey, on_change=_write_back, args=(key, wkey), **kwargs)
+                        key=wkey, on_change=_write_back, args=(key, wkey, tuple(resets)), **kwargs)
+
+
+def url_select_slider(label: str, key: str, default: str, choices: Sequence[str], scope: str = "",
+                      **kwargs: Any) -> str:
+    """A select slider over string ``choices`` bound to query parameter ``key``."""
+    options = list(choices)
+    value = url_choice(key, default, options)
+    wkey = widget_key(key, scope)
+    _from_url(key, wkey, value)
+    return st.select_slider(label, options, value=value, key=wkey, on_change=_write_back, args=(key, wkey),
+                            **kwargs)
+
+
+def url_text_input(label: str, key: str, default: str, max_len: int = 64, pattern: str | None = None,
+                   scope: str = "", **kwargs: Any) -> str:
+    """A text input bound to the text query parameter ``key`` (checked as :func:`url_str` checks it)."""
+    value = url_str(key, default, max_len, pattern)
+    wkey = widget_key(key, scope)
+    _from_url(key, wkey, value)
+    return st.text_input(label, value=value, key=wkey, on_change=_write_back, args=(key, wkey), **kwargs)
 
 
 def url_toggle(label: str, key: str, default: bool, scope: str = "", **kwargs: Any) -> bool:
     """A toggle bound to the boolean query parameter ``key``."""
     value = url_bool(key, default)
     wkey = widget_key(key, scope)
+    _from_url(key, wkey, value)
     return st.toggle(label, value=value, key=wkey, on_change=_write_back, args=(key, wkey), **kwargs)
 
 

@@ -14,7 +14,7 @@ from typing import Any
 
 import streamlit as st
 
-from ui.params import to_url, url_bool, url_toggle
+from ui.params import clear_url, set_url, url_bool, url_toggle
 
 KEY = "student"
 
@@ -222,18 +222,11 @@ def toggle() -> bool:
 
 
 def apply_settings(settings: Mapping[str, Any], clear: tuple[str, ...] = ()) -> None:
-    """on_click of a "try it" button: put ``settings`` into the URL and into the widgets showing them.
-
-    A widget keeps its value in the browser whatever the URL says (:func:`ui.params.widget_key`),
-    so the value is also written to its session state, which Streamlit sends to the browser.
-    """
-    for k in clear:
-        st.query_params.pop(k, None)
+    """on_click of a "try it" button: put ``settings`` into the URL (the widgets showing them follow it)."""
+    clear_url(*clear)
     for k, value in settings.items():
-        st.query_params[k] = to_url(value)
-        for wkey in [w for w in list(st.session_state) if w == f"url:{k}" or w.startswith(f"url:{k}@")]:
-            st.session_state[wkey] = value
-    st.query_params[KEY] = to_url(True)
+        set_url(k, value)
+    set_url(KEY, True)
 
 
 def show(page: str, experiment: str | None = None) -> None:

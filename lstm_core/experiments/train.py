@@ -21,73 +21,55 @@ With a preset's ``construction`` (Exps 2a/2b, spec A8) each trial starts as the 
 input->output net — the cell's, the gates' and the cell->output weights held at 0 by the weight
 masks the learners take — and gets its cell when its error stops decreasing
 (:class:`~lstm_core.experiments.preset.Construction`); ``grown_at`` in the summary says when.
+
+The loop's other concerns live beside it: :mod:`~lstm_core.experiments.stop_rules` (what each kind
+of stopping rule scores, tests and draws), :mod:`~lstm_core.experiments.budget` (how many sequences
+are drawn at a time), :mod:`~lstm_core.experiments.final_test` (the post-training test),
+:mod:`~lstm_core.experiments.growth` (the sequential construction) and
+:mod:`~lstm_core.experiments.results` (progress records and the summary).
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 
 import numpy as np
 
-from lstm_core.experiments import criteria
+from lstm_core.experiments import budget, criteria
+from lstm_core.experiments.final_test import final_test
+from lstm_core.experiments.growth import Growth
 from lstm_core.experiments.learner import finite_trials, learner, take_trials
-from lstm_core.experiments.preset import Construction, Preset
+from lstm_core.experiments.preset import Preset
+from lstm_core.experiments.results import Progress, TrialResult, summary
+from lstm_core.experiments.stop_rules import STOP_RULES
 from lstm_core.nets.kernels_score import EVENT_DIVERGED, EVENT_STOP, ring_counts
-from lstm_core.tasks import TASKS
 from lstm_core.tasks.batch import one_hot
-from lstm_core.tasks.reber import reber_sets
+
+__all__ = ["TrialRun", "Progress", "TrialResult", "CURVE_EVERY"]
 
 Array = np.ndarray
-CHUNK = 64          # sequences generated per trial at a time (vectorised generators), at most
-DATA_BUDGET = 512e6  # bytes of generated sequences held at once (training chunk, or one test batch)
 CURVE_EVERY = 100   # learning-curve point every this many sequences
 
 
-@dataclass
-class Progress:
-    """A snapshot of a run, cheap to copy and show."""
-
-    sequences: int            # training sequences shown to each still-active trial
-    trials: int
-    solved: int
-    failed: int               # diverged
-    active: int
-    elapsed: float            # seconds of training
-    rate: float               # training sequences per second, summed over trials
-    max_sequences: int
-    done: bool
-    recent_error: Array       # (K,) mean |error| at the sequence end over the last CURVE_EVERY sequences
-    recent_correct: Array     # (K,) fraction processed correctly over the last CURVE_EVERY sequences
-    message: str = ""
-
-    @property
-    def eta(self) -> float:
-        """Seconds until the sequence cap at the current rate (an upper bound)."""
-        per_trial = self.rate / max(self.active, 1)
-        return (self.max_sequences - self.sequences) / per_trial if per_trial > 0 and not self.done else 0.0
-
-
-@dataclass
-class TrialResult:
-    solved: bool = False
-    sequences: int = 0                  # at success (ABS: before the winning streak), or when the trial stopped
-    presented: int = 0                  # training sequences shown in all, streak included
-    st1_at: int | None = None           # Exp 3: sequences until ST1
-    grown_at: int | None = None         # sequential construction: sequences before the cell was added
-    diverged: bool = False
-    test: dict = field(default_factory=dict)
-
-
 class TrialRun:
-    """K trials of ``preset`` in lockstep. See the module docstring."""
+    """K trials of ``preset`` in lockstep. See the module docstring.
+
+    Public state: ``params`` (K, ...) the weights of all trials (those of the active ones are
+    current after :meth:`synced_params`), ``active`` the trials still training, ``results``
+    (:class:`TrialResult` per trial), ``seen``, the learning curve (``curve_seq``, ``curve_err``,
+    ``curve_ok``), ``checkpoints`` [(sequences, params of ``checkpoint_trial``)], ``chunk`` the
+    pre-drawn training sequences of the active trials, ``train_sets`` / ``eval_sets`` the sets
+    the stopping rule drew (:mod:`lstm_core.experiments.stop_rules`), ``growth`` the sequential
+    construction's state (None without one).
+    """
 
     def __init__(self, preset: Preset, trials: int | None = None, seed: int = 0,
                  max_sequences: int | None = None, checkpoint_trial: int = 0,
                  trial_ids: list[int] | None = None):
         self.preset = preset
         self.rule = preset.stop
+        self.kind = STOP_RULES[self.rule.kind]
         # trial_ids: which trials of the seed's run these are (default 0..K-1); trial i always
         # draws from SeedSequence(seed, spawn_key=(i,)), the i-th child of SeedSequence(seed).spawn,
         # so a row's trials may be split over processes or machines and give the same numbers.
@@ -106,14 +88,14 @@ class TrialRun:
         self.data_rngs = [np.random.default_rng(s[1]) for s in streams]
         self.test_rngs = [np.random.default_rng(s[2]) for s in streams]
         self.params = self.learner.init([np.random.default_rng(s[0]) for s in streams])   # (K, ...) all trials
-        self.construction: Construction | None = preset.construction
-        if self.construction is not None:
-            self._init_construction()
+        self.growth = (Growth(preset.construction, preset.net, self.params)
+                       if preset.construction is not None else None)
         self.active = np.arange(self.K)                    # indices of trials still training
         self.results = [TrialResult() for _ in range(self.K)]
         self.seen = 0
         self.elapsed = 0.0
-        self._chunk: dict[str, Array] | None = None       # pre-drawn sequences of the active trials
+        self.chunk: dict[str, Array] | None = None         # pre-drawn sequences of the active trials
+        self._chunk_pos = 0
         self._work = self.params                           # weights of the active trials (K_active, ...)
         self._err_hist = np.zeros((self.K, self.rule.window))
         self._ok_hist = np.zeros((self.K, self.rule.window), bool)
@@ -125,92 +107,24 @@ class TrialRun:
         self.checkpoints: list[tuple[int, dict[str, Array]]] = [(0, take_trials(self.params, [checkpoint_trial]))]
         self._next_ckpt = 100
         self.message = ""
-        self.seq_bytes = sequence_bytes(preset)            # as both engines hold them (see below)
-        # big inputs (Exp 2c, q = 1000: 8 MB a sequence) draw fewer sequences per chunk, to stay in DATA_BUDGET
-        # Sized from the preset alone (its paper trial count, dense rows), never from K or the engine: a task's
-        # generator draws other sequences for another batch size, and trial i must see the same data whether
-        # it runs alone, with K others, on the kernels or on NumPy (sweeps split rows into single trials).
-        self.chunk_size = self._within_budget(preset.trials, CHUNK)
-        self._train_sets = self._test_sets = None
-        if self.rule.kind == "reber":                      # Exp 1: a training and a test set per trial (A7)
-            sets = [reber_sets(r, preset.train_set_size or 256, self.rule.st_test_size,
-                               embedded=preset.task == "embedded_reber", **preset.task_options)
-                    for r in self.test_rngs]
-            self._train_sets = [s[0] for s in sets]
-            self._eval_sets = [criteria.stack([s[i] for s in sets], dense=False) for i in (0, 1)]
-        elif self.rule.kind == "st12":                     # Exp 3: one fixed stopping test set (A14)
-            self._eval_sets = [criteria.stack([self._draw(r, self.rule.st_test_size) for r in self.test_rngs],
-                                             dense=False)]
-
-    # ------------------------------------------------------------------ sequential construction (A8)
-    def _init_construction(self) -> None:
-        """Start every trial as the direct net: the cell's weights kept aside and held at 0 until its plateau."""
-        from lstm_core.nets.lstm import layout, masks
-        L = layout(self.preset.net)
-        self._cell_rows = L.out_cells                              # W_k rows of the cell->output weights
-        M_h, M_k = masks(self.preset.net)["W_h"], masks(self.preset.net)["W_k"]
-        pre_k = M_k.copy()
-        pre_k[L.out_cells] = 0.0
-        post_k = M_k.copy()
-        if self.construction.freeze:                           # the trained direct weights held from then on
-            if L.out_x is not None:
-                post_k[L.out_x] = 0.0
-            post_k[L.out_bias] = 0.0
-        self._masks_pre = {"W_h": np.zeros_like(M_h), "W_k": pre_k}
-        self._masks_post = {"W_h": M_h, "W_k": post_k}
-        self._cell_init = {"W_h": self.params["W_h"].copy(), "W_k": self.params["W_k"][:, L.out_cells].copy()}
-        self.params["W_h"][:] = 0.0
-        self.params["W_k"][:, L.out_cells] = 0.0
-        self._grown = np.zeros(self.K, bool)
-        self._plateau_best = np.full(self.K, np.inf)
-        self._plateau_since = np.zeros(self.K, int)
-
-    def _masks_of(self, rows: Array) -> list[tuple[Array, tuple[Array, Array] | None]]:
-        """The active rows ``rows`` grouped by the weight masks they train with (None: the config's)."""
-        if self.construction is None:
-            return [(rows, None)]
-        grown = self._grown[self.active[rows]]
-        return [(r, m) for r, m in ((rows[~grown], self._masks_pre), (rows[grown], self._masks_post)) if len(r)]
-
-    def _check_plateau(self) -> None:
-        """Every ``construction.window`` sequences: a trial whose error has stopped decreasing gets its cell."""
-        c = self.construction
-        idx = np.arange(self.seen - c.window, self.seen) % self.rule.window
-        for i, k in enumerate(self.active):
-            if self._grown[k]:
-                continue
-            value = float(self._err_hist[k, idx].mean())
-            self._plateau_best[k], self._plateau_since[k], plateau = c.step(
-                float(self._plateau_best[k]), int(self._plateau_since[k]), value)
-            if plateau:
-                self._grown[k] = True
-                self.results[k].grown_at = self.seen
-                if c.init == "drawn":
-                    self._work["W_h"][i] = self._cell_init["W_h"][k]
-                    self._work["W_k"][i, self._cell_rows] = self._cell_init["W_k"][k]
+        self.chunk_size = budget.chunk_size(preset)        # big inputs (Exp 2c, q = 1000) draw fewer at a time
+        self.train_sets, self.eval_sets = self.kind.sets(self)
 
     # ------------------------------------------------------------------ data
-    def _draw(self, rng: np.random.Generator, n: int):
-        return TASKS[self.preset.task](rng, n, **self.preset.task_options)
-
-    def _within_budget(self, trials: int, most: int) -> int:
-        """How many sequences per trial (1 to ``most``) ``trials`` trials may hold within DATA_BUDGET."""
-        return int(np.clip(DATA_BUDGET // (self.seq_bytes * trials), 1, most))
-
     def _refill(self) -> None:
         """Draw the next ``chunk_size`` training sequences of every active trial (vectorised generators).
 
-        ``_chunk`` holds (K_active, chunk_size, T, ·) arrays as :func:`criteria.stack` makes them, plus
+        ``chunk`` holds (K_active, chunk_size, T, ·) arrays as :func:`criteria.stack` makes them, plus
         ``lengths`` (K_active, chunk_size) and, for one-hot tasks, ``sym`` (K_active, chunk_size, T):
         the kernels read the symbol index instead of the one-hot row.
         """
         n = self.chunk_size
-        if self._train_sets is not None:                   # "t1": random exemplars of the training set
-            picks = [t.subset(self.data_rngs[k].integers(t.B, size=n))
-                     for k, t in ((k, self._train_sets[k]) for k in self.active)]
+        if self.train_sets is not None:                    # "t1": random exemplars of the training set
+            picks = [self.train_sets[k].subset(self.data_rngs[k].integers(self.train_sets[k].B, size=n))
+                     for k in self.active]
         else:
-            picks = [self._draw(self.data_rngs[k], n) for k in self.active]
-        self._chunk = criteria.stack(picks, dense=False)
+            picks = [budget.draw(self.preset, self.data_rngs[k], n) for k in self.active]
+        self.chunk = criteria.stack(picks, dense=False)
         self._chunk_pos = 0
 
     # ------------------------------------------------------------------ training
@@ -233,14 +147,10 @@ class TrialRun:
 
     def _next_boundary(self) -> int:
         """The next sequence count at which the loop must look between blocks (curve, checkpoint, test)."""
-        every = [CURVE_EVERY] + ([self.rule.eval_every] if self._tests_between_blocks() else [])
-        every += [self.construction.window] if self.construction is not None else []
+        every = [CURVE_EVERY] + ([self.rule.eval_every] if self.kind.tests_between_blocks(self.rule) else [])
+        every += [self.growth.rule.window] if self.growth is not None else []
         nxt = [(self.seen // e + 1) * e for e in every] + [self._next_ckpt]
         return min(nxt)
-
-    def _tests_between_blocks(self) -> bool:
-        """True when the rule tests frozen weights every ``eval_every`` sequences (Exps 1, 3; ABS with abs_frozen)."""
-        return self.rule.kind in ("reber", "st12") or (self.rule.kind == "abs" and self.rule.abs_frozen)
 
     def _train_block(self, n: int) -> None:
         """Train the active trials on their next ``n`` pre-drawn sequences (fewer for a trial that stops).
@@ -249,7 +159,7 @@ class TrialRun:
         sequence; the others go on. Then the bookkeeping due at the block's end: curve, checkpoint,
         the Exp 1 / Exp 3 test-set rules.
         """
-        if self._chunk is None or self._chunk_pos >= self.chunk_size:
+        if self.chunk is None or self._chunk_pos >= self.chunk_size:
             self._refill()
         i0 = self._chunk_pos
         n = min(n, self.chunk_size - i0)
@@ -269,7 +179,7 @@ class TrialRun:
                     if self.rule.abs_frozen:                      # A9 "after training": the streak is not the test
                         self._streak[k] = 0
                         continue
-                    if self.rule.kind == "abs" and self.rule.test_size and not self._confirm(i, k):
+                    if self.kind.confirms(self.rule) and not self._confirm(k):
                         self._streak[k] = 0                       # A9: the streak did not hold on the test set
                         continue
                     finished[k] = ("solved", count)
@@ -278,23 +188,25 @@ class TrialRun:
         if self.seen % CURVE_EVERY == 0:
             self._log_curve()
         if self.seen >= self._next_ckpt:
-            self._sync()
-            self.checkpoints.append((self.seen, take_trials(self.params, [self.checkpoint_trial])))
+            self.checkpoints.append((self.seen, take_trials(self.synced_params(), [self.checkpoint_trial])))
             self._next_ckpt = int(self._next_ckpt * 2)
-        if self._tests_between_blocks() and self.seen % self.rule.eval_every == 0:
+        if self.kind.tests_between_blocks(self.rule) and self.seen % self.rule.eval_every == 0:
             left = np.array([k for k in self.active if int(k) not in finished], int)
             if len(left):
-                for k in left[self._evaluate(left)]:
+                solved = self.kind.frozen_test(self, left, take_trials(self.synced_params(), left))
+                for k in left[solved]:
                     finished[int(k)] = ("solved", self.seen)
         if finished:
             self._freeze(finished)
-        if self.construction is not None and self.seen % self.construction.window == 0:
-            self._check_plateau()
+        if self.growth is not None and self.seen % self.growth.rule.window == 0:
+            idx = np.arange(self.seen - self.growth.rule.window, self.seen) % self.rule.window
+            for k in self.growth.check(self.active, self._err_hist[self.active][:, idx].mean(1), self._work):
+                self.results[k].grown_at = self.seen
 
     def _block_data(self, idx: Array, b: int | None = None) -> dict[str, Array]:
         """The pre-drawn arrays of active-trial rows ``idx`` (all positions, or position ``b``)."""
         sel = (idx,) if b is None else (idx, b)
-        return {key: (v[sel] if v is not None else None) for key, v in self._chunk.items()}
+        return {key: (v[sel] if v is not None else None) for key, v in self.chunk.items()}
 
     def _train_span(self, todo: Array, pos: Array, stop: int) -> Array:
         """Train active rows ``todo`` from ``pos[i]`` until ``stop``, each until its rule or divergence.
@@ -304,7 +216,8 @@ class TrialRun:
         group but with the sequential construction); else the readable loop, sequence by sequence.
         """
         events = np.zeros(len(todo), int)
-        for rows, wm in self._masks_of(todo):
+        groups = [(todo, None)] if self.growth is None else self.growth.groups(todo, self.active[todo])
+        for rows, wm in groups:
             events[np.searchsorted(todo, rows)] = self._train_rows(rows, pos, stop, wm)
         return events
 
@@ -341,7 +254,7 @@ class TrialRun:
             ok_params = finite_trials(new) & np.isfinite(y_out).reshape(len(rows), -1).all(1)
             for name in new:                              # a diverged trial keeps its last good weights
                 self._work[name][rows[ok_params]] = new[name][ok_params]
-            err, correct = self._scores(y_out, d)
+            err, correct = self.kind.score(self.rule, y_out, d)
             seen = self.seen - self._chunk_pos + b + 1
             stop_now = self._record(self.active[rows], err, correct, seen)
             pos[rows] += 1
@@ -351,15 +264,6 @@ class TrialRun:
             running[where[~ok_params | stop_now]] = False
         return events
 
-    def _scores(self, y_out: Array, d: dict[str, Array]) -> tuple[Array, Array]:
-        """Per trial: the error the rule averages and whether the sequence was correct (NumPy twin of the kernel's)."""
-        y_out, y, ht = y_out[:, None], d["y_ref"][:, None], d["has_target"][:, None]
-        if self.rule.kind == "reber":
-            ok = criteria.reber_all_correct(y_out, d["legal"][:, None], ht)
-            return criteria.end_abs_error(y_out, y, ht).mean(-1)[:, 0], ok
-        err, correct = criteria.sequence_scores(self.rule, y_out, y, ht)
-        return err[:, 0], correct[:, 0]
-
     def _record(self, trials: Array, err: Array, correct: Array, seen: int) -> Array:
         """Ring bookkeeping of sequence number ``seen`` and the in-loop stop test (twin of ``record_and_check``)."""
         rule = self.rule
@@ -367,106 +271,43 @@ class TrialRun:
         self._err_hist[trials, slot] = err
         self._ok_hist[trials, slot] = correct
         self._streak[trials] = np.where(correct, self._streak[trials] + 1, 0)
-        full = seen >= rule.window
-        if rule.kind == "st3":
-            return full & self._ok_hist[trials].all(1) & (self._err_hist[trials].mean(1) < rule.beta)
-        if rule.kind == "nseq":
-            return full & ((~self._ok_hist[trials]).sum(1) < rule.n_seq)
-        if rule.kind == "abs":
-            return self._streak[trials] >= rule.window
-        return np.zeros(len(trials), bool)
+        return self.kind.stop_now(rule, self._err_hist[trials], self._ok_hist[trials], self._streak[trials],
+                                  seen >= rule.window)
 
-    def _evaluate(self, act: Array) -> Array:
-        """Exp 1 / Exp 3 test-set criteria, ABS on frozen weights, for the active trials (every eval_every)."""
-        self._sync()
-        params = take_trials(self.params, act)
-        if self.rule.kind == "reber":
-            ok = np.ones(len(act), bool)
-            for data in self._eval_sets:                    # training set first, then the test set
-                sub = {k: (v[act][ok] if v is not None else None) for k, v in data.items()}
-                if not ok.any():
-                    break
-                y_out = self.learner.predict(take_trials(params, np.flatnonzero(ok)), sub["x"], sub.get("sym"),
-                                             sub["lengths"])
-                ok[ok] = criteria.reber_all_correct(y_out, sub["legal"], sub["has_target"])
-            return ok
-        if self.rule.kind == "abs":                         # abs_frozen: fresh sequences, frozen weights (A9)
-            data = criteria.stack([self._draw(self.test_rngs[k], self.rule.st_test_size) for k in act],
-                                  dense=False)
-            y_out = self.learner.predict(params, data["x"], data.get("sym"), data["lengths"])
-            return criteria.sequence_scores(self.rule, y_out, data["y_ref"], data["has_target"])[1].all(1)
-        data = {k: (v[act] if v is not None else None) for k, v in self._eval_sets[0].items()}
-        y_out = self.learner.predict(params, data["x"], data.get("sym"), data["lengths"])
-        err, correct = criteria.sequence_scores(self.rule, y_out, data["y_ref"], data["has_target"])
-        st1 = (~correct).sum(1) <= self.rule.st1_max_wrong
-        for k, hit in zip(act, st1):
-            if hit and self.results[k].st1_at is None:
-                self.results[k].st1_at = self.seen
-        return st1 & (err.mean(1) < self.rule.st2_mae)
-
-    def _sync(self) -> None:
-        """Copy the working weights of the active trials back into ``params`` (all K trials)."""
+    def synced_params(self) -> dict[str, Array]:
+        """``params`` (K, ...) of all trials, the active ones' working weights copied back first."""
         for name, v in self._work.items():
             if v is not self.params[name]:
                 self.params[name][self.active] = v
+        return self.params
 
-    def _test(self, trials: list[int]) -> list[dict]:
-        """The post-training test on ``test_size`` fresh sequences per trial (frozen weights).
-
-        Drawn and judged in batches that fit DATA_BUDGET (10,000 Exp 2c sequences at q = 1000
-        would be 80 GB at once); counts add up, mean errors are weighted by batch size.
-        """
-        self._sync()
-        n = self.rule.test_size
-        if not n or not trials or self.rule.kind == "reber":
-            return [{} for _ in trials]
-        batch = self._within_budget(1, n)                 # per trial, so a trial's test set never depends on K
-        group = self._within_budget(batch, len(trials))   # trials judged together within the budget
-        out = []
-        for g0 in range(0, len(trials), group):
-            ks = trials[g0:g0 + group]
-            params = take_trials(self.params, ks)
-            total: dict[str, Array] = {}
-            for start in range(0, n, batch):
-                m = min(batch, n - start)
-                data = criteria.stack([self._draw(self.test_rngs[k], m) for k in ks], dense=False)
-                y_out = self.learner.predict(params, data["x"], data.get("sym"), data["lengths"])
-                for key, v in criteria.test_report(self.rule, y_out, data).items():
-                    total[key] = total.get(key, 0) + (v * m if key in ("mse", "mae") else v)
-            for key in ("mse", "mae"):
-                total[key] = total[key] / n
-            out += [{key: float(v[i]) for key, v in total.items()} for i in range(len(ks))]
-        return out
-
-    def _confirm(self, row: int, k: int) -> bool:
-        """ABS rules: trial k's (active row ``row``) streak of correct sequences, confirmed on a frozen test set."""
-        test = self._test([k])[0]                         # (_test copies the working weights back first)
+    def _confirm(self, k: int) -> bool:
+        """ABS rules: trial k's streak of correct sequences, confirmed on a frozen test set."""
+        test = final_test(self, [k])[0]
         self.results[k].test = test
         return test.get("wrong", 0) == 0
 
     def _freeze(self, finished: dict[int, tuple[str, int]]) -> None:
         """Record and drop the finished trials: trial -> (why, sequences it had seen)."""
-        self._sync()
         to_test = [k for k, (why, _) in finished.items() if why == "solved" and not self.results[k].test]
-        for k, t in zip(to_test, self._test(to_test)):
+        for k, t in zip(to_test, final_test(self, to_test)):
             self.results[k].test = t
         for k, (why, count) in finished.items():
             r = self.results[k]
             r.solved = why == "solved"
             r.presented = count
-            streak = r.solved and self.rule.kind == "abs" and not self.rule.abs_frozen
-            r.sequences = count - (self.rule.window if streak else 0)
+            r.sequences = count - (self.kind.streak_in_count(self.rule) if r.solved else 0)
             r.diverged = why == "diverged"
         if any(why == "diverged" for why, _ in finished.values()):
             bad = sorted(k for k, (w, _) in finished.items() if w == "diverged")
             self.message = f"Training diverged (NaN/inf) in trial(s) {bad} — stopped, last good weights kept."
 
-        self._sync()
+        self.synced_params()
         keep = np.array([int(k) not in finished for k in self.active], bool)
         self.active = self.active[keep]
         self._work = take_trials(self.params, self.active)
-        if self._chunk is not None:                       # drop the frozen trials' pre-drawn data
-            self._chunk = {k: (v[keep] if v is not None else None) for k, v in self._chunk.items()}
+        if self.chunk is not None:                        # drop the frozen trials' pre-drawn data
+            self.chunk = {k: (v[keep] if v is not None else None) for k, v in self.chunk.items()}
 
     def _log_curve(self) -> None:
         w = min(CURVE_EVERY, self.rule.window)
@@ -491,48 +332,9 @@ class TrialRun:
 
     def result(self) -> dict:
         """Per-trial outcome and the paper-style summary (trials still active count as unsolved)."""
-        self._sync()
+        self.synced_params()
         for k in self.active:
             self.results[k].sequences = self.results[k].presented = self.seen
-        solved = [r.sequences for r in self.results if r.solved]
-        summary = {
-            "preset": self.preset.name, "trials": self.K, "seed": self.seed,
-            "successes": len(solved), "success_rate": len(solved) / self.K,
-            "sequences_to_success": [r.sequences if r.solved else None for r in self.results],
-            "mean_sequences": float(np.mean(solved)) if solved else None,
-            "min_sequences": min(solved) if solved else None,
-            "max_sequences": max(solved) if solved else None,
-            "sequences_presented": [r.presented for r in self.results],
-            "sequences_seen": self.seen, "max_sequences_cap": self.max_sequences,
-            "diverged": [k for k, r in enumerate(self.results) if r.diverged],
-            "st1_at": [r.st1_at for r in self.results],
-            **({"grown_at": [r.grown_at for r in self.results]} if self.construction is not None else {}),
-            "seconds": self.elapsed,
-            "test": _summarise_tests([r.test for r in self.results if r.solved and r.test]),
-        }
-        return summary
-
-
-def sequence_bytes(preset: Preset) -> float:
-    """Bytes the trial loop holds per generated sequence of ``preset`` (arrays, and their stacked copy).
-
-    Estimated from 8 sequences drawn with a throwaway generator, with a margin of 2 for
-    sequences longer than those (Exp 2c lengths have a geometric tail).
-    """
-    b = TASKS[preset.task](np.random.default_rng(0), 8, **preset.task_options)
-    x = b.symbols if b.by_symbol else b.x                 # one-hot tasks are held as symbol indices (both engines)
-    one = sum(a.nbytes for a in (x, b.y, b.has_target, b.legal, b.y_clean) if a is not None) / 8
-    return 2 * 2 * one
-
-
-def _summarise_tests(tests: list[dict]) -> dict:
-    """Mean / max over solved trials of the post-training test figures."""
-    if not tests:
-        return {}
-    out = {"trials_tested": len(tests), "test_size": int(tests[0].get("n", 0))}
-    for key in ("wrong", "mse", "mae"):
-        vals = [t[key] for t in tests if key in t]
-        if vals:
-            out[f"{key}_mean"] = float(np.mean(vals))
-            out[f"{key}_max"] = float(np.max(vals))
-    return out
+        return summary(self.results, preset=self.preset.name, trials=self.K, seed=self.seed,
+                       sequences_seen=self.seen, max_sequences_cap=self.max_sequences,
+                       grown=self.growth is not None, seconds=self.elapsed)

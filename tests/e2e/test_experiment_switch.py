@@ -8,6 +8,7 @@ were not usable" warning (or a KeyError) followed.
 
 from __future__ import annotations
 
+from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
 import pytest
@@ -17,6 +18,7 @@ from tests.e2e.conftest import wait_for_app
 from ui.experiment_settings import defaults
 
 pytestmark = [pytest.mark.e2e, pytest.mark.usefixtures("router_has_run")]
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 
 
 
@@ -93,3 +95,35 @@ def test_switching_experiments_moves_the_preset_box_and_sidebar_to_the_new_prese
     assert _query(page).get("preset") == [other.name]
     assert _sidebar_values(page) == _expected(other, seed=3)          # the seed is kept, the rest follows
     _assert_clean_url_and_no_warning(page)
+
+
+def test_a_link_copied_after_switching_reloads_to_the_same_view_at_1024x768(open_app):
+    page = open_app("experiments?exp=4")
+    page.set_viewport_size({"width": 1024, "height": 768})
+    _widget(page, "lr").wait_for(timeout=30_000)
+    lr = _widget(page, "lr").locator("input")                         # a setting of Exp 4's preset ...
+    lr.fill("0.250")
+    lr.press("Enter")
+    wait_for_app(page)
+    assert _query(page).get("lr") == ["0.25"]
+
+    _choose(page, "exp", "6a · ")                                     # ... is dropped by the switch to Exp 6a
+    _widget(page, "lr").wait_for(timeout=30_000)
+    new = _preset_in_box(page)
+    assert new.experiment == "6a" and "lr" not in _query(page)
+    seed = _widget(page, "seed").locator("input")
+    seed.fill("5")
+    seed.press("Enter")
+    wait_for_app(page)
+    assert _sidebar_values(page) == _expected(new, seed=5)
+    _assert_clean_url_and_no_warning(page)
+    page.screenshot(path=str(SCREENSHOTS / "experiments_switched_to_6a_1024x768.png"))
+
+    link = page.url                                                   # the link a teacher would share
+    page.goto(link)
+    wait_for_app(page)
+    _widget(page, "lr").wait_for(timeout=30_000)
+    assert _preset_in_box(page) == new and _sidebar_values(page) == _expected(new, seed=5)
+    assert _query(page) == parse_qs(urlparse(link).query)
+    _assert_clean_url_and_no_warning(page)
+    page.screenshot(path=str(SCREENSHOTS / "experiments_switched_link_reloaded_1024x768.png"))
