@@ -7,7 +7,7 @@ alternating (A, B, A, B, ...) and compared by their medians:
   T = 100, one trial, against a plain-C online learner of the same size and rule
   (``lab/c_reference/lstm_rtrl.c``, compiled here with ``cc -O2``; skipped without a compiler);
 - **alphabet**: time per step of the trial loop on Exp 2c q = 1000 against q = 50;
-- **two workers**: a row's trials on 2 worker processes against 1 (``lab.sweep.LocalPool``);
+- **two workers**: a row's trials on 2 worker processes against 1 (``lab.backends.LocalPool``);
 - **kernel vs NumPy**: sequences per second of each learner (the 1997 rule, the full-gradient LSTM,
   the RNN baselines by BPTT and RTRL) on the compiled kernels against the readable NumPy engine.
 
@@ -117,7 +117,9 @@ def alternate(a, b, repeats: int) -> tuple[float, float]:
 
 def two_workers(trials: int = 4, sequences: int = 20_000) -> tuple[float, float]:
     """Wall-clock seconds of one Exp 4 row (``trials`` trials, ``sequences`` each) on 1 and on 2 workers."""
-    from lab.sweep import LocalPool, Row, run_rows
+    from lab.backends import LocalPool
+    from lab.sweep import run_rows
+    from lab.trials import Row
     from lstm_core.experiments import get_preset
 
     p = get_preset("exp4_adding_T100")

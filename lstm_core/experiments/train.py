@@ -494,23 +494,38 @@ class TrialRun:
         self._sync()
         for k in self.active:
             self.results[k].sequences = self.results[k].presented = self.seen
-        solved = [r.sequences for r in self.results if r.solved]
-        summary = {
-            "preset": self.preset.name, "trials": self.K, "seed": self.seed,
-            "successes": len(solved), "success_rate": len(solved) / self.K,
-            "sequences_to_success": [r.sequences if r.solved else None for r in self.results],
-            "mean_sequences": float(np.mean(solved)) if solved else None,
-            "min_sequences": min(solved) if solved else None,
-            "max_sequences": max(solved) if solved else None,
-            "sequences_presented": [r.presented for r in self.results],
-            "sequences_seen": self.seen, "max_sequences_cap": self.max_sequences,
-            "diverged": [k for k, r in enumerate(self.results) if r.diverged],
-            "st1_at": [r.st1_at for r in self.results],
-            **({"grown_at": [r.grown_at for r in self.results]} if self.construction is not None else {}),
-            "seconds": self.elapsed,
-            "test": _summarise_tests([r.test for r in self.results if r.solved and r.test]),
-        }
-        return summary
+        return summarise(self.preset, self.seed, self.max_sequences, self.results, self.seen, self.elapsed)
+
+
+def summarise(preset: Preset, seed: int, cap: int, results: list[TrialResult], seen: int,
+              seconds: float) -> dict:
+    """The paper-style summary of trials 0..K-1 of one row (what :meth:`TrialRun.result` returns).
+
+    Parameters
+    ----------
+    preset, seed, cap : the row: its preset, seed and sequence cap.
+    results : (K,) each trial's outcome, in trial order; a row run as K single-trial tasks
+        (``lab.sweep``) is put back together by calling this with their K results.
+    seen : training sequences shown to the trial that trained longest.
+    seconds : the row's training time.
+    """
+    K = len(results)
+    solved = [r.sequences for r in results if r.solved]
+    return {
+        "preset": preset.name, "trials": K, "seed": seed,
+        "successes": len(solved), "success_rate": len(solved) / K,
+        "sequences_to_success": [r.sequences if r.solved else None for r in results],
+        "mean_sequences": float(np.mean(solved)) if solved else None,
+        "min_sequences": min(solved) if solved else None,
+        "max_sequences": max(solved) if solved else None,
+        "sequences_presented": [r.presented for r in results],
+        "sequences_seen": seen, "max_sequences_cap": cap,
+        "diverged": [k for k, r in enumerate(results) if r.diverged],
+        "st1_at": [r.st1_at for r in results],
+        **({"grown_at": [r.grown_at for r in results]} if preset.construction is not None else {}),
+        "seconds": seconds,
+        "test": _summarise_tests([r.test for r in results if r.solved and r.test]),
+    }
 
 
 def sequence_bytes(preset: Preset) -> float:
