@@ -32,6 +32,8 @@ from pathlib import Path
 import numpy as np
 
 C_SOURCE = Path(__file__).parent / "c_reference" / "lstm_rtrl.c"
+MAX_SECONDS = 600.0                   # per single measurement
+MAX_REPEATS = 100
 LEARNERS = {                          # figure name -> preset whose learner it times
     "lstm_truncated_rtrl": "exp4_adding_T100",
     "lstm_full_gradient": "classroom_exp1_reber",
@@ -205,8 +207,8 @@ def print_engine(f: dict) -> None:
 
 
 def main(args) -> int:
-    if args.seconds <= 0 or args.repeats < 1:
-        print("bench: --seconds must be > 0 and --repeats >= 1", file=sys.stderr)
+    if not 0 < args.seconds <= MAX_SECONDS or not 1 <= args.repeats <= MAX_REPEATS:
+        print(f"bench: --seconds must be in (0, {MAX_SECONDS}] and --repeats in [1, {MAX_REPEATS}]", file=sys.stderr)
         return 2
     if args.what == "classroom":
         rows = classroom_figures()
