@@ -505,7 +505,7 @@ def summarise(preset: Preset, seed: int, cap: int, results: list[TrialResult], s
     ----------
     preset, seed, cap : the row: its preset, seed and sequence cap.
     results : (K,) each trial's outcome, in trial order; a row run as K single-trial tasks
-        (``lab.sweep``) is put back together by calling this with their K results.
+        (``lab.combine``) is put back together by calling this with their K results.
     seen : training sequences shown to the trial that trained longest.
     seconds : the row's training time.
     """
