@@ -92,6 +92,15 @@ def test_combine_refuses_a_row_with_a_missing_trial(serial):
         combine(SOLVES, payloads)
 
 
+def test_combine_refuses_trials_of_another_seed_or_preset():
+    mixed = [run_trial(TrialTask(SOLVES, seed, k, 200)) for seed, k in ((0, 0), (1, 1))]
+    with pytest.raises(ValueError, match="different presets, seeds or caps"):
+        combine(SOLVES, mixed)
+    row = [run_trial(TrialTask(SOLVES, 0, k, 200)) for k in (0, 1)]
+    with pytest.raises(ValueError, match="different presets, seeds or caps"):
+        combine(_2C, row)
+
+
 def test_combine_keeps_when_each_trial_grew_its_cell():
     # sequential construction (Exps 2a/2b, spec A8): the row's summary says when each trial got its cell
     grows = replace(get_preset("classroom_exp2a_p10"), name="tiny_2a_grows", trials=2,
