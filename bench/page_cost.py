@@ -4,7 +4,7 @@
 
     python -m bench.page_cost [--reps 8] [--profile DIR] [--json]
 
-Starts ``streamlit run app.py`` (as :mod:`bench.classroom` does), warms it up with one visit,
+Starts ``streamlit run app.py`` (:mod:`bench.server`), warms it up with one visit,
 then plays ``--reps`` students one after the other, each a fresh websocket session
 (:mod:`bench.ws_client`): Overview by URL, Vanishing gradient and Experiments through the
 sidebar (a *first* run of the page in that session), then one plain rerun of Experiments (what
@@ -30,43 +30,30 @@ import json
 import os
 import pstats
 import signal
-import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 import numpy as np
 
-from bench.classroom import HOST, ROOT, free_port, stop_server, wait_healthy
+from bench.procs import cpu_seconds
+from bench.server import STREAMLIT, serve_app
 from bench.ws_client import StreamlitClient
 
-TICK = os.sysconf("SC_CLK_TCK")
 
-
-def server_cpu(pid: int) -> float:
-    """CPU seconds used so far by process ``pid`` (every thread)."""
-    with open(f"/proc/{pid}/stat") as f:
-        fields = f.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / TICK
-
-
-def start(port: int, log, profile: Path | None, cpu_only: bool = False) -> subprocess.Popen:
-    module = ["-m", "bench.profiled_server", "app.py"] if profile else ["-m", "streamlit", "run", "app.py"]
-    cmd = [sys.executable, *module, "--server.headless", "true", "--server.port", str(port),
-           "--server.address", HOST, "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"]
-    env = {k: v for k, v in os.environ.items() if k != "LAB_SYNC_JOBS"}
-    if profile:
-        env["LAB_PROFILE_DIR"] = str(profile)
-        env["LAB_PROFILE_CPU_ONLY"] = "1" if cpu_only else "0"
-    return subprocess.Popen(cmd, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True)
+def server_env(profile: Path | None, cpu_only: bool = False) -> tuple[tuple[str, ...], dict[str, str]]:
+    """How app.py is run (plain, or by :mod:`bench.profiled_server`) and the environment that goes with it."""
+    if not profile:
+        return STREAMLIT, {}
+    return ("-m", "bench.profiled_server"), {"LAB_PROFILE_DIR": str(profile),
+                                             "LAB_PROFILE_CPU_ONLY": "1" if cpu_only else "0"}
 
 
 async def _measure(pid: int, costs: dict[str, list[float]], name: str, call) -> object:
-    c0, t0 = server_cpu(pid), time.monotonic()
+    c0, t0 = cpu_seconds(pid), time.monotonic()
     run = await call
     await asyncio.sleep(0.05)                       # let the event loop finish sending
-    costs.setdefault(name, []).append(server_cpu(pid) - c0)
+    costs.setdefault(name, []).append(cpu_seconds(pid) - c0)
     costs.setdefault(f"{name} (wall)", []).append(time.monotonic() - t0)
     if run.status != "ok" or run.errors:
         raise RuntimeError(f"{name}: {run.status} {run.errors[:2]}")
@@ -140,23 +127,17 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--no-train", action="store_true", help="do not press Train live at the end")
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args(argv)
-    port = free_port()
-    url = f"http://{HOST}:{port}"
     load = round(os.getloadavg()[0], 2)
-    with tempfile.TemporaryFile("w+") as log:
-        proc = start(port, log, args.profile, args.cpu_only)
-        try:
-            wait_healthy(proc, url)
-            asyncio.run(play(url, proc.pid, 1, False))          # imports and caches: a warm server
-            if args.profile:
-                os.kill(proc.pid, signal.SIGUSR2)                  # the event loop's profile starts now
-                time.sleep(0.2)
-            costs, order = asyncio.run(play(url, proc.pid, args.reps, not args.no_train, args.busy_jobs))
-            if args.profile:
-                os.kill(proc.pid, signal.SIGUSR1)
-                time.sleep(1.0)
-        finally:
-            stop_server(proc)
+    runner, env = server_env(args.profile, args.cpu_only)
+    with serve_app(runner=runner, env=env) as (url, proc):
+        asyncio.run(play(url, proc.pid, 1, False))              # imports and caches: a warm server
+        if args.profile:
+            os.kill(proc.pid, signal.SIGUSR2)                      # the event loop's profile starts now
+            time.sleep(0.2)
+        costs, order = asyncio.run(play(url, proc.pid, args.reps, not args.no_train, args.busy_jobs))
+        if args.profile:
+            os.kill(proc.pid, signal.SIGUSR1)
+            time.sleep(1.0)
     result = {"load_before": load, "reps": args.reps, "busy_jobs": args.busy_jobs, "server_cpu_s": _stats(costs)}
     if args.profile:
         result["thread_cpu_s"] = _stats(thread_costs(args.profile, order))

@@ -30,16 +30,14 @@ from dataclasses import replace
 
 import numpy as np
 
+from bench.procs import status_kb
 from lab.jobs import Job, JobManager
 from lstm_core.experiments import get_preset
 
 
-def rss_mb(pid: int | None = None) -> float:
-    with open(f"/proc/{pid or os.getpid()}/status") as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    return float("nan")
+def rss_mb() -> float:
+    """Resident memory of this process (the job server), in MB."""
+    return status_kb(os.getpid(), "VmRSS") / 1024
 
 
 def children_alive(job: Job) -> bool:

@@ -35,6 +35,8 @@ from streamlit.proto.BackMsg_pb2 import BackMsg
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 from streamlit.proto.WidgetStates_pb2 import WidgetStates
 
+from bench.students import PAGES, RENDER_TIMEOUT_S, Student, job_state, run_class
+
 _DONE = {ForwardMsg.FINISHED_SUCCESSFULLY: "ok", ForwardMsg.FINISHED_WITH_COMPILE_ERROR: "compile error",
          ForwardMsg.FINISHED_FRAGMENT_RUN_SUCCESSFULLY: "ok"}
 _ALERT_ERROR = 1  # Alert.Format.ERROR
@@ -222,7 +224,7 @@ class StreamlitClient:
 # ----------------------------------------------------------------------------- the class, without browsers
 
 
-def _check(run: Run, student, name: str, title: str, figure: bool) -> None:
+def _check(run: Run, student: Student, name: str, title: str, figure: bool) -> None:
     """Book one page's first render: the run finished, shows the page's title (and a figure), has no error."""
     who = f"student {student.index}"
     student.errors.extend(f"{who}: {name}: {e}" for e in run.errors)
@@ -237,33 +239,13 @@ def _check(run: Run, student, name: str, title: str, figure: bool) -> None:
         student.errors.append(f"{who}: {name}: no figure sent")
 
 
-def _job_state(student, alerts: list[str]) -> str | None:
-    """"started", "failed" or None (still waiting) from the status lines; records queue positions."""
-    from bench.classroom import STARTED
-
-    for text in alerts:
-        flat = " ".join(text.replace("*", "").split())
-        if "position" in flat and "queue" in flat:
-            digits = flat.split("position", 1)[1].split()[0].strip(".")
-            if digits.isdigit():
-                student.queue_positions.append(int(digits))
-        if any(flat.startswith(s) for s in STARTED):
-            return "started"
-        if flat.startswith("LSTM: Training failed"):
-            student.errors.append(f"student {student.index}: {flat[:200]}")
-            return "failed"
-    return None
-
-
-async def _watch_job(client: StreamlitClient, student, until: float) -> None:
+async def _watch_job(client: StreamlitClient, student: Student, until: float) -> None:
     """Press "Train live", then follow the self-refreshing panel (its fragment reruns) until the job trains."""
-    from bench.classroom import RENDER_TIMEOUT_S
-
     t0 = time.monotonic()
     run = await client.click("Train live", timeout=RENDER_TIMEOUT_S)
     while True:
         student.errors.extend(f"student {student.index}: experiments (training): {e}" for e in run.errors)
-        state = _job_state(student, run.alerts)
+        state = job_state(student, run.alerts)
         if state == "started":
             student.job_wait_s = time.monotonic() - t0
         if state is not None:
@@ -274,10 +256,8 @@ async def _watch_job(client: StreamlitClient, student, until: float) -> None:
         run = await client.rerun_fragment(RENDER_TIMEOUT_S) or await client.rerun(RENDER_TIMEOUT_S)
 
 
-async def _keep_refreshing(client: StreamlitClient, student, until: float) -> None:
+async def _keep_refreshing(client: StreamlitClient, student: Student, until: float) -> None:
     """Stay in class: answer the panel's ``run_every`` timer, as an open tab does, until the bell."""
-    from bench.classroom import RENDER_TIMEOUT_S
-
     while time.monotonic() < until and not client.closed:
         if client.auto_rerun is None:
             await asyncio.sleep(min(1.0, max(0.0, until - time.monotonic())))
@@ -288,10 +268,8 @@ async def _keep_refreshing(client: StreamlitClient, student, until: float) -> No
             student.errors.extend(f"student {student.index}: experiments (refresh): {e}" for e in run.errors)
 
 
-async def run_ws_student(url: str, student, delay: float, until: float) -> None:
+async def run_ws_student(url: str, student: Student, delay: float, until: float) -> None:
     """One student: Overview by URL, then Vanishing gradient and Experiments through the sidebar, maybe a job."""
-    from bench.classroom import PAGES, RENDER_TIMEOUT_S
-
     await asyncio.sleep(delay)
     try:
         async with StreamlitClient(url) as client:
@@ -309,10 +287,8 @@ async def run_ws_student(url: str, student, delay: float, until: float) -> None:
         student.errors.append(f"student {student.index}: {type(exc).__name__}: {str(exc)[:200]}")
 
 
-async def drive_ws(url: str, n: int, duration: float, ramp: float, warmup: bool = False) -> list:
-    """Run the class with websocket clients; same contract as :func:`bench.classroom.drive`."""
-    from bench.classroom import Student, run_class
-
+async def drive_ws(url: str, n: int, duration: float, ramp: float, warmup: bool = False) -> list[Student]:
+    """Run the class with websocket clients; same contract as :func:`bench.browser_client.drive_browser`."""
     students = [Student(i, train=(i % 2 == 1) and not warmup) for i in range(n)]
     until = time.monotonic() + duration
     await run_class(students, lambda s, delay: run_ws_student(url, s, delay, until), duration, ramp)

@@ -7,7 +7,7 @@ alternating (A, B, A, B, ...) and compared by their medians:
   T = 100, one trial, against a plain-C online learner of the same size and rule
   (``lab/c_reference/lstm_rtrl.c``, compiled here with ``cc -O2``; skipped without a compiler);
 - **alphabet**: time per step of the trial loop on Exp 2c q = 1000 against q = 50;
-- **two workers**: a row's trials on 2 worker processes against 1 (``lab.sweep.LocalPool``);
+- **two workers**: a row's trials on 2 worker processes against 1 (``lab.backends.LocalPool``);
 - **kernel vs NumPy**: sequences per second of each learner (the 1997 rule, the full-gradient LSTM,
   the RNN baselines by BPTT and RTRL) on the compiled kernels against the readable NumPy engine.
 
@@ -32,6 +32,8 @@ from pathlib import Path
 import numpy as np
 
 C_SOURCE = Path(__file__).parent / "c_reference" / "lstm_rtrl.c"
+MAX_SECONDS = 600.0                   # per single measurement
+MAX_REPEATS = 100
 LEARNERS = {                          # figure name -> preset whose learner it times
     "lstm_truncated_rtrl": "exp4_adding_T100",
     "lstm_full_gradient": "classroom_exp1_reber",
@@ -117,7 +119,9 @@ def alternate(a, b, repeats: int) -> tuple[float, float]:
 
 def two_workers(trials: int = 4, sequences: int = 20_000) -> tuple[float, float]:
     """Wall-clock seconds of one Exp 4 row (``trials`` trials, ``sequences`` each) on 1 and on 2 workers."""
-    from lab.sweep import LocalPool, Row, run_rows
+    from lab.backends import LocalPool
+    from lab.sweep import run_rows
+    from lab.trials import Row
     from lstm_core.experiments import get_preset
 
     p = get_preset("exp4_adding_T100")
@@ -203,8 +207,8 @@ def print_engine(f: dict) -> None:
 
 
 def main(args) -> int:
-    if args.seconds <= 0 or args.repeats < 1:
-        print("bench: --seconds must be > 0 and --repeats >= 1", file=sys.stderr)
+    if not 0 < args.seconds <= MAX_SECONDS or not 1 <= args.repeats <= MAX_REPEATS:
+        print(f"bench: --seconds must be in (0, {MAX_SECONDS}] and --repeats in [1, {MAX_REPEATS}]", file=sys.stderr)
         return 2
     if args.what == "classroom":
         rows = classroom_figures()

@@ -1,6 +1,6 @@
 """``python -m lstm_core sample PRESET --n N --seed S [--json]``: show a preset's task data.
 
-PRESET is a preset name of :mod:`lstm_core.experiments` (its ``task`` and
+PRESET is a preset name of :data:`lstm_core.experiments.PRESETS` (its ``task`` and
 ``task_options`` are used) or a key of :data:`lstm_core.tasks.TASKS` (default
 options). ``--set KEY=VALUE`` overrides one task option (VALUE is read as JSON
 when it parses, else as a string), e.g. ``sample adding --set T=10``.
@@ -17,13 +17,13 @@ is injected) and, for symbolic tasks, ``"string"``: the whole symbol string.
 from __future__ import annotations
 
 import argparse
-import importlib
 import json
 import sys
 
 import numpy as np
 
 from lab.serialize import check_task_options
+from lstm_core.experiments import PRESETS
 from lstm_core.tasks import TASK_INFO, TASKS, Batch, describe_sequence
 
 
@@ -37,39 +37,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="override a task option, e.g. --set T=10 (repeatable)")
 
 
-def _preset_names(experiments) -> list[str]:
-    """Best-effort list of the preset names the experiments module offers."""
-    for attr in ("PRESETS", "preset_names", "list_presets"):
-        found = getattr(experiments, attr, None)
-        try:
-            names = found() if callable(found) else found
-            if names is not None:
-                return sorted(str(n) for n in names)
-        except Exception:  # noqa: BLE001 - a listing helper must never break the command
-            continue
-    return []
-
-
-def resolve(name: str) -> tuple[str | None, dict, list[str]]:
-    """(task key, task options, preset names) for a preset or task name; task None if unknown."""
-    module = "lstm_core.experiments"  # written separately; may not exist yet
-    try:
-        experiments = importlib.import_module(module)
-    except ModuleNotFoundError as exc:
-        if exc.name != module:
-            raise
-        experiments = None
-    presets = _preset_names(experiments) if experiments is not None else []
-    if experiments is not None:
-        try:
-            preset = experiments.get_preset(name)
-        except (LookupError, ValueError):
-            preset = None
-        if preset is not None:
-            return preset.task, dict(preset.task_options), presets
+def resolve(name: str) -> tuple[str | None, dict]:
+    """(task key, task options) of a preset or task name; (None, {}) if it is neither."""
+    if name in PRESETS:
+        return PRESETS[name].task, dict(PRESETS[name].task_options)
     if name in TASKS:
-        return name, dict(TASK_INFO[name]["defaults"]), presets
-    return None, {}, presets
+        return name, dict(TASK_INFO[name]["defaults"])
+    return None, {}
 
 
 MAX_N = 1_000_000          # sequences per call
@@ -112,12 +86,10 @@ def batch_to_json(task: str, options: dict, batch: Batch) -> dict:
 
 
 def main(args: argparse.Namespace) -> int:
-    task, options, presets = resolve(args.preset)
-    if task is None or task not in TASKS:
-        what = f"unknown preset or task {args.preset!r}" if task is None else \
-            f"preset {args.preset!r} names an unknown task {task!r}"
-        print(f"sample: {what}.\n  tasks: {', '.join(TASKS)}"
-              + (f"\n  presets: {', '.join(presets)}" if presets else ""), file=sys.stderr)
+    task, options = resolve(args.preset)
+    if task is None:
+        print(f"sample: unknown preset or task {args.preset!r}.\n  tasks: {', '.join(TASKS)}"
+              f"\n  presets: {', '.join(sorted(PRESETS))}", file=sys.stderr)
         return 2
     if not 1 <= args.n <= MAX_N:
         print(f"sample: --n must be between 1 and {MAX_N:,}, got {args.n:,}", file=sys.stderr)

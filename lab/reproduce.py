@@ -18,153 +18,21 @@ cleanly: running trials report what they reached, finished rows stay saved, file
 from __future__ import annotations
 
 import contextlib
-import os
-import re
-import shlex
-import signal
 import sys
-import threading
 import time
-from dataclasses import dataclass
 from pathlib import Path
 
 from lab import files
-from lab.cli_reproduce import print_table
-from lab.sweep import DaskBackend, LocalPool, Row, RowOutcome, RowProgress, Stop, SweepError, run_rows
-from lstm_core.experiments import PRESETS, get_preset
+from lab.backends import DaskBackend, LocalPool
+from lab.report import annotate, print_table
+from lab.reproduce_plan import Plan, UsageError, plan_from_args
+from lab.results import RunFileError, check_summary, load_result
+from lab.runs import save_run
+from lab.stop import Stop, stop_on_signals
+from lab.sweep import RowOutcome, RowProgress, run_rows
+from lab.trials import Row, SweepError
 
-MAX_TRIALS = 1000           # the paper runs at most 30
-MAX_SEQUENCES = 10**9       # the paper's largest cap is 5,000,000
-MAX_CHUNK = 10**9
-MAX_SEED = 2**63 - 1
-MAX_WORKERS = 1024
 PRINT_EVERY = 2.0           # seconds between two progress lines of a sweep row
-
-
-class UsageError(ValueError):
-    """A bad option: reported as one line, exit status 2, before any work."""
-
-
-@dataclass
-class Plan:
-    rows: list[Row]
-    sweep: bool
-    chunk: int
-    workers: int
-    scheduler: str | None
-    json: Path | None
-    out: Path | None
-    results_dir: Path | None
-    force: bool
-    command: str | None = None   # the command line that made this run, stored with each result
-
-
-def paper_rows() -> list[str]:
-    """Every row of the paper's tables we run: presets with a ``paper`` dict that are not classroom ones."""
-    return [name for name, p in PRESETS.items() if not p.classroom and p.paper]
-
-
-def default_workers() -> int:
-    try:
-        return max(len(os.sched_getaffinity(0)), 1)
-    except AttributeError:
-        return max(os.cpu_count() or 1, 1)
-
-
-def _bounded(value, name: str, lo: int, hi: int) -> None:
-    if value is not None and not lo <= value <= hi:
-        raise UsageError(f"{name} must be between {lo:,} and {hi:,} (got {value:,})")
-
-
-_ADDRESS = re.compile(r"^(?:(tcp|tls|ucx|inproc)://)?([^\s:/]+|\[[0-9a-fA-F:]+\]):(\d{1,5})$")
-
-
-def check_scheduler(address: str | None) -> str | None:
-    """``HOST:PORT`` or ``tcp://HOST:PORT`` (Dask's default port is 8786)."""
-    if address is None:
-        return None
-    m = _ADDRESS.match(address.strip())
-    if not m or not 1 <= int(m.group(3)) <= 65535:
-        raise UsageError(f"--scheduler wants HOST:PORT, e.g. 192.168.1.10:8786 (got {address!r})")
-    return address.strip() if m.group(1) else f"tcp://{address.strip()}"
-
-
-def plan_from_args(args) -> Plan:
-    """Check every option and work out the rows; raises :class:`UsageError`. Nothing is trained here."""
-    names = list(dict.fromkeys(args.presets or []))
-    if args.all and names:
-        raise UsageError("give preset names or --all, not both")
-    if not args.all and not names:
-        raise UsageError("name a preset (see `python -m lstm_core presets`) or give --all")
-    _bounded(args.trials, "--trials", 1, MAX_TRIALS)
-    _bounded(args.max_sequences, "--max-sequences", 1, MAX_SEQUENCES)
-    _bounded(args.seed, "--seed", 0, MAX_SEED)
-    _bounded(args.chunk, "--chunk", 1, MAX_CHUNK)
-    _bounded(args.workers, "--workers", 1, MAX_WORKERS)
-    scheduler = check_scheduler(args.scheduler)
-    if scheduler and args.workers is not None:
-        raise UsageError("--workers and --scheduler exclude each other (the Dask cluster has its own workers)")
-    if scheduler:
-        try:
-            import distributed  # noqa: F401
-        except ImportError:
-            raise UsageError("--scheduler needs Dask: pip install 'dask[distributed]'") from None
-    presets = []
-    for name in paper_rows() if args.all else names:
-        try:
-            presets.append(get_preset(name))
-        except KeyError as exc:
-            raise UsageError(exc.args[0] if exc.args else str(exc)) from None
-    sweep = bool(args.all or len(presets) > 1 or args.results_dir is not None)
-    if sweep and args.json is not None:
-        raise UsageError("--json writes one preset's summary; a sweep writes <results-dir>/<preset>.json")
-    try:
-        json_path = files.check_file_target(args.json, "--json")
-        out = files.check_dir_target(args.out, "--out")
-        results_dir = None
-        if sweep:
-            from lab.results import RESULTS_DIR
-            results_dir = files.check_dir_target(args.results_dir if args.results_dir is not None else RESULTS_DIR,
-                                                 "--results-dir", create=True)
-    except files.PathProblem as exc:
-        raise UsageError(str(exc)) from None
-    rows = [Row(p, int(args.trials or p.trials), int(args.seed),
-                int(args.max_sequences or p.stop.max_sequences)) for p in presets]
-    workers = args.workers if args.workers is not None else default_workers()
-    argv = getattr(args, "argv", None)
-    command = "python -m lstm_core " + shlex.join(argv) if argv else None
-    return Plan(rows, sweep, args.chunk, workers, scheduler, json_path, out, results_dir, bool(args.force), command)
-
-
-# ----------------------------------------------------------------------------- signals
-
-@contextlib.contextmanager
-def stop_on_signals(stop: Stop):
-    """SIGINT, SIGTERM and SIGHUP set ``stop`` (whatever SIGINT's inherited disposition); restored on exit.
-
-    Outside the main thread (signals cannot be set there) nothing is installed.
-    """
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    sigs = [signal.SIGINT, signal.SIGTERM] + ([signal.SIGHUP] if hasattr(signal, "SIGHUP") else [])
-    before = {s: signal.getsignal(s) for s in sigs}
-
-    def handler(signum, frame):
-        stop.request(signal.Signals(signum).name)
-        text = (f"\n{signal.Signals(signum).name}: stopping - running trials report what they reached, finished "
-                "rows stay saved (again to give up at once)\n" if stop.count == 1 else
-                f"\n{signal.Signals(signum).name} again: giving up now\n")
-        with contextlib.suppress(OSError):
-            os.write(2, text.encode())
-
-    for s in sigs:
-        signal.signal(s, handler)
-    try:
-        yield
-    finally:
-        for s, h in before.items():
-            signal.signal(s, h if h is not None else signal.SIG_DFL)
 
 
 # ----------------------------------------------------------------------------- output
@@ -181,14 +49,6 @@ def _single_line(p: RowProgress, t0: float) -> str:
     eta = f"{p.eta / 60:.1f} min to the cap" if p.eta else "-"
     return (f"{p.sequences:>10,} seq/trial | solved {p.solved}/{p.trials} | failed {p.failed} | "
             f"{p.rate:,.0f} seq/s | {time.time() - t0:,.0f} s | ETA {eta}")
-
-
-def annotate(summary: dict, row: Row, interrupted: bool, command: str | None = None) -> dict:
-    """The stored format of runs/results/*.json: TrialRun.result() + interrupted, paper, classroom,
-    experiment, and the command line that produced it (None when called from Python)."""
-    p = row.preset
-    return {**summary, "interrupted": bool(interrupted), "paper": p.paper, "classroom": p.classroom,
-            "experiment": p.experiment, "command": command}
 
 
 def make_backend(plan: Plan, tasks: int):
@@ -264,8 +124,6 @@ def _single(plan: Plan, stop: Stop) -> int:
 
 
 def _save_run(outcome: RowOutcome, where: Path) -> int:
-    from lab.runs import save_run
-
     try:
         path = save_run(outcome.run, where)
     except (OSError, ValueError) as exc:
@@ -285,8 +143,6 @@ def _close(backend, abort: bool = False) -> None:
 
 def stored_row(path: Path) -> dict | None:
     """The result stored at ``path`` if it is a valid (``lab.results.load_result``), finished row; else None."""
-    from lab.results import RunFileError, load_result
-
     if not path.is_file():
         return None
     try:
@@ -311,8 +167,6 @@ def skip_reason(row: Row, stored: dict | None, force: bool) -> str:
 
 
 def _sweep(plan: Plan, stop: Stop) -> int:
-    from lab.results import check_summary
-
     rows, n = plan.rows, len(plan.rows)
     todo: list[Row] = []
     skipped = 0

@@ -1,8 +1,9 @@
 """Command line of the engine: ``python -m lstm_core COMMAND ...``.
 
-Each command lives in its own module, which provides ``add_arguments(parser)``
-and ``main(args) -> int``; this file only dispatches. The command modules keep
-their heavy imports inside ``main``, so building the parser stays cheap.
+Each command lives in its own module of ``lab`` (the machinery above the engine), which provides
+``add_arguments(parser)`` and ``main(args) -> int``; this file only dispatches, by module name, so the
+engine itself never imports ``lab``. The command modules keep their heavy imports inside ``main``,
+so building the parser stays cheap.
 """
 
 from __future__ import annotations
@@ -25,19 +26,12 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
     for name, (module, help_) in COMMANDS.items():
         p = sub.add_parser(name, help=help_)
-        p.set_defaults(_module=module)
-        try:
-            importlib.import_module(module).add_arguments(p)
-        except ModuleNotFoundError as exc:  # a command whose module is not written yet
-            if exc.name != module:
-                raise
-            p.set_defaults(_missing=True)
+        p.set_defaults(command_module=module)
+        importlib.import_module(module).add_arguments(p)
     argv = list(sys.argv[1:] if argv is None else argv)
     args = parser.parse_args(argv)
     args.argv = argv    # the command line as given, stored with results that commands write
-    if getattr(args, "_missing", False):
-        parser.error(f"command {args.command!r} is not available in this build")
-    return int(importlib.import_module(args._module).main(args) or 0)
+    return int(importlib.import_module(args.command_module).main(args) or 0)
 
 
 if __name__ == "__main__":

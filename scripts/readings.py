@@ -95,8 +95,10 @@ def main(argv: list[str] | None = None) -> int:
     cap = args.max_sequences or preset.stop.max_sequences
     if trials < 1 or cap < 1 or args.workers < 1:
         ap.error("--trials, --max-sequences and --workers must be >= 1")
+    from lab.backends import LocalPool
     from lab.files import write_json
-    from lab.sweep import LocalPool, Row, run_rows
+    from lab.sweep import run_rows
+    from lab.trials import Row
 
     tag = args.tag or "__".join(s.replace("=", "-").replace(".", "_") for s in args.set) or "as_preset"
     out = OUT / f"{args.preset}__{tag}.json"

@@ -8,11 +8,10 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
-import tempfile
 
 import pytest
 
-from bench.classroom import HOST, free_port, start_server, stop_server, wait_healthy
+from bench.server import serve_app
 from bench.ws_client import StreamlitClient
 
 GUARD = 60.0  # seconds: only a guard against hanging, never a measurement
@@ -22,15 +21,8 @@ pytestmark = pytest.mark.slow
 
 @pytest.fixture(scope="module")
 def app_url():
-    port = free_port()
-    url = f"http://{HOST}:{port}"
-    with tempfile.TemporaryFile("w+") as log:
-        proc = start_server(port, log)
-        try:
-            wait_healthy(proc, url)
-            yield url
-        finally:
-            stop_server(proc)
+    with serve_app() as (url, _):
+        yield url
 
 
 async def _visit(url: str):

@@ -6,12 +6,13 @@ import argparse
 import json
 import subprocess
 import sys
-import types
+from dataclasses import replace
 
 import numpy as np
 import pytest
 
 from lab import cli_sample
+from lstm_core.experiments import PRESETS, get_preset
 from lstm_core.tasks import reber_accepts
 
 
@@ -71,15 +72,10 @@ def test_bad_option_exits_2_with_a_message():
 
 
 def test_a_preset_resolves_to_its_task_and_options(monkeypatch, capsys):
-    presets = {"exp4_tiny": types.SimpleNamespace(task="adding", task_options={"T": 12})}
-
-    def get_preset(name):
-        return presets[name]  # KeyError for unknown names
-
-    fake = types.SimpleNamespace(get_preset=get_preset, PRESETS=presets)
-    monkeypatch.setitem(sys.modules, "lstm_core.experiments", fake)
-    assert cli_sample.resolve("exp4_tiny") == ("adding", {"T": 12}, ["exp4_tiny"])
-    assert cli_sample.resolve("reber")[:2] == ("reber", {})  # task keys still work
+    tiny = replace(get_preset("classroom_exp4_adding_T20"), name="exp4_tiny", task_options={"T": 12})
+    monkeypatch.setitem(PRESETS, tiny.name, tiny)
+    assert cli_sample.resolve("exp4_tiny") == ("adding", {"T": 12})
+    assert cli_sample.resolve("reber") == ("reber", {})  # task keys still work, with their default options
     args = argparse.Namespace(preset="exp4_tiny", n=1, seed=0, json=True, set=[])
     assert cli_sample.main(args) == 0
     doc = json.loads(capsys.readouterr().out)

@@ -24,12 +24,17 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from lab import files, reproduce, sweep
+from lab import files, reproduce, reproduce_plan
+from lab.backends import DaskBackend, LocalPool
+from lab.combine import MergedRun, combine
 from lab.results import load_results
 from lab.runs import save_run
-from lab.sweep import LocalPool, MergedRun, Row, Stop, TrialTask, combine, run_rows, run_trial
+from lab.stop import Stop
+from lab.sweep import run_rows
+from lab.trials import Row, TrialTask, run_trial
 from lstm_core.__main__ import main as cli
 from lstm_core.experiments import PRESETS, get_preset
+from lstm_core.experiments.preset import Construction
 from lstm_core.experiments.train import TrialRun
 
 REPO = Path(__file__).resolve().parent.parent
@@ -63,7 +68,7 @@ def test_the_tiny_preset_mixes_solved_and_unsolved_trials(serial):
 def test_combined_single_trial_runs_equal_the_serial_run_summary_and_saved_run(serial, tmp_path):
     run, res = serial
     payloads = [run_trial(TrialTask(SOLVES, 0, k, CAP)) for k in (2, 0, 1)]   # any order
-    summary = combine(payloads)
+    summary = combine(SOLVES, payloads)
     assert list(summary) == list(res)                          # the same keys, in the same order
     assert _no_seconds(summary) == _no_seconds(res)
     # the run saved for the app is the same too: weights, checkpoints, learning curves
@@ -85,7 +90,29 @@ def test_combined_single_trial_runs_equal_the_serial_run_summary_and_saved_run(s
 def test_combine_refuses_a_row_with_a_missing_trial(serial):
     payloads = [run_trial(TrialTask(SOLVES, 0, k, 200)) for k in (0, 2)]
     with pytest.raises(ValueError, match="0..K-1"):
-        combine(payloads)
+        combine(SOLVES, payloads)
+
+
+def test_combine_refuses_trials_of_another_seed_or_preset():
+    mixed = [run_trial(TrialTask(SOLVES, seed, k, 200)) for seed, k in ((0, 0), (1, 1))]
+    with pytest.raises(ValueError, match="different presets, seeds or caps"):
+        combine(SOLVES, mixed)
+    row = [run_trial(TrialTask(SOLVES, 0, k, 200)) for k in (0, 1)]
+    with pytest.raises(ValueError, match="different presets, seeds or caps"):
+        combine(_2C, row)
+
+
+def test_combine_keeps_when_each_trial_grew_its_cell():
+    # sequential construction (Exps 2a/2b, spec A8): the row's summary says when each trial got its cell
+    grows = replace(get_preset("classroom_exp2a_p10"), name="tiny_2a_grows", trials=2,
+                    construction=Construction(window=100, tolerance=0.3, patience=2))
+    run = TrialRun(grows, seed=0, max_sequences=1500)
+    while not run.done():
+        run.advance(500)
+    serial = run.result()
+    summary = combine(grows, [run_trial(TrialTask(grows, 0, k, 1500)) for k in (1, 0)])
+    assert any(g is not None for g in serial["grown_at"])
+    assert _no_seconds(summary) == _no_seconds(serial)
 
 
 def test_two_worker_processes_give_the_serial_numbers(serial):
@@ -101,7 +128,7 @@ def test_a_dask_local_cluster_gives_the_serial_numbers(serial):
     _, res = serial
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None) as lc, \
             distributed.Client(lc, set_as_default=False) as client:
-        backend = sweep.DaskBackend(client=client)
+        backend = DaskBackend(client=client)
         backend.check_workers()                                 # both workers run our code
         reports = []
         outcomes = list(run_rows([Row(SOLVES, 3, 0, CAP)], backend, chunk=400, on_progress=reports.append))
@@ -179,12 +206,12 @@ def test_a_stored_row_is_rerun_for_other_settings_and_kept_when_it_has_more(tmp_
 
 def test_all_means_every_paper_row_at_the_papers_trials_and_cap(tmp_path):
     args = _args(all=True, results_dir=str(tmp_path))
-    plan = reproduce.plan_from_args(args)
+    plan = reproduce_plan.plan_from_args(args)
     names = [r.preset.name for r in plan.rows]
     assert names == [n for n, p in PRESETS.items() if p.paper and not p.classroom]
     assert "exp4_adding_T100" in names and not any(n.startswith("classroom") for n in names)
     assert all(r.trials == r.preset.trials and r.max_sequences == r.preset.stop.max_sequences for r in plan.rows)
-    plan = reproduce.plan_from_args(_args(all=True, trials=2, max_sequences=2000, results_dir=str(tmp_path)))
+    plan = reproduce_plan.plan_from_args(_args(all=True, trials=2, max_sequences=2000, results_dir=str(tmp_path)))
     assert {(r.trials, r.max_sequences) for r in plan.rows} == {(2, 2000)} and plan.sweep
 
 
@@ -431,17 +458,12 @@ def test_an_atomic_write_that_fails_leaves_the_old_file_and_no_temporary(tmp_pat
     assert [p.name for p in tmp_path.iterdir()] == ["a.json"]
 
 
-def test_the_engine_does_not_import_lab_or_dask():
-    code = ("import sys, lab.cli_reproduce, lstm_core.__main__, lab.sweep; "
+def test_dask_is_imported_only_when_a_scheduler_is_asked_for():
+    # (that the engine never imports lab: tests/test_import_hygiene.py)
+    code = ("import sys, lab.cli_reproduce, lstm_core.__main__, lab.reproduce, lab.sweep, lab.backends; "
             "print(sorted(m for m in sys.modules if m.split('.')[0] in ('distributed', 'dask')))")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, timeout=GUARD)
     assert done.returncode == 0 and done.stdout.strip() == "[]", done.stderr
-    # lab sits above the engine (DESIGN.md, "Target layout"): no engine module imports it at module level
-    code = ("import importlib, pkgutil, sys, lstm_core; "
-            "[importlib.import_module(m.name) for m in pkgutil.walk_packages(lstm_core.__path__, 'lstm_core.')]; "
-            "print(sorted(m for m in sys.modules if m.split('.')[0] == 'lab'))")
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, timeout=GUARD)
-    assert done.returncode == 0 and done.stdout.strip().splitlines()[-1] == "[]", done.stderr[-2000:]
 
 
 def test_a_stop_before_a_trial_starts_builds_nothing():

@@ -173,7 +173,7 @@ def test_reproduce_command_stops_cleanly_on_ctrl_c_and_still_writes_its_json(tmp
 
 
 def test_the_reproduce_table_shows_the_streak_separately_for_abs_rules():
-    from lab.cli_reproduce import comparison_rows
+    from lab.report import comparison_rows
     base = {"trials": 2, "success_rate": 0.5, "mean_sequences": 500.0, "min_sequences": 500,
             "max_sequences": 500, "st1_at": [None, None], "test": {}}
     abs_run = {**base, "sequences_to_success": [500, None], "sequences_presented": [10_500, 20_000]}

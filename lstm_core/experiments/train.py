@@ -338,3 +338,4 @@ class TrialRun:
         return summary(self.results, preset=self.preset.name, trials=self.K, seed=self.seed,
                        sequences_seen=self.seen, max_sequences_cap=self.max_sequences,
                        grown=self.growth is not None, seconds=self.elapsed)
+

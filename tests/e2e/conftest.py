@@ -15,23 +15,17 @@ from __future__ import annotations
 
 import contextlib
 import os
-import socket
-import subprocess
-import sys
-import tempfile
-import time
-import urllib.request
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]  # the directory holding app.py
+from bench import server
+
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
 VIEWPORT = {"width": 1400, "height": 900}
-SERVER_START_TIMEOUT_S = 90
 APP_RUN_TIMEOUT_MS = 60_000
 
 
@@ -43,46 +37,16 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.e2e)
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @contextlib.contextmanager
 def serve_app() -> Iterator[str]:
-    """Run ``streamlit run app.py`` headless on a free port; yield its base URL; stop it after."""
-    port = _free_port()
-    cmd = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
-           "--server.port", str(port), "--server.address", "127.0.0.1",
-           "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"]
-    with tempfile.TemporaryFile("w+") as log:
-        proc = subprocess.Popen(cmd, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
-        url = f"http://127.0.0.1:{port}"
+    """A fresh app server (:func:`bench.server.serve_app`); yields its base URL; fails the test if it does not
+    start (with the end of its log)."""
+    with contextlib.ExitStack() as stack:
         try:
-            deadline = time.monotonic() + SERVER_START_TIMEOUT_S
-            while True:
-                if proc.poll() is not None:
-                    log.seek(0)
-                    pytest.fail(f"streamlit exited with code {proc.returncode}:\n{log.read()[-3000:]}")
-                try:
-                    with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
-                        if r.status == 200:
-                            break
-                except OSError:
-                    pass
-                if time.monotonic() > deadline:
-                    log.seek(0)
-                    pytest.fail(f"streamlit did not become healthy:\n{log.read()[-3000:]}")
-                time.sleep(0.25)
-            yield url
-        finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+            url, _ = stack.enter_context(server.serve_app())
+        except server.ServerDidNotStart as exc:
+            pytest.fail(str(exc))
+        yield url
 
 
 @pytest.fixture(scope="session")

@@ -6,7 +6,7 @@
  * sequences of length T..T+T/10 that it draws itself (xorshift). The same work per step as the lab's
  * kernel, written the way a C programmer would: fixed-size arrays, no allocation in the loop.
  *
- * usage: lstm_online N_SEQUENCES T   -> prints "sequences seconds steps"
+ * usage: lstm_rtrl N_SEQUENCES T   -> prints "sequences seconds steps"
  */
 #include <math.h>
 #include <stdio.h>

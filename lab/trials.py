@@ -1,0 +1,124 @@
+"""One trial of a paper row as a task that may run anywhere, and what it sends back.
+
+A row is K independent trials. ``TrialRun(preset, seed=seed, trial_ids=[i])`` trains trial ``i`` alone
+with exactly the generators trial ``i`` gets in the K-trial run (its generators are fixed by
+``(seed, i)`` before it is scheduled), so the row may run as K separate :class:`TrialTask` objects on
+worker processes or Dask workers (:mod:`lab.backends`); :mod:`lab.combine` puts their payloads back
+together into what a serial K-trial run gives.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+from lstm_core.experiments.preset import Preset
+from lstm_core.experiments.train import TrialRun
+
+STEP = 10                 # sequences trained between two looks at the stop flag
+
+
+class SweepError(RuntimeError):
+    """The sweep cannot go on (a worker runs different code, a trial raised, the cluster is gone)."""
+
+
+@dataclass(frozen=True)
+class Row:
+    """One row of the results table: ``trials`` trials of ``preset``, each up to ``max_sequences``."""
+
+    preset: Preset
+    trials: int
+    seed: int
+    max_sequences: int
+
+
+@dataclass(frozen=True)
+class TrialTask:
+    """Trial ``trial`` of a row, as a picklable task (the preset travels with it, registered or not)."""
+
+    preset: Preset
+    seed: int
+    trial: int
+    max_sequences: int
+    chunk: int = 500      # sequences between two progress reports
+    row: int = 0          # index of the row in the sweep
+
+
+@lru_cache(maxsize=1)
+def code_fingerprint() -> str:
+    """A hash of the engine's and lab's source files: Dask workers must run the code the client runs."""
+    import lstm_core
+
+    h = hashlib.sha256()
+    for pkg in (Path(lstm_core.__file__).parent, Path(__file__).parent):
+        for f in sorted(pkg.rglob("*.py")):
+            h.update(str(f.relative_to(pkg.parent)).encode())
+            h.update(f.read_bytes())
+    return h.hexdigest()[:16]
+
+
+def _report(task: TrialTask, run: TrialRun, final: bool = False) -> dict:
+    r = run.results[0]
+    return {"row": task.row, "trial": task.trial, "seen": int(run.seen), "solved": bool(r.solved),
+            "diverged": bool(r.diverged), "done": bool(final or run.done()), "elapsed": float(run.elapsed)}
+
+
+def run_trial(task: TrialTask, should_stop: Callable[[], bool] = lambda: False,
+              report: Callable[[dict], None] | None = None) -> dict:
+    """Train one trial to its end (or until ``should_stop()``); returns its payload (see :func:`trial_payload`).
+
+    ``report`` receives progress records (row, trial, seen, solved, diverged, done, elapsed) every
+    ``task.chunk`` sequences. A task that finds the stop flag already set returns
+    ``{"row": ..., "trial": ..., "started": False}`` without building a net.
+    """
+    if should_stop():
+        return {"row": task.row, "trial": task.trial, "started": False}
+    run = TrialRun(task.preset, seed=task.seed, trial_ids=[task.trial], max_sequences=task.max_sequences)
+    interrupted = False
+    next_report = task.chunk
+    if report is not None:
+        report(_report(task, run))                 # started: the row's clock starts
+    while not run.done():
+        if should_stop():
+            interrupted = True
+            break
+        run.advance(min(STEP, next_report - run.seen))
+        if run.seen >= next_report and report is not None and not run.done():
+            report(_report(task, run))
+        while next_report <= run.seen:
+            next_report += task.chunk
+    if report is not None:
+        report(_report(task, run, final=True))
+    return trial_payload(run, task, interrupted)
+
+
+def trial_payload(run: TrialRun, task: TrialTask, interrupted: bool) -> dict:
+    """What a finished (or stopped) single-trial run sends back: its outcome, weights, curves, checkpoints.
+
+    ``result`` is the trial's ``TrialResult`` (after ``run.result()``: a trial still training counts as
+    stopped where it stands); ``params`` each weight array with a leading trial axis of 1;
+    ``curve_*`` (N,) the learning curve; ``checkpoints`` (sequences, params) pairs.
+    """
+    run.result()                                   # brings the stored outcome of a still-active trial up to date
+    return {
+        "row": task.row, "trial": task.trial, "started": True, "interrupted": bool(interrupted),
+        "preset": task.preset.name, "seed": task.seed, "max_sequences": task.max_sequences,
+        "result": run.results[0], "seen": int(run.seen),
+        "params": {k: np.array(v) for k, v in run.params.items()},
+        "curve_seq": np.asarray(run.curve_seq, dtype=np.int64).reshape(-1),
+        "curve_err": np.asarray(run.curve_err, dtype=float).reshape(-1),
+        "curve_ok": np.asarray(run.curve_ok, dtype=float).reshape(-1),
+        "checkpoints": [(int(s), {k: np.array(v) for k, v in p.items()}) for s, p in run.checkpoints],
+        "message": run.message, "seconds": float(run.elapsed), "code": code_fingerprint(),
+    }
+
+
+def untrained_payload(task: TrialTask) -> dict:
+    """The payload of a trial that never trained (stopped before it started): its initial weights, no result."""
+    return trial_payload(TrialRun(task.preset, seed=task.seed, trial_ids=[task.trial],
+                                  max_sequences=task.max_sequences), task, interrupted=True)
