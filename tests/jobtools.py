@@ -1,4 +1,4 @@
-"""Helpers shared by the tests of background jobs (tests/test_jobs.py, tests/test_faults.py)."""
+"""Helpers shared by the tests of background jobs (tests/test_jobs*.py, tests/test_faults.py)."""
 
 from __future__ import annotations
 
@@ -28,7 +28,7 @@ def wait_for(cond, what: str) -> None:
 
 
 def job_threads() -> list[threading.Thread]:
-    """The worker threads of lab.jobs that exist right now."""
+    """The threads of lab.jobs that watch a child, alive or not, that exist right now."""
     return [t for t in threading.enumerate() if t.name.startswith("lstm-job-")]
 
 
@@ -51,24 +51,27 @@ def job_processes() -> list[int]:
     return found
 
 
-def close_a_session_mid_training(worker: str = "thread"):
-    """A session with one training and one queued job (cap 1) is released, as Streamlit does when its tab
-    closes. Asserts both jobs stopped and the manager is empty; returns (manager, running, queued)."""
-    from lab.jobs import Job, JobManager
+def close_a_session_mid_training():
+    """A session with one training and one queued job (cap 1) is released, as the registry does when nobody
+    looked at it for its ttl. Asserts both jobs stopped, the queued one never started a child and the manager
+    is empty; returns (manager, running, queued)."""
+    from lab.job_queue import JobManager
+    from lab.jobs import Job
     from ui import session_job
 
     manager = JobManager(capacity=1)
-    running = Job(ENDLESS, chunk=10, worker=worker)
-    queued = Job(ENDLESS, chunk=10, seed=1, worker=worker)
+    running = Job(ENDLESS, chunk=10)
+    queued = Job(ENDLESS, chunk=10, seed=1)
     manager.submit(running)
     manager.submit(queued)
     wait_for(lambda: running.snapshot().progress.sequences >= 10, "the first job to train")
     holder = session_job.SessionJobs()
     holder.handles["lstm"] = session_job.Handle(running, "LSTM", ENDLESS, 0, 1)
     holder.handles["rnn"] = session_job.Handle(queued, "RNN baseline", ENDLESS, 1, 1)
-    session_job._release(holder)                 # what Streamlit's on_release calls when the tab goes away
-    assert running.join(GUARD) and not running.alive
+    holder.stop_all()                            # what the registry does with a session gone for its ttl
+    assert running.join(GUARD) and not running.alive and not running.worker.alive
     assert running.snapshot().status == "stopped" and queued.snapshot().status == "stopped"
+    assert queued.worker is None
     assert manager.running() == [] and manager.queued() == []
     return manager, running, queued
 
@@ -103,17 +106,22 @@ def _hang() -> None:
 
 
 def hang_after_30(run) -> None:
-    """After 30 sequences and 1.5 s (so it has sent its state at least once), a step never ends (as one
-    sequence of Exp 2a at p = 1000 with 30 trials takes minutes): the child can only be stopped by a signal.
-    Touches the file ``$LAB_TEST_HANG_FLAG`` when it starts hanging."""
-    t0 = time.monotonic()
-    real = run.advance
+    """Once the child has taken the run's state at 30 sequences or more (so the server holds weights of at least
+    30 sequences), a step never ends (as one sequence of Exp 2a at p = 1000 with 30 trials takes minutes): the
+    child can only be stopped by a signal. Touches the file ``$LAB_TEST_HANG_FLAG`` when it starts hanging."""
+    real_advance, real_state = run.advance, run.state
+    taken: list[int] = []
+
+    def state():
+        if run.seen >= 30:
+            taken.append(run.seen)
+        return real_state()
 
     def advance(k):
-        if run.seen >= 30 and time.monotonic() - t0 > 1.5:
+        if taken:
             _hang()
-        return real(k)
-    run.advance = advance
+        return real_advance(k)
+    run.state, run.advance = state, advance
 
 
 def die_at_once(run) -> None:
