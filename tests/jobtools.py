@@ -8,6 +8,8 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
+import numpy as np
+
 from lstm_core.experiments import PRESETS
 
 GUARD = 60.0     # seconds: only a guard against hanging, never a measurement
@@ -49,31 +51,6 @@ def job_processes() -> list[int]:
         if b"job_worker" in cmd:
             found.append(pid)
     return found
-
-
-def close_a_session_mid_training():
-    """A session with one training and one queued job (cap 1) is released, as the registry does when nobody
-    looked at it for its ttl. Asserts both jobs stopped, the queued one never started a child and the manager
-    is empty; returns (manager, running, queued)."""
-    from lab.job_queue import JobManager
-    from lab.jobs import Job
-    from ui import session_job
-
-    manager = JobManager(capacity=1)
-    running = Job(ENDLESS, chunk=10)
-    queued = Job(ENDLESS, chunk=10, seed=1)
-    manager.submit(running)
-    manager.submit(queued)
-    wait_for(lambda: running.snapshot().progress.sequences >= 10, "the first job to train")
-    holder = session_job.SessionJobs()
-    holder.handles["lstm"] = session_job.Handle(running, "LSTM", ENDLESS, 0, 1)
-    holder.handles["rnn"] = session_job.Handle(queued, "RNN baseline", ENDLESS, 1, 1)
-    holder.stop_all()                            # what the registry does with a session gone for its ttl
-    assert running.join(GUARD) and not running.alive and not running.worker.alive
-    assert running.snapshot().status == "stopped" and queued.snapshot().status == "stopped"
-    assert queued.worker is None
-    assert manager.running() == [] and manager.queued() == []
-    return manager, running, queued
 
 
 # ----------------------------------------------------------------------------- faults injected in a worker child
@@ -134,3 +111,32 @@ def ignore_sigterm_and_hang(run) -> None:
     import signal
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
     hang_after_30(run)
+
+
+class _PoisonAfter:
+    """Wraps a learner; from the ``after``-th sequence on, the update comes back as NaN."""
+
+    def __init__(self, inner, after: int):
+        self.inner, self.after, self.calls, self.last_good = inner, after, 0, None
+
+    def __getattr__(self, name):
+        return getattr(self.inner, name)
+
+    def train(self, params, x, y, ht, lr, **kw):
+        new, out = self.inner.train(params, x, y, ht, lr, **kw)
+        self.calls += 1
+        if self.calls >= self.after:
+            if self.last_good is None:
+                self.last_good = {k: v.copy() for k, v in params.items()}
+            new = {k: v.copy() for k, v in new.items()}
+            new["W_h"][:, 0, 0] = np.nan
+        return new, out
+
+
+POISONED: list[_PoisonAfter] = []     # the poisons the hook below made (a synchronous job's run is in this process)
+
+
+def poison_after_25(run) -> None:
+    """From the 25th sequence on the learner's update is NaN (the readable learner: ``LAB_ENGINE=numpy``)."""
+    run.learner = _PoisonAfter(run.learner, after=25)
+    POISONED.append(run.learner)

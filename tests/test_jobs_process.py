@@ -6,7 +6,7 @@ import os
 
 from lab import job_worker
 from lab.jobs import Job
-from tests.jobtools import ENDLESS, GUARD, close_a_session_mid_training, wait_for
+from tests.jobtools import ENDLESS, GUARD, wait_for
 
 
 def test_a_job_trains_in_a_child_process_and_a_resume_starts_a_new_child():
@@ -47,10 +47,6 @@ def test_a_child_that_dies_before_sending_anything_fails_the_job_instead_of_hang
     assert job.join(GUARD)
     snap = job.snapshot()
     assert snap.status == "failed" and "ended unexpectedly" in snap.error
-
-
-def test_closing_a_session_stops_its_jobs_and_reaps_the_children():
-    close_a_session_mid_training()
 
 
 def test_the_child_trains_at_a_lower_cpu_priority():
