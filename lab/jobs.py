@@ -169,11 +169,6 @@ class Job:
         with self._lock:
             return self._trained
 
-    def done(self) -> bool:
-        """True once the run has reached its end (every trial finished, or the sequence cap)."""
-        with self._lock:
-            return bool(self._progress.done)
-
     # ------------------------------------------------------------------ control
     def start(self) -> None:
         """Start training: a child and its watching thread (synchronous: only marks the job running).
@@ -274,10 +269,9 @@ class Job:
     def _watch(self) -> None:
         timer = None
         try:
-            with self._lock:
+            with self._lock:                     # (re)start from the kept state: the histories go back to it
                 trained = self._trained
-                if trained is not None:          # resume from the state: the histories go back to it
-                    self._trim(trained)
+                self._trim(trained.seen if trained is not None else 0)
             proc = WorkerProcess(Start(self.spec, self.chunk, state=trained and trained.state, hook=self.hook))
             with self._lock:
                 self.worker = proc
@@ -316,11 +310,11 @@ class Job:
                                            up.summary, c["seq"], c["err"], c["ok"], list(self._checkpoints),
                                            up.message)
 
-    def _trim(self, trained: TrainedRun) -> None:
-        """Cut the histories back to the kept state (a killed child may have sent records after it)."""
-        keep = self._curves["seq"] <= trained.seen
+    def _trim(self, seen: int) -> None:
+        """Cut the histories back to ``seen`` sequences (a killed child may have sent records after its state)."""
+        keep = self._curves["seq"] <= seen
         self._curves = {k: v[keep] for k, v in self._curves.items()}
-        self._checkpoints = [c for c in self._checkpoints if c[0] <= trained.seen]
+        self._checkpoints = [c for c in self._checkpoints if c[0] <= seen]
 
     def _ended(self, end: End) -> None:
         with self._lock:
