@@ -6,7 +6,7 @@
     python -m bench.classroom --scenario stop ...              # the same
 
 Drives the server side of the Experiments page's jobs in this process, as the app does
-(:class:`ui.session_job.Registry` keyed by session token, one :class:`~lab.jobs.JobManager`,
+(:class:`ui.session_job.Registry` keyed by session token, one :class:`~lab.job_queue.JobManager`,
 process workers), without a browser: N sessions each start a job of a heavy preset; then each
 session's connection drops for ``--gap`` seconds (no poll; the registry's ttl is longer), the
 session comes back and its job is checked (a job that stopped, failed or went back in progress
@@ -31,7 +31,8 @@ from dataclasses import replace
 import numpy as np
 
 from bench.procs import status_kb
-from lab.jobs import Job, JobManager
+from lab.job_queue import JobManager
+from lab.jobs import Job
 from lstm_core.experiments import get_preset
 
 
@@ -41,8 +42,7 @@ def rss_mb() -> float:
 
 
 def children_alive(job: Job) -> bool:
-    proc = job._proc
-    return proc is not None and proc.proc.poll() is None
+    return job.worker is not None and job.worker.alive
 
 
 def _wait(cond, timeout: float) -> bool:
@@ -64,7 +64,7 @@ def run(sessions: int, preset_name: str, options: dict, trials: int, gap: float,
     clock_offset = [0.0]
     registry = Registry(ttl=300, clock=lambda: time.monotonic() + clock_offset[0])
     manager = JobManager(capacity=capacity, max_queue=10 * sessions, per_client=2)
-    Job(preset, trials=trials, worker="process")      # warm-up: imports and first allocations are not per session
+    Job(preset, trials=trials)                         # warm-up: imports and first allocations are not per session
     import gc
     gc.collect()
     idle = rss_mb()
@@ -72,11 +72,11 @@ def run(sessions: int, preset_name: str, options: dict, trials: int, gap: float,
     jobs = {}
     for t in tokens:
         holder = registry.holder(t)
-        job = Job(preset, trials=trials, seed=len(jobs), worker="process", budget_s=1800)
+        job = Job(preset, trials=trials, seed=len(jobs), budget_s=1800)
         holder.handles["lstm"] = Handle(job, "LSTM", preset, 0, trials)
         manager.submit(job, client=t)
         jobs[t] = job
-    _wait(lambda: all(j.snapshot().progress.sequences > 0 or j._state is not None
+    _wait(lambda: all(j.snapshot().progress.sequences > 0 or j.trained() is not None
                       for j in jobs.values() if j.status == "running"), warm + 120)
     time.sleep(warm)
     busy = rss_mb()

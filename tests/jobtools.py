@@ -1,4 +1,4 @@
-"""Helpers shared by the tests of background jobs (tests/test_jobs.py, tests/test_faults.py)."""
+"""Helpers shared by the tests of background jobs (tests/test_jobs*.py, tests/test_faults.py)."""
 
 from __future__ import annotations
 
@@ -7,6 +7,8 @@ import threading
 import time
 from dataclasses import replace
 from pathlib import Path
+
+import numpy as np
 
 from lstm_core.experiments import PRESETS
 
@@ -28,7 +30,7 @@ def wait_for(cond, what: str) -> None:
 
 
 def job_threads() -> list[threading.Thread]:
-    """The worker threads of lab.jobs that exist right now."""
+    """The threads of lab.jobs that watch a child, alive or not, that exist right now."""
     return [t for t in threading.enumerate() if t.name.startswith("lstm-job-")]
 
 
@@ -49,28 +51,6 @@ def job_processes() -> list[int]:
         if b"job_worker" in cmd:
             found.append(pid)
     return found
-
-
-def close_a_session_mid_training(worker: str = "thread"):
-    """A session with one training and one queued job (cap 1) is released, as Streamlit does when its tab
-    closes. Asserts both jobs stopped and the manager is empty; returns (manager, running, queued)."""
-    from lab.jobs import Job, JobManager
-    from ui import session_job
-
-    manager = JobManager(capacity=1)
-    running = Job(ENDLESS, chunk=10, worker=worker)
-    queued = Job(ENDLESS, chunk=10, seed=1, worker=worker)
-    manager.submit(running)
-    manager.submit(queued)
-    wait_for(lambda: running.snapshot().progress.sequences >= 10, "the first job to train")
-    holder = session_job.SessionJobs()
-    holder.handles["lstm"] = session_job.Handle(running, "LSTM", ENDLESS, 0, 1)
-    holder.handles["rnn"] = session_job.Handle(queued, "RNN baseline", ENDLESS, 1, 1)
-    session_job._release(holder)                 # what Streamlit's on_release calls when the tab goes away
-    assert running.join(GUARD) and not running.alive
-    assert running.snapshot().status == "stopped" and queued.snapshot().status == "stopped"
-    assert manager.running() == [] and manager.queued() == []
-    return manager, running, queued
 
 
 # ----------------------------------------------------------------------------- faults injected in a worker child
@@ -103,17 +83,22 @@ def _hang() -> None:
 
 
 def hang_after_30(run) -> None:
-    """After 30 sequences and 1.5 s (so it has sent its state at least once), a step never ends (as one
-    sequence of Exp 2a at p = 1000 with 30 trials takes minutes): the child can only be stopped by a signal.
-    Touches the file ``$LAB_TEST_HANG_FLAG`` when it starts hanging."""
-    t0 = time.monotonic()
-    real = run.advance
+    """Once the child has taken the run's state at 30 sequences or more (so the server holds weights of at least
+    30 sequences), a step never ends (as one sequence of Exp 2a at p = 1000 with 30 trials takes minutes): the
+    child can only be stopped by a signal. Touches the file ``$LAB_TEST_HANG_FLAG`` when it starts hanging."""
+    real_advance, real_state = run.advance, run.state
+    taken: list[int] = []
+
+    def state():
+        if run.seen >= 30:
+            taken.append(run.seen)
+        return real_state()
 
     def advance(k):
-        if run.seen >= 30 and time.monotonic() - t0 > 1.5:
+        if taken:
             _hang()
-        return real(k)
-    run.advance = advance
+        return real_advance(k)
+    run.state, run.advance = state, advance
 
 
 def die_at_once(run) -> None:
@@ -126,3 +111,32 @@ def ignore_sigterm_and_hang(run) -> None:
     import signal
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
     hang_after_30(run)
+
+
+class _PoisonAfter:
+    """Wraps a learner; from the ``after``-th sequence on, the update comes back as NaN."""
+
+    def __init__(self, inner, after: int):
+        self.inner, self.after, self.calls, self.last_good = inner, after, 0, None
+
+    def __getattr__(self, name):
+        return getattr(self.inner, name)
+
+    def train(self, params, x, y, ht, lr, **kw):
+        new, out = self.inner.train(params, x, y, ht, lr, **kw)
+        self.calls += 1
+        if self.calls >= self.after:
+            if self.last_good is None:
+                self.last_good = {k: v.copy() for k, v in params.items()}
+            new = {k: v.copy() for k, v in new.items()}
+            new["W_h"][:, 0, 0] = np.nan
+        return new, out
+
+
+POISONED: list[_PoisonAfter] = []     # the poisons the hook below made (a synchronous job's run is in this process)
+
+
+def poison_after_25(run) -> None:
+    """From the 25th sequence on the learner's update is NaN (the readable learner: ``LAB_ENGINE=numpy``)."""
+    run.learner = _PoisonAfter(run.learner, after=25)
+    POISONED.append(run.learner)

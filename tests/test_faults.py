@@ -1,7 +1,7 @@
 """Faults a classroom meets: closed tabs, reconnects, damaged run files, diverging runs, a full server.
 
 Engine-level contracts are tested on :mod:`lab.jobs` directly; what a student sees
-is tested on the Experiments page under Streamlit's AppTest (with background threads where
+is tested on the Experiments page under Streamlit's AppTest (with background jobs where
 the fault needs them, and ``LAB_SYNC_JOBS=1`` where a rerun must show progress).
 """
 
@@ -17,9 +17,11 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 import lab.runs as runs_module
-from lab.jobs import Job, JobManager
+from lab.job_queue import JobManager
+from lab.jobs import Job
 from lab.runs import RunFileError, load_run
-from tests.jobtools import ENDLESS, GUARD, SHORT, close_a_session_mid_training, job_threads, wait_for
+from tests import jobtools
+from tests.jobtools import ENDLESS, GUARD, SHORT, job_threads, wait_for
 from ui import experiment_view, session_job
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -42,8 +44,22 @@ def _texts(at: AppTest, kind: str) -> list[str]:
 
 
 def test_a_session_closed_mid_training_stops_its_jobs_frees_the_queue_and_leaves_no_thread():
-    close_a_session_mid_training("thread")
-    assert job_threads() == [] or all(not t.is_alive() for t in job_threads())
+    """A session with one training and one queued job (cap 1) is released, as the registry does when nobody
+    looked at it for its ttl."""
+    manager = JobManager(capacity=1)
+    running, queued = Job(ENDLESS, chunk=10), Job(ENDLESS, chunk=10, seed=1)
+    manager.submit(running)
+    manager.submit(queued)
+    wait_for(lambda: running.snapshot().progress.sequences >= 10, "the first job to train")
+    holder = session_job.SessionJobs()
+    holder.handles["lstm"] = session_job.Handle(running, "LSTM", ENDLESS, 0, 1)
+    holder.handles["rnn"] = session_job.Handle(queued, "RNN baseline", ENDLESS, 1, 1)
+    holder.stop_all()
+    assert running.join(GUARD) and not running.alive and not running.worker.alive
+    assert running.snapshot().status == "stopped" and queued.snapshot().status == "stopped"
+    assert queued.worker is None                                 # the queued job never started a child
+    assert manager.running() == [] and manager.queued() == []
+    wait_for(lambda: not job_threads(), "every thread of the jobs to end")
 
 
 class _Clock:
@@ -166,6 +182,7 @@ def test_a_new_reader_of_a_running_job_sees_its_progress_and_status():
 def saved_run(tmp_path_factory) -> Path:
     job = Job(SHORT, chunk=30, synchronous=True)
     job.start()
+    job.join()
     return job.save(tmp_path_factory.mktemp("runs") / "good")
 
 
@@ -236,6 +253,7 @@ def test_the_experiments_page_with_a_damaged_shipped_run_shows_an_error_not_an_e
     else:                                       # no shipped run yet: make one of experiment 4
         job = Job(SHORT, chunk=30, synchronous=True)
         job.start()
+        job.join()
         job.save(fam)
     data = (fam / "arrays.npz").read_bytes()
     (fam / "arrays.npz").write_bytes(data[: len(data) // 2])
@@ -254,42 +272,19 @@ def test_the_experiments_page_with_a_damaged_shipped_run_shows_an_error_not_an_e
 # ----------------------------------------------------------------------------- a diverging run
 
 
-class _PoisonAfter:
-    """Wraps a learner; from the ``after``-th sequence on, the update comes back as NaN."""
-
-    def __init__(self, inner, after: int):
-        self.inner, self.after, self.calls, self.last_good = inner, after, 0, None
-
-    def __getattr__(self, name):
-        return getattr(self.inner, name)
-
-    def train(self, params, x, y, ht, lr):
-        new, out = self.inner.train(params, x, y, ht, lr)
-        self.calls += 1
-        if self.calls >= self.after:
-            if self.last_good is None:
-                self.last_good = {k: v.copy() for k, v in params.items()}
-            new = {k: v.copy() for k, v in new.items()}
-            new["W_h"][:, 0, 0] = np.nan
-        return new, out
-
-
 def test_a_diverging_job_stops_says_so_and_keeps_its_last_good_weights(monkeypatch):
     monkeypatch.setenv("LAB_ENGINE", "numpy")          # the poison wraps the readable learner's per-sequence step
-    manager = JobManager(capacity=1)
-    job = Job(ENDLESS, chunk=10)
-    poison = _PoisonAfter(job.run.learner, after=25)
-    job.run.learner = poison
-    manager.submit(job)
-    assert job.join(GUARD)
+    job = Job(ENDLESS, chunk=10, synchronous=True, hook="tests.jobtools:poison_after_25")
+    job.start()
+    assert job.join()
     snap = job.snapshot()
     assert snap.status == "done" and snap.progress.failed == 1 and snap.error == ""
     assert "diverged" in snap.message and "last good weights kept" in snap.message
+    poison = jobtools.POISONED[-1]
     for name, value in snap.params.items():
         assert np.isfinite(value).all(), name
         np.testing.assert_array_equal(value, poison.last_good[name])
     assert session_job.describe(snap).startswith("Done")
-    assert manager.running() == []
 
 
 # ----------------------------------------------------------------------------- a full server

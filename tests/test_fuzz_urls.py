@@ -239,14 +239,18 @@ def test_no_code_outside_the_tests_evaluates_executes_or_unpickles_anything():
 def test_the_job_worker_unpickles_only_from_its_own_child_process_pipes():
     src = (ROOT / "lab" / "job_worker.py").read_text(encoding="utf-8")
     loads = re.findall(r"pickle\.loads?\((.*?)\)", src)
-    # the pipes themselves, and the run's saved state (restore_run), which is bytes the child sent
-    assert loads and all(arg.strip() in ("inp", "self.proc.stdout", "state") for arg in loads), loads
+    # the two ends of the channel: the child's stdin (the one Start message), the server's pipe from its child
+    assert sorted(arg.strip() for arg in loads) == ["inp", "self.proc.stdout"], loads
+    assert re.search(r"subprocess\.Popen\(\[sys\.executable, \"-c\", _BOOT\], stdin=subprocess\.PIPE,\s*"
+                     r"stdout=subprocess\.PIPE", src)                 # that pipe is the child's own stdout
     assert not re.search(r"(?<![\w.])open\(|urlopen|np\.load", src)        # no file is read
-    # the state restore_run unpickles: in the child, from its stdin; in the server, only what the child sent
+    # the server unpickles nothing else, and keeps as trained state only what its child's records carried
+    for name in ("jobs.py", "job_queue.py"):
+        assert "pickle" not in (ROOT / "lab" / name).read_text(encoding="utf-8"), name
     jobs = (ROOT / "lab" / "jobs.py").read_text(encoding="utf-8")
-    assigned = re.findall(r"self\._state(?:: [^=]+)? = (.+)", jobs)
-    assert assigned and all(a.strip() in ("None", "up.state") for a in assigned), assigned
-    assert re.search(r"restore_run\(start\.spec, start\.state\)", src)  # the child: the Start message on stdin
+    assigned = re.findall(r"self\._trained(?:: [^=]+)? = (.+)", jobs)
+    assert assigned and all(a.strip() == "None" or (a.startswith("TrainedRun(") and "up.state" in a)
+                            for a in assigned), assigned
 
 
 def _in_docstring_or_string(code: str, rx: re.Pattern) -> bool:

@@ -1,4 +1,4 @@
-"""Background jobs: start, watch, stop, resume, fail, queue — and never leave a thread behind."""
+"""Background jobs: start, watch, stop, resume, fail, queue — and never leave a thread or a child behind."""
 
 from __future__ import annotations
 
@@ -8,12 +8,13 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from lab.jobs import Job, JobManager
+from lab.job_queue import JobManager
+from lab.jobs import Job
 from lab.runs import load_run
 from tests.jobtools import ENDLESS, GUARD, SHORT, wait_for
 
 
-def test_a_job_trains_in_the_background_until_stopped_and_resumes_the_same_run():
+def test_a_job_trains_in_the_background_until_stopped_and_resumes_from_where_it_stopped():
     job = Job(ENDLESS, chunk=10)
     assert job.snapshot().status == "new" and job.snapshot().progress.sequences == 0
     job.start()
@@ -25,14 +26,14 @@ def test_a_job_trains_in_the_background_until_stopped_and_resumes_the_same_run()
     assert job.join(GUARD) and not job.alive
     stopped = job.snapshot()
     assert stopped.status == "stopped" and stopped.finished
-    assert job.snapshot().progress.sequences == stopped.progress.sequences      # nothing moves any more
-    run = job.run
+    assert job.trained().seen == stopped.progress.sequences            # the child's last record carries its state
+    np.testing.assert_array_equal(job.trained().params["W_h"][:1], stopped.params["W_h"])
     job.resume()
     wait_for(lambda: job.snapshot().progress.sequences > stopped.progress.sequences, "the resumed run to go on")
-    assert job.run is run and job.snapshot().status == "running"
+    assert job.snapshot().status == "running"
     job.stop()
-    job.join(GUARD)
-    assert job.snapshot().status == "stopped"
+    assert job.join(GUARD) and job.snapshot().status == "stopped"
+    assert np.all(np.diff(job.snapshot().curves["seq"]) > 0)           # one history, no restart from zero
 
 
 def test_a_snapshot_is_a_copy_that_later_training_does_not_change():
@@ -49,13 +50,33 @@ def test_a_snapshot_is_a_copy_that_later_training_does_not_change():
     assert [s for s, _ in later.checkpoints] == [0, 100, 200, 400]
 
 
-def test_synchronous_start_trains_to_the_end_in_the_callers_thread():
+def test_the_synchronous_double_trains_only_when_stepped_and_join_trains_the_rest_in_the_callers_thread():
     job = Job(SHORT, chunk=25, synchronous=True)
     threads_before = threading.active_count()
     job.start()
-    assert threading.active_count() == threads_before and not job.alive
+    assert job.snapshot().status == "running" and job.snapshot().progress.sequences == 0
+    assert job.step().progress.sequences == 25
+    job.stop()
+    assert job.step().progress.sequences == 25 and job.snapshot().status == "stopped"     # stopped: no training
+    job.resume()
+    assert job.join() and threading.active_count() == threads_before and not job.alive
     snap = job.snapshot()
     assert snap.status == "done" and snap.progress.sequences == 60 and snap.progress.done
+    assert snap.summary["sequences_seen"] == 60
+
+
+def test_a_process_job_publishes_the_same_snapshot_as_the_synchronous_double():
+    job, ref = Job(SHORT, chunk=25), Job(SHORT, chunk=25, synchronous=True)
+    for j in (job, ref):
+        j.start()
+        assert j.join(GUARD)
+    snap, want = job.snapshot(), ref.snapshot()
+    assert snap.status == want.status == "done" and snap.progress.sequences == want.progress.sequences == 60
+    np.testing.assert_array_equal(snap.curves["seq"], want.curves["seq"])
+    np.testing.assert_allclose(snap.curves["err"], want.curves["err"])
+    assert [s for s, _ in snap.checkpoints] == [s for s, _ in want.checkpoints]
+    for name, value in want.params.items():
+        np.testing.assert_allclose(snap.params[name], value)
     assert snap.summary["sequences_seen"] == 60
 
 
@@ -68,7 +89,7 @@ def test_capacity_one_queues_the_second_job_and_starts_it_when_the_first_stops()
     assert (b.snapshot().status, b.snapshot().queue_position) == ("queued", 1)
     assert (c.snapshot().status, c.snapshot().queue_position) == ("queued", 2)
     assert manager.running() == [a] and manager.queued() == [b, c]
-    assert b.snapshot().progress.sequences == 0
+    assert b.snapshot().progress.sequences == 0 and b.worker is None
     a.stop()
     a.join(GUARD)
     wait_for(lambda: b.snapshot().status == "running", "the queued job to start")
@@ -84,48 +105,51 @@ def test_capacity_one_queues_the_second_job_and_starts_it_when_the_first_stops()
     assert {j.snapshot().status for j in (a, b, c)} == {"stopped"}
 
 
-def test_an_exception_in_the_worker_fails_the_job_and_releases_its_slot():
+def test_an_exception_in_the_child_fails_the_job_with_its_traceback_and_frees_the_slot():
     manager = JobManager(capacity=1)
-    bad, nxt = Job(ENDLESS, chunk=10), Job(SHORT, chunk=10)
-
-    def explode(n):
-        raise FloatingPointError("the sky fell")
-
-    bad.run.advance = explode
+    bad = Job(ENDLESS, chunk=10, hook="tests.jobtools:explode_after_15")
+    nxt = Job(SHORT, chunk=30)
     manager.submit(bad)
     manager.submit(nxt)
-    bad.join(GUARD)
+    assert bad.join(GUARD)
     snap = bad.snapshot()
     assert snap.status == "failed" and snap.error == "FloatingPointError: the sky fell" and snap.finished
-    assert "Traceback" in bad.error_detail and "explode" in bad.error_detail
+    assert "Traceback" in bad.error_detail and "the sky fell" in bad.error_detail
     wait_for(lambda: nxt.snapshot().status == "done", "the next job to run to the end")
-    nxt.join(GUARD)
-    assert manager.running() == [] and manager.queued() == []
+    assert nxt.join(GUARD) and manager.running() == [] and manager.queued() == []
     bad.resume()                                          # a failed job does not come back to life
     assert bad.snapshot().status == "failed" and manager.running() == []
 
 
-def test_a_diverging_run_ends_done_and_says_so_in_the_snapshot():
-    job = Job(replace(ENDLESS, lr=float("inf")), chunk=10, synchronous=True)
+@pytest.mark.parametrize("synchronous", [False, True])
+def test_a_diverging_run_ends_done_says_so_and_keeps_finite_weights(synchronous):
+    job = Job(replace(ENDLESS, lr=float("inf")), chunk=10, synchronous=synchronous)
     job.start()
+    assert job.join(GUARD)
     snap = job.snapshot()
     assert snap.status == "done" and snap.progress.failed == 1
     assert "diverged" in snap.message and np.isfinite(snap.params["W_h"]).all()   # last good weights kept
 
 
-def test_a_finished_job_saves_a_run_that_loads_back(tmp_path):
-    job = Job(SHORT, chunk=30, synchronous=True)
+@pytest.mark.parametrize("synchronous", [False, True])
+def test_a_finished_job_saves_a_run_that_loads_back(tmp_path, synchronous):
+    job = Job(SHORT, chunk=30, synchronous=synchronous)
     job.start()
+    assert job.join(GUARD)
     saved = load_run(job.save(tmp_path / "run"))
-    assert saved.summary["sequences_seen"] == 60
-    np.testing.assert_array_equal(saved.trial_params()["W_h"], job.snapshot().params["W_h"])
+    snap = job.snapshot()
+    assert saved.summary["sequences_seen"] == 60 and saved.trials == 1
+    np.testing.assert_array_equal(saved.trial_params()["W_h"], snap.params["W_h"])
+    assert [s for s, _ in saved.checkpoints] == [s for s, _ in snap.checkpoints]
 
 
-def test_step_refuses_to_run_beside_a_worker_thread():
+def test_a_process_job_cannot_be_stepped_nor_saved_while_it_trains():
     job = Job(ENDLESS, chunk=10)
+    with pytest.raises(RuntimeError, match="nothing trained"):
+        job.save("/nonexistent")
     job.start()
     try:
-        with pytest.raises(RuntimeError, match="worker thread"):
+        with pytest.raises(RuntimeError, match="child process"):
             job.step()
         with pytest.raises(RuntimeError, match="training"):
             job.save("/nonexistent")
@@ -141,7 +165,7 @@ def test_default_capacity_is_at_least_one_and_shutdown_of_an_idle_manager_is_har
     assert manager.running() == [] and manager.queued() == []
 
 
-def test_joining_a_job_while_its_worker_is_being_started_waits_instead_of_raising(monkeypatch):
+def test_joining_a_job_while_its_thread_is_being_started_waits_instead_of_raising(monkeypatch):
     """Regression: shutdown() could join a worker thread that start() had created but not yet started."""
     import lab.jobs as jobs_mod
 
@@ -153,7 +177,7 @@ def test_joining_a_job_while_its_worker_is_being_started_waits_instead_of_raisin
             threading.Event().wait(0.3)          # the window in which another thread may join
             super().start()
 
-    job = Job(ENDLESS, chunk=10, worker="thread")
+    job = Job(ENDLESS, chunk=10)
     errors: list[BaseException] = []
 
     def joiner():

@@ -10,9 +10,10 @@ import gc
 import os
 import pickle
 
-from lab.job_worker import Spec, restore_run, run_state
-from lab.jobs import Job, JobManager
-from lstm_core.experiments import PRESETS
+from lab.job_queue import JobManager
+from lab.job_worker import Spec, first_weights
+from lab.jobs import Job
+from lstm_core.experiments import PRESETS, budget
 from lstm_core.experiments.train import TrialRun
 from tests.jobtools import GUARD, wait_for
 
@@ -29,18 +30,18 @@ def _rss() -> float:
 
 
 def test_n_sessions_training_or_queued_grow_the_server_by_a_few_mb_each():
-    warm = Job(HEAVY, trials=30, chunk=10, worker="process")    # imports, first allocations: not counted
+    warm = Job(HEAVY, trials=30, chunk=10)                 # imports, first allocations: not counted
     warm.start()
-    wait_for(lambda: warm._state is not None, "the warm-up job's first state")
+    wait_for(lambda: warm.trained() is not None, "the warm-up job's first state")
     warm.stop()
     assert warm.join(GUARD)
     base = _rss()
     manager = JobManager(capacity=1)
-    jobs = [Job(HEAVY, trials=30, seed=s, chunk=10, worker="process") for s in range(SESSIONS)]
+    jobs = [Job(HEAVY, trials=30, seed=s, chunk=10) for s in range(SESSIONS)]
     try:
         for j in jobs:
             manager.submit(j, client=f"session-{j.id}")
-        wait_for(lambda: jobs[0]._state is not None, "the running job's first state")
+        wait_for(lambda: jobs[0].trained() is not None, "the running job's first state")
         during = _rss()
         for j in jobs:
             j.stop()
@@ -54,21 +55,23 @@ def test_n_sessions_training_or_queued_grow_the_server_by_a_few_mb_each():
         f"{per_session / SESSIONS / MB:.1f} MB per session (base {base / MB:.0f} MB)")
 
 
-def test_the_state_sent_back_holds_no_task_data_and_restores_the_run():
+def test_the_state_sent_back_holds_no_task_data_and_a_restored_run_trains_on_as_the_original():
     run = TrialRun(HEAVY, trials=30, seed=0)
-    run.advance(3)
-    data = sum(len(pickle.dumps(getattr(run, k), protocol=5)) for k in ("train_sets", "eval_sets", "chunk")
-               if getattr(run, k, None) is not None)
-    state = run_state(run)
-    assert len(state) < 2 * MB < data / 10
-    again = restore_run(Spec(HEAVY, trials=30, seed=0), state)
-    assert again.seen == run.seen and (again.active == run.active).all()
+    run.advance(run.chunk_size)                  # at the end of its pre-drawn sequences: the next ones are drawn
+    state = run.state()
+    held = budget.sequence_bytes(HEAVY) * run.chunk_size * run.K   # the pre-drawn chunk alone (the sets come on top)
+    assert len(pickle.dumps(state, protocol=5)) < min(2 * MB, held / 10)
+    again = TrialRun(HEAVY, trials=30, seed=0)
+    again.restore(state)
+    assert again.seen == run.seen and (again.active == run.active).all() and again.checkpoints == []
+    run.advance(5)
+    again.advance(5)
+    assert again.result() == {**run.result(), "seconds": again.elapsed}
     for name in run.params:
         assert (again.params[name] == run.params[name]).all()
 
 
 def test_the_first_checkpoint_the_server_draws_is_the_runs_own():
-    from lab.job_worker import first_weights
     for name, trials in (("exp1_3x2_lr0.5", 3), ("classroom_exp4_adding_T20", 1), ("baseline_rnn_adding_T20", 2)):
         preset = PRESETS[name]
         run = TrialRun(preset, trials=trials, seed=7, checkpoint_trial=trials - 1)

@@ -420,8 +420,9 @@ def test_a_queued_job_says_its_place_in_the_queue_and_session_end_stops_jobs():
     job = Job(PRESETS[SHIPPED], trials=1, seed=0, chunk=10, synchronous=True)
     queued = replace(job.snapshot(), status="queued", queue_position=2)
     assert session_job.describe(queued) == "Waiting for a free worker: position 2 in the queue."
-    handle = session_job.Handle(job, "LSTM", job.preset, 0, 1, sync=True)
+    job.start()
+    handle = session_job.Handle(job, "LSTM", job.preset, 0, 1)
     assert handle.poll().progress.sequences == 10 and handle.poll(train=False).status == "running"
     holder = session_job.SessionJobs(handles={"lstm": handle})
-    session_job._release(holder)  # what st.cache_resource(scope="session") calls when the tab goes away
+    holder.stop_all()  # what the registry does once the session has not looked for its ttl
     assert handle.poll().status == "stopped" and handle.poll().progress.sequences == 10  # no more training

@@ -151,6 +151,6 @@ def _refresh_every() -> float | None:
     if not session_job.active():
         return None
     handles = [h for slot in session_job.SLOTS if (h := session_job.get(slot)) is not None]
-    if any(h.sync or h.job.status == "running" for h in handles):
+    if any(h.job.status == "running" for h in handles):
         return REFRESH_S
     return QUEUED_REFRESH_S

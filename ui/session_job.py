@@ -8,9 +8,9 @@ stops its jobs, only after ``LAB_SESSION_TTL_S`` seconds (default 300) in which 
 of that session looked at it. (``st.cache_resource(scope="session")`` would be released on
 every websocket disconnect, taking the student's run with it.)
 
-A job trains in a child process of the server (:func:`job_worker`), watched by one thread;
+A job trains in a child process of the server (:mod:`lab.job_worker`), watched by one thread;
 the child builds the run itself, so the server holds only what it shows. Every job is
-submitted to one server-wide :class:`~lab.jobs.JobManager` (a global
+submitted to one server-wide :class:`~lab.job_queue.JobManager` (a global
 ``st.cache_resource``) whose capacity is the number of CPUs, so a class of 30 queues instead
 of starving the machine; a queued job reports its place in the queue. The queue has a cap
 (``LAB_MAX_QUEUE``, default 60) and a session at most one job per slot; each start may train
@@ -19,9 +19,9 @@ for ``LAB_JOB_BUDGET_S`` seconds (default 1800) before the server stops it (Resu
 The worker threads never call ``st.*`` (DESIGN decision 5): the page reads
 :meth:`Handle.poll` from a ``@st.fragment(run_every=...)``.
 
-``LAB_SYNC_JOBS=1`` in the environment (tests, Streamlit's AppTest) makes the jobs
-synchronous: nothing runs in the background, and each :meth:`Handle.poll` trains one
-chunk in the caller's thread, so a test sees progress after every rerun.
+``LAB_SYNC_JOBS=1`` in the environment (tests, Streamlit's AppTest) makes the jobs the
+synchronous test double: nothing runs in the background, and each :meth:`Handle.poll` of a
+running job trains one chunk in the caller's thread, so a test sees progress after every rerun.
 """
 
 from __future__ import annotations
@@ -31,11 +31,12 @@ import os
 import threading
 import time
 import uuid
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 import streamlit as st
 
-from lab.jobs import Job, JobManager, JobSnapshot
+from lab.job_queue import JobManager
+from lab.jobs import Job, JobSnapshot
 from lstm_core.experiments.preset import Preset
 
 SLOTS = ("lstm", "rnn")
@@ -46,15 +47,6 @@ _TOKEN_KEY = "_session_job_token"
 def synchronous() -> bool:
     """True when jobs must run in the caller's thread (``LAB_SYNC_JOBS=1``)."""
     return os.environ.get("LAB_SYNC_JOBS", "") == "1"
-
-
-def job_worker() -> str:
-    """Where a job trains: ``LAB_JOB_WORKER=thread`` in a thread of the server, else (default) in a child process.
-
-    A child process (:mod:`lab.job_worker`) keeps the training off the interpreter lock that
-    every session's page runs share, and runs at a lower CPU priority.
-    """
-    return "thread" if os.environ.get("LAB_JOB_WORKER", "").strip() == "thread" else "process"
 
 
 def _env_int(name: str, default: int, lo: int, hi: int) -> int:
@@ -93,35 +85,25 @@ def job_manager() -> JobManager:
 
 @dataclass
 class Handle:
-    """One live job of this session, with what it was started from."""
+    """One live job of this session, with what it was started from (its status lives in the job)."""
 
     job: Job
     label: str            # "LSTM" or "RNN baseline"
     preset: Preset
     seed: int
     trials: int
-    sync: bool = False
-    paused: bool = False  # synchronous mode: stopped by the user
 
     def poll(self, train: bool = True) -> JobSnapshot:
-        """The job's latest snapshot (synchronous mode, ``train``: one more chunk first, unless stopped)."""
-        if train and self.sync and not self.paused and not self.job.done():
+        """The job's snapshot (the synchronous double, ``train``: one more chunk first if it is running)."""
+        if train and self.job.synchronous:
             self.job.step(1)
-        snap = self.job.snapshot()
-        if self.sync and snap.status in ("new", "running", "stopped"):
-            status = "done" if self.job.done() else ("stopped" if self.paused else "running")
-            snap = replace(snap, status=status)
-        return snap
+        return self.job.snapshot()
 
     def stop(self) -> None:
-        self.paused = True
-        if not self.sync:
-            job_manager().cancel(self.job)
+        self.job.stop()           # a queued job leaves the queue; a running one's child stops within a second
 
     def resume(self) -> None:
-        self.paused = False
-        if not self.sync:
-            self.job.resume()
+        self.job.resume()
 
 
 @dataclass
@@ -136,11 +118,6 @@ class SessionJobs:
             handles = list(self.handles.values())
         for h in handles:
             h.stop()
-
-
-def _release(holder: SessionJobs) -> None:
-    """The session has ended (no look for the registry's ttl): its jobs stop."""
-    holder.stop_all()
 
 
 class Registry:
@@ -182,7 +159,7 @@ class Registry:
             for t in gone:
                 del self._seen[t]
         for h in released:
-            _release(h)
+            h.stop_all()                          # the session has ended: its jobs stop
         return gone
 
     def __len__(self) -> int:
@@ -232,11 +209,13 @@ def start(slot: str, preset: Preset, *, label: str, seed: int, trials: int,
         old.stop()
     sync = synchronous()
     job = Job(preset, trials=trials, seed=seed, max_sequences=max_sequences, chunk=CHUNK, synchronous=sync,
-              worker=job_worker(), budget_s=None if sync else job_budget())
-    handle = Handle(job, label, preset, seed, trials, sync=sync)
+              budget_s=None if sync else job_budget())
+    handle = Handle(job, label, preset, seed, trials)
     with holder.lock:
         holder.handles[slot] = handle
-    if not sync:
+    if sync:
+        job.start()
+    else:
         job_manager().submit(job, client=session_token())
     return handle
 
@@ -252,13 +231,7 @@ def discard(slot: str) -> None:
 
 def active() -> bool:
     """True if a job of this session is running or queued (the live panel then refreshes itself)."""
-    for h in list(session_jobs().handles.values()):
-        if h.sync:
-            if not h.paused and not h.job.done():
-                return True
-        elif h.job.status in ("running", "queued"):
-            return True
-    return False
+    return any(h.job.status in ("running", "queued") for h in list(session_jobs().handles.values()))
 
 
 def describe(snap: JobSnapshot) -> str:

@@ -320,6 +320,52 @@ class TrialRun:
         self.curve_err.append(err)
         self.curve_ok.append(ok)
 
+    # ------------------------------------------------------------------ resumable state
+    _STATE = ("seen", "elapsed", "message")                # scalars of the state; the arrays are named below
+
+    def state(self) -> dict:
+        """What a resumed run needs beyond (preset, trials, seed, cap): a dict of copies, numbers and arrays.
+
+        ``params`` (K, ...) of every trial, ``active``, the stop rule's windows, the checkpoint schedule,
+        each trial's result and where its data / test generators stand. No task data (the next chunk
+        is drawn afresh) and no histories (curves, checkpoints: the caller keeps those it was sent).
+        """
+        self.synced_params()
+        out = {k: getattr(self, k) for k in self._STATE}
+        out.update(params={k: v.copy() for k, v in self.params.items()}, active=self.active.copy(),
+                   err_hist=self._err_hist.copy(), ok_hist=self._ok_hist.copy(), streak=self._streak.copy(),
+                   next_ckpt=self._next_ckpt, results=[vars(r).copy() for r in self.results],
+                   data_rngs=[g.bit_generator.state for g in self.data_rngs],
+                   test_rngs=[g.bit_generator.state for g in self.test_rngs])
+        if self.growth is not None:
+            out.update(grown=self.growth.grown.copy(), plateau_best=self.growth.best.copy(),
+                       plateau_since=self.growth.since.copy())
+        return out
+
+    def restore(self, state: dict) -> None:
+        """Continue from ``state`` (:meth:`state` of a run of the same preset, trials and seed).
+
+        The histories start empty (the caller holds the earlier ones); the training sequences are
+        drawn afresh from where the generators stand, so a resumed run sees other (equally random)
+        sequences than an uninterrupted one would.
+        """
+        for k in self._STATE:
+            setattr(self, k, state[k])
+        self.params = {k: np.array(v, dtype=float) for k, v in state["params"].items()}
+        self.active = np.asarray(state["active"], dtype=int)
+        self._err_hist, self._ok_hist = np.array(state["err_hist"]), np.array(state["ok_hist"])
+        self._streak, self._next_ckpt = np.array(state["streak"]), int(state["next_ckpt"])
+        self.results = [TrialResult(**r) for r in state["results"]]
+        for gens, key in ((self.data_rngs, "data_rngs"), (self.test_rngs, "test_rngs")):
+            for g, s in zip(gens, state[key]):
+                g.bit_generator.state = s
+        if self.growth is not None:
+            self.growth.grown, self.growth.best = np.array(state["grown"]), np.array(state["plateau_best"])
+            self.growth.since = np.array(state["plateau_since"])
+        self._work = take_trials(self.params, self.active)
+        self.chunk = None
+        self.curve_seq, self.curve_err, self.curve_ok, self.checkpoints = [], [], [], []
+
     # ------------------------------------------------------------------ reporting
     def progress(self) -> Progress:
         n_solved = sum(r.solved for r in self.results)

@@ -75,8 +75,21 @@ def test_experiments_opens_on_an_animation_then_trains_live_and_stops(open_app, 
     page.screenshot(path=str(SCREENSHOTS / "experiments_training.png"), full_page=False)
 
     page.locator(".st-key-live_stop button").first.click()
-    page.get_by_text(re.compile("Stopped after|Done:")).first.wait_for(timeout=30_000)
+    stopped_alert = page.locator('[data-testid="stAlert"]').filter(has_text="Stopped after")
+    stopped_alert.first.wait_for(timeout=30_000)               # 30 trials: not all solved (then it would be "Done")
     page.get_by_text("Your live run").first.wait_for(timeout=30_000)  # its checkpoints can now be animated
+    assert_no_exception(page)
+
+    stopped = _sequences(page)                                 # Resume: a new worker goes on from the kept state
+    page.locator(".st-key-live_resume button").first.click()
+    page.wait_for_function("""(n) => {
+        const m = [...document.querySelectorAll('[data-testid="stMetric"]')]
+            .find(m => m.innerText.includes('LSTM: sequences per trial'));
+        return m && parseInt(m.querySelector('[data-testid="stMetricValue"]').innerText.replace(/,/g, '')) > n;
+    }""", arg=stopped, timeout=60_000)
+    page.locator(".st-key-live_stop button").first.click()
+    stopped_alert.first.wait_for(timeout=30_000)
+    assert _sequences(page) > stopped
     assert_no_exception(page)
 
 
