@@ -149,3 +149,25 @@ def test_abs_on_frozen_weights_solves_at_a_test_point_and_both_engines_agree(mon
     assert streak.result()["successes"] <= a["successes"]
     with pytest.raises(ValueError, match="abs_frozen"):
         replace(get_preset("exp4_adding_T100").stop, abs_frozen=True)
+
+
+def test_a_run_restored_after_its_cells_were_added_trains_on_as_the_original():
+    """The job worker's resume: ``state``/``restore`` carry the construction's plateau bookkeeping too."""
+    from dataclasses import replace
+
+    from lstm_core.experiments import get_preset
+    from lstm_core.experiments.train import TrialRun
+
+    p = get_preset("exp2a_lstm_p100")
+    p = replace(p, construction=replace(p.construction, window=100, patience=1, tolerance=0.9))
+    run = TrialRun(p, trials=2, seed=0, max_sequences=1000)
+    run.advance(320)
+    assert run.growth.grown.all()
+    again = TrialRun(p, trials=2, seed=0, max_sequences=1000)
+    again.restore(run.state())
+    assert again.growth.grown.all()
+    run.advance(50)
+    again.advance(50)
+    assert {**run.result(), "seconds": 0} == {**again.result(), "seconds": 0}
+    for name in run.params:
+        assert (again.params[name] == run.params[name]).all()
