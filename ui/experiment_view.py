@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 import streamlit as st
 
+from lab import runs
 from lab.runs import RunFileError, SavedRun, family_of, load_run, shipped_runs
 from lab.serialize import preset_to_dict
 from lstm_core.analysis.record import record_checkpoints
@@ -31,7 +32,7 @@ from ui.figure_spec import FrozenFigure, freeze
 from ui.figures_heat import heat_ranges, internals_heatmaps
 from ui.params import to_url, url_choice, url_int, url_selectbox, widget_key
 from ui.present import is_present, sized_figure
-from ui.reproduce_table import paper_numbers
+from ui.reproduce_table import best_results, paper_numbers, stored_result_note
 from ui.step_control import at_frame
 
 DEFAULT_EXPERIMENT = "4"
@@ -117,28 +118,43 @@ def _example(key: str, seed: int, _preset: Preset) -> tuple[str, FrozenFigure | 
     return describe_sequence(batch, 0), freeze(fig)
 
 
+def stored_result(name: str) -> dict | None:
+    """Our best stored reproduce result of preset ``name`` (``runs/results``), or None if there is none.
+
+    Files that do not load are skipped here; the Reproduce page names them.
+    """
+    return best_results(runs.results_table(runs.RESULTS_DIR)).get(name)
+
+
 def show_task(preset: Preset, derived: Preset, seed: int) -> None:
     """The task in a few sentences, an example sequence, the paper's numbers, the deviations."""
     info = TASK_INFO[preset.task]
     st.markdown(f"**The task ({info['section']}).** {info['description']}")
     st.markdown(f"**This preset ({preset.section}).** {preset.description}")
-    left, right = st.columns(2)
+    ours = stored_result(preset.name)
+    st.markdown("**What the paper reports for this row, and our stored result**")
+    left, right = st.columns([3, 2])
     with left:
-        st.markdown("**What the paper reports for this row**")
         if preset.paper:
-            st.dataframe(paper_numbers(preset.paper), hide_index=True, width="stretch")
+            st.table(paper_numbers(preset.paper, ours).set_index("Quantity"))  # a static table: long cells wrap
         else:
             rows = [p for p in PRESETS.values() if p.experiment == preset.experiment and p.paper]
             also = f" The paper's rows of this experiment: {rows[0].title}: {paper_headline(rows[0].paper)}." \
                 if rows else ""
             st.info(f"A classroom setting: the paper has no row for it.{also}")
     with right:
-        text, fig = _example(repr(derived), seed, derived)
-        st.markdown("**One example sequence**")
-        st.code(text, language=None, wrap_lines=True)
-        if fig is not None:
-            st.plotly_chart(sized_figure(fig, is_present()), key="example_seq")
-            st.caption("Figure: the example sequence's input lines over time; × marks the target at the end.")
+        if preset.paper or ours is not None:  # a classroom setting says nothing when it was never run
+            with st.container(key="stored_result"):
+                st.markdown(stored_result_note(preset.paper, ours, preset.name))
+                if ours is not None and ours.get("command"):
+                    st.caption("The command that made it:")
+                    st.code(ours["command"], language="bash", wrap_lines=True)
+    text, fig = _example(repr(derived), seed, derived)
+    st.markdown("**One example sequence**")
+    st.code(text, language=None, wrap_lines=True)
+    if fig is not None:
+        st.plotly_chart(sized_figure(fig, is_present()), key="example_seq")
+        st.caption("Figure: the example sequence's input lines over time; × marks the target at the end.")
     with st.expander(f"Deviations from the paper ({len(derived.deviations)})"):
         st.markdown("\n".join(f"- {d}" for d in derived.deviations) or "None.")
 
