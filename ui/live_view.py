@@ -18,6 +18,7 @@ from ui import figures_experiments as figs
 from ui import session_job
 from ui.experiment_view import forget_checkpoint
 from ui.params import url_toggle
+from ui.present import is_present, sized_figure
 
 REFRESH_S = 1.0          # the panel refreshes this often while a job trains
 QUEUED_REFRESH_S = 3.0   # ... and this often while this session's jobs only wait in the queue
@@ -102,7 +103,7 @@ def _panel() -> None:
     curves = {label: s.curves for label, s in snaps.items() if len(s.curves["seq"])}
     if curves:
         fig, table = _curves(curves, {label: s.job_id for label, s in snaps.items()})
-        st.plotly_chart(fig, key="live_curves")
+        st.plotly_chart(sized_figure(fig, is_present()), key="live_curves")
         st.caption("Figure: the live run's learning curves. Left: mean |error| at the end of the most recent 100 "
                    "sequences (log scale); right: the share of them processed correctly. Thin lines are single "
                    "trials, thick lines their mean; blue is the LSTM, vermillion the RNN baseline.")
