@@ -132,13 +132,14 @@ def show_live(derived: Preset, baseline: Preset | None, seed: int, trials: int) 
                                           "comparison; its error curve is drawn next to the LSTM's.")
     lstm = session_job.get("lstm")
     status = None if lstm is None else lstm.poll(train=False).status
-    cols = st.columns([2, 1, 1, 4])
-    cols[0].button("▶ Train live", type="primary", key="live_start", on_click=_start,
-                   args=(derived, baseline if with_rnn else None, seed, trials),
-                   help="Starts a fresh run with the settings above (replacing this session's previous run).")
-    cols[1].button("■ Stop", key="live_stop", on_click=_each, args=("stop",),
-                   disabled=status not in ("running", "queued"))
-    cols[2].button("↻ Resume", key="live_resume", on_click=_each, args=("resume",), disabled=status != "stopped")
+    # a row of buttons at their natural width: in fixed columns "■ Stop" shrank to "■ S…" at 1024 px
+    with st.container(horizontal=True, key="live_buttons"):
+        st.button("▶ Train live", type="primary", key="live_start", on_click=_start,
+                  args=(derived, baseline if with_rnn else None, seed, trials),
+                  help="Starts a fresh run with the settings above (replacing this session's previous run).")
+        st.button("■ Stop", key="live_stop", on_click=_each, args=("stop",),
+                  disabled=status not in ("running", "queued"))
+        st.button("↻ Resume", key="live_resume", on_click=_each, args=("resume",), disabled=status != "stopped")
     every = st.session_state[_REFRESH] = _refresh_every()
     st.fragment(run_every=every)(_panel)()
 

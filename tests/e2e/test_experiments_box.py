@@ -1,4 +1,4 @@
-"""The Experiments page in a real browser: our stored result in the paper's box (issue #13.6)."""
+"""The Experiments page in a real browser: our stored result in the paper's box (issue #13.6), whole button labels."""
 
 from __future__ import annotations
 
@@ -41,3 +41,29 @@ def test_the_paper_box_shows_our_stored_result_with_its_verdict_or_not_yet_run(o
     page = open_app(f"experiments?exp={missing.experiment}&preset={missing.name}")
     page.locator(".st-key-stored_result").wait_for(timeout=30_000)
     assert f"Our stored result: {NOT_YET}" in page.locator(".st-key-stored_result").inner_text()
+
+
+TRUNCATED_JS = """() => ['live_start', 'live_stop', 'live_resume'].flatMap(k => {
+    const button = document.querySelector(`.st-key-${k} button`);
+    return [button, ...button.querySelectorAll('*')]
+        .filter(e => e.scrollWidth > e.clientWidth + 1 || getComputedStyle(e).textOverflow === 'ellipsis'
+                     && e.scrollWidth > e.clientWidth)
+        .map(e => `${k}: ${e.tagName} ${e.scrollWidth} > ${e.clientWidth}`);
+})"""
+
+
+@pytest.mark.parametrize("query", ["", "&present=1"])
+def test_the_live_buttons_show_their_whole_labels_at_1024_px(browser, app_url, query):
+    context = browser.new_context(viewport={"width": 1024, "height": 768})
+    try:
+        page = context.new_page()
+        page.goto(f"{app_url}/experiments?exp=4{query}")
+        page.locator(".st-key-live_resume button").first.wait_for(timeout=60_000)
+        widths = [page.locator(f".st-key-{k} button").first.bounding_box()["width"]
+                  for k in ("live_start", "live_stop", "live_resume")]
+        assert min(widths) > 60, widths                                    # "■ S…" was 40 px wide
+        assert [page.locator(f".st-key-{k} button").first.inner_text().strip()
+                for k in ("live_stop", "live_resume")] == ["■ Stop", "↻ Resume"]
+        assert page.evaluate(TRUNCATED_JS) == []
+    finally:
+        context.close()
