@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from lab.runs import SavedRun, family_of
+from lab.runs import SavedRun
 from ui import experiment_view as view
 from ui import session_job, student
 from ui.experiment_settings import baseline_for, render_settings
@@ -46,12 +46,14 @@ st.markdown(
     "through the carousel without fading. The checkpoint slider shows the same network earlier in training."
 )
 sources = {}
-shipped = view.load_shipped(family_of(base.experiment))
+key = view.shipped_key(base.experiment)
+shipped = view.load_shipped(key)
 if isinstance(shipped, str):
     st.error(f"The precomputed run of this experiment could not be loaded, so it is not shown (the rest of the "
              f"page works). {shipped}")
 elif isinstance(shipped, SavedRun):
-    sources["precomputed"] = view.shipped_source(shipped)
+    rnn = view.load_shipped(key + view.BASELINE_SUFFIX)
+    sources["precomputed"] = view.shipped_source(shipped, rnn if isinstance(rnn, SavedRun) else None)
 for slot in session_job.SLOTS:                     # your live LSTM, and the RNN baseline trained beside it
     handle = session_job.get(slot)
     live_src = view.live_source(handle) if handle is not None else None
@@ -63,7 +65,11 @@ if sources:
                       horizontal=True, key="anim_source",
                       format_func=lambda k: sources[k].label, on_change=view.forget_checkpoint)
     source = sources[choice]
-    if source.preset.name != derived.name:
+    if source.preset.experiment != base.experiment:
+        st.warning(f"**Not Exp {base.experiment}.** No precomputed run of Exp {base.experiment} is shipped: what "
+                   f"follows is the trained network of **{source.preset.title}**, on that experiment's task. Train "
+                   f"Exp {base.experiment} live below and stop it to watch its own network here.", icon="ℹ️")
+    elif source.preset.name != derived.name:
         st.caption(f"This run is of **{source.preset.title}**, not of the setting chosen above; train your "
                    "setting live to watch its own network.")
     view.show_animation(source, seed)

@@ -16,7 +16,7 @@ import numpy as np
 import streamlit as st
 
 from lab import runs
-from lab.runs import RunFileError, SavedRun, family_of, load_run, shipped_runs
+from lab.runs import RunFileError, SavedRun, family_of, load_run
 from lab.serialize import preset_to_dict
 from lstm_core.analysis.record import record_checkpoints
 from lstm_core.experiments import EXPERIMENT_TITLES, PRESETS, paper_headline, presets_by_experiment
@@ -61,11 +61,20 @@ def _picker(label: str, key: str, default: str, options: list[str], reset: tuple
                         on_change=_reset_choice, args=(key, wkey, reset))
 
 
-@st.cache_resource(show_spinner=False, max_entries=16)
-def load_shipped(family: str) -> SavedRun | str | None:
-    """The shipped run of an experiment family, the error text if it is unusable, or None if absent."""
-    path = shipped_runs().get(family)
-    if path is None:
+BASELINE_SUFFIX = "-rnn"   # runs/shipped/<key>-rnn/: the trained RNN baseline of runs/shipped/<key>/
+
+
+def shipped_key(experiment: str) -> str:
+    """The folder under ``runs/shipped`` to show for ``experiment``: its own ("2b") if shipped, else its family's."""
+    own = runs.SHIPPED_DIR / experiment
+    return experiment if (own / "config.json").is_file() else family_of(experiment)
+
+
+@st.cache_resource(show_spinner=False, max_entries=24)
+def load_shipped(key: str) -> SavedRun | str | None:
+    """The shipped run in ``runs/shipped/<key>/``, the error text if it is unusable, or None if absent."""
+    path = runs.SHIPPED_DIR / key
+    if not (path / "config.json").is_file():
         return None
     try:
         return load_run(path)
@@ -83,7 +92,7 @@ def pick_preset() -> Preset:
         exp = _picker("Experiment", "exp", default_exp, list(groups), ("preset", *PRESET_KEYS),
                       lambda e: f"{e} · {EXPERIMENT_TITLES[e]}")
     names = [p.name for p in groups[exp]]
-    shipped = load_shipped(family_of(exp))
+    shipped = load_shipped(shipped_key(exp))
     classroom = [n for n in names if PRESETS[n].classroom and PRESETS[n].model == "lstm"]
     default = (shipped.preset.name if isinstance(shipped, SavedRun) and shipped.preset.name in names
                else (classroom or names)[0])
@@ -171,10 +180,12 @@ class RunSource:
     preset: Preset
     checkpoints: list[tuple[int, dict[str, np.ndarray]]]
     solved_at: int | None
+    baseline: SavedRun | None = None             # the RNN baseline trained in advance beside a shipped run
 
 
-def shipped_source(run: SavedRun) -> RunSource:
-    """The shipped run's checkpoints, ending with its final weights (a trial stops between checkpoints)."""
+def shipped_source(run: SavedRun, baseline: SavedRun | None = None) -> RunSource:
+    """The shipped run's checkpoints, ending with its final weights (a trial stops between checkpoints);
+    ``baseline`` is its shipped trained RNN (``runs/shipped/<key>-rnn``), if any."""
     k = run.checkpoint_trial
     solved = (run.summary.get("sequences_to_success") or [None] * run.trials)[k]
     presented = (run.summary.get("sequences_presented") or [None] * run.trials)[k]   # ABS: solved + the streak
@@ -182,7 +193,8 @@ def shipped_source(run: SavedRun) -> RunSource:
     ckpts = list(run.checkpoints)
     if final > ckpts[-1][0]:
         ckpts.append((final, {name: v[k:k + 1] for name, v in run.params.items()}))
-    return RunSource(f"shipped:{run.path}", f"Precomputed run: {run.preset.title}", run.preset, ckpts, solved)
+    return RunSource(f"shipped:{run.path}", f"Precomputed run: {run.preset.title}", run.preset, ckpts, solved,
+                     baseline)
 
 
 def live_source(handle: session_job.Handle) -> RunSource | None:
@@ -311,7 +323,8 @@ def show_animation(source: RunSource, seed: int) -> None:
                        "checkpoint of this run, so a stronger colour later in training is a larger value.")
         recs, labels, _ = _records(source.key, seed, source)
         show_error_flow(source.preset, recs[index], example_batch(source.preset, seed),
-                        labels[: int(recs[index]["length"])] if labels else None, f"{source.key}|{index}", seed)
+                        labels[: int(recs[index]["length"])] if labels else None, f"{source.key}|{index}", seed,
+                        trained_sequences=seqs[index], shipped_rnn=source.baseline)
 
 
 # ----------------------------------------------------------------------------- exports
