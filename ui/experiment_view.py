@@ -33,7 +33,7 @@ from ui.figures_heat import heat_ranges, internals_heatmaps
 from ui.params import to_url, url_choice, url_int, url_selectbox, widget_key
 from ui.present import is_present, sized_figure
 from ui.reproduce_table import best_results, paper_numbers, stored_result_note
-from ui.step_control import at_frame
+from ui.step_control import LOOPS, at_frame, play_range
 
 DEFAULT_EXPERIMENT = "4"
 LIVE_REFRESH_S = 1.0
@@ -279,7 +279,15 @@ def _step_buttons(fig: FrozenFigure) -> FrozenFigure:
                   on_click=_set_frame, args=(frame + 1,))
         st.caption(f"The figure opens on step {labels[frame - 1]} (→ forward pass, ← the error going back); "
                    "keys ← / → step it, Play and the slider under the figure run in the browser.")
-    return fig if frame == n else FrozenFigure(at_frame(spec, frame - 1))
+    first, last = st.select_slider(
+        f"Steps that Play runs: narrow the range to narrate a part of the sequence, which then plays {LOOPS} "
+        "times over", labels, value=(labels[0], labels[-1]), key=widget_key("play_range", str(hash(tuple(labels)))))
+    a, b = labels.index(first), labels.index(last)
+    if frame < n:
+        spec = at_frame(spec, frame - 1)
+    if (a, b) != (0, n - 1):
+        spec = play_range(spec, a, b)
+    return fig if spec is fig.to_dict() else FrozenFigure(spec)
 
 
 def show_animation(source: RunSource, seed: int) -> None:
