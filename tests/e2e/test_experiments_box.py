@@ -67,3 +67,24 @@ def test_the_live_buttons_show_their_whole_labels_at_1024_px(browser, app_url, q
         assert page.evaluate(TRUNCATED_JS) == []
     finally:
         context.close()
+
+
+FONT_SIZES_JS = """() => Object.fromEntries(['.xtick text', '.legendtext', '.annotation-text', '.slider-label',
+    '.updatemenu-item-text'].map(s => { const e = document.querySelector(s);
+    return [s, e ? parseFloat(getComputedStyle(e).fontSize) : 0]; }))"""
+
+
+def test_projector_mode_enlarges_the_figures_fonts_not_only_the_text(browser, app_url):
+    sizes = {}
+    for query in ("", "&present=1"):
+        context = browser.new_context(viewport={"width": 1024, "height": 768})
+        try:
+            page = context.new_page()
+            page.goto(f"{app_url}/experiments?exp=4{query}")
+            page.locator('[data-testid="stPlotlyChart"] .xtick text').first.wait_for(timeout=60_000)
+            page.wait_for_timeout(1000)
+            sizes[query] = page.evaluate(FONT_SIZES_JS)
+        finally:
+            context.close()
+    normal, present = sizes[""], sizes["&present=1"]
+    assert all(normal[s] > 0 and present[s] >= 1.2 * normal[s] for s in normal), (normal, present)
