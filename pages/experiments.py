@@ -6,6 +6,7 @@ from lab.runs import SavedRun
 from ui import experiment_view as view
 from ui import session_job, student
 from ui.experiment_settings import baseline_for, render_settings
+from ui.experiment_task import show_task
 from ui.live_view import show_live
 from ui.nav import ensure_router
 from ui.params import show_url_notices
@@ -36,7 +37,7 @@ if derived is not base:
     st.info(f"**Modified setting.** {derived.deviations[0]} The paper's numbers below belong to the unmodified "
             "row.", icon="✏️")
 
-view.show_task(base, derived, seed)
+show_task(base, derived, seed)
 
 st.header("Inside the network")
 st.markdown(

@@ -1,4 +1,4 @@
-"""The sections of the Experiments page: preset picker, task and paper, animated internals, live training.
+"""The sections of the Experiments page: preset picker, animated internals, exports (the task: ui.experiment_task).
 
 Streamlit glue only: the engine computes (``lstm_core.analysis.record``, ``lab.jobs`` via
 :mod:`ui.session_job`), :mod:`ui.figures_experiments` draws, and this module lays the
@@ -19,9 +19,9 @@ from lab import runs
 from lab.runs import RunFileError, SavedRun, family_of, load_run
 from lab.serialize import preset_to_dict
 from lstm_core.analysis.record import record_checkpoints
-from lstm_core.experiments import EXPERIMENT_TITLES, PRESETS, paper_headline, presets_by_experiment
+from lstm_core.experiments import EXPERIMENT_TITLES, PRESETS, presets_by_experiment
 from lstm_core.experiments.preset import Preset
-from lstm_core.tasks import TASK_INFO, TASKS, TEMPORAL_ORDER_ALPHABET, TEMPORAL_ORDER_CLASSES, describe_sequence
+from lstm_core.tasks import TASKS, TEMPORAL_ORDER_ALPHABET, TEMPORAL_ORDER_CLASSES
 from lstm_core.tasks.batch import Batch, split_symbols
 from ui import figures_experiments as figs
 from ui import session_job
@@ -32,7 +32,6 @@ from ui.figure_spec import FrozenFigure, freeze
 from ui.figures_heat import heat_ranges, internals_heatmaps
 from ui.params import to_url, url_choice, url_int, url_selectbox, widget_key
 from ui.present import is_present, sized_figure
-from ui.reproduce_table import best_results, paper_numbers, stored_result_note
 from ui.step_control import LOOPS, at_frame, play_range
 
 DEFAULT_EXPERIMENT = "4"
@@ -109,63 +108,6 @@ def pick_preset() -> Preset:
 def example_batch(preset: Preset, seed: int) -> Batch:
     """One sequence of the preset's task, drawn from ``seed`` (the same for every student with the link)."""
     return TASKS[preset.task](np.random.default_rng(seed), 1, **preset.task_options)
-
-
-@st.cache_resource(show_spinner=False, max_entries=64)
-def _example(key: str, seed: int, _preset: Preset) -> tuple[str, FrozenFigure | None]:
-    """The example sequence as text, and as a figure for a real-valued task (None for symbols).
-
-    ``key`` is the preset's ``repr`` (every field; hashing the preset itself costs more).
-    """
-    batch = example_batch(_preset, seed)
-    if batch.strings is not None:
-        return describe_sequence(batch, 0), None
-    L = int(batch.lengths[0])
-    t_end = np.flatnonzero(batch.has_target[0, :L])
-    fig = figs.example_sequence_figure(batch.x[0, :L], int(t_end[-1]) + 1 if len(t_end) else None,
-                                       batch.y[0, t_end[-1]] if len(t_end) else None)
-    return describe_sequence(batch, 0), freeze(fig)
-
-
-def stored_result(name: str) -> dict | None:
-    """Our best stored reproduce result of preset ``name`` (``runs/results``), or None if there is none.
-
-    Files that do not load are skipped here; the Reproduce page names them.
-    """
-    return best_results(runs.results_table(runs.RESULTS_DIR)).get(name)
-
-
-def show_task(preset: Preset, derived: Preset, seed: int) -> None:
-    """The task in a few sentences, an example sequence, the paper's numbers, the deviations."""
-    info = TASK_INFO[preset.task]
-    st.markdown(f"**The task ({info['section']}).** {info['description']}")
-    st.markdown(f"**This preset ({preset.section}).** {preset.description}")
-    ours = stored_result(preset.name)
-    st.markdown("**What the paper reports for this row, and our stored result**")
-    left, right = st.columns([3, 2])
-    with left:
-        if preset.paper:
-            st.table(paper_numbers(preset.paper, ours).set_index("Quantity"))  # a static table: long cells wrap
-        else:
-            rows = [p for p in PRESETS.values() if p.experiment == preset.experiment and p.paper]
-            also = f" The paper's rows of this experiment: {rows[0].title}: {paper_headline(rows[0].paper)}." \
-                if rows else ""
-            st.info(f"A classroom setting: the paper has no row for it.{also}")
-    with right:
-        if preset.paper or ours is not None:  # a classroom setting says nothing when it was never run
-            with st.container(key="stored_result"):
-                st.markdown(stored_result_note(preset.paper, ours, preset.name))
-                if ours is not None and ours.get("command"):
-                    st.caption("The command that made it:")
-                    st.code(ours["command"], language="bash", wrap_lines=True)
-    text, fig = _example(repr(derived), seed, derived)
-    st.markdown("**One example sequence**")
-    st.code(text, language=None, wrap_lines=True)
-    if fig is not None:
-        st.plotly_chart(sized_figure(fig, is_present()), key="example_seq")
-        st.caption("Figure: the example sequence's input lines over time; × marks the target at the end.")
-    with st.expander(f"Deviations from the paper ({len(derived.deviations)})"):
-        st.markdown("\n".join(f"- {d}" for d in derived.deviations) or "None.")
 
 
 # ----------------------------------------------------------------------------- animated internals
