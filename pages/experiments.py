@@ -2,11 +2,12 @@
 
 import streamlit as st
 
-from lab.runs import SavedRun, family_of
+from lab.runs import SavedRun
 from lstm_core.experiments.baselines import baseline_for
 from ui import experiment_view as view
 from ui import session_job, student
 from ui.experiment_settings import render_settings
+from ui.experiment_task import show_task
 from ui.live_view import show_live
 from ui.nav import ensure_router
 from ui.params import show_url_notices
@@ -37,7 +38,7 @@ if derived is not base:
     st.info(f"**Modified setting.** {derived.deviations[0]} The paper's numbers below belong to the unmodified "
             "row.", icon="✏️")
 
-view.show_task(base, derived, seed)
+show_task(base, derived, seed)
 
 st.header("Inside the network")
 st.markdown(
@@ -47,12 +48,14 @@ st.markdown(
     "through the carousel without fading. The checkpoint slider shows the same network earlier in training."
 )
 sources = {}
-shipped = view.load_shipped(family_of(base.experiment))
+key = view.shipped_key(base.experiment)
+shipped = view.load_shipped(key)
 if isinstance(shipped, str):
     st.error(f"The precomputed run of this experiment could not be loaded, so it is not shown (the rest of the "
              f"page works). {shipped}")
 elif isinstance(shipped, SavedRun):
-    sources["precomputed"] = view.shipped_source(shipped)
+    rnn = view.load_shipped(key + view.BASELINE_SUFFIX)
+    sources["precomputed"] = view.shipped_source(shipped, rnn if isinstance(rnn, SavedRun) else None)
 for slot in session_job.SLOTS:                     # your live LSTM, and the RNN baseline trained beside it
     handle = session_job.get(slot)
     live_src = view.live_source(handle) if handle is not None else None
@@ -64,7 +67,11 @@ if sources:
                       horizontal=True, key="anim_source",
                       format_func=lambda k: sources[k].label, on_change=view.forget_checkpoint)
     source = sources[choice]
-    if source.preset.name != derived.name:
+    if source.preset.experiment != base.experiment:
+        st.warning(f"**Not Exp {base.experiment}.** No precomputed run of Exp {base.experiment} is shipped: what "
+                   f"follows is the trained network of **{source.preset.title}**, on that experiment's task. Train "
+                   f"Exp {base.experiment} live below and stop it to watch its own network here.", icon="ℹ️")
+    elif source.preset.name != derived.name:
         st.caption(f"This run is of **{source.preset.title}**, not of the setting chosen above; train your "
                    "setting live to watch its own network.")
     view.show_animation(source, seed)

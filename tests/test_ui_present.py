@@ -9,7 +9,7 @@ import plotly.graph_objects as go
 from streamlit.testing.v1 import AppTest
 
 from ui.figure_spec import FrozenFigure
-from ui.present import MAX_HEIGHT, sized_figure
+from ui.present import BASE_FONT, FONT_SCALE, MAX_HEIGHT, sized_figure
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -23,6 +23,29 @@ def test_projector_mode_caps_a_figures_height_and_shares_its_data():
     assert sized_figure(fig, present=False) is fig
     small = FrozenFigure(go.Figure(layout={"height": 300}))
     assert sized_figure(small, present=True).to_dict()["layout"]["height"] == 300
+
+
+def test_projector_mode_enlarges_every_font_of_a_figure_and_adds_no_title():
+    fig = go.Figure(go.Scatter(y=[1, 2], text=["a", "b"], mode="text", textfont={"size": 10}),
+                    layout={"xaxis": {"title": {"text": "time step t"}},
+                            "annotations": [{"text": "s_c", "font": {"size": 16}}],
+                            "sliders": [{"currentvalue": {"font": {"size": 13}}, "steps": []}]})
+    fig.add_trace(go.Heatmap(z=[[1.0]]))
+    frozen = FrozenFigure(fig)
+    spec = sized_figure(frozen, present=True).to_dict()
+    big = round(BASE_FONT * FONT_SCALE)
+    lay = spec["layout"]
+    assert lay["font"]["size"] == lay["legend"]["font"]["size"] == big               # Streamlit's theme is overridden
+    assert lay["xaxis"]["tickfont"]["size"] == lay["yaxis"]["tickfont"]["size"] == big
+    assert lay["xaxis"]["title"] == {"text": "time step t", "font": {"size": big}}
+    assert "title" not in lay["yaxis"] and not lay.get("title")    # no title text: none added ("undefined")
+    assert lay["annotations"][0]["font"]["size"] == round(16 * FONT_SCALE)
+    assert lay["sliders"][0]["currentvalue"]["font"]["size"] == round(13 * FONT_SCALE)
+    assert spec["data"][0]["textfont"]["size"] == round(10 * FONT_SCALE)
+    assert spec["data"][1]["colorbar"]["tickfont"]["size"] == big
+    assert spec["data"][0]["y"] is frozen.to_dict()["data"][0]["y"]               # the arrays are shared
+    assert frozen.to_dict()["layout"]["annotations"][0]["font"]["size"] == 16     # the cached original is untouched
+    assert "colorbar" not in frozen.to_dict()["data"][1]
 
 
 def _chart_heights(at: AppTest) -> list[int]:

@@ -1,4 +1,4 @@
-"""The sections of the Experiments page: preset picker, task and paper, animated internals, live training.
+"""The sections of the Experiments page: preset picker, animated internals, exports (the task: ui.experiment_task).
 
 Streamlit glue only: the engine computes (``lstm_core.analysis.record``, ``lab.jobs`` via
 :mod:`ui.session_job`), :mod:`ui.figures_experiments` draws, and this module lays the
@@ -15,13 +15,14 @@ from typing import Any
 import numpy as np
 import streamlit as st
 
-from lab.runs import RunFileError, SavedRun, family_of, load_run, shipped_runs
+from lab import runs
+from lab.runs import RunFileError, SavedRun, family_of, load_run
 from lab.serialize import preset_to_dict
 from lstm_core.analysis.record import record_checkpoints
-from lstm_core.experiments import EXPERIMENT_TITLES, PRESETS, paper_headline, presets_by_experiment
+from lstm_core.experiments import EXPERIMENT_TITLES, PRESETS, presets_by_experiment
 from lstm_core.experiments.preset import Preset
 from lstm_core.nets import NETS
-from lstm_core.tasks import TASK_INFO, TASKS, TEMPORAL_ORDER_ALPHABET, TEMPORAL_ORDER_CLASSES, describe_sequence
+from lstm_core.tasks import TASKS, TEMPORAL_ORDER_ALPHABET, TEMPORAL_ORDER_CLASSES
 from lstm_core.tasks.batch import Batch, split_symbols
 from ui import figures_experiments as figs
 from ui import session_job
@@ -32,8 +33,7 @@ from ui.figure_spec import FrozenFigure, freeze
 from ui.figures_heat import heat_ranges, internals_heatmaps
 from ui.params import clear_url, set_url, url_int, url_raw, url_select_slider, url_selectbox
 from ui.present import is_present, sized_figure
-from ui.reproduce_table import paper_numbers
-from ui.step_control import at_frame
+from ui.step_control import LOOPS, at_frame, play_range
 
 DEFAULT_EXPERIMENT = "4"
 LIVE_REFRESH_S = 1.0
@@ -48,11 +48,20 @@ def _picker(label: str, key: str, default: str, options: list[str], reset: tuple
     return url_selectbox(label, key, default, options, scope=scope, resets=reset, format_func=format_func)
 
 
-@st.cache_resource(show_spinner=False, max_entries=16)
-def load_shipped(family: str) -> SavedRun | str | None:
-    """The shipped run of an experiment family, the error text if it is unusable, or None if absent."""
-    path = shipped_runs().get(family)
-    if path is None:
+BASELINE_SUFFIX = "-rnn"   # runs/shipped/<key>-rnn/: the trained RNN baseline of runs/shipped/<key>/
+
+
+def shipped_key(experiment: str) -> str:
+    """The folder under ``runs/shipped`` to show for ``experiment``: its own ("2b") if shipped, else its family's."""
+    own = runs.SHIPPED_DIR / experiment
+    return experiment if (own / "config.json").is_file() else family_of(experiment)
+
+
+@st.cache_resource(show_spinner=False, max_entries=24)
+def load_shipped(key: str) -> SavedRun | str | None:
+    """The shipped run in ``runs/shipped/<key>/``, the error text if it is unusable, or None if absent."""
+    path = runs.SHIPPED_DIR / key
+    if not (path / "config.json").is_file():
         return None
     try:
         return load_run(path)
@@ -70,7 +79,7 @@ def pick_preset() -> Preset:
         exp = _picker("Experiment", "exp", default_exp, list(groups), ("preset", *PRESET_KEYS),
                       lambda e: f"{e} · {EXPERIMENT_TITLES[e]}")
     names = [p.name for p in groups[exp]]
-    shipped = load_shipped(family_of(exp))
+    shipped = load_shipped(shipped_key(exp))
     classroom = [n for n in names if PRESETS[n].classroom and NETS[PRESETS[n].model].has_cells]
     default = (shipped.preset.name if isinstance(shipped, SavedRun) and shipped.preset.name in names
                else (classroom or names)[0])
@@ -89,48 +98,6 @@ def example_batch(preset: Preset, seed: int) -> Batch:
     return TASKS[preset.task](np.random.default_rng(seed), 1, **preset.task_options)
 
 
-@st.cache_resource(show_spinner=False, max_entries=64)
-def _example(key: str, seed: int, _preset: Preset) -> tuple[str, FrozenFigure | None]:
-    """The example sequence as text, and as a figure for a real-valued task (None for symbols).
-
-    ``key`` is the preset's ``repr`` (every field; hashing the preset itself costs more).
-    """
-    batch = example_batch(_preset, seed)
-    if batch.strings is not None:
-        return describe_sequence(batch, 0), None
-    L = int(batch.lengths[0])
-    t_end = np.flatnonzero(batch.has_target[0, :L])
-    fig = figs.example_sequence_figure(batch.x[0, :L], int(t_end[-1]) + 1 if len(t_end) else None,
-                                       batch.y[0, t_end[-1]] if len(t_end) else None)
-    return describe_sequence(batch, 0), freeze(fig)
-
-
-def show_task(preset: Preset, derived: Preset, seed: int) -> None:
-    """The task in a few sentences, an example sequence, the paper's numbers, the deviations."""
-    info = TASK_INFO[preset.task]
-    st.markdown(f"**The task ({info['section']}).** {info['description']}")
-    st.markdown(f"**This preset ({preset.section}).** {preset.description}")
-    left, right = st.columns(2)
-    with left:
-        st.markdown("**What the paper reports for this row**")
-        if preset.paper:
-            st.dataframe(paper_numbers(preset.paper), hide_index=True, width="stretch")
-        else:
-            rows = [p for p in PRESETS.values() if p.experiment == preset.experiment and p.paper]
-            also = f" The paper's rows of this experiment: {rows[0].title}: {paper_headline(rows[0].paper)}." \
-                if rows else ""
-            st.info(f"A classroom setting: the paper has no row for it.{also}")
-    with right:
-        text, fig = _example(repr(derived), seed, derived)
-        st.markdown("**One example sequence**")
-        st.code(text, language=None, wrap_lines=True)
-        if fig is not None:
-            st.plotly_chart(sized_figure(fig, is_present()), key="example_seq")
-            st.caption("Figure: the example sequence's input lines over time; × marks the target at the end.")
-    with st.expander(f"Deviations from the paper ({len(derived.deviations)})"):
-        st.markdown("\n".join(f"- {d}" for d in derived.deviations) or "None.")
-
-
 # ----------------------------------------------------------------------------- animated internals
 
 
@@ -143,10 +110,12 @@ class RunSource:
     preset: Preset
     checkpoints: list[tuple[int, dict[str, np.ndarray]]]
     solved_at: int | None
+    baseline: SavedRun | None = None             # the RNN baseline trained in advance beside a shipped run
 
 
-def shipped_source(run: SavedRun) -> RunSource:
-    """The shipped run's checkpoints, ending with its final weights (a trial stops between checkpoints)."""
+def shipped_source(run: SavedRun, baseline: SavedRun | None = None) -> RunSource:
+    """The shipped run's checkpoints, ending with its final weights (a trial stops between checkpoints);
+    ``baseline`` is its shipped trained RNN (``runs/shipped/<key>-rnn``), if any."""
     k = run.checkpoint_trial
     solved = (run.summary.get("sequences_to_success") or [None] * run.trials)[k]
     presented = (run.summary.get("sequences_presented") or [None] * run.trials)[k]   # ABS: solved + the streak
@@ -154,7 +123,8 @@ def shipped_source(run: SavedRun) -> RunSource:
     ckpts = list(run.checkpoints)
     if final > ckpts[-1][0]:
         ckpts.append((final, {name: v[k:k + 1] for name, v in run.params.items()}))
-    return RunSource(f"shipped:{run.path}", f"Precomputed run: {run.preset.title}", run.preset, ckpts, solved)
+    return RunSource(f"shipped:{run.path}", f"Precomputed run: {run.preset.title}", run.preset, ckpts, solved,
+                     baseline)
 
 
 def live_source(handle: session_job.Handle) -> RunSource | None:
@@ -238,7 +208,15 @@ def _step_buttons(fig: FrozenFigure) -> FrozenFigure:
                   on_click=_set_frame, args=(frame + 1,))
         st.caption(f"The figure opens on step {labels[frame - 1]} (→ forward pass, ← the error going back); "
                    "keys ← / → step it, Play and the slider under the figure run in the browser.")
-    return fig if frame == n else FrozenFigure(at_frame(spec, frame - 1))
+    first, last = st.select_slider(
+        f"Steps that Play runs: narrow the range to narrate a part of the sequence, which then plays {LOOPS} "
+        "times over", labels, value=(labels[0], labels[-1]), key=f"play_range@{hash(tuple(labels))}")
+    a, b = labels.index(first), labels.index(last)
+    if frame < n:
+        spec = at_frame(spec, frame - 1)
+    if (a, b) != (0, n - 1):
+        spec = play_range(spec, a, b)
+    return fig if spec is fig.to_dict() else FrozenFigure(spec)
 
 
 def show_animation(source: RunSource, seed: int) -> None:
@@ -280,7 +258,8 @@ def show_animation(source: RunSource, seed: int) -> None:
                        "checkpoint of this run, so a stronger colour later in training is a larger value.")
         recs, labels, _ = _records(source.key, seed, source)
         show_error_flow(source.preset, recs[index], example_batch(source.preset, seed),
-                        labels[: int(recs[index]["length"])] if labels else None, f"{source.key}|{index}", seed)
+                        labels[: int(recs[index]["length"])] if labels else None, f"{source.key}|{index}", seed,
+                        trained_sequences=seqs[index], shipped_rnn=source.baseline)
 
 
 # ----------------------------------------------------------------------------- exports

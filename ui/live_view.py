@@ -18,6 +18,7 @@ from ui import figures_experiments as figs
 from ui import session_job
 from ui.experiment_view import forget_checkpoint
 from ui.params import url_toggle
+from ui.present import is_present, sized_figure
 
 REFRESH_S = 1.0          # the panel refreshes this often while a job trains
 QUEUED_REFRESH_S = 3.0   # ... and this often while this session's jobs only wait in the queue
@@ -102,7 +103,7 @@ def _panel() -> None:
     curves = {label: s.curves for label, s in snaps.items() if len(s.curves["seq"])}
     if curves:
         fig, table = _curves(curves, {label: s.job_id for label, s in snaps.items()})
-        st.plotly_chart(fig, key="live_curves")
+        st.plotly_chart(sized_figure(fig, is_present()), key="live_curves")
         st.caption("Figure: the live run's learning curves. Left: mean |error| at the end of the most recent 100 "
                    "sequences (log scale); right: the share of them processed correctly. Thin lines are single "
                    "trials, thick lines their mean; blue is the LSTM, vermillion the RNN baseline.")
@@ -131,13 +132,14 @@ def show_live(derived: Preset, baseline: Preset | None, seed: int, trials: int) 
                                           "comparison; its error curve is drawn next to the LSTM's.")
     lstm = session_job.get("lstm")
     status = None if lstm is None else lstm.poll(train=False).status
-    cols = st.columns([2, 1, 1, 4])
-    cols[0].button("▶ Train live", type="primary", key="live_start", on_click=_start,
-                   args=(derived, baseline if with_rnn else None, seed, trials),
-                   help="Starts a fresh run with the settings above (replacing this session's previous run).")
-    cols[1].button("■ Stop", key="live_stop", on_click=_each, args=("stop",),
-                   disabled=status not in ("running", "queued"))
-    cols[2].button("↻ Resume", key="live_resume", on_click=_each, args=("resume",), disabled=status != "stopped")
+    # a row of buttons at their natural width: in fixed columns "■ Stop" shrank to "■ S…" at 1024 px
+    with st.container(horizontal=True, key="live_buttons"):
+        st.button("▶ Train live", type="primary", key="live_start", on_click=_start,
+                  args=(derived, baseline if with_rnn else None, seed, trials),
+                  help="Starts a fresh run with the settings above (replacing this session's previous run).")
+        st.button("■ Stop", key="live_stop", on_click=_each, args=("stop",),
+                  disabled=status not in ("running", "queued"))
+        st.button("↻ Resume", key="live_resume", on_click=_each, args=("resume",), disabled=status != "stopped")
     every = st.session_state[_REFRESH] = _refresh_every()
     st.fragment(run_every=every)(_panel)()
 

@@ -20,6 +20,9 @@ from ui.params import url_bool, url_toggle
 
 KEY = "present"
 MAX_HEIGHT = 640        # px: a figure's height in projector mode (a 768-px screen, less the browser's bars)
+FONT_SCALE = 1.25       # projector mode: every figure font this much larger (the page text grows ~1.2×)
+BASE_FONT = 12          # px: the size of Streamlit's chart theme for axes, legends and Plotly's default font
+TITLE_FONT = 16         # px: the theme's figure titles
 
 # both modes: an equation never overflows its box (KaTeX's italic overhang pokes 1-2 px out of a
 # shrink-to-fit box, which shows a scroll bar); long ones wrap inside their row of equations
@@ -58,18 +61,78 @@ def toggle() -> bool:
                            "collapsed (open it with the › at the top left). The link keeps it: ?present=1.")
 
 
-def sized_figure(fig: Any, present: bool, max_height: int = MAX_HEIGHT) -> Any:
-    """``fig`` as drawn in projector mode: at most ``max_height`` tall (its panels shrink in proportion).
+def _bigger(font: dict[str, Any] | None, default: float | None = None) -> dict[str, Any] | None:
+    """``font`` with its size times :data:`FONT_SCALE` (``default`` where it sets none; None: leave it)."""
+    size = (font or {}).get("size", default)
+    return font if size is None else {**(font or {}), "size": round(size * FONT_SCALE)}
 
-    Plotly's fonts are left alone: Streamlit's chart theme sets them in the browser.
+
+def _bigger_in(item: dict[str, Any], *paths: tuple[str, ...]) -> dict[str, Any]:
+    """A copy of ``item`` whose explicit fonts at ``paths`` (key paths, e.g. ("title", "font")) are larger."""
+    out = dict(item)
+    for path in paths:
+        node = out
+        for key in path[:-1]:
+            if not isinstance(node.get(key), dict):
+                break
+            node[key] = dict(node[key])
+            node = node[key]
+        else:
+            if isinstance(node.get(path[-1]), dict):
+                node[path[-1]] = _bigger(node[path[-1]])
+    return out
+
+
+def _titled(item: dict[str, Any], default: float) -> dict[str, Any]:
+    """``item`` (an axis, a colour bar, the layout) with its title's font larger, ``default`` px before.
+
+    An item without a title text stays without a title (Streamlit would print "undefined" in bold).
+    """
+    title = item.get("title")
+    title = dict(title) if isinstance(title, dict) else ({"text": title} if isinstance(title, str) else {})
+    if not title.get("text"):
+        return item
+    return {**item, "title": {**title, "font": _bigger(title.get("font"), default)}}
+
+
+def projector_fonts(spec: dict[str, Any]) -> dict[str, Any]:
+    """``spec`` with every font :data:`FONT_SCALE` times larger: the figure's own, titles, axes, legends,
+    colour bars, annotations, menus, slider labels and text traces.
+
+    Streamlit's chart theme sets the axes', legends' and titles' fonts in the browser (a template), so
+    those get an explicit size here (the theme's, times the scale); fonts set explicitly anywhere else
+    grow one by one. Only the dicts on the way to a font are copied: the arrays are shared, never changed.
+    """
+    layout = _titled(dict(spec.get("layout", {})), TITLE_FONT)
+    layout["font"] = _bigger(layout.get("font"), BASE_FONT)
+    layout["legend"] = {**layout.get("legend", {}), "font": _bigger(layout.get("legend", {}).get("font"), BASE_FONT)}
+    for key in {"xaxis", "yaxis", *(k for k in layout if k.startswith(("xaxis", "yaxis")))}:
+        axis = _titled(dict(layout.get(key) or {}), BASE_FONT)
+        layout[key] = {**axis, "tickfont": _bigger(axis.get("tickfont"), BASE_FONT)}
+    for key in ("annotations", "updatemenus", "sliders"):
+        if layout.get(key):
+            layout[key] = [_bigger_in(a, ("font",), ("currentvalue", "font")) for a in layout[key]]
+    data = []
+    for d in spec.get("data", []):
+        if "colorbar" in d or d.get("type") == "heatmap":
+            bar = _titled(dict(d.get("colorbar") or {}), BASE_FONT)
+            d = {**d, "colorbar": {**bar, "tickfont": _bigger(bar.get("tickfont"), BASE_FONT)}}
+        data.append(_bigger_in(d, ("textfont",)) if "textfont" in d else d)
+    same = all(a is b for a, b in zip(data, spec.get("data", [])))
+    return {**spec, "layout": layout, "data": spec.get("data", []) if same else data}
+
+
+def sized_figure(fig: Any, present: bool, max_height: int = MAX_HEIGHT) -> Any:
+    """``fig`` as drawn in projector mode: at most ``max_height`` tall (its panels shrink in proportion),
+    every font :data:`FONT_SCALE` times larger (:func:`projector_fonts`).
 
     Only the top of the specification is copied (data and frames are shared, never changed), so
-    this costs microseconds even for a large animation. Outside projector mode ``fig`` itself.
+    this costs well under a millisecond even for a large animation. Outside projector mode ``fig`` itself.
     """
     if not present:
         return fig
-    spec = fig.to_dict()
-    layout = dict(spec.get("layout", {}))
+    spec = projector_fonts(fig.to_dict())
+    layout = spec["layout"]
     height = layout.get("height")
     layout["height"] = min(int(height), max_height) if height else max_height
-    return FrozenFigure({**spec, "layout": layout})
+    return FrozenFigure(spec)

@@ -209,8 +209,47 @@ _PAPER_LABELS = {
 _SKIP = {"mean_sequences", "wrong_count", "test_size", "q_over_p"}
 
 
-def paper_numbers(paper: Mapping) -> pd.DataFrame:
-    """A preset's ``paper`` dict as a two-column table (what the paper reports), in a readable order."""
+_TEST_KEYS = ("wrong", "fraction_misclassified", "mse", "avg_test_error", "avg_difference_to_mean")
+
+
+def _our_values(paper: Mapping, ours: Mapping) -> dict[str, str]:
+    """Our stored result under the paper's keys it answers (trials, success, sequences, the test)."""
+    rate = ours.get("success_rate")
+    values = {"trials": _text(ours.get("trials")), "success_pct": "" if rate is None else f"{100 * rate:.3g}",
+              "success_after": _text(ours.get("mean_sequences")), "min_sequences": _text(ours.get("min_sequences")),
+              "max_sequences": _text(ours.get("max_sequences"))}
+    test = next((k for k in _TEST_KEYS if k in paper), "wrong")
+    values[test] = _our_test(ours.get("test"))
+    return values
+
+
+def paper_numbers(paper: Mapping, ours: Mapping | None = None) -> pd.DataFrame:
+    """A preset's ``paper`` dict as a table (what the paper reports), in a readable order.
+
+    With ``ours`` (a stored result, see :func:`best_results`) a third column "Ours" holds our
+    number beside each of the paper's that it answers ("" elsewhere); those rows come first.
+    """
     keys = [k for k in _PAPER_LABELS if k in paper] + [k for k in paper if k not in _PAPER_LABELS]
     rows = [(_PAPER_LABELS.get(k, k), "" if paper[k] is None else str(paper[k])) for k in keys if k not in _SKIP]
-    return pd.DataFrame(rows, columns=["Quantity", "Paper"])
+    if ours is None:
+        return pd.DataFrame(rows, columns=["Quantity", "Paper"])
+    mine = _our_values(paper, ours)
+    kept = [k for k in keys if k not in _SKIP]
+    rows = [(label, theirs, mine.get(k, "")) for (label, theirs), k in zip(rows, kept)]
+    rows += [(_PAPER_LABELS[k], "", v) for k, v in mine.items() if k not in paper and v]
+    rows.sort(key=lambda r: r[2] == "")               # the quantities we can compare first (a stable sort)
+    return pd.DataFrame(rows, columns=["Quantity", "Paper", "Ours"])
+
+
+def stored_result_note(paper: Mapping | None, ours: Mapping | None, preset: str) -> str:
+    """One Markdown sentence on our stored result of ``preset``: its verdict, trials and cap, or "not yet run"."""
+    if ours is None:
+        return (f"**Our stored result: {NOT_YET}.** Make it with `python -m lstm_core reproduce {preset} "
+                f"--json runs/results/{preset}.json`.")
+    cap = ours.get("max_sequences_cap")
+    each = f", each up to {cap:,} sequences" if isinstance(cap, int) else ""
+    seconds = ours.get("seconds")
+    took = f", {seconds / 60:.0f} min of computing" if isinstance(seconds, (int, float)) and seconds >= 60 else ""
+    stopped = " Interrupted: unfinished trials count as failures." if ours.get("interrupted") else ""
+    return (f"**Our stored result: {verdict(paper, ours)}** — {ours.get('successes', 0)} of {ours['trials']} "
+            f"trials met the stopping rule (seed {ours.get('seed')}{each}{took}).{stopped}")

@@ -1,9 +1,11 @@
-"""The play controls of every animation: Play / Pause, and a speed menu from 0.25× to 4×.
+"""The play controls of every animation: Play / Pause, a speed menu from 0.25× to 4×, a range to loop.
 
 Plotly menus only (no custom JavaScript): the browser animates the figure's frames, with no
 server round trip per frame. Play continues from the step shown (``fromcurrent``; from the
 last step, or before any step was chosen, Plotly starts again at the first). Choosing a
-speed plays from the step shown at that speed.
+speed plays from the step shown at that speed. :func:`play_range` makes Play (and the speeds)
+play a part of the sequence instead, :data:`LOOPS` times over: Plotly plays a list of frames
+once, so the loop is the range's frames repeated in that list.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from typing import Any
 from ui.theme import COLORS
 
 SPEEDS = (0.25, 0.5, 1.0, 2.0, 4.0)
+LOOPS = 5               # a range plays this many times over (Plotly has no endless loop)
 
 
 def _animate(frame_ms: float) -> dict[str, Any]:
@@ -65,3 +68,25 @@ def at_frame(spec: dict[str, Any], k: int) -> dict[str, Any]:
     if layout.get("sliders"):
         layout["sliders"] = [{**layout["sliders"][0], "active": k}, *layout["sliders"][1:]]
     return {**spec, "data": data, "layout": layout}
+
+
+def play_range(spec: dict[str, Any], start: int, end: int, loops: int = LOOPS) -> dict[str, Any]:
+    """A figure specification whose Play and speed buttons play frames ``start`` … ``end`` (0-based,
+    inclusive), ``loops`` times over, from ``start``; Pause and the slider are unchanged.
+
+    Only the top of the specification and its menus are copied; the frames are shared, never changed.
+    """
+    frames = spec.get("frames") or []
+    start, end = max(0, int(start)), min(int(end), len(frames) - 1)
+    if not frames or end < start:
+        return spec
+    names = [f["name"] for f in frames[start:end + 1]] * loops
+    menus = []
+    for menu in spec["layout"].get("updatemenus", []):
+        buttons = []
+        for b in menu.get("buttons", []):
+            if b.get("method") == "animate" and b["args"][0] is None:         # Play and the speeds
+                b = {**b, "args": [names, {**b["args"][1], "fromcurrent": False}]}
+            buttons.append(b)
+        menus.append({**menu, "buttons": buttons})
+    return {**spec, "layout": {**spec["layout"], "updatemenus": menus}}

@@ -14,6 +14,7 @@ from lstm_core.experiments.classroom import BASELINE_BY_EXPERIMENT, BASELINE_PRE
 from lstm_core.experiments.paper import PAPER_PRESETS
 from lstm_core.experiments.preset import Preset
 from lstm_core.experiments.sizing import sized_net
+from lstm_core.nets import NETS
 
 _BY_NAME = {p.name: p for p in (*PAPER_PRESETS, *BASELINE_PRESETS)}
 EXP2A_RTRL, EXP2A_BPTT = "exp2a_rtrl_p10", "exp2a_bptt_p100"
@@ -22,7 +23,7 @@ RTRL_MAX_P = 10          # Exp 2a delays up to this are compared with RTRL, long
 
 def baseline_for(preset: Preset) -> Preset | None:
     """The plain-RNN competitor on the same task as the LSTM ``preset`` (every experiment has one); else None."""
-    if preset.model != "lstm":
+    if not NETS[preset.model].has_cells:
         return None
     opts = dict(preset.task_options)
     if preset.task == "lag_2a":

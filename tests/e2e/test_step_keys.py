@@ -64,3 +64,36 @@ def test_arrow_keys_step_the_experiments_animation(open_app):
     _press(page, "ArrowRight")
     assert int(parse_qs(urlparse(page.url).query)["frame"][0]) == frame + 1
     assert_no_exception(page)
+
+
+def test_play_loops_over_the_chosen_range_of_steps(open_app):
+    page = open_app("experiments?exp=4")
+    assert_no_exception(page)
+    chart = page.locator('[data-testid="stPlotlyChart"]').filter(has=page.locator(".updatemenu-button")).first
+    chart.locator(".main-svg").first.wait_for(timeout=60_000)
+    thumbs = page.locator('[data-testid="stSlider"]').filter(has_text="Steps that Play runs").get_by_role("slider")
+    thumbs.first.focus()
+    for _ in range(3):
+        page.keyboard.press("ArrowRight")                  # the range starts at the 4th step …
+    thumbs.last.focus()
+    for _ in range(8):
+        page.keyboard.press("ArrowLeft")
+    wait_for_app(page)
+    page.wait_for_timeout(500)
+    first, last = (thumbs.nth(i).get_attribute("aria-valuetext") for i in (0, 1))
+    steps = chart.locator(".slider-container text.slider-label")
+    chart.locator(".updatemenu-button").first.click()       # ▶ Play
+    seen = set()
+    for _ in range(12):
+        page.wait_for_timeout(250)
+        seen.add((steps.first.text_content() or "").removeprefix("step "))
+    assert first and last and first != last
+    assert seen and seen <= _labels_between(chart, first, last), (seen, first, last)
+    assert_no_exception(page)
+
+
+def _labels_between(chart, first: str, last: str) -> set[str]:
+    """The step labels from ``first`` to ``last`` in the figure's slider order."""
+    spec_labels = chart.evaluate("c => c.querySelector('.js-plotly-plot').layout.sliders[0].steps.map(s => s.label)")
+    a, b = spec_labels.index(first), spec_labels.index(last)
+    return set(spec_labels[a:b + 1])

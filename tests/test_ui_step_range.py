@@ -1,0 +1,63 @@
+"""A range of steps to play: Play (and every speed) runs a part of the sequence, over and over."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import plotly.graph_objects as go
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+import lab.runs as runs
+from lstm_core.experiments import PRESETS
+from lstm_core.experiments.train import TrialRun
+from ui.step_control import LOOPS, play_menus, play_range
+
+EXPERIMENTS = str(Path(__file__).resolve().parent.parent / "pages" / "experiments.py")
+
+
+def _spec(n: int = 6) -> dict:
+    frames = [{"name": f"f{k}", "data": [{"y": [k]}]} for k in range(n)]
+    return go.Figure(go.Scatter(y=[0]), layout={"updatemenus": play_menus(100.0)}).to_dict() | {"frames": frames}
+
+
+def _animate_buttons(spec: dict) -> list[dict]:
+    return [b for m in spec["layout"]["updatemenus"] for b in m["buttons"] if b["method"] == "animate"]
+
+
+def test_play_and_every_speed_play_the_range_loops_times_from_its_start_and_pause_stays():
+    spec = _spec()
+    ranged = play_range(spec, 2, 4)
+    play, pause, *speeds = _animate_buttons(ranged)
+    assert play["args"][0] == ["f2", "f3", "f4"] * LOOPS and play["args"][1]["fromcurrent"] is False
+    assert all(s["args"][0] == play["args"][0] for s in speeds)
+    assert [s["args"][1]["frame"]["duration"] for s in speeds] == \
+        [b["args"][1]["frame"]["duration"] for b in _animate_buttons(spec)[2:]]     # each speed kept
+    assert pause == _animate_buttons(spec)[1]
+    assert _animate_buttons(spec)[0]["args"][0] is None                               # the original is untouched
+    assert ranged["frames"] is spec["frames"]
+    assert play_range(spec, 3, 99)["layout"]["updatemenus"][0]["buttons"][0]["args"][0] == ["f3", "f4", "f5"] * LOOPS
+
+
+def test_the_experiments_page_range_slider_sets_what_play_runs(monkeypatch, tmp_path):
+    run = TrialRun(PRESETS["classroom_exp4_adding_T20"], trials=1, seed=0, max_sequences=200)
+    run.advance(200)
+    runs.save_run(run, tmp_path / "4")
+    monkeypatch.setenv("LAB_SYNC_JOBS", "1")
+    monkeypatch.setattr(runs, "SHIPPED_DIR", tmp_path)
+    monkeypatch.setattr("lab.results.RESULTS_DIR", tmp_path / "results")
+    st.cache_resource.clear()
+    try:
+        at = AppTest.from_file(EXPERIMENTS, default_timeout=90)
+        at.query_params["exp"] = "4"
+        at.run()
+        rng = next(s for s in at.select_slider if "Play runs" in s.label)
+        labels = rng.options
+        rng.set_value((labels[1], labels[3])).run()
+        assert not at.exception
+        chart = next(json.loads(c.proto.spec) for c in at.get("plotly_chart") if c.proto.id.endswith("-internals"))
+        names = [f["name"] for f in chart["frames"]]
+        assert _animate_buttons(chart)[0]["args"][0] == names[1:4] * LOOPS
+    finally:
+        st.cache_resource.clear()

@@ -1,0 +1,93 @@
+"""The Experiments page's paper box: our stored result of the chosen row beside the paper's numbers.
+
+AppTest on a temporary ``runs/results`` (and no shipped runs, so that only the box is drawn), plus
+the pure helpers of :mod:`ui.reproduce_table` that fill it.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+import lab.results as lab_results
+import lab.runs as runs
+from lstm_core.experiments import PRESETS
+from ui.reproduce_table import NOT_YET, PARTLY, REPRODUCED, paper_numbers, stored_result_note
+
+EXPERIMENTS = str(Path(__file__).resolve().parent.parent / "pages" / "experiments.py")
+ROW = "exp4_adding_T100"
+COMMAND = "python -m lstm_core reproduce exp4_adding_T100 --trials 2 --json runs/results/exp4_adding_T100.json"
+
+
+def _result(trials: int, successes: int, mean: float | None, **extra) -> dict:
+    return {"preset": ROW, "trials": trials, "seed": 0, "successes": successes, "success_rate": successes / trials,
+            "sequences_to_success": [5000] * successes + [None] * (trials - successes), "mean_sequences": mean,
+            "min_sequences": 5000 if successes else None, "max_sequences": 5000 if successes else None,
+            "max_sequences_cap": 300_000, "test": {"test_size": 2560, "wrong_mean": 1.0, "wrong_max": 2.0},
+            "seconds": 90.0, **extra}
+
+
+@pytest.fixture()
+def app(monkeypatch, tmp_path):
+    results = tmp_path / "results"
+    results.mkdir()
+    monkeypatch.setenv("LAB_SYNC_JOBS", "1")
+    monkeypatch.setattr(runs, "SHIPPED_DIR", tmp_path / "no_shipped_runs")
+    monkeypatch.setattr(lab_results, "RESULTS_DIR", results)
+    st.cache_resource.clear()
+
+    def make(preset: str) -> AppTest:
+        at = AppTest.from_file(EXPERIMENTS, default_timeout=60)
+        at.query_params.update({"exp": PRESETS[preset].experiment, "preset": preset})
+        return at.run()
+    yield make, results
+    st.cache_resource.clear()
+
+
+def _paper_box(at: AppTest):
+    """The table of the paper's numbers (AppTest does not expose a dataframe's key)."""
+    return next(t.value.reset_index() for t in at.table if t.value.index.name == "Quantity")
+
+
+def _box(at: AppTest) -> str:
+    return " ".join(m.value for m in at.markdown if "Our stored result" in m.value)
+
+
+def test_the_paper_box_shows_our_best_stored_result_its_verdict_and_command(app):
+    make, results = app
+    (results / "small.json").write_text(json.dumps(_result(2, 1, 5000.0)))              # fewer trials: not the best
+    (results / f"{ROW}.json").write_text(json.dumps(_result(10, 10, 80_000.0, command=COMMAND)))
+    at = make(ROW)
+    assert not at.exception, [e.value for e in at.exception]
+    table = _paper_box(at)
+    assert list(table.columns) == ["Quantity", "Paper", "Ours"]
+    by = table.set_index("Quantity")
+    assert by.loc["Trials", "Ours"] == "10" and by.loc["Sequences until success", "Paper"] == "74,000"
+    assert by.loc["Sequences until success", "Ours"] == "80,000"
+    assert by.loc["Success (%)", "Ours"] == "100"
+    assert f"Our stored result: {REPRODUCED}" in _box(at)
+    assert "10 of 10 trials" in _box(at) and "300,000 sequences" in _box(at)
+    assert [c.value for c in at.code if c.value == COMMAND]
+
+
+def test_the_paper_box_says_not_yet_run_when_no_result_is_stored(app):
+    make, _ = app
+    at = make("exp4_adding_T500")
+    assert not at.exception, [e.value for e in at.exception]
+    table = _paper_box(at)
+    assert list(table.columns) == ["Quantity", "Paper"]
+    assert f"Our stored result: {NOT_YET}" in _box(at)
+
+
+def test_our_numbers_stand_in_the_rows_of_the_papers_that_they_answer():
+    paper = PRESETS[ROW].paper
+    table = paper_numbers(paper, _result(2, 1, 5000.0)).set_index("Quantity")
+    assert table.loc["Success (%)", "Ours"] == "50"
+    assert table.loc["Wrong on the test set", "Ours"].startswith("1 of 2,560 wrong")
+    assert table.loc["Method", "Ours"] == ""                                   # nothing of ours to compare
+    assert PARTLY in stored_result_note(paper, _result(2, 1, 5000.0), ROW)
+    assert "Interrupted" in stored_result_note(paper, _result(2, 1, 5000.0, interrupted=True), ROW)
