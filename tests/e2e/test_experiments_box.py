@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from lab.runs import results_table
+from lab.results import results_table
 from lstm_core.experiments import PRESETS
 from ui.reproduce_table import NOT_YET, best_results, verdict
 
