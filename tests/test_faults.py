@@ -14,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 import lab.runs as runs_module
@@ -71,11 +72,9 @@ class _Clock:
 
 
 def test_a_dropped_connection_keeps_the_run_and_the_reconnected_page_shows_it(monkeypatch):
-    # Streamlit calls caching.clear_session_resource_cache(session_id) when a websocket disconnects
-    # (AppSession.clear_session_caches), and keeps the session (its session_state) for the reconnect.
-    from streamlit.runtime import caching
-    from streamlit.runtime.caching.cache_resource_api import _resource_caches
-
+    # Streamlit clears the session's resource caches when a websocket disconnects
+    # (AppSession.clear_session_caches) and keeps the session (its session_state) for the reconnect.
+    # Here every resource cache is cleared (a superset, through the public API).
     monkeypatch.delenv("LAB_SYNC_JOBS", raising=False)
     manager = JobManager(capacity=1)
     clock = _Clock()
@@ -88,8 +87,7 @@ def test_a_dropped_connection_keeps_the_run_and_the_reconnected_page_shows_it(mo
     (job,) = manager.running()
     try:
         wait_for(lambda: job.snapshot().progress.sequences > 0, "the job to train")
-        for sid in [sid for sid in list(_resource_caches._function_caches) if sid is not None]:
-            caching.clear_session_resource_cache(sid)          # the websocket drops
+        st.cache_resource.clear()                                # the websocket drops
         clock.now += 120                                         # a long Wi-Fi hiccup, still within the ttl
         at.run()                                                 # the browser reconnects: same session
         assert not at.exception, [e.value for e in at.exception]
