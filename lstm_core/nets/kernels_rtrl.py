@@ -226,6 +226,13 @@ def train_chunk(W_h, W_k, M_h, M_k, arch, step_update, lr, x, sym, use_sym, leng
     rule : :func:`~lstm_core.nets.kernels_score.rule_tuple`; seen0 : sequences seen before position 0
     pos : (K,) in/out, the next position of each trial; event : (K,) out, EVENT_* of each trial
     err_hist, ok_hist : (K, window); counts : (K, 2) — see :func:`record_and_check`
+
+    Notes
+    -----
+    The full-gradient and RNN drivers repeat this loop's ten lines around their own sequence trainer.
+    One driver taking the trainer as an argument would not be cached: Numba misses its on-disk cache
+    for a function-typed argument in every new process (measured with numba 0.68), so every worker
+    process would compile it again.
     """
     K = W_h.shape[0]
     T = y.shape[2]
