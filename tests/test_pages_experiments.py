@@ -15,13 +15,13 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-import lab.results as results
 import lab.runs as runs
 from lstm_core.analysis.record import record_sequence
 from lstm_core.experiments import PAPER_ONLY_ROWS, PRESETS
 from lstm_core.experiments.baselines import baseline_for
 from lstm_core.experiments.train import TrialRun
 from lstm_core.tasks import TASKS
+from tests.pagetools import isolate_page
 from ui import experiment_settings as settings
 from ui import figures_experiments as figs
 from ui.reproduce_table import NOT_REPRODUCED, NOT_YET, PAPER_ONLY, PARTLY, REPRODUCED, comparison_table, verdict
@@ -44,10 +44,7 @@ def shipped_root(tmp_path_factory) -> Path:
 
 @pytest.fixture()
 def app(monkeypatch, shipped_root, tmp_path):
-    monkeypatch.setenv("LAB_SYNC_JOBS", "1")
-    monkeypatch.setattr(runs, "SHIPPED_DIR", shipped_root)
-    monkeypatch.setattr(results, "RESULTS_DIR", tmp_path / "results")
-    st.cache_resource.clear()
+    isolate_page(monkeypatch, shipped_root, tmp_path / "results")
     yield lambda path=EXPERIMENTS: AppTest.from_file(path, default_timeout=60)
     st.cache_resource.clear()
 

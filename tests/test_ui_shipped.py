@@ -14,12 +14,12 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-import lab.results as lab_results
 import lab.runs as runs
 from lstm_core.experiments import PRESETS
 from lstm_core.experiments.baselines import baseline_for
 from lstm_core.experiments.train import TrialRun
 from scripts.make_shipped_runs import BASELINE_SUFFIX, SHIPPED, shipped_preset
+from tests.pagetools import isolate_page
 from ui import experiment_view
 
 EXPERIMENTS = str(Path(__file__).resolve().parent.parent / "pages" / "experiments.py")
@@ -44,10 +44,7 @@ def shipped_root(tmp_path_factory) -> Path:
 
 @pytest.fixture()
 def page(monkeypatch, shipped_root, tmp_path):
-    monkeypatch.setenv("LAB_SYNC_JOBS", "1")
-    monkeypatch.setattr(runs, "SHIPPED_DIR", shipped_root)
-    monkeypatch.setattr(lab_results, "RESULTS_DIR", tmp_path / "results")
-    st.cache_resource.clear()
+    isolate_page(monkeypatch, shipped_root, tmp_path / "results")
 
     def run(**query) -> AppTest:
         at = AppTest.from_file(EXPERIMENTS, default_timeout=90)

@@ -12,6 +12,7 @@ from streamlit.testing.v1 import AppTest
 import lab.runs as runs
 from lstm_core.experiments import PRESETS
 from lstm_core.experiments.train import TrialRun
+from tests.pagetools import isolate_page
 from ui.step_control import LOOPS, play_menus, play_range
 
 EXPERIMENTS = str(Path(__file__).resolve().parent.parent / "pages" / "experiments.py")
@@ -44,10 +45,7 @@ def test_the_experiments_page_range_slider_sets_what_play_runs(monkeypatch, tmp_
     run = TrialRun(PRESETS["classroom_exp4_adding_T20"], trials=1, seed=0, max_sequences=200)
     run.advance(200)
     runs.save_run(run, tmp_path / "4")
-    monkeypatch.setenv("LAB_SYNC_JOBS", "1")
-    monkeypatch.setattr(runs, "SHIPPED_DIR", tmp_path)
-    monkeypatch.setattr("lab.results.RESULTS_DIR", tmp_path / "results")
-    st.cache_resource.clear()
+    isolate_page(monkeypatch, tmp_path, tmp_path / "results")
     try:
         at = AppTest.from_file(EXPERIMENTS, default_timeout=90)
         at.query_params["exp"] = "4"

@@ -13,9 +13,8 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-import lab.results as lab_results
-import lab.runs as runs
 from lstm_core.experiments import PRESETS
+from tests.pagetools import isolate_page
 from ui.reproduce_table import NOT_YET, PARTLY, REPRODUCED, paper_numbers, stored_result_note
 
 EXPERIMENTS = str(Path(__file__).resolve().parent.parent / "pages" / "experiments.py")
@@ -35,10 +34,7 @@ def _result(trials: int, successes: int, mean: float | None, **extra) -> dict:
 def app(monkeypatch, tmp_path):
     results = tmp_path / "results"
     results.mkdir()
-    monkeypatch.setenv("LAB_SYNC_JOBS", "1")
-    monkeypatch.setattr(runs, "SHIPPED_DIR", tmp_path / "no_shipped_runs")
-    monkeypatch.setattr(lab_results, "RESULTS_DIR", results)
-    st.cache_resource.clear()
+    isolate_page(monkeypatch, tmp_path / "no_shipped_runs", results)
 
     def make(preset: str) -> AppTest:
         at = AppTest.from_file(EXPERIMENTS, default_timeout=60)
