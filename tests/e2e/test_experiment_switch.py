@@ -105,6 +105,8 @@ def test_a_link_copied_after_switching_reloads_to_the_same_view_at_1024x768(open
     lr.fill("0.250")
     lr.press("Enter")
     wait_for_app(page)
+    # the URL follows the rerun that wrote it: wait for it rather than read it at once (a race under load)
+    page.wait_for_function("new URLSearchParams(location.search).get('lr') === '0.25'", timeout=30_000)
     assert _query(page).get("lr") == ["0.25"]
 
     _choose(page, "exp", "6a · ")                                     # ... is dropped by the switch to Exp 6a
