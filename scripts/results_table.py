@@ -23,7 +23,6 @@ from ui.reproduce_table import (
     CLASSROOM_GROUP,
     NOT_YET,
     PAPER_ONLY,
-    PARTLY,
     REPRODUCED,
     best_results,
     comparison_table,
@@ -58,10 +57,11 @@ def markdown(results: list[dict]) -> str:
     best = best_results(results)
     counts = summary_counts(df)
     paper = df[(df["group"] != CLASSROOM_GROUP) & (df["status"] != PAPER_ONLY)]
-    partly = int((paper["status"] == PARTLY).sum())
-    lines = [f"{len(paper)} paper rows: **{counts['reproduced']} reproduced**, {partly} partly, "
-             f"{counts['run'] - counts['reproduced'] - partly} run but not reproduced, "
-             f"{counts['not_yet']} not yet run (verdict rule: `ui/reproduce_table.verdict`).", "",
+    lines = [f"{len(paper)} paper rows: **{counts['reproduced']} reproduced**, {counts['partly']} partly, "
+             f"{counts['too_short']} run too short to tell (our cap below twice the paper's mean, or below its "
+             f"budget where it never succeeded), "
+             f"{counts['run'] - counts['reproduced'] - counts['partly'] - counts['too_short']} run but not "
+             f"reproduced, {counts['not_yet']} not yet run (verdict rule: `ui/reproduce_table.verdict`).", "",
              "| paper row | verdict | trials (cap) | solved | sequences to success, mean (min–max) | our test | "
              "paper | command |", "|---|---|---|---|---|---|---|---|"]
     for _, row in paper.iterrows():

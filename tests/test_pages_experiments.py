@@ -24,7 +24,16 @@ from lstm_core.tasks import TASKS
 from tests.pagetools import isolate_page
 from ui import experiment_settings as settings
 from ui import figures_experiments as figs
-from ui.reproduce_table import NOT_REPRODUCED, NOT_YET, PAPER_ONLY, PARTLY, REPRODUCED, comparison_table, verdict
+from ui.reproduce_table import (
+    NOT_REPRODUCED,
+    NOT_YET,
+    PAPER_ONLY,
+    PARTLY,
+    REPRODUCED,
+    TOO_SHORT,
+    comparison_table,
+    verdict,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 EXPERIMENTS = str(ROOT / "pages" / "experiments.py")
@@ -309,6 +318,19 @@ def test_comparison_table_has_a_row_per_paper_preset_and_paper_only_row():
     ({"success_pct": 100, "mean_sequences": 39850}, {"success_rate": 0.9, "mean_sequences": 21100}, REPRODUCED),
     ({"mean_sequences": 74000}, {"success_rate": 0.0, "mean_sequences": None}, NOT_REPRODUCED),
     ({"success_pct": 0, "mean_sequences": None}, {"success_rate": 0.0}, REPRODUCED),
+    # the cap: a failure only counts once trials could run to twice the paper's mean (or its budget)
+    ({"mean_sequences": 75000}, {"success_rate": 0.0, "max_sequences_cap": 100000}, TOO_SHORT),
+    ({"mean_sequences": 49000}, {"success_rate": 0.0, "max_sequences_cap": 100000}, NOT_REPRODUCED),
+    ({"mean_sequences": 1273000}, {"success_rate": 0.1, "mean_sequences": 722090, "max_sequences_cap": 10**6},
+     TOO_SHORT),
+    ({"success_pct": 100, "mean_sequences": 30000}, {"success_rate": 0.95, "mean_sequences": 149012,
+                                                     "max_sequences_cap": 300000}, PARTLY),
+    ({"success_pct": 0, "success_after": ">5,000,000"}, {"success_rate": 0.0, "max_sequences_cap": 600000},
+     TOO_SHORT),
+    ({"success_pct": 0, "success_after": ">5,000,000"}, {"success_rate": 0.0, "max_sequences_cap": 5000000},
+     REPRODUCED),
+    ({"success_pct": 100, "mean_sequences": 39850}, {"success_rate": 0.9, "mean_sequences": 21100,
+                                                     "max_sequences_cap": 50000}, REPRODUCED),
     ({"success_pct": 22, "mean_sequences": 254000}, {"success_rate": 1 / 3, "mean_sequences": 508543}, PARTLY),
     ({"success_pct": 78, "mean_sequences": 1043000}, {"success_rate": 0.6, "mean_sequences": 900000}, REPRODUCED),
     (None, {"success_rate": 1.0}, REPRODUCED),

@@ -20,7 +20,8 @@ NOT_YET = "not yet run"
 REPRODUCED = "reproduced"
 PARTLY = "partly: fewer successes or slower"
 NOT_REPRODUCED = "run, not reproduced"
-RUN_STATUSES = (REPRODUCED, PARTLY, NOT_REPRODUCED)
+TOO_SHORT = "run too short to tell"
+RUN_STATUSES = (REPRODUCED, PARTLY, TOO_SHORT, NOT_REPRODUCED)
 PAPER_ONLY = "paper only: not re-implemented"
 COLUMNS = ["group", "experiment", "row", "preset", "status",
            "paper_trials", "paper_success_pct", "paper_success_after", "paper_min_max", "paper_test",
@@ -70,27 +71,46 @@ def best_results(results: Iterable[Mapping]) -> dict[str, Mapping]:
     return best
 
 
+def paper_budget(paper: Mapping) -> int | None:
+    """The sequences the paper trained a row for without success (">5,000,000" → 5,000,000), else None."""
+    after = str(paper.get("success_after") or "").strip()
+    if not after.startswith(">"):
+        return None
+    digits = after[1:].replace(",", "").strip()
+    return int(digits) if digits.isdigit() else None
+
+
 def verdict(paper: Mapping | None, ours: Mapping) -> str:
-    """How our stored run compares with the paper's row.
+    """How our stored run compares with the paper's row, given how long our trials were allowed to train.
 
     "reproduced": our success rate is at most 20 points below the paper's (100 % where the paper
     gives none) and our mean sequences to success at most twice its mean — or, for a row where the
-    paper never succeeded, none of ours did either. "run, not reproduced": no trial of ours met the
-    rule where the paper's did. Anything between is "partly". Classroom runs (no paper row) that
-    solved count as reproduced.
+    paper never succeeded, none of ours did either within at least the paper's budget (5,000,000).
+    "run too short to tell": not reproduced, but our cap (``max_sequences_cap``) is below twice the
+    paper's mean (or below the paper's budget where it never succeeded), so trials that would have
+    succeeded as late as the rule allows were cut off. "run, not reproduced": no trial of ours met
+    the rule where the paper's did, within a long enough cap. Anything between is "partly". Results
+    without a stored cap count as long enough. Classroom runs (no paper row) that solved count as
+    reproduced.
     """
     rate = 100.0 * float(ours.get("success_rate") or 0.0)
     if not paper:
         return REPRODUCED if rate > 0 else NOT_REPRODUCED
+    cap = ours.get("max_sequences_cap")
     theirs = paper.get("success_pct")
     theirs = 100.0 if theirs is None else float(theirs)
     if theirs == 0:
-        return REPRODUCED if rate == 0 else PARTLY
-    if rate == 0:
-        return NOT_REPRODUCED
+        if rate > 0:
+            return PARTLY
+        budget = paper_budget(paper)
+        return TOO_SHORT if cap is not None and budget is not None and cap < budget else REPRODUCED
     mean, their_mean = ours.get("mean_sequences"), paper.get("mean_sequences")
     fast_enough = mean is None or not their_mean or mean <= 2 * their_mean
-    return REPRODUCED if rate >= theirs - 20 and fast_enough else PARTLY
+    if rate >= theirs - 20 and fast_enough:
+        return REPRODUCED
+    if cap is not None and their_mean and cap < 2 * their_mean:
+        return TOO_SHORT
+    return PARTLY if rate > 0 else NOT_REPRODUCED
 
 
 def _ours(r: Mapping | None, paper: Mapping | None = None) -> dict:
@@ -139,10 +159,12 @@ def comparison_table(results: Iterable[Mapping]) -> pd.DataFrame:
 
 
 def summary_counts(df: pd.DataFrame) -> dict[str, int]:
-    """How many paper rows were run here (and of those reproduced), not yet run, and paper only."""
+    """Paper rows run here (and of those: reproduced, partly, too short to tell), not yet run, paper only."""
     paper = df[df["group"] != CLASSROOM_GROUP]
     return {"run": int(paper["status"].isin(RUN_STATUSES).sum()),
             "reproduced": int((paper["status"] == REPRODUCED).sum()),
+            "partly": int((paper["status"] == PARTLY).sum()),
+            "too_short": int((paper["status"] == TOO_SHORT).sum()),
             "not_yet": int((paper["status"] == NOT_YET).sum()),
             "paper_only": int((paper["status"] == PAPER_ONLY).sum())}
 
