@@ -94,25 +94,21 @@ def train_sequence(W_h, W_k, M_h, M_k, arch, step_update, lr, x, sym, use_sym, l
             in_cols[sym_t] = True
             cols[n_cols] = sym_t
             n_cols += 1
-        n_z = 0                                                  # z(t) = [x(t), a(t−1), 1], and where it is not 0
-        if use_sym:
+        if use_sym:                                              # z(t) = [x(t), a(t−1), 1]; by symbol, also
+            n_z = 0                                              # where it is not 0
             if sym_t >= 0:
                 z[sym_t] = 1.0
                 z_cols[0] = sym_t
                 n_z = 1
-        else:
-            z[:n_in] = x_t
-            for m in range(n_in):
-                if x_t[m] != 0.0:
-                    z_cols[n_z] = m
-                    n_z += 1
-        if rec:
-            z[n_in:I - 1] = a_prev
-            for m in range(n_in, I - 1):
+            for m in range(n_in, I):
                 z_cols[n_z] = m
                 n_z += 1
-        z_cols[n_z] = I - 1
-        n_z += 1
+        else:
+            for m in range(n_in):
+                z[m] = x_t[m]
+        if rec:
+            for r in range(U):
+                z[n_in + r] = a_prev[r]
         step_forward(W_h, arch, x_t, sym_t, use_sym, a_prev, s_prev, net, a, s, g_c)
         # --- forward-propagated partials (eqs 25, 27; §6)
         for j in range(C):
@@ -131,9 +127,13 @@ def train_sequence(W_h, W_k, M_h, M_k, arch, step_update, lr, x, sym, use_sym, l
                         dS_in[c, m] = phi * dS_in[c, m] + d_in * z[m]
                         dS_c[c, m] = phi * dS_c[c, m] + d_c * z[m]
                         dS_phi[c, m] = phi * dS_phi[c, m] + d_phi * z[m]
-                else:                                            # without y_φ only columns with z ≠ 0 change:
+                elif use_sym:                                    # without y_φ only columns with z ≠ 0 change:
                     for i in range(n_z):                         # a step costs the same for 7 or 1004 symbols
                         m = z_cols[i]
+                        dS_in[c, m] += d_in * z[m]
+                        dS_c[c, m] += d_c * z[m]
+                else:                                            # dense inputs: every column, contiguous
+                    for m in range(I):
                         dS_in[c, m] += d_in * z[m]
                         dS_c[c, m] += d_c * z[m]
         if has_target[t] or t == t_last:
