@@ -70,7 +70,7 @@ def targets(y: Array, n_out: int) -> Array:
 def _chunk_args(cfg, data: dict[str, Array], lr, rule, K: int) -> tuple:
     """What every chunk entry point checks and makes first: ``(xx, ss, use_sym, lr_k, rule_tuple, legal, events)``."""
     xx, ss, use_sym = inputs(None if data.get("sym") is not None else data["x"], data.get("sym"), 4, cfg.n_in)
-    lr_k = np.ascontiguousarray(np.broadcast_to(np.asarray(lr, float).reshape(-1), (K,)))
+    lr_k = np.full(K, float(lr)) if np.ndim(lr) == 0 else np.ascontiguousarray(np.broadcast_to(lr, (K,)), float)
     rt = rule_tuple(rule)
     legal = data["legal"] if rt[0] == RULE_REBER else NO_LEGAL
     return xx, ss, use_sym, lr_k, rt, legal, np.zeros(K, np.int64)

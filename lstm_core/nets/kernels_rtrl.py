@@ -143,8 +143,10 @@ def train_sequence(W_h, W_k, M_h, M_k, arch, step_update, lr, x, sym, use_sym, l
             for o in range(O):
                 d = y[t, o] - y_k[t, o]
                 E += d * d
-        a_prev[:] = a                                            # a(t) is z(t+1)'s recurrent part
-        s_prev[:] = s
+        for u in range(U):                                       # a(t) is z(t+1)'s recurrent part
+            a_prev[u] = a[u]
+        for c in range(C * S):
+            s_prev[c] = s[c]
         if use_sym and sym_t >= 0:
             z[sym_t] = 0.0
     if not step_update:
