@@ -25,7 +25,9 @@ masks the learners take — and gets its cell when its error stops decreasing
 The loop's other concerns live beside it: :mod:`~lstm_core.experiments.stop_rules` (what each kind
 of stopping rule scores, tests and draws), :mod:`~lstm_core.experiments.budget` (how many sequences
 are drawn at a time), :mod:`~lstm_core.experiments.final_test` (the post-training test),
-:mod:`~lstm_core.experiments.growth` (the sequential construction) and
+:mod:`~lstm_core.experiments.growth` (the sequential construction),
+:mod:`~lstm_core.experiments.rings` (the stopping rule's last ``window`` sequences),
+:mod:`~lstm_core.experiments.resume` (the state a run continues from) and
 :mod:`~lstm_core.experiments.results` (progress records and the summary).
 """
 
@@ -42,6 +44,7 @@ from lstm_core.experiments.growth import Growth
 from lstm_core.experiments.learner import finite_trials, learner, take_trials
 from lstm_core.experiments.preset import Preset
 from lstm_core.experiments.results import Progress, TrialResult, summary
+from lstm_core.experiments.resume import Resumable
 from lstm_core.experiments.rings import Rings
 from lstm_core.experiments.stop_rules import STOP_RULES
 from lstm_core.nets.kernels_score import EVENT_DIVERGED, EVENT_STOP
@@ -53,7 +56,7 @@ Array = np.ndarray
 CURVE_EVERY = 100   # learning-curve point every this many sequences
 
 
-class TrialRun:
+class TrialRun(Resumable):
     """K trials of ``preset`` in lockstep. See the module docstring.
 
     Public state: ``params`` (K, ...) the weights of all trials (those of the active ones are
@@ -314,48 +317,6 @@ class TrialRun:
         self.curve_seq.append(self.seen)
         self.curve_err.append(err)
         self.curve_ok.append(ok)
-
-    # ------------------------------------------------------------------ resumable state
-    _STATE = ("seen", "elapsed", "message")                # scalars of the state; the arrays are named below
-
-    def state(self) -> dict:
-        """What a resumed run needs beyond (preset, trials, seed, cap): a dict of copies, numbers and arrays.
-
-        ``params`` (K, ...) of every trial, ``active``, the stop rule's windows, the checkpoint schedule,
-        each trial's result and where its data / test generators stand. No task data (the next chunk
-        is drawn afresh) and no histories (curves, checkpoints: the caller keeps those it was sent).
-        """
-        self.synced_params()
-        out = {k: getattr(self, k) for k in self._STATE}
-        out.update(params={k: v.copy() for k, v in self.params.items()}, active=self.active.copy(),
-                   **self.rings.state(), next_ckpt=self._next_ckpt, results=[vars(r).copy() for r in self.results],
-                   data_rngs=[g.bit_generator.state for g in self.data_rngs],
-                   test_rngs=[g.bit_generator.state for g in self.test_rngs],
-                   **(self.growth.state() if self.growth is not None else {}))
-        return out
-
-    def restore(self, state: dict) -> None:
-        """Continue from ``state`` (:meth:`state` of a run of the same preset, trials and seed).
-
-        The histories start empty (the caller holds the earlier ones); the training sequences are
-        drawn afresh from where the generators stand, so a resumed run sees other (equally random)
-        sequences than an uninterrupted one would.
-        """
-        for k in self._STATE:
-            setattr(self, k, state[k])
-        self.params = {k: np.array(v, dtype=float) for k, v in state["params"].items()}
-        self.active = np.asarray(state["active"], dtype=int)
-        self.rings.restore(state)
-        self._next_ckpt = int(state["next_ckpt"])
-        self.results = [TrialResult(**r) for r in state["results"]]
-        for gens, key in ((self.data_rngs, "data_rngs"), (self.test_rngs, "test_rngs")):
-            for g, s in zip(gens, state[key]):
-                g.bit_generator.state = s
-        if self.growth is not None:
-            self.growth.restore(state)
-        self._work = take_trials(self.params, self.active)
-        self.chunk = None
-        self.curve_seq, self.curve_err, self.curve_ok, self.checkpoints = [], [], [], []
 
     # ------------------------------------------------------------------ reporting
     def progress(self) -> Progress:
