@@ -275,3 +275,14 @@ def test_the_exp1_success_test_tried_on_a_few_strings_first_gives_the_verdict_of
     whole = np.logical_and(*[criteria.reber_all_correct(y, s["legal"], s["has_target"])
                              for y, s in zip(y_out, (train, test))])
     assert got.tolist() == whole.tolist() == [True, False, False]
+
+
+def test_the_rings_keep_the_streak_and_wrong_count_the_kernels_read():
+    from lstm_core.experiments.rings import Rings
+    from lstm_core.nets.kernels_score import ring_counts
+    rings, rng = Rings(3, 5), np.random.default_rng(0)
+    assert rings.counts[:, 1].tolist() == [5, 5, 5]                  # empty rings: every slot counts as wrong
+    for seen in range(1, 13):
+        correct = rng.random(3) < 0.7
+        rings.record(np.arange(3), rng.random(3), correct, seen)
+        assert rings.counts.tolist() == ring_counts(rings.streak, rings.ok).tolist()

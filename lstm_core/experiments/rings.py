@@ -25,7 +25,7 @@ class Rings:
         self.window = int(window)
         self.err = np.zeros((K, self.window))
         self.ok = np.zeros((K, self.window), bool)
-        self.counts = np.zeros((K, 2), np.int64)     # [streak of correct sequences, wrong ones in the ring]
+        self.counts = ring_counts(np.zeros(K, np.int64), self.ok)   # [streak of correct ones, wrong ones in the ring]
 
     @property
     def streak(self) -> Array:
