@@ -70,6 +70,14 @@ def squash_dvalue(y, kind):
 
 
 @njit(cache=True, nogil=True)
+def add_scaled(W, dW, lr):
+    """W += lr · dW, in place (2-D): a sequence's summed weight changes applied at its end."""
+    for m in range(W.shape[0]):
+        for u in range(W.shape[1]):
+            W[m, u] += lr * dW[m, u]
+
+
+@njit(cache=True, nogil=True)
 def sizes(arch):
     """(G, U, I, J, first forget gate, first cell) of ``arch``."""
     n_in, C, S, O, rec, has_out, has_phi, _, _, _ = arch

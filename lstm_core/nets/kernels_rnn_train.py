@@ -11,9 +11,9 @@ from __future__ import annotations
 import numpy as np
 
 from lstm_core.nets._numba import njit
-from lstm_core.nets.kernels_lstm import squash_dvalue
+from lstm_core.nets.kernels_lstm import add_scaled, squash_dvalue
 from lstm_core.nets.kernels_rnn import hidden_step, output_step, sizes
-from lstm_core.nets.kernels_score import after_sequence
+from lstm_core.nets.kernels_score import after_sequence, next_sequence, trial_buffers
 
 BPTT, RTRL = 0, 1     # the learning algorithm of train_chunk
 
@@ -207,12 +207,8 @@ def rtrl_sequence(W_h, W_o, M_h, M_o, arch, step_update, lr, x, sym, use_sym, le
                 for o in range(O):
                     Wd_o[jj, o] += rate * (M_o[jj, o] * (e_o[o] * q[jj]))
     if not step_update:
-        for i in range(I):
-            for j in range(H):
-                W_h[i, j] += lr * dW_h[i, j]
-        for jj in range(J):
-            for o in range(O):
-                W_o[jj, o] += lr * dW_o[jj, o]
+        add_scaled(W_h, dW_h, lr)
+        add_scaled(W_o, dW_o, lr)
     return E
 
 
@@ -231,18 +227,11 @@ def train_chunk(W_h, W_o, M_h, M_o, arch, algo, step_update, lr, x, sym, use_sym
     legal : (K, N, T, O) bool (Exp 1 scoring), else a (1, 1, 1, 1) stand-in
     rule, seen0, pos, err_hist, ok_hist, counts, event : as the LSTM driver
     """
-    K = W_h.shape[0]
-    T = y.shape[2]
-    for k in range(K):
-        ws = workspace(arch, T)
-        y_k = np.zeros((T, y.shape[3]))
-        keep_h, keep_o = np.empty_like(W_h[k]), np.empty_like(W_o[k])
-        event[k] = 0
+    for k in range(W_h.shape[0]):
+        ws = workspace(arch, y.shape[2])
+        y_k, keep_h, keep_o = trial_buffers(W_h[k], W_o[k], y, event, k)
         while pos[k] < n_stop:
-            b = pos[k]
-            keep_h[:] = W_h[k]
-            keep_o[:] = W_o[k]
-            L = lengths[k, b]
+            b, L = next_sequence(k, pos, lengths, W_h[k], W_o[k], keep_h, keep_o)
             x_b = x[k, b] if not use_sym else x[0, 0]
             sym_b = sym[k, b] if use_sym else sym[0, 0]
             if algo == BPTT:
@@ -251,7 +240,6 @@ def train_chunk(W_h, W_o, M_h, M_o, arch, algo, step_update, lr, x, sym, use_sym
             else:
                 rtrl_sequence(W_h[k], W_o[k], M_h, M_o, arch, step_update, lr[k], x_b, sym_b, use_sym, L, y[k, b],
                               has_target[k, b], y_k, ws)
-            pos[k] += 1
             if after_sequence(k, b, L, y_k, y_ref, has_target, legal, rule, seen0, W_h[k], W_o[k], keep_h,
                               keep_o, err_hist, ok_hist, counts, event):
                 break

@@ -29,8 +29,8 @@ from __future__ import annotations
 import numpy as np
 
 from lstm_core.nets._numba import njit
-from lstm_core.nets.kernels_lstm import output_step, sizes, squash, squash_dvalue, step_forward
-from lstm_core.nets.kernels_score import after_sequence
+from lstm_core.nets.kernels_lstm import add_scaled, output_step, sizes, squash, squash_dvalue, step_forward
+from lstm_core.nets.kernels_score import after_sequence, next_sequence, trial_buffers
 
 
 @njit(cache=True, nogil=True)
@@ -150,12 +150,8 @@ def train_sequence(W_h, W_k, M_h, M_k, arch, step_update, lr, x, sym, use_sym, l
         if use_sym and sym_t >= 0:
             z[sym_t] = 0.0
     if not step_update:
-        for m in range(I):
-            for u in range(U):
-                W_h[m, u] += lr * dW_h[m, u]
-        for jj in range(J):
-            for o in range(O):
-                W_k[jj, o] += lr * dW_k[jj, o]
+        add_scaled(W_h, dW_h, lr)
+        add_scaled(W_k, dW_k, lr)
     return E
 
 
@@ -231,26 +227,19 @@ def train_chunk(W_h, W_k, M_h, M_k, arch, step_update, lr, x, sym, use_sym, leng
 
     Notes
     -----
-    The full-gradient and RNN drivers repeat this loop's ten lines around their own sequence trainer.
-    One driver taking the trainer as an argument would not be cached: Numba misses its on-disk cache
-    for a function-typed argument in every new process (measured with numba 0.68), so every worker
-    process would compile it again.
+    The full-gradient and RNN drivers are this loop around their own sequence trainer; its
+    bookkeeping is shared (:func:`~lstm_core.nets.kernels_score.trial_buffers`, ``next_sequence``,
+    ``after_sequence``). One driver taking the trainer as an argument would not be cached: Numba
+    misses its on-disk cache for a function-typed argument (or a closure over one) in every new
+    process (measured with numba 0.68), so every worker process would compile it again.
     """
-    K = W_h.shape[0]
-    T = y.shape[2]
-    for k in range(K):
-        ws = workspace(arch, T)
-        y_k = np.zeros((T, y.shape[3]))
-        keep_h, keep_k = np.empty_like(W_h[k]), np.empty_like(W_k[k])
-        event[k] = 0
+    for k in range(W_h.shape[0]):
+        ws = workspace(arch, y.shape[2])
+        y_k, keep_h, keep_k = trial_buffers(W_h[k], W_k[k], y, event, k)
         while pos[k] < n_stop:
-            b = pos[k]
-            keep_h[:] = W_h[k]
-            keep_k[:] = W_k[k]
-            L = lengths[k, b]
+            b, L = next_sequence(k, pos, lengths, W_h[k], W_k[k], keep_h, keep_k)
             train_sequence(W_h[k], W_k[k], M_h, M_k, arch, step_update, lr[k], x[k, b] if not use_sym else x[0, 0],
                            sym[k, b] if use_sym else sym[0, 0], use_sym, L, y[k, b], has_target[k, b], y_k, ws)
-            pos[k] += 1
             if after_sequence(k, b, L, y_k, y_ref, has_target, legal, rule, seen0, W_h[k], W_k[k], keep_h,
                               keep_k, err_hist, ok_hist, counts, event):
                 break
