@@ -28,7 +28,8 @@ are drawn at a time), :mod:`~lstm_core.experiments.final_test` (the post-trainin
 :mod:`~lstm_core.experiments.growth` (the sequential construction),
 :mod:`~lstm_core.experiments.rings` (the stopping rule's last ``window`` sequences),
 :mod:`~lstm_core.experiments.resume` (the state a run continues from) and
-:mod:`~lstm_core.experiments.results` (progress records and the summary).
+:mod:`~lstm_core.experiments.results` (progress records and the summary). What stays here (~340
+lines) is one concern: the lockstep loop and the freezing of trials, on either engine.
 """
 
 from __future__ import annotations
