@@ -29,6 +29,9 @@ stdin between steps; :meth:`WorkerProcess.stop` closes that stdin and, if the ch
 The channel is pickles over the child's own stdin / stdout pipes (its prints go to stderr); a closed
 stdin means stop, so a child whose server died stops too. :func:`records` is the child's loop without
 the pipes: the synchronous test double (:class:`lab.jobs.Job` with ``synchronous=True``) runs it.
+
+One concern at ~320 lines: the channel, both of its ends (the child's loop and the parent's
+handle on it) beside the records they exchange.
 """
 
 from __future__ import annotations

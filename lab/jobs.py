@@ -20,6 +20,9 @@ leaves the job "stopped" on the last state received (Resume continues), or "fail
 ``synchronous=True`` is the test double (Streamlit's AppTest, unit tests): no thread and no child;
 the same record stream (:func:`lab.job_worker.records`) runs in the caller's thread, one step of
 ``chunk`` sequences per :meth:`Job.step`, and :meth:`Job.join` trains the rest.
+
+One concern at ~350 lines: a job's life (start, watch, stop, resume, save) under one lock; the
+queue is :mod:`lab.job_queue`, the child :mod:`lab.job_worker`.
 """
 
 from __future__ import annotations

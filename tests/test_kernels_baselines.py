@@ -1,6 +1,7 @@
 """The compiled baselines equal their readable references (float64, ≤ 1e-10), in every configuration.
 
-RNN kernels (:mod:`lstm_core.nets.kernels_rnn`) against :func:`lstm_core.nets.rnn.forward`,
+RNN kernels (:mod:`lstm_core.nets.kernels_rnn`, :mod:`~lstm_core.nets.kernels_rnn_train`) against
+:func:`lstm_core.nets.rnn.forward`,
 ``rnn.bptt_train_sequence`` and ``rnn_rtrl.train_sequence``; the full-gradient LSTM kernel
 (:mod:`lstm_core.nets.kernels_bptt`) against ``lstm_grad.bptt_grad`` + ``apply_update``; and whole
 short training runs of the trial loop on both engines (``LAB_ENGINE=numpy`` / ``numba``).

@@ -260,3 +260,29 @@ def test_each_tasks_analytic_sequence_size_equals_the_size_of_the_sequences_it_d
 def test_every_task_has_its_sizes():
     from lstm_core.experiments.sizing import LAYER_SIZES
     assert set(budget.LONG_LENGTH) == set(LAYER_SIZES) == set(TASKS)
+
+
+def test_the_exp1_success_test_tried_on_a_few_strings_first_gives_the_verdict_of_all_of_them():
+    from lstm_core.experiments.stop_rules import REBER_PROBE, reber_all_sets
+    run = TrialRun(PRESETS["classroom_exp1_reber"], trials=3, seed=1)
+    train, test = run.eval_sets
+    for s in (train, test):                           # legal = every symbol: any output passes (no illegal one)
+        s["legal"][:] = True
+    y_out = [run.learner.predict(run.params, None, s["sym"], s["lengths"]) for s in (train, test)]
+    for s, y, k, b in ((train, y_out[0], 1, REBER_PROBE + 100), (test, y_out[1], 2, 3)):
+        s["legal"][k, b, 0] = np.arange(7) == np.argmin(y[k, b, 0])   # trial 1 fails a string after the probe,
+    got = reber_all_sets(run, np.arange(3), run.params)                # trial 2 one within it
+    whole = np.logical_and(*[criteria.reber_all_correct(y, s["legal"], s["has_target"])
+                             for y, s in zip(y_out, (train, test))])
+    assert got.tolist() == whole.tolist() == [True, False, False]
+
+
+def test_the_rings_keep_the_streak_and_wrong_count_the_kernels_read():
+    from lstm_core.experiments.rings import Rings
+    from lstm_core.nets.kernels_score import ring_counts
+    rings, rng = Rings(3, 5), np.random.default_rng(0)
+    assert rings.counts[:, 1].tolist() == [5, 5, 5]                  # empty rings: every slot counts as wrong
+    for seen in range(1, 13):
+        correct = rng.random(3) < 0.7
+        rings.record(np.arange(3), rng.random(3), correct, seen)
+        assert rings.counts.tolist() == ring_counts(rings.streak, rings.ok).tolist()

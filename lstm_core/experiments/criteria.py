@@ -24,20 +24,26 @@ def stack(batches: list[Batch], dense: bool = True) -> dict[str, Array]:
     """
     T = max(b.T for b in batches)
 
-    def pad(a, fill=0):
-        out = np.full(a.shape[:1] + (T,) + a.shape[2:], fill, dtype=a.dtype)
-        out[:, : a.shape[1]] = a
+    def stacked(arrays: list[Array], fill=0) -> Array:
+        """(K, B, T, ...) of the (B, T_k, ...) arrays, each padded with ``fill`` after its T_k steps."""
+        a0 = arrays[0]
+        shape = (len(arrays), a0.shape[0], T) + a0.shape[2:]
+        out = np.empty(shape, a0.dtype) if all(a.shape[1] == T for a in arrays) else np.full(shape, fill, a0.dtype)
+        for k, a in enumerate(arrays):
+            out[k, :, : a.shape[1]] = a
         return out
 
     legal = [b.legal for b in batches]
     one_hot = all(b.symbols is not None for b in batches)
+    y = stacked([b.y for b in batches])
+    clean = any(b.y_clean is not None for b in batches)
     return {
-        "x": np.stack([pad(b.x) for b in batches]) if dense or not one_hot else None,
-        "y": np.stack([pad(b.y) for b in batches]),
-        "y_ref": np.stack([pad(b.y_clean if b.y_clean is not None else b.y) for b in batches]),
-        "has_target": np.stack([pad(b.has_target) for b in batches]),
-        "legal": np.stack([pad(a) for a in legal]) if all(a is not None for a in legal) else None,
-        "sym": np.stack([pad(b.symbols, -1) for b in batches]) if one_hot else None,
+        "x": stacked([b.x for b in batches]) if dense or not one_hot else None,
+        "y": y,
+        "y_ref": stacked([b.y_clean if b.y_clean is not None else b.y for b in batches]) if clean else y,
+        "has_target": stacked([b.has_target for b in batches]),
+        "legal": stacked(legal) if all(a is not None for a in legal) else None,
+        "sym": stacked([b.symbols for b in batches], -1) if one_hot else None,
         "lengths": np.stack([b.lengths for b in batches]),
     }
 

@@ -75,3 +75,12 @@ class Growth:
                     work["W_h"][i] = self.cell_init["W_h"][k]
                     work["W_k"][i, self.cell_rows] = self.cell_init["W_k"][k]
         return new
+
+    def state(self) -> dict[str, Array]:
+        """Copies of what a resumed run needs: ``grown``, ``plateau_best``, ``plateau_since`` (K,) each."""
+        return {"grown": self.grown.copy(), "plateau_best": self.best.copy(), "plateau_since": self.since.copy()}
+
+    def restore(self, state: dict) -> None:
+        """Continue from :meth:`state`."""
+        self.grown, self.best = np.array(state["grown"]), np.array(state["plateau_best"])
+        self.since = np.array(state["plateau_since"])

@@ -25,8 +25,11 @@ masks the learners take — and gets its cell when its error stops decreasing
 The loop's other concerns live beside it: :mod:`~lstm_core.experiments.stop_rules` (what each kind
 of stopping rule scores, tests and draws), :mod:`~lstm_core.experiments.budget` (how many sequences
 are drawn at a time), :mod:`~lstm_core.experiments.final_test` (the post-training test),
-:mod:`~lstm_core.experiments.growth` (the sequential construction) and
-:mod:`~lstm_core.experiments.results` (progress records and the summary).
+:mod:`~lstm_core.experiments.growth` (the sequential construction),
+:mod:`~lstm_core.experiments.rings` (the stopping rule's last ``window`` sequences),
+:mod:`~lstm_core.experiments.resume` (the state a run continues from) and
+:mod:`~lstm_core.experiments.results` (progress records and the summary). What stays here (~340
+lines) is one concern: the lockstep loop and the freezing of trials, on either engine.
 """
 
 from __future__ import annotations
@@ -42,8 +45,10 @@ from lstm_core.experiments.growth import Growth
 from lstm_core.experiments.learner import finite_trials, learner, take_trials
 from lstm_core.experiments.preset import Preset
 from lstm_core.experiments.results import Progress, TrialResult, summary
+from lstm_core.experiments.resume import Resumable
+from lstm_core.experiments.rings import Rings
 from lstm_core.experiments.stop_rules import STOP_RULES
-from lstm_core.nets.kernels_score import EVENT_DIVERGED, EVENT_STOP, ring_counts
+from lstm_core.nets.kernels_score import EVENT_DIVERGED, EVENT_STOP
 from lstm_core.tasks.batch import one_hot
 
 __all__ = ["TrialRun", "Progress", "TrialResult", "CURVE_EVERY"]
@@ -52,7 +57,7 @@ Array = np.ndarray
 CURVE_EVERY = 100   # learning-curve point every this many sequences
 
 
-class TrialRun:
+class TrialRun(Resumable):
     """K trials of ``preset`` in lockstep. See the module docstring.
 
     Public state: ``params`` (K, ...) the weights of all trials (those of the active ones are
@@ -97,9 +102,7 @@ class TrialRun:
         self.chunk: dict[str, Array] | None = None         # pre-drawn sequences of the active trials
         self._chunk_pos = 0
         self._work = self.params                           # weights of the active trials (K_active, ...)
-        self._err_hist = np.zeros((self.K, self.rule.window))
-        self._ok_hist = np.zeros((self.K, self.rule.window), bool)
-        self._streak = np.zeros(self.K, int)
+        self.rings = Rings(self.K, self.rule.window)        # the stopping rule's last `window` sequences
         self.curve_seq: list[int] = []
         self.curve_err: list[Array] = []
         self.curve_ok: list[Array] = []
@@ -177,10 +180,10 @@ class TrialRun:
                     finished[k] = ("diverged", count)
                 elif ev == EVENT_STOP:
                     if self.rule.abs_frozen:                      # A9 "after training": the streak is not the test
-                        self._streak[k] = 0
+                        self.rings.streak[k] = 0
                         continue
                     if self.kind.confirms(self.rule) and not self._confirm(k):
-                        self._streak[k] = 0                       # A9: the streak did not hold on the test set
+                        self.rings.streak[k] = 0                  # A9: the streak did not hold on the test set
                         continue
                     finished[k] = ("solved", count)
         self._chunk_pos = i0 + n
@@ -199,8 +202,8 @@ class TrialRun:
         if finished:
             self._freeze(finished)
         if self.growth is not None and self.seen % self.growth.rule.window == 0:
-            idx = np.arange(self.seen - self.growth.rule.window, self.seen) % self.rule.window
-            for k in self.growth.check(self.active, self._err_hist[self.active][:, idx].mean(1), self._work):
+            err = self.rings.recent(self.active, self.seen, self.growth.rule.window)[0]
+            for k in self.growth.check(self.active, err, self._work):
                 self.results[k].grown_at = self.seen
 
     def _block_data(self, idx: Array, b: int | None = None) -> dict[str, Array]:
@@ -215,9 +218,10 @@ class TrialRun:
         The compiled kernel does it in one call per group of rows with the same weight masks (one
         group but with the sequential construction); else the readable loop, sequence by sequence.
         """
+        if self.growth is None:
+            return self._train_rows(todo, pos, stop, None)
         events = np.zeros(len(todo), int)
-        groups = [(todo, None)] if self.growth is None else self.growth.groups(todo, self.active[todo])
-        for rows, wm in groups:
+        for rows, wm in self.growth.groups(todo, self.active[todo]):
             events[np.searchsorted(todo, rows)] = self._train_rows(rows, pos, stop, wm)
         return events
 
@@ -226,17 +230,18 @@ class TrialRun:
         lr = self.preset.effective_lr
         if self.learner.has_kernel():
             act = self.active[todo]
-            work = take_trials(self._work, todo)
-            err_h, ok_h = self._err_hist[act], self._ok_hist[act]
-            counts = ring_counts(self._streak[act], ok_h)
-            p = pos[todo].copy()
+            whole = len(todo) == len(self.active)          # every active trial: their arrays as they are, no copies
+            work = self._work if whole else take_trials(self._work, todo)
+            p = pos if whole else pos[todo]
+            rings = self.rings.rows(act)
             extra = {} if wm is None else {"weight_masks": wm}
-            events = self.learner.train_span(work, self._block_data(todo), lr, self.rule,
-                                             self.seen - self._chunk_pos, p, stop, err_h, ok_h, counts, **extra)
-            pos[todo] = p
-            for name in work:
-                self._work[name][todo] = work[name]
-            self._err_hist[act], self._ok_hist[act], self._streak[act] = err_h, ok_h, counts[:, 0]
+            events = self.learner.train_span(work, self.chunk if whole else self._block_data(todo), lr, self.rule,
+                                             self.seen - self._chunk_pos, p, stop, *rings, **extra)
+            self.rings.put(act, *rings)
+            if not whole:
+                pos[todo] = p
+                for name in work:
+                    self._work[name][todo] = work[name]
             return events
         events = np.zeros(len(todo), int)
         running = np.ones(len(todo), bool)
@@ -266,13 +271,9 @@ class TrialRun:
 
     def _record(self, trials: Array, err: Array, correct: Array, seen: int) -> Array:
         """Ring bookkeeping of sequence number ``seen`` and the in-loop stop test (twin of ``record_and_check``)."""
-        rule = self.rule
-        slot = (seen - 1) % rule.window
-        self._err_hist[trials, slot] = err
-        self._ok_hist[trials, slot] = correct
-        self._streak[trials] = np.where(correct, self._streak[trials] + 1, 0)
-        return self.kind.stop_now(rule, self._err_hist[trials], self._ok_hist[trials], self._streak[trials],
-                                  seen >= rule.window)
+        r = self.rings
+        r.record(trials, err, correct, seen)
+        return self.kind.stop_now(self.rule, r.err[trials], r.ok[trials], r.streak[trials], seen >= self.rule.window)
 
     def synced_params(self) -> dict[str, Array]:
         """``params`` (K, ...) of all trials, the active ones' working weights copied back first."""
@@ -310,61 +311,13 @@ class TrialRun:
             self.chunk = {k: (v[keep] if v is not None else None) for k, v in self.chunk.items()}
 
     def _log_curve(self) -> None:
-        w = min(CURVE_EVERY, self.rule.window)
-        idx = (np.arange(self.seen - w, self.seen)) % self.rule.window
         err = np.full(self.K, np.nan)
         ok = np.full(self.K, np.nan)
-        err[self.active] = self._err_hist[self.active][:, idx].mean(1)
-        ok[self.active] = self._ok_hist[self.active][:, idx].mean(1)
+        w = min(CURVE_EVERY, self.rule.window)
+        err[self.active], ok[self.active] = self.rings.recent(self.active, self.seen, w)
         self.curve_seq.append(self.seen)
         self.curve_err.append(err)
         self.curve_ok.append(ok)
-
-    # ------------------------------------------------------------------ resumable state
-    _STATE = ("seen", "elapsed", "message")                # scalars of the state; the arrays are named below
-
-    def state(self) -> dict:
-        """What a resumed run needs beyond (preset, trials, seed, cap): a dict of copies, numbers and arrays.
-
-        ``params`` (K, ...) of every trial, ``active``, the stop rule's windows, the checkpoint schedule,
-        each trial's result and where its data / test generators stand. No task data (the next chunk
-        is drawn afresh) and no histories (curves, checkpoints: the caller keeps those it was sent).
-        """
-        self.synced_params()
-        out = {k: getattr(self, k) for k in self._STATE}
-        out.update(params={k: v.copy() for k, v in self.params.items()}, active=self.active.copy(),
-                   err_hist=self._err_hist.copy(), ok_hist=self._ok_hist.copy(), streak=self._streak.copy(),
-                   next_ckpt=self._next_ckpt, results=[vars(r).copy() for r in self.results],
-                   data_rngs=[g.bit_generator.state for g in self.data_rngs],
-                   test_rngs=[g.bit_generator.state for g in self.test_rngs])
-        if self.growth is not None:
-            out.update(grown=self.growth.grown.copy(), plateau_best=self.growth.best.copy(),
-                       plateau_since=self.growth.since.copy())
-        return out
-
-    def restore(self, state: dict) -> None:
-        """Continue from ``state`` (:meth:`state` of a run of the same preset, trials and seed).
-
-        The histories start empty (the caller holds the earlier ones); the training sequences are
-        drawn afresh from where the generators stand, so a resumed run sees other (equally random)
-        sequences than an uninterrupted one would.
-        """
-        for k in self._STATE:
-            setattr(self, k, state[k])
-        self.params = {k: np.array(v, dtype=float) for k, v in state["params"].items()}
-        self.active = np.asarray(state["active"], dtype=int)
-        self._err_hist, self._ok_hist = np.array(state["err_hist"]), np.array(state["ok_hist"])
-        self._streak, self._next_ckpt = np.array(state["streak"]), int(state["next_ckpt"])
-        self.results = [TrialResult(**r) for r in state["results"]]
-        for gens, key in ((self.data_rngs, "data_rngs"), (self.test_rngs, "test_rngs")):
-            for g, s in zip(gens, state[key]):
-                g.bit_generator.state = s
-        if self.growth is not None:
-            self.growth.grown, self.growth.best = np.array(state["grown"]), np.array(state["plateau_best"])
-            self.growth.since = np.array(state["plateau_since"])
-        self._work = take_trials(self.params, self.active)
-        self.chunk = None
-        self.curve_seq, self.curve_err, self.curve_ok, self.checkpoints = [], [], [], []
 
     # ------------------------------------------------------------------ reporting
     def progress(self) -> Progress:

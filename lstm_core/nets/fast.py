@@ -1,17 +1,17 @@
 """Python entry points of the kernels: the same arguments and returns as the readable references.
 
-=============================  ====================================================  ==================================
-here                           kernel                                                reference it equals
-=============================  ====================================================  ==================================
-:func:`lstm_forward`           :func:`~lstm_core.nets.kernels_lstm.forward`          :func:`lstm_core.nets.lstm.forward`
-:func:`lstm_train_seq`         :func:`~lstm_core.nets.kernels_rtrl.train_sequence`   ``lstm_rtrl.train_sequence``
-:func:`lstm_train_chunk`       :func:`~lstm_core.nets.kernels_rtrl.train_chunk`      the trial loop's NumPy path
-:func:`lstm_bptt_train_seq`    :func:`~lstm_core.nets.kernels_bptt.train_sequence`   ``lstm_grad.bptt_grad`` + update
-:func:`lstm_bptt_train_chunk`  :func:`~lstm_core.nets.kernels_bptt.train_chunk`      the trial loop's NumPy path
-:func:`rnn_forward`            :func:`~lstm_core.nets.kernels_rnn.forward`           :func:`lstm_core.nets.rnn.forward`
-:func:`rnn_train_seq`          ``kernels_rnn.bptt_sequence`` / ``rtrl_sequence``     ``rnn.*_train_sequence``
-:func:`rnn_train_chunk`        :func:`~lstm_core.nets.kernels_rnn.train_chunk`       the trial loop's NumPy path
-=============================  ====================================================  ==================================
+=============================  =====================================================  ================================
+here                           kernel                                                 reference it equals
+=============================  =====================================================  ================================
+:func:`lstm_forward`           :func:`~lstm_core.nets.kernels_lstm.forward`           ``lstm.forward``
+:func:`lstm_train_seq`         :func:`~lstm_core.nets.kernels_rtrl.train_sequence`    ``lstm_rtrl.train_sequence``
+:func:`lstm_train_chunk`       :func:`~lstm_core.nets.kernels_rtrl.train_chunk`       the trial loop's NumPy path
+:func:`lstm_bptt_train_seq`    :func:`~lstm_core.nets.kernels_bptt.train_sequence`    ``lstm_grad.bptt_grad`` + update
+:func:`lstm_bptt_train_chunk`  :func:`~lstm_core.nets.kernels_bptt.train_chunk`       the trial loop's NumPy path
+:func:`rnn_forward`            :func:`~lstm_core.nets.kernels_rnn.forward`            ``rnn.forward``
+:func:`rnn_train_seq`          ``kernels_rnn_train.*_sequence``                       ``rnn.*_train_sequence``
+:func:`rnn_train_chunk`        :func:`~lstm_core.nets.kernels_rnn_train.train_chunk`  the trial loop's NumPy path
+=============================  =====================================================  ================================
 
 The RNN kernels read the weights packed (:func:`rnn_pack`: W_h = [W_xh; W_hh; b_h], W_o = [W_ho; W_xo; b_o]).
 
@@ -26,7 +26,7 @@ import functools
 import numpy as np
 
 from lstm_core.activations import ACTIVATIONS
-from lstm_core.nets import kernels_bptt, kernels_lstm, kernels_rnn, kernels_rtrl
+from lstm_core.nets import kernels_bptt, kernels_lstm, kernels_rnn, kernels_rnn_train, kernels_rtrl
 from lstm_core.nets.kernels_lstm import arch_of
 from lstm_core.nets.kernels_score import RULE_REBER, rule_tuple
 from lstm_core.nets.lstm import LSTMConfig, layout, masks
@@ -70,7 +70,7 @@ def targets(y: Array, n_out: int) -> Array:
 def _chunk_args(cfg, data: dict[str, Array], lr, rule, K: int) -> tuple:
     """What every chunk entry point checks and makes first: ``(xx, ss, use_sym, lr_k, rule_tuple, legal, events)``."""
     xx, ss, use_sym = inputs(None if data.get("sym") is not None else data["x"], data.get("sym"), 4, cfg.n_in)
-    lr_k = np.ascontiguousarray(np.broadcast_to(np.asarray(lr, float).reshape(-1), (K,)))
+    lr_k = np.full(K, float(lr)) if np.ndim(lr) == 0 else np.ascontiguousarray(np.broadcast_to(lr, (K,)), float)
     rt = rule_tuple(rule)
     legal = data["legal"] if rt[0] == RULE_REBER else NO_LEGAL
     return xx, ss, use_sym, lr_k, rt, legal, np.zeros(K, np.int64)
@@ -180,7 +180,7 @@ def lstm_train_chunk(cfg: LSTMConfig, params: dict[str, Array], data: dict[str, 
     return events
 
 
-# ---------------------------------------------------------------------- RNN baselines (kernels_rnn)
+# ---------------------------------------------------------------------- RNN baselines (kernels_rnn, kernels_rnn_train)
 
 def rnn_pack(cfg, params: dict[str, Array]) -> tuple[Array, Array]:
     """The kernels' packed weights of :mod:`lstm_core.nets.rnn` params: W_h (K, I, H) = [W_xh; W_hh; b_h],
@@ -251,21 +251,21 @@ def rnn_train_seq(cfg, algo: str, params: dict[str, Array], x: Array | None, y: 
     arch = kernels_rnn.arch_of(cfg)
     W_h, W_o = rnn_pack(cfg, params)
     M_h, M_o = rnn_masks(cfg)
-    ws = kernels_rnn.workspace(arch, T)
+    ws = kernels_rnn_train.workspace(arch, T)
     for k in range(K):
         x_k, s_k = (xx[k] if not use_sym else xx[0]), (ss[k] if use_sym else ss[0])
         if algo == "bptt":
-            E[k] = kernels_rnn.bptt_sequence(W_h[k], W_o[k], M_h, M_o, arch, lr_k[k], x_k, s_k, use_sym, L[k],
+            E[k] = kernels_rnn_train.bptt_sequence(W_h[k], W_o[k], M_h, M_o, arch, lr_k[k], x_k, s_k, use_sym, L[k],
                                              y[k], ht[k], y_out[k], ws)
         else:
-            E[k] = kernels_rnn.rtrl_sequence(W_h[k], W_o[k], M_h, M_o, arch, update == "step", lr_k[k], x_k, s_k,
+            E[k] = kernels_rnn_train.rtrl_sequence(W_h[k], W_o[k], M_h, M_o, arch, update == "step", lr_k[k], x_k, s_k,
                                              use_sym, L[k], y[k], ht[k], y_out[k], ws)
     return rnn_unpack(cfg, W_h, W_o), {"y_k": y_out, "E": E}
 
 
 def rnn_train_chunk(cfg, algo: str, params: dict[str, Array], data: dict[str, Array], lr, update: str, rule,
                     seen0: int, pos: Array, stop: int, err_hist: Array, ok_hist: Array, counts: Array) -> Array:
-    """The trial loop's block of training for an RNN learner (:func:`~lstm_core.nets.kernels_rnn.train_chunk`).
+    """The trial loop's block of training for an RNN learner (:func:`~lstm_core.nets.kernels_rnn_train.train_chunk`).
 
     Arguments and return as :func:`lstm_train_chunk`; ``algo`` "bptt" or "rtrl"; ``params`` (the
     :mod:`lstm_core.nets.rnn` dict, (K, ...) arrays) are changed in place.
@@ -273,10 +273,10 @@ def rnn_train_chunk(cfg, algo: str, params: dict[str, Array], data: dict[str, Ar
     W_h, W_o = rnn_pack(cfg, params)
     M_h, M_o = rnn_masks(cfg)
     xx, ss, use_sym, lr_k, rt, legal, events = _chunk_args(cfg, data, lr, rule, W_h.shape[0])
-    kernels_rnn.train_chunk(W_h, W_o, M_h, M_o, kernels_rnn.arch_of(cfg),
-                            kernels_rnn.RTRL if algo == "rtrl" else kernels_rnn.BPTT, update == "step", lr_k,
-                            xx, ss, use_sym, data["lengths"], *_targets_of(data, cfg.n_out), data["has_target"], legal,
-                            rt, seen0, pos, stop, err_hist, ok_hist, counts, events)
+    algo_code = kernels_rnn_train.RTRL if algo == "rtrl" else kernels_rnn_train.BPTT
+    kernels_rnn_train.train_chunk(W_h, W_o, M_h, M_o, kernels_rnn.arch_of(cfg), algo_code, update == "step", lr_k,
+                                  xx, ss, use_sym, data["lengths"], *_targets_of(data, cfg.n_out), data["has_target"],
+                                  legal, rt, seen0, pos, stop, err_hist, ok_hist, counts, events)
     rnn_unpack(cfg, W_h, W_o, out=params)
     return events
 

@@ -30,7 +30,7 @@ import numpy as np
 
 from lstm_core.nets._numba import njit
 from lstm_core.nets.kernels_lstm import output_step, sizes, squash, squash_dvalue, step_forward
-from lstm_core.nets.kernels_score import after_sequence
+from lstm_core.nets.kernels_score import after_sequence, next_sequence, trial_buffers
 
 
 @njit(cache=True, nogil=True)
@@ -179,21 +179,13 @@ def train_chunk(W_h, W_k, M_h, M_k, arch, lr, x, sym, use_sym, lengths, y, y_ref
     Arguments as :func:`lstm_core.nets.kernels_rtrl.train_chunk` (without ``step_update``: the
     full gradient changes the weights once per sequence).
     """
-    K = W_h.shape[0]
-    T = y.shape[2]
-    for k in range(K):
-        ws = workspace(arch, T)
-        y_k = np.zeros((T, y.shape[3]))
-        keep_h, keep_k = np.empty_like(W_h[k]), np.empty_like(W_k[k])
-        event[k] = 0
+    for k in range(W_h.shape[0]):
+        ws = workspace(arch, y.shape[2])
+        y_k, keep_h, keep_k = trial_buffers(W_h[k], W_k[k], y, event, k)
         while pos[k] < n_stop:
-            b = pos[k]
-            keep_h[:] = W_h[k]
-            keep_k[:] = W_k[k]
-            L = lengths[k, b]
+            b, L = next_sequence(k, pos, lengths, W_h[k], W_k[k], keep_h, keep_k)
             train_sequence(W_h[k], W_k[k], M_h, M_k, arch, lr[k], x[k, b] if not use_sym else x[0, 0],
                            sym[k, b] if use_sym else sym[0, 0], use_sym, L, y[k, b], has_target[k, b], y_k, ws)
-            pos[k] += 1
             if after_sequence(k, b, L, y_k, y_ref, has_target, legal, rule, seen0, W_h[k], W_k[k], keep_h,
                               keep_k, err_hist, ok_hist, counts, event):
                 break

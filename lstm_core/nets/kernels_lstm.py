@@ -70,6 +70,14 @@ def squash_dvalue(y, kind):
 
 
 @njit(cache=True, nogil=True)
+def add_scaled(W, dW, lr):
+    """W += lr · dW, in place (2-D): a sequence's summed weight changes applied at its end."""
+    for m in range(W.shape[0]):
+        for u in range(W.shape[1]):
+            W[m, u] += lr * dW[m, u]
+
+
+@njit(cache=True, nogil=True)
 def sizes(arch):
     """(G, U, I, J, first forget gate, first cell) of ``arch``."""
     n_in, C, S, O, rec, has_out, has_phi, _, _, _ = arch
@@ -89,22 +97,18 @@ def step_forward(W_h, arch, x_t, sym_t, use_sym, a_prev, s_prev, net, a, s, g_c)
     """
     n_in, C, S, O, rec, has_out, has_phi, g_kind, h_kind, _ = arch
     G, U, I, J, phi0, c0 = sizes(arch)
-    for u in range(U):                                   # net(t) = W z(t): the bias ...
-        net[u] = W_h[I - 1, u]
-    if use_sym:                                           # ... the input (one row, or all of them) ...
-        if sym_t >= 0:
-            for u in range(U):
-                net[u] += W_h[sym_t, u]
-    else:
-        for m in range(n_in):
-            if x_t[m] != 0.0:
-                for u in range(U):
-                    net[u] += x_t[m] * W_h[m, u]
-    if rec:                                               # ... and the recurrent sources a(t−1)
-        for r in range(U):
-            if a_prev[r] != 0.0:
-                for u in range(U):
-                    net[u] += a_prev[r] * W_h[n_in + r, u]
+    for u in range(U):                                   # net(t) = W z(t), summed in a register: the bias ...
+        acc = W_h[I - 1, u]
+        if use_sym:                                       # ... the input (one row, or all of them) ...
+            if sym_t >= 0:
+                acc += W_h[sym_t, u]
+        else:
+            for m in range(n_in):
+                acc += x_t[m] * W_h[m, u]
+        if rec:                                           # ... and the recurrent sources a(t−1)
+            for r in range(U):
+                acc += a_prev[r] * W_h[n_in + r, u]
+        net[u] = acc
     for u in range(G):
         a[u] = f(net[u])                                  # y_in, y_out, y_φ = f(net)
     for j in range(C):

@@ -29,8 +29,8 @@ from __future__ import annotations
 import numpy as np
 
 from lstm_core.nets._numba import njit
-from lstm_core.nets.kernels_lstm import output_step, sizes, squash, squash_dvalue, step_forward
-from lstm_core.nets.kernels_score import after_sequence
+from lstm_core.nets.kernels_lstm import add_scaled, output_step, sizes, squash, squash_dvalue, step_forward
+from lstm_core.nets.kernels_score import after_sequence, next_sequence, trial_buffers
 
 
 @njit(cache=True, nogil=True)
@@ -94,25 +94,21 @@ def train_sequence(W_h, W_k, M_h, M_k, arch, step_update, lr, x, sym, use_sym, l
             in_cols[sym_t] = True
             cols[n_cols] = sym_t
             n_cols += 1
-        n_z = 0                                                  # z(t) = [x(t), a(t−1), 1], and where it is not 0
-        if use_sym:
+        if use_sym:                                              # z(t) = [x(t), a(t−1), 1]; by symbol, also
+            n_z = 0                                              # where it is not 0
             if sym_t >= 0:
                 z[sym_t] = 1.0
                 z_cols[0] = sym_t
                 n_z = 1
-        else:
-            z[:n_in] = x_t
-            for m in range(n_in):
-                if x_t[m] != 0.0:
-                    z_cols[n_z] = m
-                    n_z += 1
-        if rec:
-            z[n_in:I - 1] = a_prev
-            for m in range(n_in, I - 1):
+            for m in range(n_in, I):
                 z_cols[n_z] = m
                 n_z += 1
-        z_cols[n_z] = I - 1
-        n_z += 1
+        else:
+            for m in range(n_in):
+                z[m] = x_t[m]
+        if rec:
+            for r in range(U):
+                z[n_in + r] = a_prev[r]
         step_forward(W_h, arch, x_t, sym_t, use_sym, a_prev, s_prev, net, a, s, g_c)
         # --- forward-propagated partials (eqs 25, 27; §6)
         for j in range(C):
@@ -131,9 +127,13 @@ def train_sequence(W_h, W_k, M_h, M_k, arch, step_update, lr, x, sym, use_sym, l
                         dS_in[c, m] = phi * dS_in[c, m] + d_in * z[m]
                         dS_c[c, m] = phi * dS_c[c, m] + d_c * z[m]
                         dS_phi[c, m] = phi * dS_phi[c, m] + d_phi * z[m]
-                else:                                            # without y_φ only columns with z ≠ 0 change:
+                elif use_sym:                                    # without y_φ only columns with z ≠ 0 change:
                     for i in range(n_z):                         # a step costs the same for 7 or 1004 symbols
                         m = z_cols[i]
+                        dS_in[c, m] += d_in * z[m]
+                        dS_c[c, m] += d_c * z[m]
+                else:                                            # dense inputs: every column, contiguous
+                    for m in range(I):
                         dS_in[c, m] += d_in * z[m]
                         dS_c[c, m] += d_c * z[m]
         if has_target[t] or t == t_last:
@@ -143,17 +143,15 @@ def train_sequence(W_h, W_k, M_h, M_k, arch, step_update, lr, x, sym, use_sym, l
             for o in range(O):
                 d = y[t, o] - y_k[t, o]
                 E += d * d
-        a_prev[:] = a                                            # a(t) is z(t+1)'s recurrent part
-        s_prev[:] = s
+        for u in range(U):                                       # a(t) is z(t+1)'s recurrent part
+            a_prev[u] = a[u]
+        for c in range(C * S):
+            s_prev[c] = s[c]
         if use_sym and sym_t >= 0:
             z[sym_t] = 0.0
     if not step_update:
-        for m in range(I):
-            for u in range(U):
-                W_h[m, u] += lr * dW_h[m, u]
-        for jj in range(J):
-            for o in range(O):
-                W_k[jj, o] += lr * dW_k[jj, o]
+        add_scaled(W_h, dW_h, lr)
+        add_scaled(W_k, dW_k, lr)
     return E
 
 
@@ -229,26 +227,19 @@ def train_chunk(W_h, W_k, M_h, M_k, arch, step_update, lr, x, sym, use_sym, leng
 
     Notes
     -----
-    The full-gradient and RNN drivers repeat this loop's ten lines around their own sequence trainer.
-    One driver taking the trainer as an argument would not be cached: Numba misses its on-disk cache
-    for a function-typed argument in every new process (measured with numba 0.68), so every worker
-    process would compile it again.
+    The full-gradient and RNN drivers are this loop around their own sequence trainer; its
+    bookkeeping is shared (:func:`~lstm_core.nets.kernels_score.trial_buffers`, ``next_sequence``,
+    ``after_sequence``). One driver taking the trainer as an argument would not be cached: Numba
+    misses its on-disk cache for a function-typed argument (or a closure over one) in every new
+    process (measured with numba 0.68), so every worker process would compile it again.
     """
-    K = W_h.shape[0]
-    T = y.shape[2]
-    for k in range(K):
-        ws = workspace(arch, T)
-        y_k = np.zeros((T, y.shape[3]))
-        keep_h, keep_k = np.empty_like(W_h[k]), np.empty_like(W_k[k])
-        event[k] = 0
+    for k in range(W_h.shape[0]):
+        ws = workspace(arch, y.shape[2])
+        y_k, keep_h, keep_k = trial_buffers(W_h[k], W_k[k], y, event, k)
         while pos[k] < n_stop:
-            b = pos[k]
-            keep_h[:] = W_h[k]
-            keep_k[:] = W_k[k]
-            L = lengths[k, b]
+            b, L = next_sequence(k, pos, lengths, W_h[k], W_k[k], keep_h, keep_k)
             train_sequence(W_h[k], W_k[k], M_h, M_k, arch, step_update, lr[k], x[k, b] if not use_sym else x[0, 0],
                            sym[k, b] if use_sym else sym[0, 0], use_sym, L, y[k, b], has_target[k, b], y_k, ws)
-            pos[k] += 1
             if after_sequence(k, b, L, y_k, y_ref, has_target, legal, rule, seen0, W_h[k], W_k[k], keep_h,
                               keep_k, err_hist, ok_hist, counts, event):
                 break

@@ -1,9 +1,11 @@
 """Compiled scoring and stopping rules shared by every training kernel (spec §4, Table 11).
 
-Each training kernel presents sequences one after another and, after each, calls
-:func:`score_sequence` and :func:`record_and_check` — the compiled twins of
+Each training kernel's chunk driver presents sequences one after another (:func:`trial_buffers`,
+:func:`next_sequence`) and, after each, calls :func:`after_sequence`: :func:`score_sequence` and
+:func:`record_and_check` — the compiled twins of
 :func:`lstm_core.experiments.criteria.sequence_scores` / :func:`~lstm_core.experiments.criteria.reber_all_correct`
-and of the stop test of :mod:`lstm_core.experiments.train`. A stop found mid-chunk ends that
+and of the rings and stop tests of the trial loop (:meth:`lstm_core.experiments.rings.Rings.record`,
+:mod:`~lstm_core.experiments.stop_rules`). A stop found mid-chunk ends that
 trial's chunk at once, so the weights the trial loop then freezes are those of the
 sequence that met the rule.
 
@@ -122,6 +124,30 @@ def record_and_check(err, correct, seen, err_hist, ok_hist, counts, rule):
 def ring_counts(streak: np.ndarray, ok_hist: np.ndarray) -> np.ndarray:
     """The ``counts`` rows of :func:`record_and_check` for K trials: (K, 2) int64."""
     return np.stack([streak, (~ok_hist).sum(1)], axis=1).astype(np.int64)
+
+
+@njit(cache=True, nogil=True)
+def trial_buffers(W_a, W_b, y, event, k):
+    """What every chunk driver holds for trial k: its outputs y_k (T, O) and room for its last good weights.
+
+    Also clears the trial's event (``EVENT_NONE``) before its first sequence.
+    """
+    event[k] = EVENT_NONE
+    return np.zeros((y.shape[2], y.shape[3])), np.empty_like(W_a), np.empty_like(W_b)
+
+
+@njit(cache=True, nogil=True)
+def next_sequence(k, pos, lengths, W_a, W_b, keep_a, keep_b):
+    """Trial k's next position b and its length L; ``pos[k]`` moves past it.
+
+    Its weights W_a, W_b before the sequence are kept in keep_a, keep_b (:func:`after_sequence` puts
+    them back if the sequence makes them diverge).
+    """
+    b = pos[k]
+    keep_a[:] = W_a
+    keep_b[:] = W_b
+    pos[k] += 1
+    return b, lengths[k, b]
 
 
 @njit(cache=True, nogil=True)

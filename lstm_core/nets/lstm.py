@@ -14,6 +14,9 @@ time step that every loop over time calls (forward pass, full gradient, error-fl
 analysis). Learning rules live in :mod:`lstm_core.nets.lstm_grad` (truncated and full
 gradients over a whole sequence) and :mod:`lstm_core.nets.lstm_rtrl` (the paper's
 real-time truncated RTRL with stored partials dS).
+
+One concern at ~340 lines: the network itself (its shape, weights and one step each way); the
+configuration half is what every step reads, so it stays beside them.
 """
 
 from __future__ import annotations

@@ -33,24 +33,24 @@ _TRANSITIONS: dict[int, tuple[tuple[str, int], tuple[str, int]]] = {
 }
 
 
-# legal-successor string -> its (7,) bool row over the alphabet
-_LEGAL_ROW = {
-    s: tuple(c in s for c in REBER_ALPHABET)
-    for s in ["E", "B", "T", "P"] + [a + b for (a, _), (b, _) in _TRANSITIONS.values()]
-}
+# the legal-successor sets, by their symbols ("": nothing, after the final E); _LEGAL_TABLE[_LEGAL_KIND[s]] is
+# the (7,) bool row of set s over the alphabet
+_LEGAL_SETS = ["E", "B", "T", "P", *(a + b for (a, _), (b, _) in _TRANSITIONS.values()), ""]
+_LEGAL_KIND = {s: i for i, s in enumerate(_LEGAL_SETS)}
+_LEGAL_TABLE = np.array([[c in s for c in REBER_ALPHABET] for s in _LEGAL_SETS], dtype=bool)
 
 
-def _legal_after(state: int) -> str:
-    return "E" if state == 5 else _TRANSITIONS[state][0][0] + _TRANSITIONS[state][1][0]
+# state -> the legal successors in it ("TP" in state 0, "E" in the end state 5)
+_LEGAL_AFTER = {**{state: a + b for state, ((a, _), (b, _)) in _TRANSITIONS.items()}, 5: "E"}
 
 
 def _walk_reber(rng: np.random.Generator) -> tuple[list[str], list[str]]:
     """One plain Reber string as (symbols, legal successors after each symbol)."""
-    symbols, legal, state = ["B"], [_legal_after(0)], 0
+    symbols, legal, state = ["B"], [_LEGAL_AFTER[0]], 0
     while state != 5:
         symbol, state = _TRANSITIONS[state][int(rng.random() < 0.5)]
         symbols.append(symbol)
-        legal.append(_legal_after(state))
+        legal.append(_LEGAL_AFTER[state])
     symbols.append("E")
     legal.append("")  # nothing follows the final E
     return symbols, legal
@@ -79,15 +79,15 @@ def _walks_to_batch(walks: list[tuple[list[str], list[str]]], targets: str = "ne
     n = len(walks)
     lengths = np.array([len(s) - 1 for s, _ in walks], dtype=np.int64)
     T = int(lengths.max())
+    codes = np.array([_INDEX[c] for s, _ in walks for c in s], dtype=np.int64)       # every string, end to end
+    kinds = np.array([_LEGAL_KIND[c] for _, ls in walks for c in ls], dtype=np.int64)  # its legal-successor sets
+    b = np.repeat(np.arange(n), lengths)                                               # string and step of
+    t = np.arange(len(b)) - np.repeat(np.cumsum(lengths) - lengths, lengths)           # every real step,
+    at = b + np.arange(len(b))                                                         # and where it is in codes
     sym = np.full((n, T), -1, dtype=np.int64)  # input symbol index per step
     nxt = np.full((n, T), -1, dtype=np.int64)  # target (actual next symbol) index per step
     legal = np.zeros((n, T, len(REBER_ALPHABET)), dtype=bool)
-    for b, (symbols, successors) in enumerate(walks):
-        L = lengths[b]
-        codes = [_INDEX[s] for s in symbols]
-        sym[b, :L] = codes[:-1]
-        nxt[b, :L] = codes[1:]
-        legal[b, :L] = [_LEGAL_ROW[s] for s in successors[:-1]]
+    sym[b, t], nxt[b, t], legal[b, t] = codes[at], codes[at + 1], _LEGAL_TABLE[kinds[at]]
     y = one_hot(nxt, len(REBER_ALPHABET)) if targets == "next" else legal.astype(float)   # A5
     return Batch(
         y=y,                                                          # inputs by symbol (x made on demand)
