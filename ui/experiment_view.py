@@ -1,7 +1,7 @@
 """The sections of the Experiments page: preset picker, animated internals, exports (the task: ui.experiment_task).
 
 Streamlit glue only: the engine computes (``lstm_core.analysis.record``, ``lab.jobs`` via
-:mod:`ui.session_job`), :mod:`ui.figures_experiments` draws, and this module lays the
+:mod:`ui.session_job`), :mod:`ui.figures_internals` draws, and this module lays the
 pieces out so that ``pages/experiments.py`` stays a short script.
 """
 
@@ -24,13 +24,15 @@ from lstm_core.experiments.preset import Preset
 from lstm_core.nets import NETS
 from lstm_core.tasks import TASKS, TEMPORAL_ORDER_ALPHABET, TEMPORAL_ORDER_CLASSES
 from lstm_core.tasks.batch import Batch, split_symbols
-from ui import figures_experiments as figs
 from ui import session_job
 from ui.experiment_flow import show_error_flow
 from ui.experiment_settings import PRESET_KEYS
 from ui.figure_block import figure_with_table
 from ui.figure_spec import FrozenFigure, freeze
 from ui.figures_heat import heat_ranges, internals_heatmaps
+from ui.figures_internals import internals_animation
+from ui.figures_training import checkpoint_labels
+from ui.internals_panels import record_table
 from ui.params import clear_url, set_url, url_int, url_raw, url_select_slider, url_selectbox
 from ui.present import is_present, sized_figure
 from ui.step_control import LOOPS, at_frame, play_range
@@ -161,10 +163,10 @@ def _animation(key: str, seed: int, index: int, _source: RunSource, cell: int | 
                compact: bool = False) -> tuple[FrozenFigure, Any]:
     """The checkpoint's animation (with the diagram of ``cell``), serialised once, and its data table."""
     recs, labels, classes = _records(key, seed, _source)
-    fig = figs.internals_animation(recs[index], step_labels=labels[: int(recs[index]["length"])] if labels else None,
+    fig = internals_animation(recs[index], step_labels=labels[: int(recs[index]["length"])] if labels else None,
                                    class_names=classes, diagram_cell=cell, panel_height=110 if compact else 170,
                                    compact=compact, range_recs=recs)
-    return freeze(fig), figs.record_table(recs[index])
+    return freeze(fig), record_table(recs[index])
 
 
 @st.cache_resource(show_spinner=False, max_entries=16)
@@ -222,7 +224,7 @@ def _step_buttons(fig: FrozenFigure) -> FrozenFigure:
 def show_animation(source: RunSource, seed: int) -> None:
     """Checkpoint slider (URL ``ckpt``), the animated figure, its alt text, data table and CSV."""
     seqs = [s for s, _ in source.checkpoints]
-    names = figs.checkpoint_labels(seqs, source.solved_at)
+    names = checkpoint_labels(seqs, source.solved_at)
     options = [str(s) for s in seqs]
     value = url_select_slider("Training checkpoint: from the untrained network to the trained one", "ckpt",
                               options[-1], options, scope=source.key,  # another run has other checkpoints
