@@ -9,22 +9,30 @@ Fixtures: ``app_url`` (session; the server's base URL), ``browser`` (session),
 on ``app_url/path``, waited until the script has finished). Helpers, as plain
 functions and as fixtures of the same name: ``wait_for_app(page)``,
 ``assert_no_exception(page)``, ``save_full_page_screenshot(page, path)``.
+
+Screenshots go to :data:`SCREENSHOTS`: a fresh temporary folder by default, so a test run leaves the
+tree clean; ``LAB_SCREENSHOTS=docs/screenshots`` (a path relative to the repository root, or absolute)
+writes them where the README shows them.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
+import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
 from bench import server
+from bench.browser_client import CHROMIUM as CHROMIUM_PATH
+from bench.browser_client import CHROMIUM_ARGS
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+CHROMIUM = Path(CHROMIUM_PATH)
+ROOT = Path(__file__).resolve().parents[2]
+SCREENSHOTS = ROOT / os.environ["LAB_SCREENSHOTS"] if os.environ.get("LAB_SCREENSHOTS") else \
+    Path(tempfile.mkdtemp(prefix="lab-screenshots-"))
 VIEWPORT = {"width": 1400, "height": 900}
 APP_RUN_TIMEOUT_MS = 60_000
 

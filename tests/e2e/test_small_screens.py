@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
-from tests.e2e.conftest import assert_no_exception, wait_for_app
+from tests.e2e.conftest import SCREENSHOTS, assert_no_exception, wait_for_app
 
 pytestmark = [pytest.mark.e2e, pytest.mark.usefixtures("router_has_run")]
 
 PROJECTOR = {"width": 1024, "height": 768}
 ZOOM_150 = {"width": 933, "height": 600}          # a 1400×900 screen at 150 % browser zoom
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 CLIPPED_JS = """() => [...document.querySelectorAll(
         '.katex-display, [data-testid="stMarkdownContainer"]:has(.katex-display)')]
     .filter(e => e.scrollWidth > e.clientWidth)
