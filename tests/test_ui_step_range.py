@@ -51,8 +51,7 @@ def test_the_experiments_page_range_slider_sets_what_play_runs(monkeypatch, tmp_
         at.query_params["exp"] = "4"
         at.run()
         rng = next(s for s in at.select_slider if "Play runs" in s.label)
-        labels = rng.options
-        rng.set_value((labels[1], labels[3])).run()
+        rng.set_value((2, 4)).run()
         assert not at.exception
         chart = next(json.loads(c.proto.spec) for c in at.get("plotly_chart") if c.proto.id.endswith("-internals"))
         names = [f["name"] for f in chart["frames"]]

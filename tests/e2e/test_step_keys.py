@@ -60,7 +60,7 @@ def test_arrow_keys_step_the_experiments_animation(open_app):
     label.wait_for(timeout=30_000)
     caption = page.locator(".st-key-frame_buttons").inner_text()
     shown = (label.text_content() or "").removeprefix("step ")
-    assert shown and f"opens on step {shown} " in caption              # the figure and the caption agree
+    assert shown and f"Step {shown}. " in caption                      # the figure and the caption agree
     _press(page, "ArrowRight")
     assert int(parse_qs(urlparse(page.url).query)["frame"][0]) == frame + 1
     assert_no_exception(page)
