@@ -74,7 +74,7 @@ def step_control(fig: FrozenFigure, key: str, *, what: str = "") -> tuple[Frozen
         st.button("◀ Step back", key=f"{key}_back", shortcut="Left", disabled=step <= 1 or playing,
                   on_click=set_url, args=(key, step - 1))
         st.button("❚❚ Pause" if playing else "▶ Play", key=f"{key}_play", shortcut="Space",
-                  on_click=_toggle, args=(key,), help="Steps the page on the server, equations included")
+                  on_click=_toggle, args=(key,))
         st.button("Step forward ▶", key=f"{key}_forward", shortcut="Right", disabled=step >= n or playing,
                   on_click=set_url, args=(key, step + 1))
         speed = url_select_slider("Speed", SPEED_KEY, "1", [f"{s:g}" for s in SPEEDS],
