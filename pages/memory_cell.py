@@ -25,7 +25,8 @@ DEFAULT_VALUES = "0.8, 0, 0, -0.5, 0, 0, 0"
 @st.cache_resource(max_entries=64, show_spinner=False)  # shared by all sessions, read only: no copy per run
 def compute(inputs: tuple, weights: CellWeights, step: int, present: bool = False):
     rec = run_single_cell(np.array(inputs), weights)
-    sizes = {"panel_height": 80, "diagram_height": 300} if present else {}   # projector: the diagram first
+    # projector: the diagram first, and no net-input panel (the equations carry net_in, net_out, net_c)
+    sizes = {"panel_height": 100, "diagram_height": 220, "panels": (1, 3, 4)} if present else {}
     return rec, freeze(cell_animation(rec, step, **sizes)), cell_table(rec)
 
 

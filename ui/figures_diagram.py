@@ -27,7 +27,7 @@ from ui.step_control import play_menus, still
 from ui.theme import COLORS, plotly_layout
 
 X_RANGE = (0.0, 10.0)
-Y_RANGE = (0.0, 4.6)
+Y_RANGE = (0.0, 4.8)   # room above the loop for its label
 MID = 2.0              # height of the signal path
 PIPE = 0.25            # half-height of a pipe: a stream of size 1 (|h| = 1, |g|/2 = 1) fills it
 G = (1.1, 0.36)        # centre x and radius of the g(net_c) squashing unit
@@ -198,7 +198,7 @@ def add_cell_diagram(fig: go.Figure, first: Mapping[str, float], s_max: float, *
         {"fill": "toself", "mode": "lines", "line": {"width": 0}, "opacity": 0.75, "name": "y_out·h(s_c) flowing out"},
         {"fill": "toself", "mode": "lines", "line": {"width": 0}, "opacity": 0.55, "name": "s_c (the level)"},
         {"mode": "lines", "line": {"width": 6, "color": COLORS["lstm_truncated"]}, "name": "E_s on the self-loop"},
-        {"mode": "text", "textfont": {"size": 12}, "name": "values"},
+        {"mode": "text", "textfont": {"size": 12}, "cliponaxis": False, "name": "values"},   # labels may overhang
     ]
     for style, trace in zip(styles, diagram_frame(first, s_max, label=label), strict=True):
         fig.add_trace(go.Scatter(**{**trace, **style, "fillcolor": trace.get("fillcolor", style.get("fillcolor"))},

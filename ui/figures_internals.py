@@ -25,7 +25,7 @@ from ui.theme import plotly_layout
 
 Array = np.ndarray
 MAX_POINTS = 200       # time steps drawn per line; longer sequences are thinned evenly
-DIAGRAM_HEIGHT = 250   # px of the cell diagram above the charts
+DIAGRAM_HEIGHT = 250   # px of the cell diagram above the charts (compact: 170)
 
 
 def _frame_steps(L: int, n: int) -> list[int]:
@@ -78,7 +78,7 @@ def internals_animation(rec: Mapping[str, Array], *, title: str = "", step_label
         out = panels(r, class_names)
         return [p for p in out if not p[0].startswith("Cell outputs")] if compact else out
 
-    shown = chosen(rec)
+    drawn = chosen(rec)
     # y-axes fixed across checkpoints: each panel's range covers the same panel of every record given
     other_panels = list(zip(*[chosen(r) for r in range_recs])) if range_recs else []
     L = int(rec.get("length", len(np.asarray(rec["y_k"]))))
@@ -93,17 +93,16 @@ def internals_animation(rec: Mapping[str, Array], *, title: str = "", step_label
         cell = int(np.clip(cell, 0, n_cells - 1))
         block_size = max(n_cells // max(n_blocks, 1), 1)
     off = int(cell is not None)                          # the diagram takes the first row
-    heights = ([DIAGRAM_HEIGHT] if off else []) + [panel_height] * len(shown)
-    fig = make_subplots(rows=len(shown) + off, cols=1, vertical_spacing=40 / (sum(heights) + 40 * len(shown)),
+    heights = ([170 if compact else DIAGRAM_HEIGHT] if off else []) + [panel_height] * len(drawn)
+    fig = make_subplots(rows=len(drawn) + off, cols=1, vertical_spacing=40 / (sum(heights) + 40 * len(drawn)),
                         row_heights=[h / sum(heights) for h in heights],
-                        subplot_titles=([f"<b>Cell {cell + 1}</b> (block {cell // block_size + 1})"] if off else [])
-                        + [p[0] for p in shown])
-    bottom_row = len(shown) + off
+                        subplot_titles=([""] if off else []) + [p[0] for p in drawn])
+    bottom_row = len(drawn) + off
     for r in range(1 + off, bottom_row + 1):            # the charts share their time axis (not the diagram)
         fig.update_xaxes(matches=f"x{bottom_row}" if r != bottom_row else None, showticklabels=r == bottom_row,
                          row=r, col=1)
     lines = []
-    for row, (_, group) in enumerate(shown, start=1 + off):
+    for row, (_, group) in enumerate(drawn, start=1 + off):
         for line in group:
             y = np.abs(line["y"]) if line["kind"] == "back" and rnn else line["y"]
             y = np.where(y == 0, np.nan, y) if line["kind"] == "back" and rnn else y
@@ -142,14 +141,16 @@ def internals_animation(rec: Mapping[str, Array], *, title: str = "", step_label
             t = (t_back if t_back is not None else t_fwd) - 1
             e_s = float(steps_of(rec, "E_s")[t, cell]) if t_back is not None and "E_s" in rec else None
             data += diagram_frame(cell_values(rec, t, cell, block_size), s_max,
-                                  label=f"← t = {t + 1}" if t_back is not None else f"t = {t + 1} →", e_s=e_s)
+                                  label=f"{name} · ← t = {t + 1}" if t_back is not None else f"{name} · t = {t + 1} →",
+                                  e_s=e_s)
         return data
 
     if cell is not None:
+        name = f"Cell {cell + 1} (block {cell // block_size + 1})"      # written in the diagram's corner
         s_all = steps_of(rec, "s_c")[:, cell]
         s_max = float(np.nanmax(np.abs(s_all))) or 1.0
         add_cell_diagram(fig, cell_values(rec, L - 1, cell, block_size), s_max, xaxis="x", yaxis="y",
-                         label=f"t = {L}")
+                         label=f"{name} · t = {L}")
 
     frames, labels = [], []
     for t in _frame_steps(L, n_forward):
