@@ -170,8 +170,8 @@ def _static(xref: str, yref: str) -> tuple[list[dict], list[dict]]:
         {**arrow, "x": tx0, "y": MID, "ax": tx0 - 0.3, "ay": MID},                      # into the carousel
         {**arrow, "x": X_OUT, "y": MID, "ax": X_OUT - 0.4, "ay": MID},                  # y_c out
         {**arrow, "x": lx[3], "y": ly[3], "ax": lx[2], "ay": ly[2] - 0.01, "arrowcolor": COLORS["cell_state"]},
-        {"text": "net_c", "x": 0.05, "y": MID + 0.05, "showarrow": False, "xanchor": "left", "yanchor": "bottom",
-         **ref},
+        {"text": "net_c", "x": 0.05, "y": MID + PIPE + 0.08, "showarrow": False, "xanchor": "left",   # above the pipe
+         "yanchor": "bottom", **ref},
         {"text": "g", "x": gx, "y": MID, "showarrow": False, "font": {"size": 16}, **ref},
         {"text": "h", "x": hx, "y": MID, "showarrow": False, "font": {"size": 16}, **ref},
         {"text": "CEC: self-loop, weight 1.0", "x": (tx0 + tx1) / 2, "y": LOOP_Y + 0.08, "showarrow": False,
