@@ -89,8 +89,9 @@ with chart_box:
         "that opens with y_in) into the constant error carousel (the tank; its level is the state s_c, kept by "
         "a self-loop of weight 1.0) and out through h and the output gate (a valve that opens with y_out) as "
         "y_c; green streams carry positive values, purple negative. Below, the same quantities over time: the "
-        "inputs (value, write and read signals), the net inputs, the gate activations, and the cell. Press Play "
-        "(it continues from the step shown) or drag the slider; the state only changes while y_in is open."
+        "inputs (value, write and read signals), the net inputs (in projector mode only in the equations), the "
+        "gate activations, and the cell. Press Play (it continues from the step shown) or drag the slider; the "
+        "state only changes while y_in is open."
     )
 st.markdown(f"**The paper's equations at step t = {step}** (of {T})")
 with st.container(horizontal=True, gap="large"):   # as many side by side as fit; each fits 1024 px

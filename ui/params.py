@@ -146,14 +146,14 @@ _SPAN_RE = re.compile(r"([0-9]{1,9})-([0-9]{1,9})", re.ASCII)
 def check_span(key: str, raw: str | None, default: tuple[int, int], lo: int, hi: int) -> Checked:
     """Parse a range of whole numbers ``"a-b"`` with lo ≤ a ≤ b ≤ hi (e.g. the steps Play runs)."""
     _require(lo <= default[0] <= default[1] <= hi, f"default {default} of {key!r} not a range in [{lo}, {hi}]")
+    default = tuple(default)
     if raw is None:
-        return tuple(default), None
+        return default, None
     match = _SPAN_RE.fullmatch(raw.strip(_SPACE))
-    if match is None:
-        return _bad(key, raw, "is not a range like 3-12", tuple(default))
-    a, b = int(match.group(1)), int(match.group(2))
-    if not lo <= a <= b <= hi:
-        return _bad(key, raw, f"is not a range within {lo}-{hi}", tuple(default))
+    a, b = (int(match.group(1)), int(match.group(2))) if match else (0, -1)
+    if match is None or not lo <= a <= b <= hi:
+        why = "is not a range like 3-12" if match is None else f"is not a range within {lo}-{hi}"
+        return default, f"{key} = {_shown(raw)} {why}; using the default {to_url(default)}."
     return (a, b), None
 
 

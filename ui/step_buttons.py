@@ -78,7 +78,7 @@ def step_control(fig: FrozenFigure, key: str, *, what: str = "") -> tuple[Frozen
         st.button("Step forward ▶", key=f"{key}_forward", shortcut="Right", disabled=step >= n or playing,
                   on_click=set_url, args=(key, step + 1))
         speed = url_select_slider("Speed", SPEED_KEY, "1", [f"{s:g}" for s in SPEEDS],
-                                  format_func=lambda s: f"{s}×", label_visibility="collapsed", width=180)
+                                  format_func=lambda s: f"speed {s}×", label_visibility="collapsed", width=180)
         st.caption(f"Step {labels[step - 1]}. {what} Keys: ← / → step, Space plays or pauses (a round trip "
                    "per step); the figure's own ▶ Play and slider run smoothly in the browser.")
     scope = f"{n}:{zlib.crc32('|'.join(labels).encode())}"    # another figure: a fresh range slider
