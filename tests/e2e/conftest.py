@@ -8,7 +8,8 @@ Fixtures: ``app_url`` (session; the server's base URL), ``browser`` (session),
 ``page`` (a fresh light-theme tab), ``open_app(path, dark=False)`` (a fresh tab
 on ``app_url/path``, waited until the script has finished). Helpers, as plain
 functions and as fixtures of the same name: ``wait_for_app(page)``,
-``assert_no_exception(page)``, ``save_full_page_screenshot(page, path)``.
+``assert_no_exception(page)``, ``save_full_page_screenshot(page, path)``,
+``save_element_screenshot(page, element, path)``.
 
 Screenshots go to :data:`SCREENSHOTS`: a fresh temporary folder by default, so a test run leaves the
 tree clean; ``LAB_SCREENSHOTS=docs/screenshots`` (a path relative to the repository root, or absolute)
@@ -139,19 +140,38 @@ def assert_no_exception(page) -> None:
             pytest.fail(f"{selector} on the page:\n{boxes.first.inner_text()[:2000]}")
 
 
+_CONTENT_HEIGHT_JS = """() => Math.max(
+    ...[...document.querySelectorAll('[data-testid="stMain"], [data-testid="stSidebarContent"]')]
+        .map(e => e.scrollHeight), document.body.scrollHeight)"""
+
+
 def save_full_page_screenshot(page, path: str | Path) -> Path:
     """Screenshot of the whole page. Streamlit scrolls inside its main section, not the
     document, so the viewport is grown to the content's height for the shot."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    height = page.evaluate("""() => Math.max(
-        ...[...document.querySelectorAll('[data-testid="stMain"], [data-testid="stSidebarContent"]')]
-            .map(e => e.scrollHeight), document.body.scrollHeight)""")
+    height = page.evaluate(_CONTENT_HEIGHT_JS)
     old = page.viewport_size or VIEWPORT
     page.set_viewport_size({"width": old["width"], "height": max(old["height"], int(height))})
     wait_for_app(page)
     page.wait_for_timeout(300)  # let the layout settle after the resize
     page.screenshot(path=str(path), full_page=True)
+    page.set_viewport_size(old)
+    return path
+
+
+def save_element_screenshot(page, element, path: str | Path) -> Path:
+    """Screenshot of one element (e.g. a tall figure), whole: the viewport is grown to the content's height
+    for the shot, as in :func:`save_full_page_screenshot`."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    height = page.evaluate(_CONTENT_HEIGHT_JS)
+    old = page.viewport_size or VIEWPORT
+    page.set_viewport_size({"width": old["width"], "height": max(old["height"], int(height))})
+    wait_for_app(page)
+    page.mouse.move(1, 1)                      # no hover label in the shot
+    page.wait_for_timeout(300)
+    element.screenshot(path=str(path))
     page.set_viewport_size(old)
     return path
 

@@ -11,7 +11,7 @@ import re
 
 import pytest
 
-from tests.e2e.conftest import SCREENSHOTS, assert_no_exception, wait_for_app
+from tests.e2e.conftest import SCREENSHOTS, assert_no_exception, save_element_screenshot, wait_for_app
 
 pytestmark = [pytest.mark.e2e, pytest.mark.usefixtures("router_has_run")]
 
@@ -44,8 +44,7 @@ def test_the_cell_diagram_moves_with_the_figures_play_and_stops_mid_sequence(ope
     page.wait_for_timeout(600)
     t = int(_diagram_label(box).removeprefix("t = "))
     assert 3 < t <= 12
-    box.scroll_into_view_if_needed()
-    box.screenshot(path=str(SCREENSHOTS / "memory_cell_diagram_mid_animation.png"))
+    save_element_screenshot(page, box, SCREENSHOTS / "memory_cell_diagram_mid_animation.png")
 
 
 def test_going_back_the_diagram_shows_the_error_on_the_carousel(open_app):
@@ -55,8 +54,7 @@ def test_going_back_the_diagram_shows_the_error_on_the_carousel(open_app):
     label = _diagram_label(box)
     assert label.startswith("Cell 1 (block 1) · ← t = ")
     assert any(t.startswith("error E_s = ") for t in box.locator(".scatterlayer text").all_text_contents())
-    box.scroll_into_view_if_needed()
-    box.screenshot(path=str(SCREENSHOTS / "experiments_diagram_error_going_back.png"))
+    save_element_screenshot(page, box, SCREENSHOTS / "experiments_diagram_error_going_back.png")
 
 
 @pytest.mark.parametrize(("exp", "dark"), [("4", False), ("3", True), ("6a", False)])
@@ -67,9 +65,8 @@ def test_rnn_vs_cec_on_an_experiments_own_sequence_compares_two_trained_nets(ope
     titles = " ".join(box.locator(".g-gtitle, .annotation-text").all_text_contents())
     assert "LSTM trained" in titles and "plain RNN trained in advance" in titles
     assert box.locator(".heatmaplayer .hm, .heatmaplayer image").count() >= 2
-    box.scroll_into_view_if_needed()
     name = {"3": "3a"}.get(exp, exp)
-    box.screenshot(path=str(SCREENSHOTS / f"rnn_vs_cec_exp{name}{'-dark' if dark else ''}.png"))
+    save_element_screenshot(page, box, SCREENSHOTS / f"rnn_vs_cec_exp{name}{'-dark' if dark else ''}.png")
 
 
 def test_projector_mode_shows_an_experiments_animation_whole_on_a_1024x768_screen(browser, app_url):
@@ -81,7 +78,7 @@ def test_projector_mode_shows_an_experiments_animation_whole_on_a_1024x768_scree
         assert_no_exception(page)
         box = _figure(page, "internals")
         assert box.bounding_box()["height"] <= PROJECTOR["height"]
-        box.scroll_into_view_if_needed()
+        box.evaluate("e => e.scrollIntoView({block: 'end'})")        # below the page's top bar
         page.mouse.move(5, 5)
         page.wait_for_timeout(400)
         page.screenshot(path=str(SCREENSHOTS / "projector_experiments_6a-dark_1024x768.png"))
