@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+
 import pytest
 
 from tests.e2e.conftest import SCREENSHOTS, assert_no_exception, wait_for_app
@@ -15,6 +17,16 @@ CLIPPED_JS = """() => [...document.querySelectorAll(
     .filter(e => e.scrollWidth > e.clientWidth)
     .map(e => `${e.className || e.dataset.testid}: ${e.scrollWidth} > ${e.clientWidth}: ${e.innerText.slice(0, 60)}`)"""
 
+
+
+def _clipped(page) -> list[str]:
+    """The equations wider than their boxes once the layout has settled (a loaded machine may still be laying
+    the page out when the script has finished: give it up to 10 s to come right before reading)."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    with contextlib.suppress(PlaywrightTimeout):
+        page.wait_for_function(f"({CLIPPED_JS})().length === 0", timeout=10_000, polling=250)
+    return page.evaluate(CLIPPED_JS)
 
 
 def _open(browser, app_url, path: str, dark: bool = False, viewport: dict | None = None):
@@ -35,7 +47,7 @@ def test_no_filled_in_equation_is_clipped_at_1024_px(browser, app_url, query, vi
         assert_no_exception(page)
         page.locator(".katex-display").nth(7).wait_for(timeout=30_000)
         assert page.locator(".katex-display").count() >= 8
-        assert page.evaluate(CLIPPED_JS) == []
+        assert _clipped(page) == []
     finally:
         context.close()
 
@@ -47,7 +59,7 @@ def test_no_equation_of_the_under_the_hood_page_is_clipped_at_1024_px(browser, a
         page.get_by_text("The compiled twin that trains").first.wait_for(timeout=60_000)
         page.evaluate("document.fonts.ready.then(() => true)")
         assert page.locator(".katex-display").count() >= 10
-        assert page.evaluate(CLIPPED_JS) == []
+        assert _clipped(page) == []
     finally:
         context.close()
 
@@ -65,7 +77,7 @@ def test_projector_mode_collapses_the_sidebar_enlarges_text_and_fits_figures_to_
         assert page.evaluate("parseFloat(getComputedStyle(document.querySelector('p')).fontSize)") > base
         for box in page.locator('[data-testid="stPlotlyChart"]').all():
             assert box.bounding_box()["height"] <= PROJECTOR["height"]
-        assert page.evaluate(CLIPPED_JS) == []
+        assert _clipped(page) == []
         page.wait_for_timeout(500)
         name = f"projector_memory_cell{'-dark' if dark else ''}_1024x768.png"
         page.screenshot(path=str(SCREENSHOTS / name))
