@@ -12,9 +12,8 @@ Keys are experiment families ("1" ... "6": the family's first classroom LSTM pre
 experiments that have a classroom preset of their own ("2b", "2c"), and experiments whose paper
 row itself solves in a few minutes on the kernels ("3b", "3c", "6b": ``--max-sequences 600000``);
 the Experiments page shows an experiment's own run where there is one, else its family's (and
-says so). For each
-key the preset is trained as a single trial (seed 0, then 1, 2, ... up to ``--seeds`` if it
-does not solve within the cap) and saved after each attempt to ``runs/shipped/<key>/`` with
+says so). For each key the preset is trained as a single trial (seed 0, then 1, 2, ... up to
+``--seeds`` if it does not solve within the cap) and saved after each attempt to ``runs/shipped/<key>/`` with
 :func:`lab.runs.save_run`. A run that never solves is still saved: its summary says
 ``successes: 0``, and so does the ``runs/shipped/MANIFEST.json`` written beside the runs.
 

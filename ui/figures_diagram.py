@@ -121,7 +121,7 @@ def diagram_frame(v: Mapping[str, float], s_max: float, *, label: str = "",
         (hx, MID - hr - 0.25, f"h(s_c) = {_fmt(h)}", "bottom center"),
         (sum(OUT_VALVE) / 2, MID + PIPE + 0.3, f"output gate<br>y_out = {_fmt(y_out)}", "top center"),
         (X_OUT - 0.1, MID + 0.35, f"y_c = {_fmt(y_c)}", "top left"),
-        (tx1 + 0.05, LOOP_Y, f"error E_s = {_fmt(e_s)}<br>passed back ×1.0" if back else " ", "middle right"),
+        (tx1 + 0.15, LOOP_Y - 0.2, f"error E_s = {_fmt(e_s)}<br>passed back ×1.0" if back else " ", "middle right"),
     ]
     color_in = COLORS["cell_state"] if y_in * g >= 0 else NEGATIVE
     color_out = COLORS["cell_output"] if h >= 0 else NEGATIVE
