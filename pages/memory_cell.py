@@ -10,8 +10,9 @@ from ui.figure_block import figure_with_table
 from ui.figure_spec import freeze
 from ui.figures_cell import cell_animation, cell_equations, cell_table, drift_figure
 from ui.nav import ensure_router
-from ui.params import set_url, show_url_notices, url_selectbox, url_slider, url_str, url_text_input, url_toggle
+from ui.params import show_url_notices, url_selectbox, url_slider, url_str, url_text_input, url_toggle
 from ui.present import is_present, sized_figure
+from ui.step_buttons import step_control
 
 ensure_router()  # a deep link on a fresh server must go through app.py
 
@@ -24,13 +25,9 @@ DEFAULT_VALUES = "0.8, 0, 0, -0.5, 0, 0, 0"
 @st.cache_resource(max_entries=64, show_spinner=False)  # shared by all sessions, read only: no copy per run
 def compute(inputs: tuple, weights: CellWeights, step: int, present: bool = False):
     rec = run_single_cell(np.array(inputs), weights)
-    sizes = {"panel_height": 80, "diagram_height": 300} if present else {}   # projector: the diagram first
+    # projector: the diagram first, and no net-input panel (the equations carry net_in, net_out, net_c)
+    sizes = {"panel_height": 100, "diagram_height": 220, "panels": (1, 3, 4)} if present else {}
     return rec, freeze(cell_animation(rec, step, **sizes)), cell_table(rec)
-
-
-def set_step(step: int) -> None:
-    """on_click of the step buttons: the URL's step (the step slider follows it)."""
-    set_url("step", step)
 
 
 
@@ -76,19 +73,14 @@ else:
 T = len(inputs)
 if values_error:
     st.warning(f"{values_error} Showing the first preset meanwhile.", icon="✏️")
-chart_box = st.container()  # filled below, once the step slider under it has been read
-step = url_slider("Step shown in the equations and at the figure's start (← / → step it; the figure's own "
-                  "slider and Play run in the browser)", "step", T, 1, T, scope=f"T{T}") if T > 1 else 1
-if T > 1:
-    with st.container(horizontal=True, key="step_buttons"):
-        st.button("◀ Step back", key="step_back", shortcut="Left", disabled=step <= 1,
-                  on_click=set_step, args=(step - 1,))
-        st.button("Step forward ▶", key="step_forward", shortcut="Right", disabled=step >= T,
-                  on_click=set_step, args=(step + 1,))
-show_url_notices(notices)
-
+chart_box = st.container()  # filled below, once the step control under it has been read
+step = url_slider("Step shown in the equations and at the figure's start", "step", T, 1, T,
+                  scope=f"T{T}") if T > 1 else 1
 weights = CellWeights(w_in_value, w_in_write, b_in, w_out_read, b_out, w_c, b_c)
 rec, fig, table = compute(tuple(map(tuple, inputs)), weights, step, is_present())
+if T > 1:
+    fig, step = step_control(fig, "step", what="The equations below carry its numbers.")
+show_url_notices(notices)
 with chart_box:
     st.plotly_chart(sized_figure(fig, is_present()), width="stretch", key="cell",
                     alt="Animated diagram and traces of one memory cell over time")
@@ -97,8 +89,9 @@ with chart_box:
         "that opens with y_in) into the constant error carousel (the tank; its level is the state s_c, kept by "
         "a self-loop of weight 1.0) and out through h and the output gate (a valve that opens with y_out) as "
         "y_c; green streams carry positive values, purple negative. Below, the same quantities over time: the "
-        "inputs (value, write and read signals), the net inputs, the gate activations, and the cell. Press Play "
-        "(it continues from the step shown) or drag the slider; the state only changes while y_in is open."
+        "inputs (value, write and read signals), the net inputs (in projector mode only in the equations), the "
+        "gate activations, and the cell. Press Play (it continues from the step shown) or drag the slider; the "
+        "state only changes while y_in is open."
     )
 st.markdown(f"**The paper's equations at step t = {step}** (of {T})")
 with st.container(horizontal=True, gap="large"):   # as many side by side as fit; each fits 1024 px

@@ -8,11 +8,12 @@
 (``lstm_core`` is not installed as a package, so it must be importable from the current
 folder: run from the repository root.)
 
-Keys are experiment families ("1" ... "6": the family's first classroom LSTM preset) and
-experiments that have a classroom preset of their own ("2b", "2c"); the Experiments page
-shows an experiment's own run where there is one, else its family's (and says so). For each
-key the preset is trained as a single trial (seed 0, then 1, 2, ... up to ``--seeds`` if it
-does not solve within the cap) and saved after each attempt to ``runs/shipped/<key>/`` with
+Keys are experiment families ("1" ... "6": the family's first classroom LSTM preset),
+experiments that have a classroom preset of their own ("2b", "2c"), and experiments whose paper
+row itself solves in a few minutes on the kernels ("3b", "3c", "6b": ``--max-sequences 600000``);
+the Experiments page shows an experiment's own run where there is one, else its family's (and
+says so). For each key the preset is trained as a single trial (seed 0, then 1, 2, ... up to
+``--seeds`` if it does not solve within the cap) and saved after each attempt to ``runs/shipped/<key>/`` with
 :func:`lab.runs.save_run`. A run that never solves is still saved: its summary says
 ``successes: 0``, and so does the ``runs/shipped/MANIFEST.json`` written beside the runs.
 
@@ -39,13 +40,18 @@ from lstm_core.experiments.preset import Preset
 from lstm_core.experiments.train import TrialRun
 
 FAMILIES = ("1", "2", "3", "4", "5", "6")
-SHIPPED = (*FAMILIES, "2b", "2c")  # families, then experiments with a classroom preset of their own
+SHIPPED = (*FAMILIES, "2b", "2c", "3b", "3c", "6b")  # families, then experiments with a run of their own
+PAPER_ROW_SHIPPED = {"3b": "exp3b_T100_N3", "3c": "exp3c_T100_N3", "6b": "exp6b_temporal_order"}  # no classroom preset
 BASELINE_SUFFIX = "-rnn"           # runs/shipped/<key>-rnn/: the trained RNN baseline of runs/shipped/<key>/
 SIZE_LIMIT = 20_000_000           # bytes, all shipped runs together (DESIGN decision 6/7: small)
 
 
 def shipped_preset(key: str) -> Preset:
-    """The first classroom LSTM preset of ``key`` (an experiment family, or an experiment) in registry order."""
+    """The first classroom LSTM preset of ``key`` (an experiment family, or an experiment) in registry order;
+    for an experiment without one, its paper row of :data:`PAPER_ROW_SHIPPED` (train it with a larger
+    ``--max-sequences``)."""
+    if key in PAPER_ROW_SHIPPED:
+        return PRESETS[PAPER_ROW_SHIPPED[key]]
     for p in PRESETS.values():
         if p.classroom and p.model == "lstm" and key == (family_of(p.experiment) if key in FAMILIES else p.experiment):
             return p

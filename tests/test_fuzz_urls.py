@@ -36,9 +36,10 @@ SIZES = {"n", "qmax", "lag", "step", "T", "p", "q", "length", "blocks", "size", 
 PAGE_KEYS: dict[str, list[str]] = {
     "overview": ["present", "student"],   # the router (app.py) reads them on every page; fuzzed via the overview
     "vanishing_gradient": ["n", "w0", "act", "qmax", "seed", "lag"],
-    "memory_cell": ["seq", "wiw", "wix", "bin", "wor", "bout", "wc", "bc", "drift", "values", "step"],
+    "memory_cell": ["seq", "wiw", "wix", "bin", "wor", "bout", "wc", "bc", "drift", "values", "step",
+                    "loop", "speed"],
     "experiments": ["exp", "preset", "lr", "T", "p", "q", "length", "blocks", "size", "ig", "og", "seed", "trials",
-                    "ckpt", "rnn", "cell", "frame"],
+                    "ckpt", "rnn", "cell", "frame", "loop", "speed"],
     "reproduce": [],
     "under_the_hood": ["seed"],
 }

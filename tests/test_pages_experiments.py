@@ -23,7 +23,8 @@ from lstm_core.experiments.train import TrialRun
 from lstm_core.tasks import TASKS
 from tests.pagetools import isolate_page
 from ui import experiment_settings as settings
-from ui import figures_experiments as figs
+from ui.figures_internals import internals_animation
+from ui.internals_panels import record_table
 from ui.reproduce_table import (
     NOT_REPRODUCED,
     NOT_YET,
@@ -368,7 +369,7 @@ def test_the_animation_reveals_the_forward_pass_then_the_error_flowing_back():
     run = TrialRun(preset, trials=1, seed=0)
     batch = TASKS[preset.task](np.random.default_rng(0), 1, **preset.task_options)
     rec = record_sequence(preset, run.params, batch, 0)
-    fig = figs.internals_animation(rec)
+    fig = internals_animation(rec)
     L = int(rec["length"])
     names = [t.name for t in fig.data]
     s_c, e_s = names.index("s_c 1"), names.index("E_s 1")
@@ -378,7 +379,7 @@ def test_the_animation_reveals_the_forward_pass_then_the_error_flowing_back():
     assert np.isnan(np.asarray(last_forward.data[e_s].y, float)).all()       # no error yet
     back = np.asarray(first_back.data[e_s].y, float)
     assert not np.isnan(back[-1]) and np.isnan(back[0])                      # the error starts at the end
-    table = figs.record_table(rec)
+    table = record_table(rec)
     assert len(table) == L and {"s_c_1", "y_in_1", "E_s_4", "target"} <= set(table.columns)
 
 
@@ -392,7 +393,7 @@ def test_end_only_outputs_are_drawn_as_markers_with_the_class_the_net_picked():
     rec = {"y_in": rng.random((L, 2)), "y_out": rng.random((L, 2)), "s_c": rng.normal(size=(L, 4)),
            "y_c": rng.normal(size=(L, 4)), "y_k": y_k, "target": target, "E_s": rng.normal(size=(L, 4)),
            "length": np.array(L)}
-    fig = figs.internals_animation(rec, class_names=("Q", "R", "S", "U"))
+    fig = internals_animation(rec, class_names=("Q", "R", "S", "U"))
     by_name = {t.name: t for t in fig.data}
     for name in ("output of the right symbol", "largest other output"):
         assert "markers" in by_name[name].mode                                   # one point: a visible marker
@@ -402,7 +403,7 @@ def test_end_only_outputs_are_drawn_as_markers_with_the_class_the_net_picked():
     assert picked.text[-1] == "picked R ✗ (right: S)" and np.isclose(y_last[-1], 0.9)
     assert all(t == "" for t in picked.text[:-1])
     y_k[-1] = [0.1, 0.2, 0.95, 0.0]
-    fig = figs.internals_animation(rec, class_names=("Q", "R", "S", "U"))
+    fig = internals_animation(rec, class_names=("Q", "R", "S", "U"))
     assert next(t for t in fig.data if t.name == "class the net picked").text[-1] == "picked S ✓"
 
 
@@ -412,7 +413,7 @@ def test_outputs_with_a_target_at_every_step_stay_lines():
     rec = {"y_in": rng.random((L, 1)), "y_out": rng.random((L, 1)), "s_c": rng.normal(size=(L, 1)),
            "y_c": rng.normal(size=(L, 1)), "y_k": rng.random((L, 7)), "target": np.eye(7)[rng.integers(0, 7, L)],
            "E_s": rng.normal(size=(L, 1)), "length": np.array(L)}
-    names = {t.name: t.mode for t in figs.internals_animation(rec).data}
+    names = {t.name: t.mode for t in internals_animation(rec).data}
     assert names["output of the right symbol"] == "lines" and "class the net picked" not in names
 
 
@@ -424,7 +425,7 @@ def test_the_animation_stays_small_for_the_longest_sequences():
     rec = {"y_in": rng.random((L, 8)), "y_out": rng.random((L, 8)), "s_c": rng.normal(size=(L, 32)),
            "y_c": rng.normal(size=(L, 32)), "y_k": rng.random((L, 7)), "target": target,
            "E_s": rng.normal(size=(L, 32)), "length": np.array(L)}
-    fig = figs.internals_animation(rec)
+    fig = internals_animation(rec)
     assert len(fig.frames) <= 60
     assert len(fig.to_json()) < 8_000_000
     assert {t.name for t in fig.data} >= {"output of the right symbol", "largest other output"}

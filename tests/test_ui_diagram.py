@@ -106,7 +106,7 @@ def test_the_memory_cell_figure_drives_diagram_and_charts_with_the_same_frames_a
 
 
 def test_the_experiments_animation_draws_the_chosen_cell_with_the_same_frames_and_the_error_going_back():
-    from ui.figures_experiments import internals_animation
+    from ui.figures_internals import internals_animation
 
     rng = np.random.default_rng(0)
     L, C, S = 12, 2, 2
@@ -165,7 +165,7 @@ def _lstm_rec(seed: int, scale: float = 1.0, L: int = 15, C: int = 2, S: int = 2
 
 
 def test_the_charts_axes_stay_fixed_across_checkpoints():
-    from ui.figures_experiments import internals_animation
+    from ui.figures_internals import internals_animation
 
     early, late = _lstm_rec(0, scale=0.1), _lstm_rec(1, scale=5.0)
     alone = internals_animation(early).to_dict()["layout"]

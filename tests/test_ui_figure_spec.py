@@ -11,8 +11,8 @@ import plotly.graph_objects as go
 import plotly.io as pio
 
 from ui.figure_spec import FrozenFigure, freeze
-from ui.figures_experiments import learning_curves
 from ui.figures_flow import typed_array
+from ui.figures_training import learning_curves
 
 
 def _figure() -> go.Figure:

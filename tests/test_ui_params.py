@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from ui.params import check_bool, check_choice, check_float, check_int, check_str, to_url
+from ui.params import check_bool, check_choice, check_float, check_int, check_span, check_str, to_url
 
 HOSTILE = [
     "", " ", "abc", "nan", "NaN", "-nan", "inf", "-inf", "Infinity", "1e400", "-1e400", "1e309",
@@ -109,6 +109,16 @@ def test_str_enforces_length_printability_and_pattern():
         assert value == "x" and notice is not None
     assert check_str("note", "any text, with spaces!", "", 64) == ("any text, with spaces!", None)
     assert check_str("note", "tab\there", "", 64)[1] is not None  # control characters
+
+
+def test_span_accepts_an_ordered_range_within_bounds_and_writes_back_to_itself():
+    assert check_span("loop", "3-12", (1, 60), 1, 60) == ((3, 12), None)
+    assert check_span("loop", "7-7", (1, 60), 1, 60) == ((7, 7), None)
+    assert check_span("loop", None, (1, 60), 1, 60) == ((1, 60), None)
+    assert check_span("loop", to_url((4, 9)), (1, 60), 1, 60) == ((4, 9), None)
+    for raw in ["12-3", "0-5", "5-61", "3", "3-", "-3", "3--5", "3-5-7", "3 - 5", "a-b", *HOSTILE]:
+        value, notice = check_span("loop", raw, (1, 60), 1, 60)
+        assert value == (1, 60) and notice is not None, raw
 
 
 @pytest.mark.parametrize("value", [0, 17, -3, 0.1, 1e-7, 2.5, True, False, "reber"])

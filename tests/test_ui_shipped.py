@@ -88,11 +88,17 @@ def test_an_experiments_own_shipped_run_is_preferred_to_its_familys(monkeypatch,
     assert experiment_view.shipped_key("3b") == "3"
 
 
+def test_3b_3c_and_6b_have_runs_of_their_own():
+    assert {"3b", "3c", "6b"} <= set(SHIPPED)
+    assert all(experiment_view.shipped_key(e) == e for e in ("3b", "3c", "6b"))
+
+
 def test_every_shipped_key_has_its_lstm_run_and_a_trained_rnn_baseline_on_the_same_task():
     for key in SHIPPED:
         lstm = runs.load_run(runs.SHIPPED_DIR / key)
         assert lstm.preset.name == shipped_preset(key).name and lstm.preset.model == "lstm"
         assert key in (lstm.preset.experiment, runs.family_of(lstm.preset.experiment))
+        assert lstm.solved, key                                  # the page shows a network that learned its task
         rnn = runs.load_run(runs.SHIPPED_DIR / (key + BASELINE_SUFFIX))
         want = baseline_for(lstm.preset)
         assert (rnn.preset.model, rnn.preset.task, dict(rnn.preset.task_options)) == \

@@ -2,7 +2,7 @@
 
 Both networks see the same test sequence (the one the animation shows). The LSTM is the run being
 animated (shipped or live, at the chosen checkpoint); the RNN is the experiment's baseline
-(:func:`ui.experiment_settings.baseline_for`): trained live in this tab (once stopped), else the one
+(:func:`lstm_core.experiments.baselines.baseline_for`): trained live in this tab (once stopped), else the one
 shipped trained beside the precomputed run (``runs/shipped/<key>-rnn``), else at its initial weights.
 The figure says which, and how many sequences each net was trained on. Streamlit glue; the figure is
 :func:`ui.figures_heat.error_flow_comparison`.
@@ -30,14 +30,15 @@ def _same_task(a: Preset, b: Preset) -> bool:
 
 def _rnn_params(baseline: Preset, seed: int, shipped: SavedRun | None) -> tuple[dict[str, np.ndarray], str]:
     """The baseline's weights and what they are: a stopped live RNN run of this tab on the same task, else
-    the shipped trained one, else its initial weights."""
+    the shipped trained one (same task, and the same network configuration: its weights fit), else its
+    initial weights."""
     handle = session_job.get("rnn")
     if handle is not None and _same_task(handle.preset, baseline):
         snap = handle.poll(train=False)
         if snap.finished and snap.params:
             return ({k: np.asarray(v)[:1] for k, v in snap.params.items()},
                     f"plain RNN trained live ({snap.progress.sequences:,} sequences)")
-    if shipped is not None and _same_task(shipped.preset, baseline) and shipped.preset.model == baseline.model:
+    if shipped is not None and _same_task(shipped.preset, baseline) and shipped.preset.net == baseline.net:
         seen = int(shipped.summary.get("sequences_seen") or shipped.checkpoints[-1][0])
         return shipped.trial_params(), f"plain RNN trained in advance ({seen:,} sequences)"
     return _initial_params(repr(baseline), seed, baseline), "plain RNN, untrained (its initial weights)"

@@ -25,7 +25,8 @@ from lstm_core.experiments.sizing import sized_net
 from lstm_core.nets.lstm import LSTMConfig
 
 # URL keys of the settings that depend on the chosen preset (cleared when the preset changes)
-PRESET_KEYS = ("lr", "T", "p", "q", "length", "blocks", "size", "ig", "og", "trials", "ckpt", "cell", "frame")
+PRESET_KEYS = ("lr", "T", "p", "q", "length", "blocks", "size", "ig", "og", "trials", "ckpt", "cell", "frame",
+               "loop")
 SEED_MAX = 1_000_000
 MAX_TRIALS = 30
 

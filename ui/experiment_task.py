@@ -13,9 +13,9 @@ from lab import results
 from lstm_core.experiments import PRESETS, paper_headline
 from lstm_core.experiments.preset import Preset
 from lstm_core.tasks import TASK_INFO, describe_sequence
-from ui import figures_experiments as figs
 from ui.experiment_view import example_batch
 from ui.figure_spec import FrozenFigure, freeze
+from ui.figures_training import example_sequence_figure
 from ui.present import is_present, sized_figure
 from ui.reproduce_table import best_results, paper_numbers, stored_result_note
 
@@ -31,7 +31,7 @@ def _example(key: str, seed: int, _preset: Preset) -> tuple[str, FrozenFigure | 
         return describe_sequence(batch, 0), None
     L = int(batch.lengths[0])
     t_end = np.flatnonzero(batch.has_target[0, :L])
-    fig = figs.example_sequence_figure(batch.x[0, :L], int(t_end[-1]) + 1 if len(t_end) else None,
+    fig = example_sequence_figure(batch.x[0, :L], int(t_end[-1]) + 1 if len(t_end) else None,
                                        batch.y[0, t_end[-1]] if len(t_end) else None)
     return describe_sequence(batch, 0), freeze(fig)
 

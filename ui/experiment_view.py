@@ -1,7 +1,7 @@
 """The sections of the Experiments page: preset picker, animated internals, exports (the task: ui.experiment_task).
 
 Streamlit glue only: the engine computes (``lstm_core.analysis.record``, ``lab.jobs`` via
-:mod:`ui.session_job`), :mod:`ui.figures_experiments` draws, and this module lays the
+:mod:`ui.session_job`), :mod:`ui.figures_internals` draws, and this module lays the
 pieces out so that ``pages/experiments.py`` stays a short script.
 """
 
@@ -24,16 +24,18 @@ from lstm_core.experiments.preset import Preset
 from lstm_core.nets import NETS
 from lstm_core.tasks import TASKS, TEMPORAL_ORDER_ALPHABET, TEMPORAL_ORDER_CLASSES
 from lstm_core.tasks.batch import Batch, split_symbols
-from ui import figures_experiments as figs
 from ui import session_job
 from ui.experiment_flow import show_error_flow
 from ui.experiment_settings import PRESET_KEYS
 from ui.figure_block import figure_with_table
 from ui.figure_spec import FrozenFigure, freeze
 from ui.figures_heat import heat_ranges, internals_heatmaps
-from ui.params import clear_url, set_url, url_int, url_raw, url_select_slider, url_selectbox
+from ui.figures_internals import internals_animation
+from ui.figures_training import checkpoint_labels
+from ui.internals_panels import record_table
+from ui.params import clear_url, url_raw, url_select_slider, url_selectbox
 from ui.present import is_present, sized_figure
-from ui.step_control import LOOPS, at_frame, play_range
+from ui.step_buttons import LOOP_KEY, step_control
 
 DEFAULT_EXPERIMENT = "4"
 LIVE_REFRESH_S = 1.0
@@ -161,10 +163,10 @@ def _animation(key: str, seed: int, index: int, _source: RunSource, cell: int | 
                compact: bool = False) -> tuple[FrozenFigure, Any]:
     """The checkpoint's animation (with the diagram of ``cell``), serialised once, and its data table."""
     recs, labels, classes = _records(key, seed, _source)
-    fig = figs.internals_animation(recs[index], step_labels=labels[: int(recs[index]["length"])] if labels else None,
+    fig = internals_animation(recs[index], step_labels=labels[: int(recs[index]["length"])] if labels else None,
                                    class_names=classes, diagram_cell=cell, panel_height=110 if compact else 170,
                                    compact=compact, range_recs=recs)
-    return freeze(fig), figs.record_table(recs[index])
+    return freeze(fig), record_table(recs[index])
 
 
 @st.cache_resource(show_spinner=False, max_entries=16)
@@ -183,46 +185,15 @@ def n_cells(preset: Preset) -> int:
 
 
 def forget_checkpoint() -> None:
-    """Another run's checkpoints are shown: drop the chosen checkpoint and step (URL ``ckpt``, ``frame``)."""
-    clear_url("ckpt", "frame")
-
-
-def _set_frame(frame: int) -> None:
-    set_url("frame", frame)
-
-
-def _step_buttons(fig: FrozenFigure) -> FrozenFigure:
-    """◀ / ▶ buttons (keys ← / →) that step the frame the animation opens on (URL ``frame``, 1-based).
-
-    Plotly's own slider and Play run in the browser and cannot report where they are, so these
-    step from the last step chosen here (a server round trip per step, but keyboard and Tab reach them).
-    """
-    spec = fig.to_dict()
-    labels = [s["label"] for s in spec["layout"]["sliders"][0]["steps"]]
-    n = len(labels)
-    frame = url_int("frame", n, 1, n)
-    with st.container(horizontal=True, vertical_alignment="center", key="frame_buttons"):
-        st.button("◀ Step back", key="frame_back", shortcut="Left", disabled=frame <= 1,
-                  on_click=_set_frame, args=(frame - 1,))
-        st.button("Step forward ▶", key="frame_forward", shortcut="Right", disabled=frame >= n,
-                  on_click=_set_frame, args=(frame + 1,))
-        st.caption(f"The figure opens on step {labels[frame - 1]} (→ forward pass, ← the error going back); "
-                   "keys ← / → step it, Play and the slider under the figure run in the browser.")
-    first, last = st.select_slider(
-        f"Steps that Play runs: narrow the range to narrate a part of the sequence, which then plays {LOOPS} "
-        "times over", labels, value=(labels[0], labels[-1]), key=f"play_range@{hash(tuple(labels))}")
-    a, b = labels.index(first), labels.index(last)
-    if frame < n:
-        spec = at_frame(spec, frame - 1)
-    if (a, b) != (0, n - 1):
-        spec = play_range(spec, a, b)
-    return fig if spec is fig.to_dict() else FrozenFigure(spec)
+    """Another run's checkpoints are shown: drop the chosen checkpoint, step and range (URL ``ckpt``,
+    ``frame``, ``loop``)."""
+    clear_url("ckpt", "frame", LOOP_KEY)
 
 
 def show_animation(source: RunSource, seed: int) -> None:
     """Checkpoint slider (URL ``ckpt``), the animated figure, its alt text, data table and CSV."""
     seqs = [s for s, _ in source.checkpoints]
-    names = figs.checkpoint_labels(seqs, source.solved_at)
+    names = checkpoint_labels(seqs, source.solved_at)
     options = [str(s) for s in seqs]
     value = url_select_slider("Training checkpoint: from the untrained network to the trained one", "ckpt",
                               options[-1], options, scope=source.key,  # another run has other checkpoints
@@ -237,7 +208,7 @@ def show_animation(source: RunSource, seed: int) -> None:
                              format_func=lambda c: f"cell {c} (block {(int(c) - 1) // size + 1})")
         cell = int(cell) - 1
     fig, table = _animation(source.key, seed, index, source, cell, is_present())
-    fig = _step_buttons(fig)
+    fig, _ = step_control(fig, "frame", what="→ the forward pass, ← the error going back.")
     kind = "hidden units and their backward error δ_h" if not NETS[source.preset.model].has_cells else \
         "input and output gates, cell states s_c, cell outputs y_c, outputs against the target, and E_s"
     figure_with_table(

@@ -55,24 +55,29 @@ def _title(panel: int) -> str:
 
 
 def cell_animation(rec: dict[str, np.ndarray], step: int | None = None, *, diagram: bool = True,
-                   panel_height: int = 150, diagram_height: int = 260, frame_ms: int = 400) -> go.Figure:
+                   panel_height: int = 150, diagram_height: int = 260, frame_ms: int = 400,
+                   panels: tuple[int, ...] = (1, 2, 3, 4)) -> go.Figure:
     """The block's diagram (paper Fig. 1) above four panels over time (inputs, net inputs, gates, cell), animated.
 
     One Plotly frame per step moves the diagram's valves and level to that step and reveals the
     traces up to it; one play / pause menu and one slider drive both, in the browser. ``step``
-    (1-based) is the step shown at first (default: the last, the whole sequence).
+    (1-based) is the step shown at first (default: the last, the whole sequence). ``panels``: which
+    of the four to draw (1-based, in :data:`PANELS` order; a projector has room for three).
     """
     T = rec["s_c"].size
     step = T if step is None else int(np.clip(step, 1, T))
-    n_rows = len(PANELS) + int(diagram)
+    n_rows = len(panels) + int(diagram)
     first = 2 if diagram else 1
-    heights = ([diagram_height] if diagram else []) + [panel_height] * len(PANELS)
-    titles = ([""] if diagram else []) + [_title(panel) for panel in range(1, len(PANELS) + 1)]
+    row_of = {panel: first + i for i, panel in enumerate(panels)}
+    drawn = [i for i, (panel, *_rest) in enumerate(TRACES) if panel in row_of]     # indices into TRACES
+    heights = ([diagram_height] if diagram else []) + [panel_height] * len(panels)
+    titles = ([""] if diagram else []) + [_title(panel) for panel in panels]
     fig = make_subplots(rows=n_rows, cols=1, vertical_spacing=45 / (sum(heights) + 45 * (n_rows - 1)),
                         row_heights=[h / sum(heights) for h in heights], subplot_titles=titles)
-    for trace, (panel, *_rest) in zip(_panel_traces(rec, step), TRACES):
-        fig.add_trace(trace, row=panel + first - 1, col=1)
-    n = len(TRACES)
+    traces = _panel_traces(rec, step)
+    for i in drawn:
+        fig.add_trace(traces[i], row=row_of[TRACES[i][0]], col=1)
+    n = len(drawn)
     bottom = f"x{n_rows}" if n_rows > 1 else "x"
     for row in range(first, n_rows + 1):
         fig.update_xaxes(range=[0.5, T + 0.5], matches=bottom if row != n_rows else None,
@@ -85,17 +90,17 @@ def cell_animation(rec: dict[str, np.ndarray], step: int | None = None, *, diagr
                                           label=f"t = {step}")
     frames = []
     for k in range(1, T + 1):
-        data = [{"type": "scatter", "x": list(range(1, k + 1)), "y": np.round(rec[key][:k], 4).tolist()}
-                for _, key, *_ in TRACES]
+        data = [{"type": "scatter", "x": list(range(1, k + 1)), "y": np.round(rec[TRACES[i][1]][:k], 4).tolist()}
+                for i in drawn]
         if diagram:
             data += diagram_frame(cell_values(rec, k - 1), s_max, label=f"t = {k}")
         frames.append({"name": str(k), "traces": list(range(n)) + diagram_traces, "data": data})
-    for panel in range(1, len(PANELS) + 1):
+    for panel in panels:
         keys = [k for p, k, *_ in TRACES if p == panel]
         lo = min(float(rec[k].min()) for k in keys)
         hi = max(float(rec[k].max()) for k in keys)
         pad = 0.08 * max(hi - lo, 0.5)
-        fig.update_yaxes(range=[lo - pad, hi + pad], row=panel + first - 1, col=1)
+        fig.update_yaxes(range=[lo - pad, hi + pad], row=row_of[panel], col=1)
     fig.update_layout(**plotly_layout(
         height=sum(heights) + 45 * (n_rows - 1) + 195, hovermode="x unified",
         margin={"t": 20, "b": 175, "r": 10},   # the buttons, then the slider under them

@@ -27,7 +27,7 @@ from ui.step_control import play_menus, still
 from ui.theme import COLORS, plotly_layout
 
 X_RANGE = (0.0, 10.0)
-Y_RANGE = (0.0, 4.6)
+Y_RANGE = (0.0, 4.8)   # room above the loop for its label
 MID = 2.0              # height of the signal path
 PIPE = 0.25            # half-height of a pipe: a stream of size 1 (|h| = 1, |g|/2 = 1) fills it
 G = (1.1, 0.36)        # centre x and radius of the g(net_c) squashing unit
@@ -116,12 +116,12 @@ def diagram_frame(v: Mapping[str, float], s_max: float, *, label: str = "",
         (0.05, Y_RANGE[1] - 0.15, f"<b>{label}</b>", "middle right"),
         (gx, MID - gr - 0.25, f"g(net_c) = {_fmt(g)}", "bottom center"),
         (sum(IN_VALVE) / 2, MID + PIPE + 0.3, f"input gate<br>y_in = {_fmt(y_in)}", "top center"),
-        (sum(IN_VALVE) / 2 + 0.6, MID - PIPE - 0.3, f"in: y_in·g = {_fmt(y_in * g)}", "bottom center"),
+        (sum(IN_VALVE) / 2 + 0.45, MID - PIPE - 0.3, f"y_in·g = {_fmt(y_in * g)}", "bottom center"),   # off the tank
         ((tx0 + tx1) / 2, ty0 - 0.12, f"s_c = {_fmt(s)}", "bottom center"),
         (hx, MID - hr - 0.25, f"h(s_c) = {_fmt(h)}", "bottom center"),
         (sum(OUT_VALVE) / 2, MID + PIPE + 0.3, f"output gate<br>y_out = {_fmt(y_out)}", "top center"),
         (X_OUT - 0.1, MID + 0.35, f"y_c = {_fmt(y_c)}", "top left"),
-        (tx1 - 0.2, LOOP_Y - 0.1, f"error E_s = {_fmt(e_s)}<br>passed back ×1.0" if back else " ", "middle right"),
+        (tx1 + 0.15, LOOP_Y - 0.2, f"error E_s = {_fmt(e_s)}<br>passed back ×1.0" if back else " ", "middle right"),
     ]
     color_in = COLORS["cell_state"] if y_in * g >= 0 else NEGATIVE
     color_out = COLORS["cell_output"] if h >= 0 else NEGATIVE
@@ -170,8 +170,8 @@ def _static(xref: str, yref: str) -> tuple[list[dict], list[dict]]:
         {**arrow, "x": tx0, "y": MID, "ax": tx0 - 0.3, "ay": MID},                      # into the carousel
         {**arrow, "x": X_OUT, "y": MID, "ax": X_OUT - 0.4, "ay": MID},                  # y_c out
         {**arrow, "x": lx[3], "y": ly[3], "ax": lx[2], "ay": ly[2] - 0.01, "arrowcolor": COLORS["cell_state"]},
-        {"text": "net_c", "x": 0.05, "y": MID + 0.05, "showarrow": False, "xanchor": "left", "yanchor": "bottom",
-         **ref},
+        {"text": "net_c", "x": 0.05, "y": MID + PIPE + 0.08, "showarrow": False, "xanchor": "left",   # above the pipe
+         "yanchor": "bottom", **ref},
         {"text": "g", "x": gx, "y": MID, "showarrow": False, "font": {"size": 16}, **ref},
         {"text": "h", "x": hx, "y": MID, "showarrow": False, "font": {"size": 16}, **ref},
         {"text": "CEC: self-loop, weight 1.0", "x": (tx0 + tx1) / 2, "y": LOOP_Y + 0.08, "showarrow": False,
@@ -198,7 +198,7 @@ def add_cell_diagram(fig: go.Figure, first: Mapping[str, float], s_max: float, *
         {"fill": "toself", "mode": "lines", "line": {"width": 0}, "opacity": 0.75, "name": "y_out·h(s_c) flowing out"},
         {"fill": "toself", "mode": "lines", "line": {"width": 0}, "opacity": 0.55, "name": "s_c (the level)"},
         {"mode": "lines", "line": {"width": 6, "color": COLORS["lstm_truncated"]}, "name": "E_s on the self-loop"},
-        {"mode": "text", "textfont": {"size": 12}, "name": "values"},
+        {"mode": "text", "textfont": {"size": 12}, "cliponaxis": False, "name": "values"},   # labels may overhang
     ]
     for style, trace in zip(styles, diagram_frame(first, s_max, label=label), strict=True):
         fig.add_trace(go.Scatter(**{**trace, **style, "fillcolor": trace.get("fillcolor", style.get("fillcolor"))},

@@ -166,12 +166,12 @@ def backflow_animation(result: FlowResult, n_frames: int = 50, max_cols: int = 1
     play = {"frame": {"duration": 90, "redraw": True}, "transition": {"duration": 0}, "fromcurrent": True}
     pause = {"frame": {"duration": 0, "redraw": False}, "mode": "immediate", "transition": {"duration": 0}}
     fig.update_layout(**plotly_layout(
-        height=540, hovermode="closest", margin={"t": 70, "b": 150},
+        height=560, hovermode="closest", margin={"t": 70, "b": 170},
         updatemenus=[{"type": "buttons", "direction": "left", "x": 0.0, "y": -0.1, "xanchor": "left",
-                      "yanchor": "top", "showactive": False, "pad": {"t": 0, "r": 10},
+                      "yanchor": "top", "showactive": False, "pad": {"t": 20, "r": 10},   # below the tick labels
                       "buttons": [{"label": "▶ Play", "method": "animate", "args": [None, play]},
                                   {"label": "❚❚ Pause", "method": "animate", "args": [[None], pause]}]}],
-        sliders=[{"active": len(frames) - 1, "x": 0.0, "len": 1.0, "y": -0.1, "yanchor": "top", "pad": {"t": 50},
+        sliders=[{"active": len(frames) - 1, "x": 0.0, "len": 1.0, "y": -0.1, "yanchor": "top", "pad": {"t": 70},
                   "currentvalue": {"prefix": "lag q = ", "xanchor": "right"},   # under the buttons: no overlap
                   "steps": [{"label": f["name"], "method": "animate",
                              "args": [[f["name"]], {**pause, "frame": {"duration": 0, "redraw": True}}]}

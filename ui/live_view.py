@@ -14,9 +14,9 @@ import streamlit as st
 from lab.job_worker import PREPARING
 from lab.jobs import JobSnapshot
 from lstm_core.experiments.preset import Preset
-from ui import figures_experiments as figs
 from ui import session_job
 from ui.experiment_view import forget_checkpoint
+from ui.figures_training import curves_table, learning_curves
 from ui.params import url_toggle
 from ui.present import is_present, sized_figure
 
@@ -85,7 +85,7 @@ def _curves(curves: dict, job_ids: dict[str, int]) -> tuple:
     key = tuple((label, job_ids[label], len(c["seq"])) for label, c in curves.items())
     cached = st.session_state.get(_CURVES)
     if cached is None or cached[0] != key:
-        cached = (key, figs.learning_curves(curves), figs.curves_table(curves))
+        cached = (key, learning_curves(curves), curves_table(curves))
         st.session_state[_CURVES] = cached
     return cached[1], cached[2]
 

@@ -140,12 +140,31 @@ def check_str(key: str, raw: str | None, default: str, max_len: int, pattern: st
     return raw, None
 
 
+_SPAN_RE = re.compile(r"([0-9]{1,9})-([0-9]{1,9})", re.ASCII)
+
+
+def check_span(key: str, raw: str | None, default: tuple[int, int], lo: int, hi: int) -> Checked:
+    """Parse a range of whole numbers ``"a-b"`` with lo ≤ a ≤ b ≤ hi (e.g. the steps Play runs)."""
+    _require(lo <= default[0] <= default[1] <= hi, f"default {default} of {key!r} not a range in [{lo}, {hi}]")
+    default = tuple(default)
+    if raw is None:
+        return default, None
+    match = _SPAN_RE.fullmatch(raw.strip(_SPACE))
+    a, b = (int(match.group(1)), int(match.group(2))) if match else (0, -1)
+    if match is None or not lo <= a <= b <= hi:
+        why = "is not a range like 3-12" if match is None else f"is not a range within {lo}-{hi}"
+        return default, f"{key} = {_shown(raw)} {why}; using the default {to_url(default)}."
+    return (a, b), None
+
+
 def to_url(value: Any) -> str:
     """How a checked value is written back to the URL (parsed again by the checks above)."""
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, float):
         return repr(value)  # shortest string that round-trips
+    if isinstance(value, tuple):
+        return "-".join(map(str, value))  # a range, as check_span reads it
     return str(value)
 
 
@@ -183,6 +202,11 @@ def url_bool(key: str, default: bool) -> bool:
 def url_str(key: str, default: str, max_len: int = 64, pattern: str | None = None) -> str:
     """The text query parameter ``key`` if short, printable and matching ``pattern``."""
     return _read(key, check_str, default, max_len, pattern)
+
+
+def url_span(key: str, default: tuple[int, int], lo: int, hi: int) -> tuple[int, int]:
+    """The range query parameter ``key`` (``"a-b"``, lo ≤ a ≤ b ≤ hi), or ``default`` (with a notice)."""
+    return _read(key, check_span, default, lo, hi)
 
 
 def widget_key(key: str, scope: str = "") -> str:
@@ -286,6 +310,17 @@ def url_select_slider(label: str, key: str, default: str, choices: Sequence[str]
     _from_url(key, wkey, value)
     return st.select_slider(label, options, value=value, key=wkey, on_change=_write_back, args=(key, wkey),
                             **kwargs)
+
+
+def url_span_slider(label: str, key: str, labels: Sequence[str], scope: str = "", **kwargs: Any) -> tuple[int, int]:
+    """A range slider over the positions 1 … len(``labels``) (shown as the labels), bound to the range
+    query parameter ``key`` (``"a-b"``, see :func:`check_span`); the whole range by default."""
+    n = len(labels)
+    value = url_span(key, (1, n), 1, n)
+    wkey = widget_key(key, scope)
+    _from_url(key, wkey, value)
+    return st.select_slider(label, list(range(1, n + 1)), value=value, key=wkey, on_change=_write_back,
+                            args=(key, wkey), format_func=lambda k: labels[k - 1], **kwargs)
 
 
 def url_text_input(label: str, key: str, default: str, max_len: int = 64, pattern: str | None = None,

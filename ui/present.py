@@ -19,10 +19,11 @@ from ui.figure_spec import FrozenFigure
 from ui.params import url_bool, url_toggle
 
 KEY = "present"
-MAX_HEIGHT = 640        # px: a figure's height in projector mode (a 768-px screen, less the browser's bars)
+MAX_HEIGHT = 680        # px: a figure's height in projector mode (a 768-px screen, less the browser's bars)
 FONT_SCALE = 1.25       # projector mode: every figure font this much larger (the page text grows ~1.2×)
 BASE_FONT = 12          # px: the size of Streamlit's chart theme for axes, legends and Plotly's default font
 TITLE_FONT = 16         # px: the theme's figure titles
+PANEL_GAP = 40          # px between stacked panels at the normal fonts: a panel title and half a tick label each side
 
 # both modes: an equation never overflows its box (KaTeX's italic overhang pokes 1-2 px out of a
 # shrink-to-fit box, which shows a scroll bar); long ones wrap inside their row of equations
@@ -122,9 +123,64 @@ def projector_fonts(spec: dict[str, Any]) -> dict[str, Any]:
     return {**spec, "layout": layout, "data": spec.get("data", []) if same else data}
 
 
+def _scaled(pad: dict[str, Any] | None) -> dict[str, Any] | None:
+    """A margin or pad (px) :data:`FONT_SCALE` times larger: the space around text grows with the text."""
+    return None if pad is None else {k: round(v * FONT_SCALE) if isinstance(v, (int, float)) and k != "autoexpand"
+                                     else v for k, v in pad.items()}
+
+
+def projector_spacing(layout: dict[str, Any]) -> dict[str, Any]:
+    """``layout`` (fonts already larger, height final) with room for the larger text: margins, the pads of
+    sliders and menus :data:`FONT_SCALE` times larger, and stacked panels at least
+    :data:`PANEL_GAP` × :data:`FONT_SCALE` px apart (their titles moved with them).
+
+    Stacked panels are y-axis domains one above another (``make_subplots`` with one column): each keeps its
+    share of the height, less the wider gaps; a figure whose panels overlap or sit side by side is left as it is.
+    """
+    layout = dict(layout)
+    if isinstance(layout.get("margin"), dict):
+        layout["margin"] = _scaled(layout["margin"])
+    for key in ("sliders", "updatemenus"):
+        if layout.get(key):
+            layout[key] = [{**item, "pad": _scaled(item["pad"])} if "pad" in item else item for item in layout[key]]
+    margin = layout.get("margin") or {}
+    plot = float(layout.get("height") or 450) - margin.get("t", 100) - margin.get("b", 80)   # Plotly's defaults
+    axes = {k: v for k, v in layout.items() if k.startswith("yaxis") and isinstance(v, dict) and v.get("domain")
+            and not v.get("overlaying")}
+    domains = sorted({tuple(v["domain"]) for v in axes.values()}, key=lambda d: -d[1])
+    gap = PANEL_GAP * FONT_SCALE / max(plot, 1.0)
+    stacked = len(domains) > 1 and all(hi[0] >= lo[1] - 1e-9 for hi, lo in zip(domains, domains[1:]))
+    if not stacked or min(hi[0] - lo[1] for hi, lo in zip(domains, domains[1:])) >= gap:
+        return layout
+    sizes = [d[1] - d[0] for d in domains]
+    free = domains[0][1] - domains[-1][0] - gap * (len(domains) - 1)
+    if free <= 0:
+        return layout
+    new, top = {}, domains[0][1]
+    for d, size in zip(domains, sizes):
+        new[d] = [top - size / sum(sizes) * free, top]
+        top = new[d][0] - gap
+    for key, axis in axes.items():   # fewer ticks on a short panel, so the larger labels do not touch
+        lo, hi = new[tuple(axis["domain"])]
+        fixed = "tickvals" in axis or axis.get("visible") is False
+        ticks = {} if fixed else {"nticks": max(3, int((hi - lo) * plot / 28))}
+        layout[key] = {**axis, "domain": [lo, hi], **ticks}
+    tops = {round(d[1], 9): n[1] for d, n in new.items()}
+
+    def moved(a: dict[str, Any]) -> dict[str, Any]:   # a subplot title sits on its panel's top edge
+        at = round(a.get("y", -1), 9) if isinstance(a.get("y"), (int, float)) else None
+        if a.get("yref") == "paper" and a.get("yanchor") == "bottom" and at in tops:
+            return {**a, "y": tops[at]}
+        return a
+    if layout.get("annotations"):
+        layout["annotations"] = [moved(a) for a in layout["annotations"]]
+    return layout
+
+
 def sized_figure(fig: Any, present: bool, max_height: int = MAX_HEIGHT) -> Any:
     """``fig`` as drawn in projector mode: at most ``max_height`` tall (its panels shrink in proportion),
-    every font :data:`FONT_SCALE` times larger (:func:`projector_fonts`).
+    every font :data:`FONT_SCALE` times larger (:func:`projector_fonts`) and the space around text with
+    them (:func:`projector_spacing`).
 
     Only the top of the specification is copied (data and frames are shared, never changed), so
     this costs well under a millisecond even for a large animation. Outside projector mode ``fig`` itself.
@@ -135,4 +191,4 @@ def sized_figure(fig: Any, present: bool, max_height: int = MAX_HEIGHT) -> Any:
     layout = spec["layout"]
     height = layout.get("height")
     layout["height"] = min(int(height), max_height) if height else max_height
-    return FrozenFigure(spec)
+    return FrozenFigure({**spec, "layout": projector_spacing(layout)})

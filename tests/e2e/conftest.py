@@ -8,23 +8,32 @@ Fixtures: ``app_url`` (session; the server's base URL), ``browser`` (session),
 ``page`` (a fresh light-theme tab), ``open_app(path, dark=False)`` (a fresh tab
 on ``app_url/path``, waited until the script has finished). Helpers, as plain
 functions and as fixtures of the same name: ``wait_for_app(page)``,
-``assert_no_exception(page)``, ``save_full_page_screenshot(page, path)``.
+``assert_no_exception(page)``, ``save_full_page_screenshot(page, path)``,
+``save_element_screenshot(page, element, path)``.
+
+Screenshots go to :data:`SCREENSHOTS`: a fresh temporary folder by default, so a test run leaves the
+tree clean; ``LAB_SCREENSHOTS=docs/screenshots`` (a path relative to the repository root, or absolute)
+writes them where the README shows them.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
+import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
 from bench import server
+from bench.browser_client import CHROMIUM as CHROMIUM_PATH
+from bench.browser_client import CHROMIUM_ARGS
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+CHROMIUM = Path(CHROMIUM_PATH)
+ROOT = Path(__file__).resolve().parents[2]
+SCREENSHOTS = ROOT / os.environ["LAB_SCREENSHOTS"] if os.environ.get("LAB_SCREENSHOTS") else \
+    Path(tempfile.mkdtemp(prefix="lab-screenshots-"))
 VIEWPORT = {"width": 1400, "height": 900}
 APP_RUN_TIMEOUT_MS = 60_000
 
@@ -131,19 +140,38 @@ def assert_no_exception(page) -> None:
             pytest.fail(f"{selector} on the page:\n{boxes.first.inner_text()[:2000]}")
 
 
+_CONTENT_HEIGHT_JS = """() => Math.max(
+    ...[...document.querySelectorAll('[data-testid="stMain"], [data-testid="stSidebarContent"]')]
+        .map(e => e.scrollHeight), document.body.scrollHeight)"""
+
+
 def save_full_page_screenshot(page, path: str | Path) -> Path:
     """Screenshot of the whole page. Streamlit scrolls inside its main section, not the
     document, so the viewport is grown to the content's height for the shot."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    height = page.evaluate("""() => Math.max(
-        ...[...document.querySelectorAll('[data-testid="stMain"], [data-testid="stSidebarContent"]')]
-            .map(e => e.scrollHeight), document.body.scrollHeight)""")
+    height = page.evaluate(_CONTENT_HEIGHT_JS)
     old = page.viewport_size or VIEWPORT
     page.set_viewport_size({"width": old["width"], "height": max(old["height"], int(height))})
     wait_for_app(page)
     page.wait_for_timeout(300)  # let the layout settle after the resize
     page.screenshot(path=str(path), full_page=True)
+    page.set_viewport_size(old)
+    return path
+
+
+def save_element_screenshot(page, element, path: str | Path) -> Path:
+    """Screenshot of one element (e.g. a tall figure), whole: the viewport is grown to the content's height
+    for the shot, as in :func:`save_full_page_screenshot`."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    height = page.evaluate(_CONTENT_HEIGHT_JS)
+    old = page.viewport_size or VIEWPORT
+    page.set_viewport_size({"width": old["width"], "height": max(old["height"], int(height))})
+    wait_for_app(page)
+    page.mouse.move(1, 1)                      # no hover label in the shot
+    page.wait_for_timeout(300)
+    element.screenshot(path=str(path))
     page.set_viewport_size(old)
     return path
 

@@ -8,17 +8,15 @@ were not usable" warning (or a KeyError) followed.
 
 from __future__ import annotations
 
-from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
 import pytest
 
 from lstm_core.experiments import PRESETS
-from tests.e2e.conftest import wait_for_app
+from tests.e2e.conftest import SCREENSHOTS, wait_for_app
 from ui.experiment_settings import defaults
 
 pytestmark = [pytest.mark.e2e, pytest.mark.usefixtures("router_has_run")]
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 
 
 

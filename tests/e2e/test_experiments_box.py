@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from lab.results import results_table
 from lstm_core.experiments import PRESETS
+from tests.e2e.conftest import SCREENSHOTS
 from ui.reproduce_table import NOT_YET, best_results, verdict
 
 pytestmark = [pytest.mark.e2e, pytest.mark.usefixtures("router_has_run")]
 
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 
 
 def _stored_row() -> tuple[str, dict]:

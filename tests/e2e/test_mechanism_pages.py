@@ -1,15 +1,13 @@
 """The three mechanism pages in a real browser: a slider moves, the animation plays, no error appears."""
 
 import re
-from pathlib import Path
 
 import pytest
 
-from tests.e2e.conftest import assert_no_exception, save_full_page_screenshot, wait_for_app
+from tests.e2e.conftest import SCREENSHOTS, assert_no_exception, save_full_page_screenshot, wait_for_app
 
 pytestmark = pytest.mark.e2e
 
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 
 # url path, title, the label of a sidebar slider to move
 PAGES = [

@@ -1,14 +1,13 @@
 """The Overview page in a real browser, in light and dark theme."""
 
-from pathlib import Path
 
 import pytest
 
+from tests.e2e.conftest import SCREENSHOTS
 from ui.nav import available_pages
 
 pytestmark = pytest.mark.e2e
 
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 TITLE = "Long Short-Term Memory (1997), in the classroom"
 
 

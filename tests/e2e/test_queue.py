@@ -3,22 +3,22 @@
 The server's job cap is the number of CPUs (``ui.session_job.job_manager``; no setting lowers
 it), so the test opens that many sessions that train a slow setting, then one more: its
 "Train live" must show "Waiting for a free worker: position 1 in the queue", not an error.
-The screenshot of that message is ``docs/screenshots/queue.png``.
+The screenshot of that message is ``queue.png`` in :data:`tests.e2e.conftest.SCREENSHOTS`.
 """
 
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.e2e.conftest import SCREENSHOTS
+
 VIEWPORT = {"width": 1400, "height": 900}
 
 SLOW = "experiments?exp=4&T=200&trials=10"          # trains for minutes: holds its worker while we look
 WAIT_MS = 120_000
-SHOT = ROOT / "docs" / "screenshots" / "queue.png"
+SHOT = SCREENSHOTS / "queue.png"
 
 
 def _train(tab) -> None:

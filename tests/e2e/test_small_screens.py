@@ -2,34 +2,30 @@
 
 from __future__ import annotations
 
-from pathlib import Path
+import contextlib
 
 import pytest
 
-from tests.e2e.conftest import assert_no_exception, wait_for_app
+from tests.e2e.conftest import SCREENSHOTS, assert_no_exception, wait_for_app
 
 pytestmark = [pytest.mark.e2e, pytest.mark.usefixtures("router_has_run")]
 
 PROJECTOR = {"width": 1024, "height": 768}
 ZOOM_150 = {"width": 933, "height": 600}          # a 1400×900 screen at 150 % browser zoom
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 CLIPPED_JS = """() => [...document.querySelectorAll(
         '.katex-display, [data-testid="stMarkdownContainer"]:has(.katex-display)')]
     .filter(e => e.scrollWidth > e.clientWidth)
     .map(e => `${e.className || e.dataset.testid}: ${e.scrollWidth} > ${e.clientWidth}: ${e.innerText.slice(0, 60)}`)"""
 
 
-def clipped_equations(page, settle_ms: int = 15_000) -> list[str]:
-    """The equations wider than their box once the layout has settled (empty if none).
 
-    Waits up to ``settle_ms`` for none to be clipped (fonts, the style sheet and the sidebar can
-    land after the equations on a loaded machine), then reports what is still clipped: an equation
-    clipped for good fails, one clipped for a moment during loading does not.
-    """
-    try:
-        page.wait_for_function(f"({CLIPPED_JS})().length === 0", timeout=settle_ms)
-    except Exception:     # noqa: BLE001 - playwright's TimeoutError; the list below says what is clipped
-        pass
+def _clipped(page) -> list[str]:
+    """The equations wider than their boxes once the layout has settled (a loaded machine may still be laying
+    the page out when the script has finished: give it up to 10 s to come right before reading)."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    with contextlib.suppress(PlaywrightTimeout):
+        page.wait_for_function(f"({CLIPPED_JS})().length === 0", timeout=10_000, polling=250)
     return page.evaluate(CLIPPED_JS)
 
 
@@ -51,7 +47,7 @@ def test_no_filled_in_equation_is_clipped_at_1024_px(browser, app_url, query, vi
         assert_no_exception(page)
         page.locator(".katex-display").nth(7).wait_for(timeout=30_000)
         assert page.locator(".katex-display").count() >= 8
-        assert clipped_equations(page) == []
+        assert _clipped(page) == []
     finally:
         context.close()
 
@@ -63,7 +59,7 @@ def test_no_equation_of_the_under_the_hood_page_is_clipped_at_1024_px(browser, a
         page.get_by_text("The compiled twin that trains").first.wait_for(timeout=60_000)
         page.evaluate("document.fonts.ready.then(() => true)")
         assert page.locator(".katex-display").count() >= 10
-        assert clipped_equations(page) == []
+        assert _clipped(page) == []
     finally:
         context.close()
 
@@ -81,7 +77,7 @@ def test_projector_mode_collapses_the_sidebar_enlarges_text_and_fits_figures_to_
         assert page.evaluate("parseFloat(getComputedStyle(document.querySelector('p')).fontSize)") > base
         for box in page.locator('[data-testid="stPlotlyChart"]').all():
             assert box.bounding_box()["height"] <= PROJECTOR["height"]
-        assert clipped_equations(page) == []
+        assert _clipped(page) == []
         page.wait_for_timeout(500)
         name = f"projector_memory_cell{'-dark' if dark else ''}_1024x768.png"
         page.screenshot(path=str(SCREENSHOTS / name))

@@ -60,7 +60,7 @@ def test_arrow_keys_step_the_experiments_animation(open_app):
     label.wait_for(timeout=30_000)
     caption = page.locator(".st-key-frame_buttons").inner_text()
     shown = (label.text_content() or "").removeprefix("step ")
-    assert shown and f"opens on step {shown} " in caption              # the figure and the caption agree
+    assert shown and f"Step {shown}. " in caption                      # the figure and the caption agree
     _press(page, "ArrowRight")
     assert int(parse_qs(urlparse(page.url).query)["frame"][0]) == frame + 1
     assert_no_exception(page)
@@ -97,3 +97,35 @@ def _labels_between(chart, first: str, last: str) -> set[str]:
     spec_labels = chart.evaluate("c => c.querySelector('.js-plotly-plot').layout.sliders[0].steps.map(s => s.label)")
     a, b = spec_labels.index(first), spec_labels.index(last)
     return set(spec_labels[a:b + 1])
+
+
+def _url_step(page, key: str = "step") -> int:
+    return int(parse_qs(urlparse(page.url).query).get(key, ["0"])[0])
+
+
+def test_space_plays_from_the_step_shown_and_pauses_and_tab_reaches_play(open_app):
+    page = open_app("memory_cell?step=3")
+    assert_no_exception(page)
+    page.locator('[data-testid="stPlotlyChart"] .main-svg').first.wait_for(timeout=60_000)
+    page.locator("h1").first.click()                                   # focus on the page, not on a widget
+    page.keyboard.press("Space")                                        # ▶ Play: the server steps the URL
+    page.wait_for_function("() => +new URLSearchParams(location.search).get('step') >= 5", timeout=60_000)
+    assert "Pause" in page.locator(".st-key-step_play button").first.inner_text()
+    page.locator("h1").first.click()
+    page.keyboard.press("Space")                                        # ❚❚ Pause
+    page.wait_for_function("() => document.querySelector('.st-key-step_play button').innerText.includes('Play')",
+                           timeout=60_000)
+    wait_for_app(page)
+    paused = _url_step(page)
+    heading = page.get_by_text("The paper's equations at step").first.inner_text()
+    assert paused >= 5 and heading.endswith(f"t = {paused}")            # the equations followed
+    page.wait_for_timeout(2_500)
+    assert _url_step(page) == paused                                    # paused: it stays
+    page.locator("h1").first.click()
+    for _ in range(80):                                                 # Tab from the top reaches ▶ Play
+        page.keyboard.press("Tab")
+        if page.evaluate("() => !!document.activeElement?.closest('.st-key-step_play')"):
+            break
+    else:
+        pytest.fail("Tab never reached the Play button")
+    assert_no_exception(page)
