@@ -34,17 +34,19 @@ for path, why in problems:
     st.warning(f"Skipped the stored result `{path.name}`: {why}", icon="⚠️")
 counts = summary_counts(table)
 cols = st.columns(5)
-cols[0].metric("Paper rows run here", counts["run"])
-cols[1].metric("… reproduced", counts["reproduced"],
+cols[0].metric("Rows run", counts["run"], help="Paper rows with a stored run of ours.")
+cols[1].metric("Reproduced", counts["reproduced"],
                help="Success rate at most 20 points below the paper's and at most twice its mean "
                     "sequences to success (or no success where the paper had none, within its budget).")
-cols[2].metric("… partly", counts["partly"], help="Some trials succeeded, but fewer or slower than the paper's.")
-cols[3].metric("… too short to tell", counts["too_short"],
-               help="Not reproduced, but our runs stopped before twice the paper's mean sequences (or before "
+cols[2].metric("Partly", counts["partly"], help="Some trials succeeded, but fewer or slower than the paper's.")
+cols[3].metric("Too short", counts["too_short"],
+               help="Too short to tell: not reproduced, but our runs stopped before twice the paper's mean "
+                    "sequences (or before "
                     "its budget where it never succeeded): a later success was cut off.")
 cols[4].metric("Not yet run", counts["not_yet"])
-st.caption(f"The rest of the {counts['run']} run here did not reproduce the paper's numbers within a long enough "
-           f"run; {counts['paper_only']} method rows of the paper are not re-implemented (listed with the reason).")
+st.caption(f"{counts['not_reproduced']} of the {counts['run']} rows run here did not reproduce the paper's numbers "
+           f"within a long enough run; {counts['paper_only']} method rows of the paper are not re-implemented "
+           "(listed with the reason).")
 
 WIDTHS = {"row": "medium", "status": "medium", "note": "large"}
 for group, rows in table.groupby("group", sort=False):

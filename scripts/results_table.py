@@ -60,8 +60,8 @@ def markdown(results: list[dict]) -> str:
     lines = [f"{len(paper)} paper rows: **{counts['reproduced']} reproduced**, {counts['partly']} partly, "
              f"{counts['too_short']} run too short to tell (our cap below twice the paper's mean, or below its "
              f"budget where it never succeeded), "
-             f"{counts['run'] - counts['reproduced'] - counts['partly'] - counts['too_short']} run but not "
-             f"reproduced, {counts['not_yet']} not yet run (verdict rule: `ui/reproduce_table.verdict`).", "",
+             f"{counts['not_reproduced']} run but not reproduced, {counts['not_yet']} not yet run "
+             "(verdict rule: `ui/reproduce_table.verdict`).", "",
              "| paper row | verdict | trials (cap) | solved | sequences to success, mean (min–max) | our test | "
              "paper | command |", "|---|---|---|---|---|---|---|---|"]
     for _, row in paper.iterrows():

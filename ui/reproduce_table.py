@@ -165,6 +165,7 @@ def summary_counts(df: pd.DataFrame) -> dict[str, int]:
             "reproduced": int((paper["status"] == REPRODUCED).sum()),
             "partly": int((paper["status"] == PARTLY).sum()),
             "too_short": int((paper["status"] == TOO_SHORT).sum()),
+            "not_reproduced": int((paper["status"] == NOT_REPRODUCED).sum()),
             "not_yet": int((paper["status"] == NOT_YET).sum()),
             "paper_only": int((paper["status"] == PAPER_ONLY).sum())}
 

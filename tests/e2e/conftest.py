@@ -145,34 +145,35 @@ _CONTENT_HEIGHT_JS = """() => Math.max(
         .map(e => e.scrollHeight), document.body.scrollHeight)"""
 
 
-def save_full_page_screenshot(page, path: str | Path) -> Path:
-    """Screenshot of the whole page. Streamlit scrolls inside its main section, not the
-    document, so the viewport is grown to the content's height for the shot."""
+@contextlib.contextmanager
+def _viewport_grown_to_content(page, path: str | Path) -> Iterator[Path]:
+    """Grow the viewport to the content's height for a screenshot (Streamlit scrolls inside its main
+    section, not the document), let the layout settle, and restore it after; yields the path to write."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     height = page.evaluate(_CONTENT_HEIGHT_JS)
     old = page.viewport_size or VIEWPORT
     page.set_viewport_size({"width": old["width"], "height": max(old["height"], int(height))})
-    wait_for_app(page)
-    page.wait_for_timeout(300)  # let the layout settle after the resize
-    page.screenshot(path=str(path), full_page=True)
-    page.set_viewport_size(old)
+    try:
+        wait_for_app(page)
+        page.mouse.move(1, 1)                      # no hover label in the shot
+        page.wait_for_timeout(300)                 # let the layout settle after the resize
+        yield path
+    finally:
+        page.set_viewport_size(old)
+
+
+def save_full_page_screenshot(page, path: str | Path) -> Path:
+    """Screenshot of the whole page, the viewport grown to the content's height for the shot."""
+    with _viewport_grown_to_content(page, path) as path:
+        page.screenshot(path=str(path), full_page=True)
     return path
 
 
 def save_element_screenshot(page, element, path: str | Path) -> Path:
-    """Screenshot of one element (e.g. a tall figure), whole: the viewport is grown to the content's height
-    for the shot, as in :func:`save_full_page_screenshot`."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    height = page.evaluate(_CONTENT_HEIGHT_JS)
-    old = page.viewport_size or VIEWPORT
-    page.set_viewport_size({"width": old["width"], "height": max(old["height"], int(height))})
-    wait_for_app(page)
-    page.mouse.move(1, 1)                      # no hover label in the shot
-    page.wait_for_timeout(300)
-    element.screenshot(path=str(path))
-    page.set_viewport_size(old)
+    """Screenshot of one element (e.g. a tall figure), whole, the viewport grown as for a full page."""
+    with _viewport_grown_to_content(page, path) as path:
+        element.screenshot(path=str(path))
     return path
 
 
