@@ -94,7 +94,7 @@ with chart_box:
         "state only changes while y_in is open."
     )
 st.markdown(f"**The paper's equations at step t = {step}** (of {T})")
-with st.container(horizontal=True, gap="large"):   # as many side by side as fit; each fits 1024 px
+with st.container(horizontal=True, gap="large", key="equations_cell"):   # as many side by side as fit (1024 px)
     for line in cell_equations(rec, weights, step):
         st.latex(line, width="content")
 st.caption("f(x) = 1/(1+e^(−x)) for both gates; g(x) = 4σ(x) − 2 ∈ [−2, 2] and h(x) = 2σ(x) − 1 ∈ [−1, 1] "

@@ -31,6 +31,7 @@ from ui.reproduce_table import (
     PAPER_ONLY,
     PARTLY,
     REPRODUCED,
+    SHORT_STATUS,
     TOO_SHORT,
     comparison_table,
     verdict,
@@ -274,15 +275,17 @@ def test_reproduce_page_puts_a_stored_result_beside_the_paper_and_marks_the_rest
     tables = [df.value for df in at.dataframe]
     assert len(tables) == 11  # Tables 1-9 (Table 9 split into 6a / 6b) and the Exp 2b text
     everything = np.concatenate([t["status"].to_numpy() for t in tables])
-    assert (everything == PARTLY).sum() == 1            # 50 % of 2 trials against the paper's 10 of 10
-    assert (everything == PAPER_ONLY).sum() == len(PAPER_ONLY_ROWS)
+    assert (everything == SHORT_STATUS[PARTLY]).sum() == 1      # 50 % of 2 trials against the paper's 10 of 10
+    assert (everything == SHORT_STATUS[PAPER_ONLY]).sum() == len(PAPER_ONLY_ROWS)
+    assert (everything == SHORT_STATUS[NOT_YET]).sum() == len(everything) - 1 - len(PAPER_ONLY_ROWS)
     table7 = next(t for t in tables if "exp4_adding_T100" in set(t["preset"]))
     ours = table7.set_index("preset").loc["exp4_adding_T100"]
     assert ours["our_success_pct"] == "50" and ours["paper_success_after"] == "74,000"
     for t in tables:
         assert not t.isin(["None", "nan", "NaN", "<NA>"]).any().any()                 # empty cells stay empty
-        assert list(t.columns[:5]) == ["row", "paper_success_pct", "our_success_pct", "paper_success_after",
-                                       "our_mean_sequences"]                            # ours beside the paper's
+        assert list(t.columns[:6]) == ["row", "status", "paper_success_pct", "our_success_pct",
+                                       "paper_success_after", "our_mean_sequences"]   # the verdict first, then
+                                                                                      # ours beside the paper's
 
 
 # ----------------------------------------------------------------------------- pure helpers

@@ -120,11 +120,12 @@ def error_flow_comparison(lstm_rec: Mapping[str, Array], rnn_rec: Mapping[str, A
     t = np.arange(1, L + 1)
     n_l, n_r = lstm_z.shape[0], rnn_z.shape[0]
     heights = [n_l * 22 + 40, n_r * 22 + 40, 230]
+    # titles in two short lines (which net / what is drawn): one line overlaps the colour bar at 1024 px
     fig = make_subplots(rows=3, cols=1, shared_xaxes=True, row_heights=[h / sum(heights) for h in heights],
-                        vertical_spacing=55 / sum(heights),
-                        subplot_titles=(f"{lstm_label}: |E_s| of each cell (the error its CEC carries back)",
-                                        f"{rnn_label}: |δ_h| of each hidden unit",
-                                        "The largest share of the end's error left at each step (log scale)"))
+                        vertical_spacing=75 / sum(heights),
+                        subplot_titles=(f"{lstm_label}<br>|E_s| of each cell: the error its CEC carries back",
+                                        f"{rnn_label}<br>|δ_h| of each hidden unit",
+                                        "The largest share of the end's error<br>left at each step (log scale)"))
     text = None if step_labels is None else [list(step_labels[:L])]
     for row, (z, unit) in enumerate(((lstm_z, "cell"), (rnn_z, "unit")), start=1):
         fig.add_trace(go.Heatmap(
@@ -145,6 +146,6 @@ def error_flow_comparison(lstm_rec: Mapping[str, Array], rnn_rec: Mapping[str, A
     fig.update_yaxes(type="log", range=[FLOOR - 0.5, 0.5], exponentformat="power", row=3, col=1)
     fig.update_xaxes(title_text="time step t ← the error travels back from the last target", range=[0.5, L + 0.5],
                      row=3, col=1)
-    fig.update_layout(**plotly_layout(height=sum(heights) + 140, hovermode="closest", margin={"t": 50, "b": 40},
+    fig.update_layout(**plotly_layout(height=sum(heights) + 200, hovermode="closest", margin={"t": 70, "b": 40},
                                       legend={"orientation": "h", "y": -0.12, "yanchor": "top", "x": 0.0}))
     return fig

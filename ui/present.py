@@ -26,9 +26,12 @@ TITLE_FONT = 16         # px: the theme's figure titles
 PANEL_GAP = 40          # px between stacked panels at the normal fonts: a panel title and half a tick label each side
 
 # both modes: an equation never overflows its box (KaTeX's italic overhang pokes 1-2 px out of a
-# shrink-to-fit box, which shows a scroll bar); long ones wrap inside their row of equations
+# shrink-to-fit box, which shows a scroll bar); long ones wrap inside their row of equations; rows of
+# equations (containers keyed "equations…") wrap with a small gap between rows, not the large one between columns
 _BASE_CSS = """
 .katex-display { padding: 0 0.3em; }
+[class*="st-key-equations"] { row-gap: 1.1rem; }
+[class*="st-key-equations"] .katex-display { margin: 0.4em 0; }
 """
 # projector mode: larger text, the whole width, less empty space at the top
 _PRESENT_CSS = """

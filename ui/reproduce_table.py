@@ -171,21 +171,29 @@ def summary_counts(df: pd.DataFrame) -> dict[str, int]:
 
 
 # the columns shown, each of ours right after the paper's, so both fit a 1024-px screen side by side
+# (the status second, in a short form: the column a class reads first stays on screen at 1024 px)
 DISPLAY_COLUMNS: dict[str, str] = {
-    "row": "Row", "paper_success_pct": "Paper %", "our_success_pct": "Ours %",
+    "row": "Row", "status": "Status", "paper_success_pct": "Paper %", "our_success_pct": "Ours %",
     "paper_success_after": "Paper seqs", "our_mean_sequences": "Ours seqs",
-    "status": "Status", "paper_min_max": "Paper min–max", "our_min_max": "Ours min–max",
+    "paper_min_max": "Paper min–max", "our_min_max": "Ours min–max",
     "paper_test": "Paper test", "our_test": "Ours test", "paper_trials": "Paper trials",
     "our_trials": "Ours trials", "seed": "Seed", "note": "Note",
 }
+SHORT_STATUS = {REPRODUCED: "✓ reproduced", PARTLY: "◐ partly", TOO_SHORT: "◌ too short",
+                NOT_REPRODUCED: "✗ not reproduced", NOT_YET: "· not yet run", PAPER_ONLY: "paper only"}
 COLUMN_HELP = {
+    "status": ("✓ reproduced: success at most 20 points below the paper's and at most twice its mean sequences "
+               "(or no success where the paper had none, within its budget). ◐ partly: fewer successes or "
+               "slower. ◌ too short: not reproduced, but our cap stopped before twice the paper's mean (or its "
+               "budget). ✗ not reproduced: no success within a long enough cap. Paper only: a method we do not "
+               "re-implement (the note says why)."),
     "paper_success_pct": "The paper: % of trials that met the stopping rule.",
     "our_success_pct": "Our stored run: % of trials that met the stopping rule before the sequence cap.",
     "paper_success_after": "The paper: training sequences until success (mean over the successful trials).",
     "our_mean_sequences": "Our stored run: training sequences until success (mean over the successful trials).",
 }
-ALWAYS_SHOWN = ("row", "paper_success_pct", "our_success_pct", "paper_success_after", "our_mean_sequences",
-                "status")
+ALWAYS_SHOWN = ("row", "status", "paper_success_pct", "our_success_pct", "paper_success_after",
+                "our_mean_sequences")
 
 
 def _text(value: object, fmt: str = "{:,.0f}") -> str:
@@ -209,6 +217,8 @@ def display_table(rows: pd.DataFrame) -> pd.DataFrame:
         if key == "our_min_max":
             lo, hi = rows["our_min_sequences"], rows["our_max_sequences"]
             out[key] = [f"{_text(a)}–{_text(b)}" if _text(a) and _text(b) else "" for a, b in zip(lo, hi)]
+        elif key == "status":
+            out[key] = [SHORT_STATUS.get(v, _text(v)) for v in rows[key]]
         elif key == "seed":
             out[key] = [_text(v, "{:d}") if isinstance(v, int) else _text(v) for v in rows[key]]
         else:
