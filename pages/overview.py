@@ -92,8 +92,8 @@ st.subheader("Explore")
 others = [row for row in available_pages() if row[0] in WHAT_IS_THERE]
 if not others:
     st.info("The other pages of the lab are still being written.")
-for start in range(0, len(others), 3):  # rows of three cards of equal height
-    for column, (path, title, icon, _) in zip(st.columns(3), others[start:start + 3]):
-        with column.container(border=True, height="stretch"):
-            st.page_link(path, label=title, icon=icon)
+with st.container(horizontal=True, gap="small"):  # cards as wide as a page title, as many to a row as fit
+    for path, title, icon, _ in others:
+        with st.container(border=True, width=270, height="stretch"):   # two fit 1024 px
+            st.page_link(path, label=title.split(" — ")[0], icon=icon)   # the card's text says the rest
             st.caption(WHAT_IS_THERE[path])

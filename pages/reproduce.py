@@ -5,6 +5,7 @@ import streamlit as st
 from lab.results import RESULTS_DIR, results_table
 from ui import student
 from ui.nav import ensure_router
+from ui.present import FONT_SCALE, is_present
 from ui.reproduce_table import (
     COLUMN_HELP,
     DISPLAY_COLUMNS,
@@ -49,8 +50,11 @@ st.caption(f"{counts['not_reproduced']} of the {counts['run']} rows run here did
            "(listed with the reason).")
 
 # px where it matters: Row, Status and the four number columns fill a 1024-px screen's 560 px exactly
-WIDTHS = {"row": 164, "status": 124, "paper_success_pct": 58, "our_success_pct": 58, "paper_success_after": 78,
-          "our_mean_sequences": 78, "note": "large"}
+# (projector mode: its fonts are ~1.25x larger, on a page with no sidebar and ~960 px to fill)
+_SCALE = FONT_SCALE if is_present() else 1.0
+WIDTHS = {k: round(w * _SCALE) for k, w in {"row": 164, "status": 124, "paper_success_pct": 58, "our_success_pct": 58,
+                                           "paper_success_after": 78, "our_mean_sequences": 78}.items()}
+WIDTHS["note"] = "large"
 for group, rows in table.groupby("group", sort=False):
     st.subheader(group)
     shown = display_table(rows)

@@ -38,6 +38,7 @@ _PRESENT_CSS = """
 html { font-size: 19px; }
 [data-testid="stMainBlockContainer"] { max-width: 100%; padding: 2.2rem 1.6rem 4rem 1.6rem; }
 [data-testid="stMarkdownContainer"] p, [data-testid="stMarkdownContainer"] li { font-size: 1.08rem; }
+[data-testid="stMetricValue"] [data-testid="stMarkdownContainer"] p { font-size: inherit; }
 [data-testid="stCaptionContainer"] { font-size: 0.95rem; }
 .katex { font-size: 1.1em; }
 """
