@@ -116,9 +116,9 @@ def diagram_frame(v: Mapping[str, float], s_max: float, *, label: str = "",
         (0.05, Y_RANGE[1] - 0.15, f"<b>{label}</b>", "middle right"),
         (gx, MID - gr - 0.25, f"g(net_c) = {_fmt(g)}", "bottom center"),
         (sum(IN_VALVE) / 2, MID + PIPE + 0.3, f"input gate<br>y_in = {_fmt(y_in)}", "top center"),
-        (sum(IN_VALVE) / 2 + 0.45, MID - PIPE - 0.3, f"y_in·g = {_fmt(y_in * g)}", "bottom center"),   # off the tank
+        (tx0 - 0.1, MID - PIPE - 0.75, f"y_in·g = {_fmt(y_in * g)}", "bottom left"),   # a line below g's, ends at the tank
         ((tx0 + tx1) / 2, ty0 - 0.12, f"s_c = {_fmt(s)}", "bottom center"),
-        (hx, MID - hr - 0.25, f"h(s_c) = {_fmt(h)}", "bottom center"),
+        (tx1 + 0.1, MID - hr - 0.25, f"h(s_c) = {_fmt(h)}", "bottom right"),   # from the tank's edge rightwards
         (sum(OUT_VALVE) / 2, MID + PIPE + 0.3, f"output gate<br>y_out = {_fmt(y_out)}", "top center"),
         (X_OUT - 0.1, MID + 0.35, f"y_c = {_fmt(y_c)}", "top left"),
         (tx1 + 0.15, LOOP_Y - 0.2, f"error E_s = {_fmt(e_s)}<br>passed back ×1.0" if back else " ", "middle right"),
