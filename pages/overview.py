@@ -4,7 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from ui import student
-from ui.nav import PAPER_DOI, available_pages, ensure_router
+from ui.nav import PAPER_DOI, available_pages, ensure_router, short_title
 
 ensure_router()  # a deep link on a fresh server must go through app.py
 
@@ -95,5 +95,5 @@ if not others:
 with st.container(horizontal=True, gap="small"):  # cards as wide as a page title, as many to a row as fit
     for path, title, icon, _ in others:
         with st.container(border=True, width=270, height="stretch"):   # two fit 1024 px
-            st.page_link(path, label=title.split(" — ")[0], icon=icon)   # the card's text says the rest
+            st.page_link(path, label=short_title(title), icon=icon)   # the card's text says the rest
             st.caption(WHAT_IS_THERE[path])

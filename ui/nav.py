@@ -38,6 +38,12 @@ def available_pages(root: Path = ROOT) -> list[tuple[str, str, str, str]]:
     return [row for row in PAGES if (root / row[0]).is_file()]
 
 
+def short_title(title: str) -> str:
+    """A page's title without its subtitle ("Vanishing gradient — RNN vs CEC" → "Vanishing gradient"),
+    for places as narrow as the Overview's cards."""
+    return title.split(" — ")[0]
+
+
 def build_navigation() -> StreamlitPage:
     """``st.navigation`` over the existing pages; the first one is the default.
 

@@ -4,7 +4,7 @@
 import pytest
 
 from tests.e2e.conftest import SCREENSHOTS
-from ui.nav import available_pages
+from ui.nav import available_pages, short_title
 
 pytestmark = pytest.mark.e2e
 
@@ -27,7 +27,7 @@ def test_overview_renders_without_errors_in_light_and_dark_theme(open_app, asser
 
 def test_overview_links_to_every_other_page_that_exists(open_app):
     page = open_app("")
-    expected = [title for path, title, _, _ in available_pages() if path != "pages/overview.py"]
+    expected = [short_title(title) for path, title, _, _ in available_pages() if path != "pages/overview.py"]
     labels = page.locator('[data-testid="stMain"] [data-testid="stPageLink"] [data-testid="stMarkdownContainer"]')
     assert [label.inner_text().strip() for label in labels.all()] == expected
 
