@@ -76,7 +76,8 @@ figure_with_table(
 st.subheader("The code that ran, with the paper's equations")
 for i, (fn, what, equations) in enumerate(SOURCES):
     st.markdown(f"**`{fn.__module__}.{fn.__qualname__}`** — {what}")
-    with st.container(horizontal=True, gap="large", key=f"equations_{i}"):   # the equations first, as many side by side as fit
+    # the equations first, as many side by side as fit
+    with st.container(horizontal=True, gap="large", key=f"equations_{i}"):
         for eq in equations:
             st.latex(eq, width="content")
     st.code(inspect.getsource(fn), language="python", line_numbers=True, height=420, wrap_lines=True)

@@ -116,7 +116,7 @@ def diagram_frame(v: Mapping[str, float], s_max: float, *, label: str = "",
         (0.05, Y_RANGE[1] - 0.15, f"<b>{label}</b>", "middle right"),
         (gx, MID - gr - 0.25, f"g(net_c) = {_fmt(g)}", "bottom center"),
         (sum(IN_VALVE) / 2, MID + PIPE + 0.3, f"input gate<br>y_in = {_fmt(y_in)}", "top center"),
-        (tx0 - 0.1, MID - PIPE - 0.75, f"y_in·g = {_fmt(y_in * g)}", "bottom left"),   # a line below g's, ends at the tank
+        (tx0 - 0.1, MID - PIPE - 0.75, f"y_in·g = {_fmt(y_in * g)}", "bottom left"),   # below g's label, to the tank
         ((tx0 + tx1) / 2, ty0 - 0.12, f"s_c = {_fmt(s)}", "bottom center"),
         (tx1 + 0.1, MID - hr - 0.25, f"h(s_c) = {_fmt(h)}", "bottom right"),   # from the tank's edge rightwards
         (sum(OUT_VALVE) / 2, MID + PIPE + 0.3, f"output gate<br>y_out = {_fmt(y_out)}", "top center"),
