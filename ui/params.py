@@ -1,5 +1,8 @@
 """Settings bound to the URL: every page reads its settings from ``st.query_params``.
 
+One concern at ~360 lines: the only writer of the URL and of URL-bound widget state (the
+checkers, readers, widgets and notices share the one store, so they stay together).
+
 A link therefore reproduces what a student sees (seed included), as in the
 TensorFlow playground. Anything in a URL is hostile until checked:
 

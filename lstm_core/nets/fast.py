@@ -1,5 +1,8 @@
 """Python entry points of the kernels: the same arguments and returns as the readable references.
 
+One concern at ~320 lines: the boundary between the kernels and the rest of the engine (argument
+packing, workspaces, the reference each entry point equals), one entry point per kernel.
+
 =============================  =====================================================  ================================
 here                           kernel                                                 reference it equals
 =============================  =====================================================  ================================

@@ -1,5 +1,8 @@
 """Conventional recurrent nets, the competitors of the 1997 paper, trained by BPTT and by RTRL.
 
+One concern at ~320 lines: the RNN of the paper's comparisons (config, masks, step forward and
+backward, BPTT); RTRL lives in :mod:`lstm_core.nets.rnn_rtrl`.
+
 One hidden layer, with the experiments' timing (spec §1.3, A1): the outputs read the
 hidden layer of the *same* step::
 
