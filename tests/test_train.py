@@ -277,6 +277,27 @@ def test_the_exp1_success_test_tried_on_a_few_strings_first_gives_the_verdict_of
     assert got.tolist() == whole.tolist() == [True, False, False]
 
 
+@pytest.mark.parametrize("preset", ["exp3a_T100_N3", "exp3b_T100_N1"])
+def test_the_exp3_stopping_test_tried_on_a_few_sequences_first_gives_the_verdict_of_the_whole_set(preset):
+    from lstm_core.experiments.stop_rules import ST_PROBE, st2_on_set
+    run = TrialRun(PRESETS[preset], trials=4, seed=3)
+    data = run.eval_sets[0]
+    y_out = run.learner.predict(run.params, data["x"], data.get("sym"), data["lengths"])
+    t_end = criteria.last_target_step(data["has_target"])[..., None, None]
+    end = np.take_along_axis(y_out, t_end, -2)
+    np.put_along_axis(data["y_ref"], t_end, end + 0.005, -2)   # every trial: right, mean |error| 0.005 (ST2)
+    wrong = run.rule.st1_max_wrong + 1
+    for k, first in ((1, ST_PROBE + 7), (2, 3), (3, ST_PROBE - wrong // 2)):
+        for b in range(first, first + wrong):                   # trial 1 fails after the probe, 2 within it,
+            idx = (k, b, t_end[k, b, 0, 0])                     # 3 across its end
+            data["y_ref"][idx] = end[k, b, 0] + 1.0
+    got = st2_on_set(run, np.arange(4), run.params)
+    err, correct = criteria.sequence_scores(run.rule, y_out, data["y_ref"], data["has_target"])
+    whole = ((~correct).sum(1) <= run.rule.st1_max_wrong) & (err.mean(1) < run.rule.st2_mae)
+    assert got.tolist() == whole.tolist() == [True, False, False, False]
+    assert [r.st1_at for r in run.results] == [run.seen, None, None, None]
+
+
 def test_the_rings_keep_the_streak_and_wrong_count_the_kernels_read():
     from lstm_core.experiments.rings import Rings
     from lstm_core.nets.kernels_score import ring_counts
