@@ -295,7 +295,8 @@ def test_the_shown_tables_print_no_none_and_put_each_of_our_columns_beside_the_p
     from ui.reproduce_table import DISPLAY_COLUMNS, display_table
 
     df = comparison_table([{"preset": "exp4_adding_T100", "trials": 2, "seed": 0, "success_rate": 0.5,
-                            "mean_sequences": 5000.0, "min_sequences": 4000, "max_sequences": 6000}])
+                            "mean_sequences": 5000.0, "min_sequences": 4000, "max_sequences": 6000,
+                            "max_sequences_cap": 100_000}])
     for _, rows in df.groupby("group", sort=False):
         shown = display_table(rows)
         assert not shown.isin(["None", "nan", "NaN", "<NA>"]).any().any()
@@ -307,6 +308,7 @@ def test_the_shown_tables_print_no_none_and_put_each_of_our_columns_beside_the_p
                 assert cols.index(ours) == cols.index(paper) + 1, (paper, ours)
     row = display_table(df[df["preset"] == "exp4_adding_T100"]).iloc[0]
     assert (row["our_success_pct"], row["our_mean_sequences"], row["our_min_max"]) == ("50", "5,000", "4,000–6,000")
+    assert row["our_cap"] == "100,000"                 # how long a failed trial was allowed: the verdict weighs it
 
 
 

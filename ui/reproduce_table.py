@@ -25,7 +25,7 @@ RUN_STATUSES = (REPRODUCED, PARTLY, TOO_SHORT, NOT_REPRODUCED)
 PAPER_ONLY = "paper only: not re-implemented"
 COLUMNS = ["group", "experiment", "row", "preset", "status",
            "paper_trials", "paper_success_pct", "paper_success_after", "paper_min_max", "paper_test",
-           "our_trials", "our_success_pct", "our_mean_sequences", "our_min_sequences", "our_max_sequences",
+           "our_trials", "our_success_pct", "our_mean_sequences", "our_cap", "our_min_sequences", "our_max_sequences",
            "our_test", "seed", "seconds", "note"]
 
 
@@ -119,7 +119,8 @@ def _ours(r: Mapping | None, paper: Mapping | None = None) -> dict:
     rate = r.get("success_rate")
     return {"status": verdict(paper, r), "our_trials": r.get("trials"),
             "our_success_pct": None if rate is None else 100.0 * rate,
-            "our_mean_sequences": r.get("mean_sequences"), "our_min_sequences": r.get("min_sequences"),
+            "our_mean_sequences": r.get("mean_sequences"), "our_cap": r.get("max_sequences_cap"),
+            "our_min_sequences": r.get("min_sequences"),
             "our_max_sequences": r.get("max_sequences"), "our_test": _our_test(r.get("test")),
             "seed": r.get("seed"), "seconds": r.get("seconds"),
             "note": "interrupted: unfinished trials counted as failures" if r.get("interrupted") else ""}
@@ -174,7 +175,7 @@ def summary_counts(df: pd.DataFrame) -> dict[str, int]:
 # (the status second, in a short form: the column a class reads first stays on screen at 1024 px)
 DISPLAY_COLUMNS: dict[str, str] = {
     "row": "Row", "status": "Status", "paper_success_pct": "Paper %", "our_success_pct": "Ours %",
-    "paper_success_after": "Paper seqs", "our_mean_sequences": "Ours seqs",
+    "paper_success_after": "Paper seqs", "our_mean_sequences": "Ours seqs", "our_cap": "Ours cap",
     "paper_min_max": "Paper min–max", "our_min_max": "Ours min–max",
     "paper_test": "Paper test", "our_test": "Ours test", "paper_trials": "Paper trials",
     "our_trials": "Ours trials", "seed": "Seed", "note": "Note",
@@ -191,6 +192,8 @@ COLUMN_HELP = {
     "our_success_pct": "Our stored run: % of trials that met the stopping rule before the sequence cap.",
     "paper_success_after": "The paper: training sequences until success (mean over the successful trials).",
     "our_mean_sequences": "Our stored run: training sequences until success (mean over the successful trials).",
+    "our_cap": "Our stored run: the sequences each trial was allowed before it counted as failed (the verdict "
+               "needs twice the paper's mean, or its budget, to call a failure 'not reproduced').",
 }
 ALWAYS_SHOWN = ("row", "status", "paper_success_pct", "our_success_pct", "paper_success_after",
                 "our_mean_sequences")
