@@ -37,10 +37,12 @@ OUT = Path("runs/readings")
 
 
 def _value(text: str):
+    """``text`` parsed as JSON where it can be (a list becomes a tuple: configs are hashable), else as is."""
     try:
-        return json.loads(text)
+        value = json.loads(text)
     except json.JSONDecodeError:
         return text
+    return tuple(value) if isinstance(value, list) else value
 
 
 def apply_overrides(preset: Preset, pairs: list[str]) -> Preset:
