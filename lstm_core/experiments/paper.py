@@ -37,8 +37,9 @@ D_EXP1_OPEN = ("NOT REPRODUCED (issue 13): the net as specified solves 0-10 of 3
                "tried on 3x2, alpha 0.5 (30 trials each, within 60,000): output biases, multi-hot targets, x2 or "
                "x1/2 alpha, one update per string, weights in [-0.1, 0.1], input gates biased too, Table 10's "
                "h/g ranges: 1-10 of 30 (the h/g ranges 18 on one seed, 9 on another; the preset 8 and 9). The "
-               "full gradient comes closest (13-19 of 30 on the 4x1 rows, means near the paper's), though the "
-               "paper found truncation harmless (docs/reproduce.md, runs/readings/).")
+               "full gradient comes closest (13-19 of 30 on the 4x1 rows, means near the paper's): the error "
+               "through the gates' recurrent activations, which the truncation cuts, is what the long lag needs, "
+               "though the paper found truncation harmless (docs/reproduce.md, runs/readings/).")
 CONSTRUCTION_EXP2 = Construction(window=100, tolerance=0.01, patience=5, init="drawn", freeze=False)
 D_EXP2_CONSTRUCTION = (
     "A8: sequential construction. The net starts as the direct input->output layer (the cell's, the input gate's "
