@@ -37,10 +37,17 @@ OUT = Path("runs/readings")
 
 
 def _value(text: str):
+    """``text`` parsed as JSON where it can be (a list becomes a tuple: configs are hashable), else as is."""
     try:
-        return json.loads(text)
+        value = json.loads(text)
     except json.JSONDecodeError:
         return text
+    return tuple(value) if isinstance(value, list) else value
+
+
+def tag_of(pair: str) -> str:
+    """A file-name part for one override: ``net.in_gate_bias=[-1,-2,-3]`` -> ``net_in_gate_bias--1_-2_-3``."""
+    return pair.replace("=", "-").replace(".", "_").replace("[", "").replace("]", "").replace(",", "_")
 
 
 def apply_overrides(preset: Preset, pairs: list[str]) -> Preset:
@@ -100,7 +107,7 @@ def main(argv: list[str] | None = None) -> int:
     from lab.sweep import run_rows
     from lab.trials import Row
 
-    tag = args.tag or "__".join(s.replace("=", "-").replace(".", "_") for s in args.set) or "as_preset"
+    tag = args.tag or "__".join(tag_of(s) for s in args.set) or "as_preset"
     out = OUT / f"{args.preset}__{tag}.json"
     t0 = time.perf_counter()
     row = Row(replace(preset, stop=replace(preset.stop, max_sequences=cap)), trials, args.seed, cap)
