@@ -102,6 +102,11 @@ def _predict(run: TrialRun, params: dict[str, Array], data: dict[str, Array]) ->
     return run.learner.predict(params, data["x"], data.get("sym"), data["lengths"])
 
 
+def _part(data: dict[str, Array], trials: Array, part: slice) -> dict[str, Array]:
+    """The sequences ``part`` of a test set (K, B, ...) for the rows ``trials``: the probe or the rest."""
+    return {k: (v[trials][:, part] if v is not None else None) for k, v in data.items()}
+
+
 REBER_PROBE = 16    # strings of a set tested first; a trial that fails one of them is not run on the rest
 
 
@@ -117,7 +122,7 @@ def reber_all_sets(run: TrialRun, act: Array, params: dict[str, Array]) -> Array
         for part in (slice(0, REBER_PROBE), slice(REBER_PROBE, None)):
             if not ok.any():
                 return ok
-            sub = {k: (v[act][ok][:, part] if v is not None else None) for k, v in data.items()}
+            sub = _part(data, act[ok], part)
             if sub["lengths"].shape[1]:
                 y_out = _predict(run, take_trials(params, np.flatnonzero(ok)), sub)
                 ok[ok] = criteria.reber_all_correct(y_out, sub["legal"], sub["has_target"])
@@ -145,7 +150,7 @@ def st2_on_set(run: TrialRun, act: Array, params: dict[str, Array]) -> Array:
     data = {k: (v[act] if v is not None else None) for k, v in run.eval_sets[0].items()}
 
     def scores(trials: Array, part: slice) -> tuple[Array, Array]:
-        sub = {k: (v[trials][:, part] if v is not None else None) for k, v in data.items()}
+        sub = _part(data, trials, part)
         y_out = _predict(run, take_trials(params, trials), sub)
         return criteria.sequence_scores(run.rule, y_out, sub["y_ref"], sub["has_target"])
 
