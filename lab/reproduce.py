@@ -8,7 +8,10 @@ A sweep (``--all``, several presets, or ``--results-dir``): every row's result i
 ``<results-dir>/<preset>.json`` (default ``runs/results``, the file the Reproduce page reads) the moment the
 row ends. A row already stored there with the same trials, seed and cap is skipped, so the same command
 resumes an interrupted sweep; a stored row with more trials or a higher cap (and no fewer of either) is
-kept too, so a quick ``--trials 2`` sweep never overwrites a real one (``--force`` reruns both).
+kept too, so a quick ``--trials 2`` sweep never overwrites a real one (``--force`` reruns both). Within a
+row, every trial that ends is kept in ``<results-dir>/.trials/`` (:mod:`lab.trial_store`) until the row's file
+is written: a rerun after an interruption trains only the trials that had not ended (a sweep's trials always
+run on worker processes, one process for ``--workers 1``, so that they end one by one).
 
 Every option is checked before any work (exit 2 with a one-line message). SIGINT, SIGTERM and SIGHUP stop
 cleanly: running trials report what they reached, finished rows stay saved, files are written atomically
@@ -30,6 +33,7 @@ from lab.results import RunFileError, check_summary, load_result
 from lab.runs import save_run
 from lab.stop import Stop, stop_on_signals
 from lab.sweep import RowOutcome, RowProgress, run_rows
+from lab.trial_store import DIR, TrialStore
 from lab.trials import Row, SweepError
 
 PRINT_EVERY = 2.0           # seconds between two progress lines of a sweep row
@@ -51,12 +55,12 @@ def _single_line(p: RowProgress, t0: float) -> str:
             f"{p.rate:,.0f} seq/s | {time.time() - t0:,.0f} s | ETA {eta}")
 
 
-def make_backend(plan: Plan, tasks: int):
-    """None (train here, in lockstep), worker processes, or a Dask cluster."""
+def make_backend(plan: Plan, tasks: int, pool: bool = False):
+    """None (train here, in lockstep), worker processes (``pool``: even for one worker), or a Dask cluster."""
     if plan.scheduler:
         return DaskBackend(plan.scheduler)
     workers = min(plan.workers, tasks)
-    return LocalPool(workers) if workers > 1 else None
+    return LocalPool(workers) if workers > 1 or pool else None
 
 
 def _describe(backend) -> str:
@@ -182,8 +186,20 @@ def _sweep(plan: Plan, stop: Stop) -> int:
     if not todo:
         _say(f"overall: nothing to run, all {n} rows are stored in {plan.results_dir}")
         return 0
+    stores = [TrialStore.for_row(plan.results_dir, row) for row in todo]
+    if plan.force:
+        for store in stores:
+            store.clear()
+    for row, store in zip(todo, stores):
+        kept = len(store.load())
+        for note in store.notes:
+            _say(f"[{number[row.preset.name]}/{n}] {row.preset.name}: {note}")
+        store.notes.clear()
+        if kept:
+            _say(f"[{number[row.preset.name]}/{n}] {row.preset.name}: resuming: {kept} of {row.trials} trials "
+                 f"finished in an earlier run are taken from {store.folder}")
     try:
-        backend = make_backend(plan, total_trials)
+        backend = make_backend(plan, total_trials, pool=True)     # trials end (and are stored) one by one
     except Exception as exc:
         _say(f"error: {plan.scheduler}: {type(exc).__name__}: {exc}")
         return 1
@@ -225,6 +241,7 @@ def _sweep(plan: Plan, stop: Stop) -> int:
             state["failed_writes"] += 1
             _say(f"[{number[name]}/{n}] {name}: error: could not write {target}: {exc.strerror or exc}")
             return
+        stores[o.index].clear()
         state["rows"] += 1
         state["trials"] += o.row.trials
         mean = summary["mean_sequences"]
@@ -242,7 +259,8 @@ def _sweep(plan: Plan, stop: Stop) -> int:
             backend.check_workers(stop)
         _say(f"sweep: {len(todo)} of {n} rows to run ({total_trials} trials) on {_describe(backend)}; "
              f"results in {plan.results_dir}")
-        for o in run_rows(todo, backend, chunk=plan.chunk, stop=stop, on_progress=show, finish_interrupted=False):
+        for o in run_rows(todo, backend, chunk=plan.chunk, stop=stop, on_progress=show, finish_interrupted=False,
+                          stores=stores):
             finish(o)
     except KeyboardInterrupt:
         _close(backend, abort=True)
@@ -253,9 +271,12 @@ def _sweep(plan: Plan, stop: Stop) -> int:
         _say(f"\nerror: {exc} | {overall()}")
         return 130 if stop else 1
     _close(backend)
+    for row, store in zip(todo, stores):
+        for note in store.notes:
+            _say(f"[{number[row.preset.name]}/{n}] {row.preset.name}: warning: {note}")
     if stop:
-        _say(f"interrupted: {state['rows']} rows saved this time; run the same command again to resume | "
-             f"{overall()}")
+        _say(f"interrupted: {state['rows']} rows saved this time, the finished trials of the others in "
+             f"{plan.results_dir / DIR}; run the same command again to resume | {overall()}")
         return 130
     _say(f"done: {overall()}")
     return 1 if state["failed_writes"] else 0

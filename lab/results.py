@@ -51,7 +51,7 @@ def check_summary(d: object, trials: int | None = None) -> str:
                 "diverged": lambda v: isinstance(v, list), "sequences_seen": _is_count,
                 "max_sequences_cap": _is_count, "interrupted": lambda v: isinstance(v, bool),
                 "classroom": lambda v: isinstance(v, bool), "experiment": lambda v: isinstance(v, str),
-                "paper": lambda v: v is None or isinstance(v, dict)}
+                "paper": lambda v: v is None or isinstance(v, dict), "trials_resumed": _is_count}
     for key in required:
         if key not in d:
             return f"entry {key!r} is missing"

@@ -25,8 +25,6 @@ from __future__ import annotations
 import json
 import logging
 import math
-import os
-import tempfile
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -34,6 +32,7 @@ from pathlib import Path
 import numpy as np
 
 from lab import run_files
+from lab.files import atomic_write
 from lab.results import check_summary
 from lab.run_files import FORMAT, RunFileError
 from lab.serialize import FORMAT_VERSION, preset_from_dict, preset_to_dict
@@ -112,21 +111,10 @@ def save_run(run, out_dir) -> Path:
         "checkpoint_trial": int(run.checkpoint_trial), "summary": _json_safe(summary),
         "message": run.message, "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
     }
-    _atomic_write(out / ARRAYS, lambda f: np.savez_compressed(f, **arrays))
+    atomic_write(out / ARRAYS, lambda f: np.savez_compressed(f, **arrays))
     text = json.dumps(config, indent=1, allow_nan=False)
-    _atomic_write(out / CONFIG, lambda f: f.write(text.encode()))
+    atomic_write(out / CONFIG, lambda f: f.write(text.encode()))
     return out
-
-
-def _atomic_write(path: Path, write) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            write(f)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def _json_safe(v):

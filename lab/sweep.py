@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 
 from lab.combine import MergedRun, combine
 from lab.stop import Stop
+from lab.trial_store import TrialStore
 from lab.trials import STEP, Row, SweepError, TrialTask, code_fingerprint, untrained_payload
 from lstm_core.experiments.train import TrialRun
 
@@ -72,19 +73,25 @@ class RowOutcome:
 
 def run_rows(rows: Sequence[Row], backend=None, *, chunk: int = 500, stop: Stop | None = None,
              on_progress: Callable[[RowProgress], None] | None = None,
-             finish_interrupted: bool = True) -> Iterator[RowOutcome]:
+             finish_interrupted: bool = True, stores: Sequence[TrialStore] | None = None) -> Iterator[RowOutcome]:
     """Run ``rows``; yield each :class:`RowOutcome` as its row ends (rows may end out of order on a backend).
 
     ``backend`` None trains each row in this process as one K-trial lockstep ``TrialRun``. On ``stop`` the
     running trials stop and report what they reached, the rows not finished end ``interrupted`` (their summary
     only if ``finish_interrupted``; untrained trials count as not solved) and nothing new starts. A second
     stop request raises ``KeyboardInterrupt`` at once (the caller saves nothing more).
+
+    ``stores`` (one :class:`~lab.trial_store.TrialStore` per row; needs a backend): each row's trials stored
+    there are not trained again, and every trial that ends is stored the moment it arrives (a trial stopped
+    by ``stop`` is not); the caller clears a store once its row's result is written.
     """
     stop = stop if stop is not None else Stop()
     if backend is None:
+        if stores is not None:
+            raise ValueError("run_rows: stores need a backend (trials are stored one by one as they end)")
         yield from _rows_here(rows, chunk, stop, on_progress)
     else:
-        yield from _rows_on(rows, backend, chunk, stop, on_progress, finish_interrupted)
+        yield from _rows_on(rows, backend, chunk, stop, on_progress, finish_interrupted, stores)
 
 
 def _rows_here(rows, chunk, stop, on_progress) -> Iterator[RowOutcome]:
@@ -123,6 +130,7 @@ class _RowState:
         self.failed: set[int] = set()
         self.speed: dict[int, float] = {}
         self.t0: float | None = None
+        self.resumed = 0                                  # trials taken from a TrialStore
 
     def update(self, msg: dict) -> None:
         if self.t0 is None:
@@ -145,11 +153,24 @@ class _RowState:
                            time.monotonic() - self.t0 if self.t0 else 0.0, list(self.done))
 
 
-def _rows_on(rows, backend, chunk, stop, on_progress, finish_interrupted) -> Iterator[RowOutcome]:
+def _take_stored(st: _RowState, store: TrialStore) -> None:
+    """Put ``store``'s finished trials of row ``st`` in place, as if they had just arrived."""
+    for k, payload in store.load().items():
+        r = payload["result"]
+        st.update({"trial": k, "seen": r.presented, "done": True, "solved": r.solved, "diverged": r.diverged})
+        st.payloads[k] = {**payload, "row": st.index}
+        st.resumed += 1
+
+
+def _rows_on(rows, backend, chunk, stop, on_progress, finish_interrupted, stores) -> Iterator[RowOutcome]:
     states = [_RowState(i, row) for i, row in enumerate(rows)]
     futures = {}
     for st in states:
+        if stores is not None:
+            _take_stored(st, stores[st.index])
         for k in range(st.row.trials):
+            if k in st.payloads:
+                continue
             task = TrialTask(st.row.preset, st.row.seed, k, st.row.max_sequences, chunk, st.index)
             futures[backend.submit(task)] = task
     check_code = getattr(backend, "name", "") == "dask"
@@ -189,6 +210,11 @@ def _rows_on(rows, backend, chunk, stop, on_progress, finish_interrupted) -> Ite
                 st.update({"trial": task.trial, "seen": r.presented, "done": True, "solved": r.solved,
                            "diverged": r.diverged})
             st.payloads[task.trial] = payload
+            if payload is not None and stores is not None:
+                try:
+                    stores[st.index].save(payload)
+                except OSError as exc:           # the row goes on; only its resumption loses this trial
+                    stores[st.index].notes.append(f"trial {task.trial} not stored: {exc.strerror or exc}")
             changed.add(st.index)
         if on_progress is not None:
             for i in sorted(changed & open_rows):
@@ -210,4 +236,6 @@ def _finish_row(st: _RowState, finish_interrupted: bool) -> RowOutcome:
     payloads = [p if p is not None else untrained_payload(
         TrialTask(st.row.preset, st.row.seed, k, st.row.max_sequences, row=st.index)) for k, p in got.items()]
     summary = combine(st.row.preset, payloads, seconds=seconds)
+    if st.resumed:
+        summary["trials_resumed"] = st.resumed        # trained by an earlier, interrupted run of this row
     return RowOutcome(st.index, st.row, summary, MergedRun(st.row.preset, payloads, summary), interrupted, seconds)

@@ -49,17 +49,29 @@ class TrialTask:
     row: int = 0          # index of the row in the sweep
 
 
+def _tree_hash(*pkgs: Path) -> str:
+    h = hashlib.sha256()
+    for pkg in pkgs:
+        for f in sorted(pkg.rglob("*.py")):
+            h.update(str(f.relative_to(pkg.parent)).encode())
+            h.update(f.read_bytes())
+    return h.hexdigest()[:16]
+
+
 @lru_cache(maxsize=1)
 def code_fingerprint() -> str:
     """A hash of the engine's and lab's source files: Dask workers must run the code the client runs."""
     import lstm_core
 
-    h = hashlib.sha256()
-    for pkg in (Path(lstm_core.__file__).parent, Path(__file__).parent):
-        for f in sorted(pkg.rglob("*.py")):
-            h.update(str(f.relative_to(pkg.parent)).encode())
-            h.update(f.read_bytes())
-    return h.hexdigest()[:16]
+    return _tree_hash(Path(lstm_core.__file__).parent, Path(__file__).parent)
+
+
+@lru_cache(maxsize=1)
+def engine_fingerprint() -> str:
+    """A hash of the engine's source files (``lstm_core``): the code a trial's numbers depend on."""
+    import lstm_core
+
+    return _tree_hash(Path(lstm_core.__file__).parent)
 
 
 def _report(task: TrialTask, run: TrialRun, final: bool = False) -> dict:

@@ -235,15 +235,19 @@ def test_a_sweep_interrupted_after_its_first_row_keeps_that_row_and_resumes(tmp_
     assert cli(argv) == 130
     err = capfd.readouterr().err
     assert "SIGINT: stopping" in err and "run the same command again to resume" in err
-    assert [p.name for p in tmp_path.iterdir()] == [f"{CHEAP[0]}.json"]       # no half-written file
+    saved = sorted(p.name for p in tmp_path.glob("*.json"))        # the first row, and the second if its
+    assert f"{CHEAP[0]}.json" in saved                               # trials had all ended before the stop
+    assert not list(tmp_path.rglob("*.tmp"))                         # no half-written file
     first = (tmp_path / f"{CHEAP[0]}.json").read_bytes()
     assert json.loads(first)["interrupted"] is False
     assert signal.getsignal(signal.SIGINT) is before                           # handlers restored
     assert cli(argv) == 0                                                       # resume
     err = capfd.readouterr().err
-    assert f"[1/2] {CHEAP[0]}: skipped" in err and f"[2/2] {CHEAP[1]}: saved" in err
+    for i, name in enumerate(CHEAP):
+        assert f"[{i + 1}/2] {name}: {'skipped' if f'{name}.json' in saved else 'saved'}" in err
     assert (tmp_path / f"{CHEAP[0]}.json").read_bytes() == first
-    assert writes == [f"{CHEAP[0]}.json", f"{CHEAP[1]}.json"]
+    assert sorted(writes) == sorted(f"{name}.json" for name in CHEAP)         # each row written once
+    assert not (tmp_path / ".trials").exists()     # each row's kept trials go once its file is written
 
 
 def test_a_sweep_on_a_dask_cluster_keeps_its_finished_row_when_stopped_and_resumes(tmp_path, monkeypatch, capfd):

@@ -1,0 +1,145 @@
+"""A sweep row's finished trials, kept on disk until the row is saved: an interrupted row resumes without them.
+
+A paper row is K independent trials (:mod:`lab.trials`), and some rows take hours (Exp 2a's RNN rows at
+p = 100: 18 trials of 5,000,000 sequences). ``reproduce`` in sweep mode saves each trial's payload the
+moment it ends, and a rerun of the same command trains only the trials not stored yet::
+
+    store = TrialStore.for_row(Path("runs/results"), row)
+    done = store.load()                 # {trial: payload} of the finished trials stored for this row
+    store.save(payload)                 # a trial that ended (solved, failed or at its cap; not stopped)
+    store.clear()                       # once the row's result file is written
+
+Where: ``<results-dir>/.trials/<preset>-<key>/trial-<k>.npz``. The key hashes what a trial's numbers depend
+on — the whole preset, the seed, the cap and the engine's source (:func:`lab.trials.engine_fingerprint`) —
+and not the trial count: trial k of a ``--trials 2`` sweep is trial k of the full row. A change of the
+engine's code gives a new key, so trials trained by other code are never mixed into a row.
+
+A file is one ``.npz`` (no pickles): ``meta`` (JSON text: trial, seed, cap, key, seen, the result, message,
+seconds, the checkpoints' sequence counts), ``params.<name>`` (1, ...) weights, the learning curve and
+``ckpt<i>.<name>`` checkpoint weights. Written atomically; a file that cannot be read or does not belong to
+the row is skipped with a note (that trial is trained again), never trusted.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+import zipfile
+from dataclasses import asdict, fields
+from pathlib import Path
+
+import numpy as np
+
+from lab.files import atomic_write
+from lab.serialize import preset_to_dict
+from lab.trials import Row, engine_fingerprint
+from lstm_core.experiments.results import TrialResult
+
+DIR = ".trials"
+FORMAT = "lstm1997-trial"
+
+
+def row_key(row: Row) -> str:
+    """The hash of what row ``row``'s trial numbers depend on (preset, seed, cap, engine code)."""
+    text = json.dumps({"preset": preset_to_dict(row.preset), "seed": row.seed, "cap": row.max_sequences,
+                       "engine": engine_fingerprint()}, sort_keys=True)
+    return hashlib.sha256(text.encode()).hexdigest()[:12]
+
+
+def _result_from(d: object) -> TrialResult:
+    """A :class:`TrialResult` from its stored dict; ValueError when a field is missing or of the wrong type."""
+    if not isinstance(d, dict) or set(d) != {f.name for f in fields(TrialResult)}:
+        raise ValueError("result: not a trial result")
+    for name in ("solved", "diverged"):
+        if not isinstance(d[name], bool):
+            raise ValueError(f"result.{name}: not true/false")
+    for name in ("sequences", "presented"):
+        if not isinstance(d[name], int) or d[name] < 0:
+            raise ValueError(f"result.{name}: not a count")
+    for name in ("st1_at", "grown_at"):
+        if d[name] is not None and (not isinstance(d[name], int) or d[name] < 0):
+            raise ValueError(f"result.{name}: not a count")
+    if not isinstance(d["test"], dict):
+        raise ValueError("result.test: not a dict")
+    return TrialResult(**d)
+
+
+class TrialStore:
+    """The finished trials of one row (see the module docstring)."""
+
+    def __init__(self, folder: Path, row: Row, key: str):
+        self.folder, self.row, self.key = folder, row, key
+        self.notes: list[str] = []          # why a stored file was not used (for the progress output)
+
+    @classmethod
+    def for_row(cls, results_dir: Path, row: Row) -> TrialStore:
+        key = row_key(row)
+        return cls(Path(results_dir) / DIR / f"{row.preset.name}-{key}", row, key)
+
+    def path(self, trial: int) -> Path:
+        return self.folder / f"trial-{trial}.npz"
+
+    def save(self, payload: dict) -> Path | None:
+        """Store a finished trial's payload (:func:`lab.trials.trial_payload`); a stopped one is not stored."""
+        if not payload.get("started", True) or payload["interrupted"]:
+            return None
+        k = int(payload["trial"])
+        arrays = {f"params.{n}": np.asarray(v, dtype=float) for n, v in payload["params"].items()}
+        for name in ("curve_seq", "curve_err", "curve_ok"):
+            arrays[name] = np.asarray(payload[name])
+        for i, (_, p) in enumerate(payload["checkpoints"]):
+            arrays.update({f"ckpt{i}.{n}": np.asarray(v, dtype=float) for n, v in p.items()})
+        meta = {"format": FORMAT, "key": self.key, "preset": self.row.preset.name, "trial": k,
+                "seed": int(payload["seed"]), "max_sequences": int(payload["max_sequences"]),
+                "seen": int(payload["seen"]), "result": asdict(payload["result"]),
+                "message": str(payload["message"]), "seconds": float(payload["seconds"]),
+                "checkpoints": [int(s) for s, _ in payload["checkpoints"]]}
+        arrays["meta"] = np.array(json.dumps(meta, default=float))
+        self.folder.mkdir(parents=True, exist_ok=True)
+        return atomic_write(self.path(k), lambda f: np.savez(f, **arrays))
+
+    def load(self) -> dict[int, dict]:
+        """``{trial: payload}`` of this row's stored trials (trials 0..K−1 of the row only); notes what it skips."""
+        out: dict[int, dict] = {}
+        for k in range(self.row.trials):
+            path = self.path(k)
+            if not path.is_file():
+                continue
+            try:
+                out[k] = self._read(path, k)
+            except (OSError, ValueError, KeyError, TypeError, zipfile.BadZipFile, json.JSONDecodeError) as exc:
+                self.notes.append(f"{path.name}: not used, the trial is trained again ({exc})")
+        return out
+
+    def _read(self, path: Path, k: int) -> dict:
+        with np.load(path, allow_pickle=False) as z:
+            meta = json.loads(str(z["meta"][()]))
+            if not isinstance(meta, dict) or meta.get("format") != FORMAT:
+                raise ValueError("not a stored trial")
+            expect = {"key": self.key, "trial": k, "seed": self.row.seed, "max_sequences": self.row.max_sequences}
+            for name, want in expect.items():
+                if meta.get(name) != want:
+                    raise ValueError(f"{name} {meta.get(name)!r}, this row has {want!r}")
+            names = [n.split(".", 1)[1] for n in z.files if n.startswith("params.")]
+            params = {n: np.array(z[f"params.{n}"]) for n in names}
+            if not params or any(p.shape[0] != 1 or not np.isfinite(p).all() for p in params.values()):
+                raise ValueError("weights missing or not finite")
+            seqs = meta["checkpoints"]
+            checkpoints = [(int(s), {n: np.array(z[f"ckpt{i}.{n}"]) for n in names}) for i, s in enumerate(seqs)]
+            curves = {name: np.array(z[name]) for name in ("curve_seq", "curve_err", "curve_ok")}
+        if not isinstance(meta["seen"], int) or not 0 <= meta["seen"] <= self.row.max_sequences:
+            raise ValueError("seen: not a count within the cap")
+        return {"row": 0, "trial": k, "started": True, "interrupted": False, "preset": self.row.preset.name,
+                "seed": self.row.seed, "max_sequences": self.row.max_sequences,
+                "result": _result_from(meta["result"]), "seen": meta["seen"], "params": params, **curves,
+                "checkpoints": checkpoints, "message": str(meta["message"]), "seconds": float(meta["seconds"]),
+                "code": None}                      # (trained by this engine: the key says so)
+
+    def clear(self) -> None:
+        """Remove this row's stored trials (its result file is written), and ``.trials`` itself once empty."""
+        shutil.rmtree(self.folder, ignore_errors=True)
+        try:
+            self.folder.parent.rmdir()
+        except OSError:
+            pass

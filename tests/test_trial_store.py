@@ -1,0 +1,174 @@
+"""A sweep row's finished trials kept on disk (``lab.trial_store``): a resumed row trains only the others.
+
+The same tiny Exp 2c row as tests/test_reproduce_sweep.py (three trials, two solve within 2,300 sequences).
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+import lab.trial_store as trial_store
+from lab.backends import LocalPool
+from lab.combine import combine
+from lab.sweep import run_rows
+from lab.trial_store import DIR, TrialStore, row_key
+from lab.trials import Row, TrialTask, run_trial
+from lstm_core.__main__ import main as cli
+from lstm_core.experiments import get_preset
+
+_2C = get_preset("classroom_exp2c_q10_p10")
+SOLVES = replace(_2C, name="tiny_2c", trials=3, stop=replace(_2C.stop, window=100, test_size=100, max_sequences=2300))
+ROW = Row(SOLVES, trials=3, seed=0, max_sequences=2300)
+
+
+def _no_time(summary: dict) -> dict:
+    return {k: v for k, v in summary.items() if k not in ("seconds", "trials_resumed")}
+
+
+@pytest.fixture(scope="module")
+def payloads():
+    """Each trial of ROW trained alone in this process, and the row's summary from them."""
+    ps = [run_trial(TrialTask(SOLVES, 0, k, ROW.max_sequences)) for k in range(ROW.trials)]
+    return ps, combine(SOLVES, ps)
+
+
+class CountingPool(LocalPool):
+    """A LocalPool that remembers which trials it was given."""
+
+    def __init__(self, workers):
+        super().__init__(workers)
+        self.submitted: list[int] = []
+
+    def submit(self, task):
+        self.submitted.append(task.trial)
+        return super().submit(task)
+
+
+def _run(store: TrialStore) -> dict:
+    pool = CountingPool(1)
+    try:
+        outcome = next(iter(run_rows([ROW], pool, stores=[store])))
+    finally:
+        pool.close()
+    return {"summary": outcome.summary, "submitted": pool.submitted}
+
+
+def test_a_stored_trial_reads_back_as_the_payload_it_was(payloads, tmp_path):
+    store = TrialStore.for_row(tmp_path, ROW)
+    for p in payloads[0]:
+        store.save(p)
+    back = store.load()
+    assert sorted(back) == [0, 1, 2] and not store.notes
+    for k, p in enumerate(payloads[0]):
+        q = back[k]
+        assert q["result"] == p["result"] and q["seen"] == p["seen"] and q["interrupted"] is False
+        for name in p["params"]:
+            np.testing.assert_array_equal(q["params"][name], p["params"][name])
+        for name in ("curve_seq", "curve_err", "curve_ok"):
+            np.testing.assert_array_equal(q[name], p[name])
+        assert [s for s, _ in q["checkpoints"]] == [s for s, _ in p["checkpoints"]]
+        for (_, a), (_, b) in zip(q["checkpoints"], p["checkpoints"]):
+            for name in a:
+                np.testing.assert_array_equal(a[name], b[name])
+    assert _no_time(combine(SOLVES, list(back.values()))) == _no_time(payloads[1])
+
+
+def test_a_resumed_row_trains_only_the_trials_not_stored_and_gives_the_same_numbers(payloads, tmp_path):
+    ps, reference = payloads
+    assert 0 < reference["successes"] < 3
+    store = TrialStore.for_row(tmp_path, ROW)
+    store.save(ps[0])
+    store.save(ps[2])
+    got = _run(store)
+    assert got["submitted"] == [1]
+    assert _no_time(got["summary"]) == _no_time(reference)
+    assert got["summary"]["trials_resumed"] == 2
+    assert sorted(TrialStore.for_row(tmp_path, ROW).load()) == [0, 1, 2]     # the new trial was stored too
+    fresh = _run(TrialStore.for_row(tmp_path / "empty", ROW))                # nothing stored: all trials run
+    assert fresh["submitted"] == [0, 1, 2] and "trials_resumed" not in fresh["summary"]
+    assert _no_time(fresh["summary"]) == _no_time(reference)
+
+
+def test_a_damaged_file_or_one_of_another_row_is_not_used_and_its_trial_is_trained_again(payloads, tmp_path):
+    ps, reference = payloads
+    other = TrialStore.for_row(tmp_path, replace(ROW, seed=1))
+    other.save({**ps[0], "seed": 1})
+    store = TrialStore.for_row(tmp_path, ROW)
+    store.folder.mkdir(parents=True)
+    shutil.copy(other.path(0), store.path(0))                     # trial 0 of seed 1, in seed 0's folder
+    store.path(1).write_bytes(b"not an npz at all")
+    store.save(ps[2])
+    assert sorted(store.load()) == [2]
+    assert any("trial-0.npz: not used" in n and "key" in n for n in store.notes)
+    assert any("trial-1.npz: not used" in n for n in store.notes)
+    got = _run(TrialStore.for_row(tmp_path, ROW))
+    assert got["submitted"] == [0, 1]
+    assert _no_time(got["summary"]) == _no_time(reference)
+
+
+def test_a_file_with_bad_values_is_not_used(payloads, tmp_path):
+    store = TrialStore.for_row(tmp_path, ROW)
+    store.save(payloads[0][0])
+    with np.load(store.path(0)) as z:
+        arrays = {n: z[n] for n in z.files}
+    meta = json.loads(str(arrays["meta"][()]))
+    meta["result"]["sequences"] = "many"
+    arrays["meta"] = np.array(json.dumps(meta))
+    np.savez(store.path(0), **arrays)
+    assert store.load() == {} and "result.sequences" in store.notes[0]
+
+
+def test_a_stopped_trial_is_not_stored(payloads, tmp_path):
+    store = TrialStore.for_row(tmp_path, ROW)
+    assert store.save({**payloads[0][0], "interrupted": True}) is None
+    assert store.save({"row": 0, "trial": 1, "started": False}) is None
+    assert not store.folder.exists()
+
+
+def test_other_engine_code_or_other_settings_give_another_key_but_the_trial_count_does_not(monkeypatch):
+    key = row_key(ROW)
+    assert row_key(replace(ROW, trials=18)) == key
+    assert row_key(replace(ROW, seed=1)) != key
+    assert row_key(replace(ROW, max_sequences=2000)) != key
+    assert row_key(replace(ROW, preset=replace(SOLVES, lr=SOLVES.lr * 2))) != key
+    monkeypatch.setattr(trial_store, "engine_fingerprint", lambda: "other engine")
+    assert row_key(ROW) != key
+
+
+def test_clear_removes_the_rows_trials_and_the_folder_once_empty(payloads, tmp_path):
+    a = TrialStore.for_row(tmp_path, ROW)
+    b = TrialStore.for_row(tmp_path, replace(ROW, seed=1))
+    a.save(payloads[0][0])
+    b.save({**payloads[0][0], "seed": 1})
+    a.clear()
+    assert not a.folder.exists() and b.folder.exists()
+    b.clear()
+    assert not (tmp_path / DIR).exists()
+
+
+def test_the_command_resumes_a_row_from_its_stored_trials(tmp_path, capsys):
+    """Trials 0 and 1 of a classroom row stored as an interrupted sweep leaves them; the same command then
+    trains trial 2 only, and writes what an uninterrupted sweep writes."""
+    name, cap = "classroom_exp4_adding_T20", 300
+    argv = ["reproduce", name, "--trials", "3", "--max-sequences", str(cap), "--workers", "1"]
+    assert cli([*argv, "--results-dir", str(tmp_path / "fresh")]) == 0
+    reference = json.loads((tmp_path / "fresh" / f"{name}.json").read_text())
+    preset = get_preset(name)
+    row = Row(preset, trials=3, seed=0, max_sequences=cap)
+    store = TrialStore.for_row(tmp_path / "resumed", row)
+    for k in (0, 1):
+        store.save(run_trial(TrialTask(preset, 0, k, cap)))
+    capsys.readouterr()
+    assert cli([*argv, "--results-dir", str(tmp_path / "resumed")]) == 0
+    err = capsys.readouterr().err
+    assert "resuming: 2 of 3 trials" in err
+    got = json.loads((tmp_path / "resumed" / f"{name}.json").read_text())
+    assert got["trials_resumed"] == 2
+    drop = ("seconds", "trials_resumed", "command")
+    assert {k: v for k, v in got.items() if k not in drop} == {k: v for k, v in reference.items() if k not in drop}
+    assert not (tmp_path / "resumed" / DIR).exists()
