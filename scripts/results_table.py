@@ -1,12 +1,16 @@
-"""Write the README's table of our stored results beside the paper's rows (from ``runs/results/``).
+"""Write the tables of our stored results (from ``runs/results/``) into README.md and docs/reproduce.md.
 
-One row per paper row, in the Reproduce page's order and with its verdict (the same
+README.md: one row per paper row, in the Reproduce page's order and with its verdict (the same
 :func:`ui.reproduce_table.comparison_table`, so the README and the page cannot disagree), plus the
-trials and sequence cap of the stored run and the command that made it. The table goes between the
-``<!-- results-table:start -->`` and ``<!-- results-table:end -->`` markers of README.md.
+trials and sequence cap of the stored run and the command that made it; between the
+``<!-- results-table:start -->`` and ``<!-- results-table:end -->`` markers.
 
-    python -m scripts.results_table            # rewrite the README's table
-    python -m scripts.results_table --check    # exit 1 if the README's table is out of date
+docs/reproduce.md: one row per stored file that carries its command line (``command``), in the same
+order, with its wall time as stored (``seconds``) and the ``--workers`` of its command; between the
+``<!-- stored-rows:start -->`` and ``<!-- stored-rows:end -->`` markers.
+
+    python -m scripts.results_table            # rewrite both tables
+    python -m scripts.results_table --check    # exit 1 if either table is out of date
 
 From the repository root.
 """
@@ -14,6 +18,7 @@ From the repository root.
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 from pathlib import Path
 
@@ -29,8 +34,11 @@ from ui.reproduce_table import (
     summary_counts,
 )
 
-README = Path(__file__).resolve().parents[1] / "README.md"
+ROOT = Path(__file__).resolve().parents[1]
+README, REPRODUCE = ROOT / "README.md", ROOT / "docs" / "reproduce.md"
 START, END = "<!-- results-table:start -->", "<!-- results-table:end -->"
+ROWS_START, ROWS_END = "<!-- stored-rows:start -->", "<!-- stored-rows:end -->"
+_WORKERS = re.compile(r"(?:^|\s)--workers(?:=|\s+)(\d+)(?=\s|$)")
 
 
 def _n(v) -> str:
@@ -79,30 +87,72 @@ def markdown(results: list[dict]) -> str:
     return "\n".join(lines)
 
 
-def replace_between(text: str, block: str) -> str:
-    """``text`` with what lies between the markers replaced by ``block``; ValueError without markers."""
-    head, sep, rest = text.partition(START)
-    _, sep2, tail = rest.partition(END)
-    if not sep or not sep2:
-        raise ValueError(f"README.md needs the markers {START} and {END}")
-    return f"{head}{START}\n{block}\n{END}{tail}"
+def workers(command: str) -> str:
+    """The ``--workers N`` of a stored command line, as text; "-" if it gives none."""
+    m = _WORKERS.search(command)
+    return m.group(1) if m else "-"
+
+
+def stored_rows(results: list[dict]) -> str:
+    """docs/reproduce.md's table (markdown): every result that stored its command, in the README's row order.
+
+    The order is :func:`ui.reproduce_table.comparison_table`'s (the README's and the Reproduce page's);
+    a preset it does not list comes last. "wall" is the file's ``seconds`` (the row's wall time, all its
+    trials, on a machine shared with other work), rounded to whole minutes.
+    """
+    order = {name: i for i, name in enumerate(comparison_table(results)["preset"]) if name}
+    rows = sorted((r for r in results if r.get("command")), key=lambda r: order.get(r["preset"], len(order)))
+    lines = ["| preset | solved | cap | workers | wall (stored `seconds`; shared machine) | command |",
+             "|---|---|---|---|---|---|"]
+    for r in rows:
+        lines.append(f"| `{r['preset']}` | {r['successes']}/{r['trials']} | {_n(r.get('max_sequences_cap'))} | "
+                     f"{workers(r['command'])} | {max(1, round(r['seconds'] / 60))} min | `{r['command']}` |")
+    return "\n".join(lines)
+
+
+def replace_between(text: str, block: str, start: str, end: str, where: str) -> str:
+    """``text`` with what lies between the markers ``start`` and ``end`` replaced by ``block``.
+
+    Raises ValueError naming ``where`` (the file) and the marker if either marker is missing (``end``
+    must follow ``start``).
+    """
+    head, sep, rest = text.partition(start)
+    if not sep:
+        raise ValueError(f"{where} needs the marker {start}")
+    _, sep, tail = rest.partition(end)
+    if not sep:
+        raise ValueError(f"{where} needs the marker {end} after {start}")
+    return f"{head}{start}\n{block}\n{end}{tail}"
+
+
+def rewritten(results: list[dict]) -> dict[Path, tuple[str, str]]:
+    """For README.md and docs/reproduce.md: (the text now, the text with its table written from ``results``)."""
+    out = {}
+    for doc, block, start, end in ((README, markdown(results), START, END),
+                                   (REPRODUCE, stored_rows(results), ROWS_START, ROWS_END)):
+        old = doc.read_text(encoding="utf-8")
+        out[doc] = old, replace_between(old, block, start, end, doc.relative_to(ROOT).as_posix())
+    return out
 
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--check", action="store_true", help="only check that the README's table is current")
+    ap.add_argument("--check", action="store_true", help="only check that both tables are current")
     args = ap.parse_args(argv)
     problems: list = []
-    new = replace_between(README.read_text(encoding="utf-8"), markdown(results_table(problems=problems)))
+    results = results_table(problems=problems)
     for path, why in problems:
         print(f"skipped {path}: {why}", file=sys.stderr)
-    if args.check:
-        same = new == README.read_text(encoding="utf-8")
-        print("README results table is current" if same else "README results table is out of date")
-        return 0 if same else 1
-    files.atomic_write_text(README, new)
-    print(f"wrote the results table into {README}")
-    return 0
+    stale = 0
+    for doc, (old, new) in rewritten(results).items():
+        where = doc.relative_to(ROOT).as_posix()
+        if args.check:
+            stale += new != old
+            print(f"{where}: table is {'current' if new == old else 'out of date'}")
+        else:
+            files.atomic_write_text(doc, new)
+            print(f"wrote the table into {where}")
+    return 1 if stale else 0
 
 
 if __name__ == "__main__":
