@@ -12,7 +12,8 @@ target (spec eq 16, A3: the paper's Δw = α·e·y is −α times this gradient;
 * :func:`bptt_grad` — backpropagation through time through everything (the untruncated
   gradient of the same network), a plain loop over :func:`~lstm_core.nets.lstm.step_backward`;
   with ``detach=True`` it drops the recurrent paths and becomes a slow, obviously-correct
-  reference for the truncated one.
+  reference for the truncated one; with ``keep`` it drops only some of them (which units'
+  activations a(t−1) pass error back in time: a diagnostic of which paths learning needs).
 """
 
 from __future__ import annotations
@@ -129,15 +130,36 @@ def truncated_grad(cfg: LSTMConfig, params: dict[str, Array], x: Array, y: Array
 
 
 def bptt_grad(cfg: LSTMConfig, params: dict[str, Array], x: Array, y: Array, has_target: Array,
-              detach: bool = False) -> tuple[dict[str, Array], Array, dict[str, Array]]:
+              detach: bool = False, keep: Array | None = None
+              ) -> tuple[dict[str, Array], Array, dict[str, Array]]:
     """Gradient of ½E by backpropagation through time, one step at a time (spec §2.1, §3.3).
 
     With ``detach=False`` this is the exact gradient of the network (error also flows
     through every recurrent weight, where it vanishes fast). With ``detach=True`` the
     recurrent sources a(t−1) are treated as constant inputs: the paper's truncation,
-    computed the slow, obvious way. Same parameters and returns as :func:`truncated_grad`.
+    computed the slow, obvious way. ``keep`` sits between the two: the error that the net
+    inputs of step t send back to a(t−1) through the recurrent weights is kept for some
+    units only; the others' a(t−1) count as constants (the error a cell's output receives
+    from the output units of its own step always stays). Connectivity "B" has no such paths.
+
+    Parameters
+    ----------
+    params, x, y, has_target : as :func:`truncated_grad`
+    detach : True: no error flows back in time through a(t−1) (the same as ``keep`` all 0)
+    keep : (U,) 0/1, units in :func:`~lstm_core.nets.lstm.layout`'s order (input gates,
+        output gates, forget gates, cells): 1 where the error reaches a_u(t−1); None: every unit
+
+    Returns
+    -------
+    grads, E, trace : as :func:`truncated_grad` (the trace without ``e_s``, ``E_s``)
     """
     L = layout(cfg)
+    if detach and keep is not None:
+        raise ValueError("bptt_grad: give detach=True or keep, not both")
+    if keep is not None:
+        keep = np.asarray(keep, dtype=float)
+        if keep.shape != (L.U,):
+            raise ValueError(f"keep must have shape ({L.U},), not {keep.shape}")
     trace = forward(cfg, params, x)
     _, back, E, dW_k = _output_errors(cfg, params, x, y, has_target, trace)
     net, a = trace["net"], trace["a"]
@@ -152,6 +174,8 @@ def bptt_grad(cfg: LSTMConfig, params: dict[str, Array], x: Array, y: Array, has
         s_prev = s[:, :, t - 1] if t > 0 else np.zeros_like(ds_carry)
         delta[:, :, t], _, ds_carry = step_backward(cfg, net[:, :, t], a[:, :, t], s[:, :, t], s_prev, da, ds_carry)
         da = np.matmul(delta[:, :, t], W_rT) if W_rT is not None else np.zeros_like(da)   # to a(t−1)
+        if keep is not None:
+            da *= keep                                                    # only through the kept units
     z = hidden_sources(cfg, a, x)
     dW_h = -np.matmul(z.reshape(K, B * T, L.I).transpose(0, 2, 1), delta.reshape(K, B * T, L.U))
     return {"W_h": dW_h * masks(cfg)["W_h"], "W_k": dW_k}, E, trace
