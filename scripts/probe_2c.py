@@ -58,6 +58,16 @@ def describe(preset, params, rng, n_test: int = 400) -> list[str]:
     return lines
 
 
+def zero_gate_sources(cfg, params: dict) -> dict:
+    """``params`` (K, ...) with the weights from every gate activation (rows of ``W_h`` in ``src_rec``) set to 0."""
+    L = layout(cfg)
+    if L.src_rec is None:
+        raise ValueError("--zero-gate-sources needs connectivity F (gate activations as sources)")
+    W_h = params["W_h"].copy()
+    W_h[:, L.src_rec.start:L.src_rec.start + L.G, :] = 0.0
+    return {**params, "W_h": W_h}
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m scripts.probe_2c", description=__doc__.splitlines()[0])
     ap.add_argument("preset")
@@ -66,12 +76,17 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--sequences", type=int, default=60_000)
     ap.add_argument("--every", type=int, default=5_000)
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--zero-gate-sources", action="store_true",
+                    help="a diagnosis, not a reading: the weights from the gates' activations (as recurrent "
+                         "sources, A28) start at 0, so they add no drift at the start")
     args = ap.parse_args(argv)
     preset = apply_overrides(get_preset(args.preset), args.set)
     from lstm_core.experiments.learner import learner
     lrn = learner(preset)
     rngs = [np.random.default_rng([args.seed, k]) for k in range(args.trials)]
     params = lrn.init([np.random.default_rng([args.seed, k, 1]) for k in range(args.trials)])
+    if args.zero_gate_sources:
+        params = zero_gate_sources(preset.net, params)
     test_rng = np.random.default_rng([args.seed, 99])
     lr = preset.effective_lr
     ok_hist = []
