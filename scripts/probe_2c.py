@@ -22,6 +22,7 @@ from lstm_core.experiments import get_preset
 from lstm_core.nets import fast
 from lstm_core.nets.lstm import layout
 from lstm_core.tasks import TASKS
+from scripts.drift import zeroed
 from scripts.readings import apply_overrides
 
 
@@ -58,16 +59,6 @@ def describe(preset, params, rng, n_test: int = 400) -> list[str]:
     return lines
 
 
-def zero_gate_sources(cfg, params: dict) -> dict:
-    """``params`` (K, ...) with the weights from every gate activation (rows of ``W_h`` in ``src_rec``) set to 0."""
-    L = layout(cfg)
-    if L.src_rec is None:
-        raise ValueError("--zero-gate-sources needs connectivity F (gate activations as sources)")
-    W_h = params["W_h"].copy()
-    W_h[:, L.src_rec.start:L.src_rec.start + L.G, :] = 0.0
-    return {**params, "W_h": W_h}
-
-
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m scripts.probe_2c", description=__doc__.splitlines()[0])
     ap.add_argument("preset")
@@ -86,7 +77,7 @@ def main(argv: list[str] | None = None) -> int:
     rngs = [np.random.default_rng([args.seed, k]) for k in range(args.trials)]
     params = lrn.init([np.random.default_rng([args.seed, k, 1]) for k in range(args.trials)])
     if args.zero_gate_sources:
-        params = zero_gate_sources(preset.net, params)
+        params = zeroed(preset.net, params, ["gate-sources"])
     test_rng = np.random.default_rng([args.seed, 99])
     lr = preset.effective_lr
     ok_hist = []

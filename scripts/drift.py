@@ -1,0 +1,104 @@
+"""How far do the internal states s drift in untrained nets? (the paper's §4 "internal state drift")
+
+Draws ``--nets`` networks of an LSTM preset as its trials start (the preset's own initialisation),
+runs each on ``--sequences`` fresh sequences of its task, and prints per memory cell, at each
+sequence's last input step: the median over nets of |s| (all sequences of all nets), its maximum,
+the median over nets of |mean s| (the part of the drift common to a net's sequences), and h'(s) at
+the median |s|. docs/reproduce.md quotes it for Exp 4 (drift grows with T) and Exp 2c (the gates'
+activations as sources act as biases)::
+
+    python -m scripts.drift exp4_adding_T500 --nets 40 --sequences 50
+    python -m scripts.drift exp2c_q100_p100 --nets 40 --sequences 50 --zero gate-sources
+
+``--zero`` (repeatable) is a diagnosis, not a reading: the weights from those sources start at 0 —
+``gate-sources`` (the gates' activations fed back, A28), ``inputs`` (every input unit), ``cell-bias``
+(the cells' bias weights; the gates keep theirs).
+From the repository root.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+import numpy as np
+
+from lstm_core.activations import ACTIVATIONS
+from lstm_core.experiments import get_preset
+from lstm_core.experiments.learner import learner
+from lstm_core.nets import fast
+from lstm_core.nets.lstm import LSTMConfig, layout
+from lstm_core.tasks import TASKS
+
+ZERO = ("gate-sources", "inputs", "cell-bias")
+
+
+def zeroed(cfg: LSTMConfig, params: dict, which: list[str]) -> dict:
+    """``params`` (K, ...) with the rows of ``W_h`` of the named sources (see :data:`ZERO`) set to 0."""
+    L = layout(cfg)
+    W_h = params["W_h"].copy()
+    for name in which:
+        if name == "gate-sources":
+            if L.src_rec is None:
+                raise ValueError("gate-sources: this net has no recurrent sources (connectivity B)")
+            W_h[:, L.src_rec.start:L.src_rec.start + L.G, :] = 0.0
+        elif name == "inputs":
+            W_h[:, L.src_x, :] = 0.0
+        elif name == "cell-bias":
+            W_h[:, L.src_bias, L.cells] = 0.0
+        else:
+            raise ValueError(f"--zero takes {', '.join(ZERO)}, not {name!r}")
+    return {**params, "W_h": W_h}
+
+
+def final_states(preset, nets: int, sequences: int, seed: int, zero: list[str]) -> np.ndarray:
+    """s at each sequence's last step: (nets, sequences, cells) for freshly drawn nets of ``preset``."""
+    cfg = preset.net
+    params = learner(preset).init([np.random.default_rng([seed, k, 1]) for k in range(nets)])
+    params = zeroed(cfg, params, zero)
+    batch = TASKS[preset.task](np.random.default_rng([seed, 99]), sequences, **preset.task_options)
+    if batch.by_symbol:
+        tr = fast.lstm_forward(cfg, params, sym=np.ascontiguousarray(
+            np.broadcast_to(batch.symbols, (nets,) + batch.symbols.shape)))
+    else:
+        tr = fast.lstm_forward(cfg, params, x=np.ascontiguousarray(
+            np.broadcast_to(batch.x, (nets,) + batch.x.shape)))
+    last = batch.lengths - 1
+    return tr["s"][:, np.arange(sequences), last]                    # (nets, sequences, CS)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m scripts.drift", description=__doc__.splitlines()[0])
+    ap.add_argument("preset")
+    ap.add_argument("--nets", type=int, default=40)
+    ap.add_argument("--sequences", type=int, default=50)
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--zero", action="append", default=[], choices=ZERO)
+    args = ap.parse_args(argv)
+    if args.nets < 1 or args.sequences < 1:
+        ap.error("--nets and --sequences must be >= 1")
+    try:
+        preset = get_preset(args.preset)
+    except KeyError as exc:
+        ap.error(str(exc.args[0] if exc.args else exc))
+    if not isinstance(preset.net, LSTMConfig):
+        ap.error(f"{args.preset} is not an LSTM preset")
+    try:
+        s = final_states(preset, args.nets, args.sequences, args.seed, args.zero)
+    except ValueError as exc:
+        ap.error(str(exc))
+    L = layout(preset.net)
+    h = ACTIVATIONS[preset.net.h]
+    zero = f", weights from {' and '.join(args.zero)} drawn as 0" if args.zero else ""
+    print(f"{preset.name}: {args.nets} untrained nets{zero}, {args.sequences} sequences each; s at the last step")
+    print(f"{'cell':>5} {'block':>5} {'median |s|':>11} {'max |s|':>8} {'median |mean s|':>16} {'h′ at median':>13}")
+    for c in range(L.CS):
+        med = float(np.median(np.abs(s[..., c])))
+        common = float(np.median(np.abs(s[..., c].mean(axis=1))))
+        print(f"{c:>5} {c // L.S:>5} {med:>11.2f} {np.abs(s[..., c]).max():>8.2f} {common:>16.2f} "
+              f"{float(h.deriv(np.array(med))):>13.3f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
