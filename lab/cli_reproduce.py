@@ -4,8 +4,9 @@ One preset: its trials run on worker processes (default: every core) or a Dask c
 (``--scheduler HOST:PORT``), with the same numbers as a serial run of the same seed; progress goes to
 stderr, the comparison table to stdout; ``--json FILE`` writes the summary, ``--out DIR`` saves the run
 for the app. ``--all`` (or several presets, or ``--results-dir``) is a resumable sweep writing
-``runs/results/<preset>.json`` row by row. Ctrl-C, SIGTERM and SIGHUP stop cleanly: what was reached is
-still reported and saved (unfinished trials count as not solved).
+``runs/results/<preset>.json`` row by row, and keeps each finished trial of an unfinished row in
+``<results-dir>/.trials/`` so that a rerun trains only the others. Ctrl-C, SIGTERM and SIGHUP stop
+cleanly: what was reached is still reported and saved (unfinished trials count as not solved).
 
 This module keeps the command's options (building the parser stays cheap); the work is done by
 :mod:`lab.reproduce`, imported inside :func:`main`.
@@ -28,12 +29,15 @@ def add_arguments(parser) -> None:
     parser.add_argument("--json", default=None, help="write the summary as JSON to this file (one preset)")
     parser.add_argument("--chunk", type=int, default=500, help="sequences between progress reports")
     parser.add_argument("--workers", type=int, default=None,
-                        help="worker processes (default: every core; 1 = train here, in lockstep)")
+                        help="worker processes (default: every core; 1 = one row: train here, in lockstep; "
+                        "a sweep: one worker process, trials one by one)")
     parser.add_argument("--scheduler", default=None, metavar="HOST:PORT",
                         help="run the trials on this Dask distributed scheduler's workers")
     parser.add_argument("--results-dir", default=None,
-                        help="sweep: where rows are stored and looked up to resume (default: runs/results)")
-    parser.add_argument("--force", action="store_true", help="sweep: rerun rows that are already stored")
+                        help="sweep: where rows (and the finished trials of unfinished rows, in .trials/) are "
+                        "stored and looked up to resume (default: runs/results)")
+    parser.add_argument("--force", action="store_true",
+                        help="sweep: rerun rows that are already stored, and retrain their kept trials")
 
 
 def main(args) -> int:
