@@ -10,9 +10,10 @@ moment it ends, and a rerun of the same command trains only the trials not store
     store.clear()                       # once the row's result file is written
 
 Where: ``<results-dir>/.trials/<preset>-<key>/trial-<k>.npz``. The key hashes what a trial's numbers depend
-on — the whole preset, the seed, the cap and the engine's source (:func:`lab.trials.engine_fingerprint`) —
-and not the trial count: trial k of a ``--trials 2`` sweep is trial k of the full row. A change of the
-engine's code gives a new key, so trials trained by other code are never mixed into a row.
+on — the preset's setup (not its title, description or notes), the seed, the cap and the engine's source
+(:func:`lab.trials.engine_fingerprint`) — and not the trial count: trial k of a ``--trials 2`` sweep is
+trial k of the full row. A change of the engine's code gives a new key, so trials trained by other code
+are never mixed into a row; a change of a preset's words does not.
 
 A file is one ``.npz`` (no pickles): ``meta`` (JSON text: trial, seed, cap, key, seen, the result, message,
 seconds, the checkpoints' sequence counts), ``params.<name>`` (1, ...) weights, the learning curve and
@@ -40,9 +41,14 @@ DIR = ".trials"
 FORMAT = "lstm1997-trial"
 
 
+TEXT_FIELDS = ("title", "description", "section", "paper", "deviations")   # words about a preset, not its setup
+
+
 def row_key(row: Row) -> str:
-    """The hash of what row ``row``'s trial numbers depend on (preset, seed, cap, engine code)."""
-    text = json.dumps({"preset": preset_to_dict(row.preset), "seed": row.seed, "cap": row.max_sequences,
+    """The hash of what row ``row``'s trial numbers depend on: the preset's setup (not its words), the seed, the
+    cap and the engine's code (not its preset registry: :func:`lab.trials.engine_fingerprint`)."""
+    setup = {k: v for k, v in preset_to_dict(row.preset).items() if k not in TEXT_FIELDS}
+    text = json.dumps({"preset": setup, "seed": row.seed, "cap": row.max_sequences,
                        "engine": engine_fingerprint()}, sort_keys=True)
     return hashlib.sha256(text.encode()).hexdigest()[:12]
 

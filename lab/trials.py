@@ -49,10 +49,18 @@ class TrialTask:
     row: int = 0          # index of the row in the sweep
 
 
-def _tree_hash(*pkgs: Path) -> str:
+PRESET_TEXT_MODULES = ("experiments/paper.py", "experiments/classroom.py")   # the preset registry: data a
+# TrialStore key already holds as the preset itself (plus titles, notes and deviations, which change nothing)
+
+
+def tree_hash(*pkgs: Path, skip: tuple[str, ...] = ()) -> str:
+    """A short hash of every ``.py`` file under the package folders ``pkgs`` (paths and contents), leaving
+    out the files whose path inside their package is in ``skip``."""
     h = hashlib.sha256()
     for pkg in pkgs:
         for f in sorted(pkg.rglob("*.py")):
+            if f.relative_to(pkg).as_posix() in skip:
+                continue
             h.update(str(f.relative_to(pkg.parent)).encode())
             h.update(f.read_bytes())
     return h.hexdigest()[:16]
@@ -63,15 +71,16 @@ def code_fingerprint() -> str:
     """A hash of the engine's and lab's source files: Dask workers must run the code the client runs."""
     import lstm_core
 
-    return _tree_hash(Path(lstm_core.__file__).parent, Path(__file__).parent)
+    return tree_hash(Path(lstm_core.__file__).parent, Path(__file__).parent)
 
 
 @lru_cache(maxsize=1)
 def engine_fingerprint() -> str:
-    """A hash of the engine's source files (``lstm_core``): the code a trial's numbers depend on."""
+    """A hash of the engine's source files (``lstm_core``) but its preset registry: the code a trial's numbers
+    depend on, given its preset (which a :class:`~lab.trial_store.TrialStore` key holds itself)."""
     import lstm_core
 
-    return _tree_hash(Path(lstm_core.__file__).parent)
+    return tree_hash(Path(lstm_core.__file__).parent, skip=PRESET_TEXT_MODULES)
 
 
 def _report(task: TrialTask, run: TrialRun, final: bool = False) -> dict:

@@ -136,8 +136,29 @@ def test_other_engine_code_or_other_settings_give_another_key_but_the_trial_coun
     assert row_key(replace(ROW, seed=1)) != key
     assert row_key(replace(ROW, max_sequences=2000)) != key
     assert row_key(replace(ROW, preset=replace(SOLVES, lr=SOLVES.lr * 2))) != key
+    worded = replace(SOLVES, title="another title", description="other words", deviations=("a new note",),
+                     paper={"table": 0}, section="§0")
+    assert row_key(replace(ROW, preset=worded)) == key                 # words about the preset change nothing
     monkeypatch.setattr(trial_store, "engine_fingerprint", lambda: "other engine")
     assert row_key(ROW) != key
+
+
+def test_the_engine_fingerprint_skips_the_preset_registry_and_only_it(tmp_path, monkeypatch):
+    """A copy of lstm_core: editing a preset's words leaves the fingerprint, editing a kernel changes it."""
+    import shutil as sh
+    from pathlib import Path
+
+    import lab.trials as trials
+    import lstm_core
+
+    src = Path(lstm_core.__file__).parent
+    copy = tmp_path / "lstm_core"
+    sh.copytree(src, copy, ignore=sh.ignore_patterns("__pycache__"))
+    base = trials.tree_hash(copy, skip=trials.PRESET_TEXT_MODULES)
+    (copy / "experiments" / "paper.py").write_text((copy / "experiments" / "paper.py").read_text() + "\n# words\n")
+    assert trials.tree_hash(copy, skip=trials.PRESET_TEXT_MODULES) == base
+    (copy / "nets" / "kernels_lstm.py").write_text((copy / "nets" / "kernels_lstm.py").read_text() + "\n# code\n")
+    assert trials.tree_hash(copy, skip=trials.PRESET_TEXT_MODULES) != base
 
 
 def test_clear_removes_the_rows_trials_and_the_folder_once_empty(payloads, tmp_path):
