@@ -170,6 +170,22 @@ def skip_reason(row: Row, stored: dict | None, force: bool) -> str:
     return ""
 
 
+def _kept_trials(plan: Plan, todo: list[Row], label: dict[str, str]) -> list[TrialStore]:
+    """Each row's :class:`TrialStore` (emptied with ``--force``), saying which rows resume from kept trials."""
+    stores = [TrialStore.for_row(plan.results_dir, row) for row in todo]
+    for row, store in zip(todo, stores):
+        if plan.force:
+            store.clear()
+        kept = len(store.load())
+        for note in store.notes:
+            _say(f"{label[row.preset.name]}: {note}")
+        store.notes.clear()
+        if kept:
+            _say(f"{label[row.preset.name]}: resuming: {kept} of {row.trials} trials finished in an earlier "
+                 f"run are taken from {store.folder}")
+    return stores
+
+
 def _sweep(plan: Plan, stop: Stop) -> int:
     rows, n = plan.rows, len(plan.rows)
     todo: list[Row] = []
@@ -186,18 +202,7 @@ def _sweep(plan: Plan, stop: Stop) -> int:
     if not todo:
         _say(f"overall: nothing to run, all {n} rows are stored in {plan.results_dir}")
         return 0
-    stores = [TrialStore.for_row(plan.results_dir, row) for row in todo]
-    if plan.force:
-        for store in stores:
-            store.clear()
-    for row, store in zip(todo, stores):
-        kept = len(store.load())
-        for note in store.notes:
-            _say(f"[{number[row.preset.name]}/{n}] {row.preset.name}: {note}")
-        store.notes.clear()
-        if kept:
-            _say(f"[{number[row.preset.name]}/{n}] {row.preset.name}: resuming: {kept} of {row.trials} trials "
-                 f"finished in an earlier run are taken from {store.folder}")
+    stores = _kept_trials(plan, todo, {name: f"[{i}/{n}] {name}" for name, i in number.items()})
     try:
         backend = make_backend(plan, total_trials, pool=True)     # trials end (and are stored) one by one
     except Exception as exc:
