@@ -77,6 +77,7 @@ class TrialStore:
     def __init__(self, folder: Path, row: Row, key: str):
         self.folder, self.row, self.key = folder, row, key
         self.notes: list[str] = []          # why a stored file was not used (for the progress output)
+        self._read_once: dict[int, dict] | None = None   # load()'s answer: the files are read once
 
     @classmethod
     def for_row(cls, results_dir: Path, row: Row) -> TrialStore:
@@ -103,10 +104,17 @@ class TrialStore:
                 "checkpoints": [int(s) for s, _ in payload["checkpoints"]]}
         arrays["meta"] = np.array(json.dumps(meta, default=float))
         self.folder.mkdir(parents=True, exist_ok=True)
+        self._read_once = None                          # load() reads again
         return atomic_write(self.path(k), lambda f: np.savez(f, **arrays))
 
     def load(self) -> dict[int, dict]:
-        """``{trial: payload}`` of this row's stored trials (trials 0..K−1 of the row only); notes what it skips."""
+        """``{trial: payload}`` of this row's stored trials (trials 0..K−1 of the row only); notes what it skips.
+
+        The files are read at the first call; later calls return what it found (the sweep asks twice:
+        to say which rows resume, and to take their trials).
+        """
+        if self._read_once is not None:
+            return dict(self._read_once)
         out: dict[int, dict] = {}
         for k in range(self.row.trials):
             path = self.path(k)
@@ -116,7 +124,8 @@ class TrialStore:
                 out[k] = self._read(path, k)
             except (OSError, ValueError, KeyError, TypeError, zipfile.BadZipFile, json.JSONDecodeError) as exc:
                 self.notes.append(f"{path.name}: not used, the trial is trained again ({exc})")
-        return out
+        self._read_once = out
+        return dict(out)
 
     def _read(self, path: Path, k: int) -> dict:
         with np.load(path, allow_pickle=False) as z:
@@ -144,6 +153,7 @@ class TrialStore:
 
     def clear(self) -> None:
         """Remove this row's stored trials (its result file is written), and ``.trials`` itself once empty."""
+        self._read_once = None
         shutil.rmtree(self.folder, ignore_errors=True)
         try:
             self.folder.parent.rmdir()

@@ -24,11 +24,11 @@ import sys
 import numpy as np
 
 from lstm_core.activations import ACTIVATIONS
-from lstm_core.experiments import get_preset
 from lstm_core.experiments.learner import learner
 from lstm_core.nets import fast
 from lstm_core.nets.lstm import LSTMConfig, layout
 from lstm_core.tasks import TASKS
+from scripts.readings import preset_arg
 
 ZERO = ("gate-sources", "inputs", "cell-bias")
 
@@ -77,10 +77,7 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     if args.nets < 1 or args.sequences < 1:
         ap.error("--nets and --sequences must be >= 1")
-    try:
-        preset = get_preset(args.preset)
-    except KeyError as exc:
-        ap.error(str(exc.args[0] if exc.args else exc))
+    preset = preset_arg(ap, args.preset)
     if not isinstance(preset.net, LSTMConfig):
         ap.error(f"{args.preset} is not an LSTM preset")
     try:

@@ -42,7 +42,6 @@ From the repository root.
 from __future__ import annotations
 
 import argparse
-import shlex
 import sys
 import time
 from dataclasses import dataclass, replace
@@ -55,7 +54,7 @@ from lstm_core.experiments.train import TrialRun
 from lstm_core.nets import engine
 from lstm_core.nets.lstm import LSTMConfig, layout
 from lstm_core.nets.lstm_grad import apply_update, bptt_grad
-from scripts.readings import OUT
+from scripts.readings import preset_arg, write_reading
 
 PATHS = ("all", "none", "cells", "gates", "in_gates", "out_gates")
 Array = np.ndarray
@@ -125,24 +124,17 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     if args.trials < 1 or args.max_sequences < 1:
         ap.error("--trials and --max-sequences must be >= 1")
-    try:
-        preset = get_preset(args.preset)
-    except KeyError as exc:
-        ap.error(str(exc))
+    preset = preset_arg(ap, args.preset)
     if preset.model != "lstm" or preset.net.connectivity != "F":
         ap.error("the paths exist only in a fully recurrent LSTM (connectivity F)")
-    from lab.files import write_json
-
     t0 = time.perf_counter()
     summary = run_paths(args.preset, args.paths, args.trials, args.max_sequences, args.seed, args.per_step)
-    record = {"preset": args.preset, "paths": args.paths, "per_step": args.per_step,
-              "keep": keep_mask(preset.net, args.paths).tolist(), "trials": args.trials, "seed": args.seed,
-              "max_sequences": args.max_sequences, "paper": preset.paper, "summary": summary, "lr": preset.lr,
-              "wall_seconds": time.perf_counter() - t0,
-              "command": "python -m scripts.probe_paths " + " ".join(shlex.quote(a) for a in argv)}
-    out = OUT / f"{args.preset}__paths-{args.paths}{'__per_step' if args.per_step else ''}.json"
-    OUT.mkdir(parents=True, exist_ok=True)
-    write_json(out, record)
+    out, record = write_reading(
+        f"{args.preset}__paths-{args.paths}{'__per_step' if args.per_step else ''}",
+        {"preset": args.preset, "paths": args.paths, "per_step": args.per_step,
+         "keep": keep_mask(preset.net, args.paths).tolist(), "trials": args.trials, "seed": args.seed,
+         "max_sequences": args.max_sequences, "paper": preset.paper, "summary": summary, "lr": preset.lr},
+        "scripts.probe_paths", argv, t0)
     print(f"{args.preset} paths={args.paths}{' per step' if args.per_step else ''}: {summary['successes']}/"
           f"{args.trials} solved, mean {summary['mean_sequences']}, {record['wall_seconds']:.0f} s -> {out}")
     return 0

@@ -84,6 +84,27 @@ def apply_overrides(preset: Preset, pairs: list[str]) -> Preset:
     return preset
 
 
+def preset_arg(ap: argparse.ArgumentParser, name: str) -> Preset:
+    """The registered preset ``name``, or the parser's usage error naming the nearest names (exit 2)."""
+    try:
+        return get_preset(name)
+    except KeyError as exc:
+        ap.error(str(exc.args[0] if exc.args else exc))
+
+
+def write_reading(name: str, record: dict, prog: str, argv: list[str], t0: float) -> tuple[Path, dict]:
+    """``record`` plus its wall time since ``t0`` and the exact command (``python -m prog argv``), written
+    atomically to ``runs/readings/<name>.json``; returns the path and the record written."""
+    from lab.files import write_json
+
+    record = {**record, "wall_seconds": time.perf_counter() - t0,
+              "command": f"python -m {prog} " + " ".join(shlex.quote(a) for a in argv)}
+    out = OUT / f"{name}.json"
+    OUT.mkdir(parents=True, exist_ok=True)
+    write_json(out, record)
+    return out, record
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m scripts.readings", description=__doc__.splitlines()[0])
     ap.add_argument("preset")
@@ -95,20 +116,18 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--tag", default="", help="a name for the reading (default: from the overrides)")
     args = ap.parse_args(argv)
     try:
-        preset = apply_overrides(get_preset(args.preset), args.set)
-    except (KeyError, ValueError, TypeError) as exc:
+        preset = apply_overrides(preset_arg(ap, args.preset), args.set)
+    except (ValueError, TypeError) as exc:
         ap.error(str(exc))
     trials = args.trials or preset.trials
     cap = args.max_sequences or preset.stop.max_sequences
     if trials < 1 or cap < 1 or args.workers < 1:
         ap.error("--trials, --max-sequences and --workers must be >= 1")
     from lab.backends import LocalPool
-    from lab.files import write_json
     from lab.sweep import run_rows
     from lab.trials import Row
 
     tag = args.tag or "__".join(tag_of(s) for s in args.set) or "as_preset"
-    out = OUT / f"{args.preset}__{tag}.json"
     t0 = time.perf_counter()
     row = Row(replace(preset, stop=replace(preset.stop, max_sequences=cap)), trials, args.seed, cap)
     if args.workers == 1:                  # in this process, K trials in lockstep (the same numbers)
@@ -117,14 +136,13 @@ def main(argv: list[str] | None = None) -> int:
         with LocalPool(args.workers) as pool:
             outcome = next(iter(run_rows([row], pool)))
     summary = outcome.summary
-    record = {"preset": args.preset, "overrides": args.set, "trials": trials, "seed": args.seed,
-              "max_sequences": cap, "paper": preset.paper, "summary": summary,
-              "construction": asdict(preset.construction) if preset.construction else None,
-              "lr": preset.lr, "lr_factor": preset.lr_factor,
-              "wall_seconds": time.perf_counter() - t0,
-              "command": "python -m scripts.readings " + " ".join(shlex.quote(a) for a in sys.argv[1:])}
-    OUT.mkdir(parents=True, exist_ok=True)
-    write_json(out, record)
+    out, record = write_reading(
+        f"{args.preset}__{tag}",
+        {"preset": args.preset, "overrides": args.set, "trials": trials, "seed": args.seed, "max_sequences": cap,
+         "paper": preset.paper, "summary": summary,
+         "construction": asdict(preset.construction) if preset.construction else None,
+         "lr": preset.lr, "lr_factor": preset.lr_factor},
+        "scripts.readings", sys.argv[1:] if argv is None else list(argv), t0)
     print(f"{args.preset} {args.set}: {summary['successes']}/{trials} solved, mean {summary['mean_sequences']}, "
           f"test {summary.get('test')}, {record['wall_seconds']:.0f} s -> {out}")
     return 0

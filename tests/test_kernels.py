@@ -19,7 +19,8 @@ from lstm_core.experiments.train import TrialRun
 from lstm_core.nets import engine, fast
 from lstm_core.nets.lstm import LSTMConfig, forward, init_params
 from lstm_core.nets.lstm_rtrl import train_sequence
-from tests.test_lstm import CONFIGS, EXP2A, EXP1_3x2, _problem, _rel_err
+from tests.lstmtools import random_problem
+from tests.test_lstm import CONFIGS, EXP2A, EXP1_3x2, _rel_err
 
 pytestmark = pytest.mark.skipif(not engine.numba_available(), reason="numba is not installed")
 
@@ -49,7 +50,7 @@ def _one_hot_problem(cfg, K=3, T=12, seed=4):
 @pytest.mark.parametrize("name,output", CASES)
 def test_rtrl_kernel_equals_the_readable_learner(name, output, update):
     cfg = replace(ALL[name], output=output)
-    params, x, y, ht = _problem(cfg, K=3, B=1, T=12, seed=4, scale=2.0)
+    params, x, y, ht = random_problem(cfg, K=3, B=1, T=12, seed=4, scale=2.0)
     ht[0, 0, :4] = False                                   # trials with different target steps
     ht[1, 0, :] = True
     lr = np.array([0.1, 0.5, 1.0])
@@ -66,7 +67,7 @@ def test_rtrl_kernel_equals_the_readable_learner(name, output, update):
                                   "F, forget gate", "B, forget gate"])
 def test_inputs_by_symbol_index_equal_one_hot_rows(name, update):
     cfg = ALL[name]
-    params, _, y, ht = _problem(cfg, K=3, B=1, T=12, seed=7, scale=2.0)
+    params, _, y, ht = random_problem(cfg, K=3, B=1, T=12, seed=7, scale=2.0)
     x, sym = _one_hot_problem(cfg)
     ref, ref_out = train_sequence(cfg, params, x, y[:, 0], ht[:, 0], 0.5, update=update)
     got, out = fast.lstm_train_seq(cfg, params, None, y[:, 0], ht[:, 0], 0.5, update=update, sym=sym)
@@ -81,7 +82,7 @@ def test_inputs_by_symbol_index_equal_one_hot_rows(name, update):
 @pytest.mark.parametrize("name,output", CASES)
 def test_forward_kernel_equals_the_readable_forward_pass(name, output, K, B):
     cfg = replace(ALL[name], output=output)
-    params, x, _, _ = _problem(cfg, K=K, B=B, T=15, seed=1, scale=3.0)
+    params, x, _, _ = random_problem(cfg, K=K, B=B, T=15, seed=1, scale=3.0)
     ref, got = forward(cfg, params, x), fast.lstm_forward(cfg, params, x)
     assert set(got) == set(ref)
     for key in ref:
@@ -90,7 +91,7 @@ def test_forward_kernel_equals_the_readable_forward_pass(name, output, K, B):
 
 def test_a_sequence_learns_only_its_length_padding_changes_nothing():
     cfg = ALL["F, 2 blocks of 2, all biases"]
-    params, x, y, ht = _problem(cfg, K=1, B=1, T=10, seed=2)
+    params, x, y, ht = random_problem(cfg, K=1, B=1, T=10, seed=2)
     ht[..., 6:] = False
     short, _ = fast.lstm_train_seq(cfg, params, x[:, 0, :7], y[:, 0, :7], ht[:, 0, :7], 0.5)
     x[:, :, 7:] = 99.0                                      # padded steps hold anything
@@ -205,7 +206,7 @@ def test_a_second_process_loads_the_compiled_kernels_from_disk_instead_of_compil
 @pytest.mark.parametrize("name", ["F, 2 blocks of 2, all biases", "B, forget gate", "F, forget gate, no output gate"])
 def test_the_outputs_only_kernel_equals_the_traced_forward_pass(name):
     cfg = replace(ALL[name], output="linear" if "forget" in name else "logistic")
-    params, x, _, _ = _problem(cfg, K=2, B=3, T=11, seed=9)
+    params, x, _, _ = random_problem(cfg, K=2, B=3, T=11, seed=9)
     ref = forward(cfg, params, x)["y_k"]
     np.testing.assert_allclose(fast.lstm_outputs(cfg, params, x), ref, rtol=1e-10, atol=1e-14)
     xs, sym = _one_hot_problem(cfg, K=2, T=11)
@@ -215,7 +216,7 @@ def test_the_outputs_only_kernel_equals_the_traced_forward_pass(name):
 
 def test_inputs_or_targets_that_do_not_fit_the_net_are_refused_before_the_kernel_runs():
     cfg = ALL["F, 2 blocks of 2, all biases"]                    # 3 inputs, 2 outputs
-    params, x, y, ht = _problem(cfg, K=1, B=1, T=5)
+    params, x, y, ht = random_problem(cfg, K=1, B=1, T=5)
     with pytest.raises(ValueError, match="inputs"):
         fast.lstm_outputs(cfg, params, np.zeros((1, 1, 5, 4)))
     with pytest.raises(ValueError, match="symbol"):
@@ -226,7 +227,7 @@ def test_inputs_or_targets_that_do_not_fit_the_net_are_refused_before_the_kernel
 
 def test_outputs_stop_at_each_sequences_length_and_equal_the_full_pass_before_it():
     cfg = ALL["F, 2 blocks of 2, all biases"]
-    params, x, _, _ = _problem(cfg, K=2, B=3, T=9, seed=4)
+    params, x, _, _ = random_problem(cfg, K=2, B=3, T=9, seed=4)
     lengths = np.array([[9, 4, 1], [2, 9, 6]])
     got, ref = fast.lstm_outputs(cfg, params, x, lengths=lengths), forward(cfg, params, x)["y_k"]
     for k in range(2):

@@ -18,8 +18,8 @@ from lstm_core.experiments import get_preset
 from lstm_core.nets import engine, fast, rnn, rnn_rtrl
 from lstm_core.nets.lstm_grad import apply_update, bptt_grad
 from lstm_core.nets.rnn import RNNConfig
+from tests.lstmtools import random_problem
 from tests.test_kernels import ALL, CASES, TINY, _one_hot_problem, _run
-from tests.test_lstm import _problem
 
 pytestmark = pytest.mark.skipif(not engine.numba_available(), reason="numba is not installed")
 
@@ -136,7 +136,7 @@ def _bptt_reference(cfg, params, x, y, ht, lr):
 @pytest.mark.parametrize("name,output", CASES)
 def test_full_gradient_kernel_equals_bptt_grad_and_apply_update(name, output, K):
     cfg = replace(ALL[name], output=output)
-    params, x, y, ht = _problem(cfg, K=K, B=1, T=12, seed=4, scale=2.0)
+    params, x, y, ht = random_problem(cfg, K=K, B=1, T=12, seed=4, scale=2.0)
     ht[0, 0, :4] = False                                   # trials with different target steps
     ht[-1, 0, :] = True
     lr = np.array([0.7, 0.1, 0.5][:K])
@@ -152,7 +152,7 @@ def test_full_gradient_kernel_equals_bptt_grad_and_apply_update(name, output, K)
                                   "F, forget gate", "Exp 1, 3 blocks of 2"])
 def test_full_gradient_inputs_by_symbol_index_equal_one_hot_rows(name):
     cfg = ALL[name]
-    params, _, y, ht = _problem(cfg, K=3, B=1, T=12, seed=7, scale=2.0)
+    params, _, y, ht = random_problem(cfg, K=3, B=1, T=12, seed=7, scale=2.0)
     x, sym = _one_hot_problem(cfg)
     ref, _, _ = _bptt_reference(cfg, params, x, y[:, 0], ht[:, 0], 0.5)
     got, _ = fast.lstm_bptt_train_seq(cfg, params, None, y[:, 0], ht[:, 0], 0.5, sym=sym)
@@ -162,7 +162,7 @@ def test_full_gradient_inputs_by_symbol_index_equal_one_hot_rows(name):
 @pytest.mark.parametrize("name", ["F, 2 blocks of 2, all biases", "F, forget gate"])
 def test_full_gradient_sequences_of_unequal_length_learn_only_their_steps(name):
     cfg = ALL[name]
-    params, x, y, ht = _problem(cfg, K=2, B=1, T=10, seed=2)
+    params, x, y, ht = random_problem(cfg, K=2, B=1, T=10, seed=2)
     lengths = np.array([6, 10])
     ht[0, 0, 6:] = False
     padded = x.copy()

@@ -17,6 +17,7 @@ from lstm_core.nets.lstm import (
 )
 from lstm_core.nets.lstm_grad import apply_update, bptt_grad, truncated_grad
 from lstm_core.nets.lstm_rtrl import train_sequence
+from tests.lstmtools import random_problem
 
 # Paper topologies (spec §1.4, Table 10) and the weight counts the paper reports.
 EXP1_4x1 = LSTMConfig(7, 7, 4, 1, bias_cells=False, bias_out=False, init_range=0.2,
@@ -67,17 +68,6 @@ CONFIGS = {
 }
 
 
-def _problem(cfg, K=2, B=2, T=7, seed=0, scale=3.0):
-    """Random params (scaled up so that gradients are not tiny), inputs, targets at random steps."""
-    rng = np.random.default_rng(seed)
-    params = {k: v * scale for k, v in init_params(cfg, [np.random.default_rng(seed + i) for i in range(K)]).items()}
-    x = rng.normal(size=(K, B, T, cfg.n_in))
-    y = rng.uniform(size=(K, B, T, cfg.n_out))
-    has_target = rng.uniform(size=(K, B, T)) < 0.5
-    has_target[..., -1] = True
-    return params, x, y, has_target
-
-
 def _half_squared_error(y, y_k, has_target):
     return 0.5 * float((((y - y_k) * has_target[..., None]) ** 2).sum())
 
@@ -89,7 +79,7 @@ def _rel_err(num, ana):
 @pytest.mark.parametrize("name", list(CONFIGS))
 def test_full_gradient_matches_central_differences(name):
     cfg = CONFIGS[name]
-    params, x, y, ht = _problem(cfg)
+    params, x, y, ht = random_problem(cfg)
     grads, _, _ = bptt_grad(cfg, params, x, y, ht)
     num = central_difference(lambda p: _half_squared_error(y, forward(cfg, p, x)["y_k"], ht), params,
                              masks(cfg))
@@ -99,7 +89,7 @@ def test_full_gradient_matches_central_differences(name):
 @pytest.mark.parametrize("name", list(CONFIGS))
 def test_truncated_gradient_is_the_exact_gradient_of_the_detached_network(name):
     cfg = CONFIGS[name]
-    params, x, y, ht = _problem(cfg, seed=3)
+    params, x, y, ht = random_problem(cfg, seed=3)
     grads, _, trace = truncated_grad(cfg, params, x, y, ht)
     num = central_difference(lambda p: detached_loss(cfg, p, x, y, ht, trace["a"]), params,
                              masks(cfg))
@@ -109,7 +99,7 @@ def test_truncated_gradient_is_the_exact_gradient_of_the_detached_network(name):
 @pytest.mark.parametrize("name", list(CONFIGS))
 def test_vectorised_truncated_gradient_equals_the_step_by_step_detached_backward_loop(name):
     cfg = CONFIGS[name]
-    params, x, y, ht = _problem(cfg, seed=5)
+    params, x, y, ht = random_problem(cfg, seed=5)
     fast, _, _ = truncated_grad(cfg, params, x, y, ht)
     slow, _, _ = bptt_grad(cfg, params, x, y, ht, detach=True)
     assert _rel_err(slow, fast) < 1e-12
@@ -117,7 +107,7 @@ def test_vectorised_truncated_gradient_equals_the_step_by_step_detached_backward
 
 def test_truncated_and_full_gradients_differ_when_there_is_recurrence():
     cfg = CONFIGS["F, 2 blocks of 2, all biases"]
-    params, x, y, ht = _problem(cfg)
+    params, x, y, ht = random_problem(cfg)
     trunc, _, _ = truncated_grad(cfg, params, x, y, ht)
     full, _, _ = bptt_grad(cfg, params, x, y, ht)
     assert _rel_err(full, trunc) > 1e-3          # the truncation really drops something
@@ -126,7 +116,7 @@ def test_truncated_and_full_gradients_differ_when_there_is_recurrence():
 @pytest.mark.parametrize("name", list(CONFIGS))
 def test_real_time_rtrl_partials_dS_accumulated_over_a_sequence_equal_the_truncated_gradient(name):
     cfg = CONFIGS[name]
-    params, x, y, ht = _problem(cfg, B=1, seed=7)
+    params, x, y, ht = random_problem(cfg, B=1, seed=7)
     grads, _, _ = truncated_grad(cfg, params, x, y, ht)
     expected = apply_update(cfg, params, grads, 0.3)
     got, _ = train_sequence(cfg, params, x[:, 0], y[:, 0], ht[:, 0], 0.3, update="sequence")
@@ -135,7 +125,7 @@ def test_real_time_rtrl_partials_dS_accumulated_over_a_sequence_equal_the_trunca
 
 def test_per_step_updates_equal_one_update_when_the_only_target_is_at_the_end():
     cfg = EXP4
-    params, x, y, ht = _problem(cfg, B=1, T=20)
+    params, x, y, ht = random_problem(cfg, B=1, T=20)
     ht[:] = False
     ht[..., -1] = True
     step, _ = train_sequence(cfg, params, x[:, 0], y[:, 0], ht[:, 0], 0.5, update="step")
@@ -146,7 +136,7 @@ def test_per_step_updates_equal_one_update_when_the_only_target_is_at_the_end():
 
 def test_per_step_updates_change_the_weights_during_the_sequence():
     cfg = EXP1_3x2
-    params, x, y, ht = _problem(cfg, B=1, T=10)
+    params, x, y, ht = random_problem(cfg, B=1, T=10)
     ht[:] = True
     step, _ = train_sequence(cfg, params, x[:, 0], y[:, 0], ht[:, 0], 0.5, update="step")
     seq, _ = train_sequence(cfg, params, x[:, 0], y[:, 0], ht[:, 0], 0.5, update="sequence")
@@ -166,7 +156,7 @@ def _without_forget_gate(cfg_fg: LSTMConfig, params: dict) -> tuple[LSTMConfig, 
 
 def test_forget_gate_held_at_one_reproduces_the_1997_model_exactly():
     cfg_fg = LSTMConfig(3, 2, 2, 2, forget_gate=True, forget_gate_bias=(60.0, 60.0))   # σ(60) == 1.0 in float64
-    params, x, y, ht = _problem(cfg_fg, scale=1.0)
+    params, x, y, ht = random_problem(cfg_fg, scale=1.0)
     Lf = layout(cfg_fg)
     params["W_h"][:, Lf.src_rec][:, Lf.forget_gate] = 0.0   # y_φ ≡ 1 as a source would act as a 2nd bias
     assert np.all(forward(cfg_fg, params, x)["a"][..., layout(cfg_fg).forget_gate] == 1.0)
@@ -181,7 +171,7 @@ def test_forget_gate_held_at_one_reproduces_the_1997_model_exactly():
 
 def test_cec_carries_error_unchanged_over_1000_steps():
     cfg = EXP4
-    params, x, y, ht = _problem(cfg, K=1, B=1, T=1000, scale=1.0)
+    params, x, y, ht = random_problem(cfg, K=1, B=1, T=1000, scale=1.0)
     ht[:] = False
     ht[..., -1] = True                                       # one error, at t = 1000
     _, _, trace = truncated_grad(cfg, params, x, y, ht)
@@ -193,7 +183,7 @@ def test_cec_carries_error_unchanged_over_1000_steps():
 
 def test_forget_gate_scales_the_carried_error_by_its_activation():
     cfg = LSTMConfig(2, 1, 1, 1, forget_gate=True)
-    params, x, y, ht = _problem(cfg, K=1, B=1, T=50, scale=1.0)
+    params, x, y, ht = random_problem(cfg, K=1, B=1, T=50, scale=1.0)
     ht[:] = False
     ht[..., -1] = True
     _, _, trace = truncated_grad(cfg, params, x, y, ht)

@@ -8,7 +8,6 @@ import pytest
 from lstm_core.analysis.gradcheck import central_difference
 from lstm_core.nets.lstm import (
     LSTMConfig,
-    init_params,
     layout,
     masks,
     output_activation,
@@ -16,6 +15,7 @@ from lstm_core.nets.lstm import (
     step_forward,
 )
 from lstm_core.nets.lstm_grad import bptt_grad, truncated_grad
+from tests.lstmtools import random_problem
 
 CONFIGS = {
     "F, 2 blocks of 2, all biases": LSTMConfig(3, 2, 2, 2),
@@ -23,17 +23,6 @@ CONFIGS = {
     "F, forget gate": LSTMConfig(3, 2, 2, 2, forget_gate=True, forget_gate_bias=(1.0, 2.0)),
     "Exp 1, 4x1": LSTMConfig(7, 7, 4, 1, bias_cells=False, bias_out=False, out_gate_bias=(-1.0, -2.0, -3.0, -4.0)),
 }
-
-
-def _problem(cfg, K=2, B=2, T=7, seed=0, scale=3.0):
-    """Random params (scaled up so that gradients are not tiny), inputs, targets at random steps."""
-    rng = np.random.default_rng(seed)
-    params = {k: v * scale for k, v in init_params(cfg, [np.random.default_rng(seed + i) for i in range(K)]).items()}
-    x = rng.normal(size=(K, B, T, cfg.n_in))
-    y = rng.uniform(size=(K, B, T, cfg.n_out))
-    has_target = rng.uniform(size=(K, B, T)) < 0.5
-    has_target[..., -1] = True
-    return params, x, y, has_target
 
 
 def _partly_detached_loss(cfg, params, x, y, has_target, a_fixed, keep):
@@ -82,7 +71,7 @@ def _keeps(cfg):
 @pytest.mark.parametrize("name", list(CONFIGS))
 def test_keep_all_ones_is_exactly_the_full_gradient(name):
     cfg = CONFIGS[name]
-    params, x, y, ht = _problem(cfg)
+    params, x, y, ht = random_problem(cfg)
     full, E, _ = bptt_grad(cfg, params, x, y, ht)
     kept, E2, _ = bptt_grad(cfg, params, x, y, ht, keep=np.ones(layout(cfg).U))
     assert _same(full, kept) and np.array_equal(E, E2)
@@ -91,7 +80,7 @@ def test_keep_all_ones_is_exactly_the_full_gradient(name):
 @pytest.mark.parametrize("name", list(CONFIGS))
 def test_keep_all_zeros_is_exactly_detach_and_equals_the_truncated_gradient(name):
     cfg = CONFIGS[name]
-    params, x, y, ht = _problem(cfg, seed=5)
+    params, x, y, ht = random_problem(cfg, seed=5)
     none, _, _ = bptt_grad(cfg, params, x, y, ht, keep=np.zeros(layout(cfg).U))
     detached, _, _ = bptt_grad(cfg, params, x, y, ht, detach=True)
     assert _same(none, detached)
@@ -103,7 +92,7 @@ def test_keep_all_zeros_is_exactly_detach_and_equals_the_truncated_gradient(name
 @pytest.mark.parametrize("part", ["cells", "gates", "in_gates"])
 def test_a_partial_keep_is_the_exact_gradient_of_the_net_with_the_other_paths_cut(name, part):
     cfg = CONFIGS[name]
-    params, x, y, ht = _problem(cfg, K=1, seed=11)
+    params, x, y, ht = random_problem(cfg, K=1, seed=11)
     keep = _keeps(cfg)[part]
     grads, _, trace = bptt_grad(cfg, params, x, y, ht, keep=keep)
     num = central_difference(lambda p: _partly_detached_loss(cfg, p, x, y, ht, trace["a"], keep), params,
@@ -117,7 +106,7 @@ def test_a_partial_keep_is_the_exact_gradient_of_the_net_with_the_other_paths_cu
 def test_the_cut_loss_is_the_real_loss_at_the_point_and_its_extremes_are_the_known_gradients():
     """The finite-difference reference itself: keep all 1 is the full gradient, all 0 the truncated one."""
     cfg = CONFIGS["F, 2 blocks of 2, all biases"]
-    params, x, y, ht = _problem(cfg, K=1, seed=2)
+    params, x, y, ht = random_problem(cfg, K=1, seed=2)
     U = layout(cfg).U
     full, E, trace = bptt_grad(cfg, params, x, y, ht)
     assert np.isclose(_partly_detached_loss(cfg, params, x, y, ht, trace["a"], np.zeros(U)), 0.5 * E.sum())
@@ -129,7 +118,7 @@ def test_the_cut_loss_is_the_real_loss_at_the_point_and_its_extremes_are_the_kno
 
 def test_keep_of_the_wrong_shape_or_with_detach_is_refused():
     cfg = CONFIGS["F, 2 blocks of 2, all biases"]
-    params, x, y, ht = _problem(cfg)
+    params, x, y, ht = random_problem(cfg)
     with pytest.raises(ValueError, match="shape"):
         bptt_grad(cfg, params, x, y, ht, keep=np.ones(3))
     with pytest.raises(ValueError, match="not both"):

@@ -193,3 +193,13 @@ def test_the_command_resumes_a_row_from_its_stored_trials(tmp_path, capsys):
     drop = ("seconds", "trials_resumed", "command")
     assert {k: v for k, v in got.items() if k not in drop} == {k: v for k, v in reference.items() if k not in drop}
     assert not (tmp_path / "resumed" / DIR).exists()
+
+
+def test_the_files_are_read_once_until_the_store_changes(payloads, tmp_path):
+    store = TrialStore.for_row(tmp_path, ROW)
+    store.save(payloads[0][0])
+    assert sorted(store.load()) == [0]
+    store.path(0).unlink()                                   # a second call does not read the folder again
+    assert sorted(store.load()) == [0]
+    store.save(payloads[0][1])                               # a save does: trial 0's file is gone now
+    assert sorted(store.load()) == [1]
