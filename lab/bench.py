@@ -7,7 +7,7 @@ alternating (A, B, A, B, ...) and compared by their medians:
   T = 100, one trial, against a plain-C online learner of the same size and rule
   (``lab/c_reference/lstm_rtrl.c``, compiled here with ``cc -O2``; skipped without a compiler);
 - **Exp 2a RTRL p = 100 vs C**: time per step of that row's trial loop (its stopping rule on) against a
-  plain-C learner of its net and rule (``lab/c_reference/rnn_rtrl_2a.c``), each a quarter of ``--seconds``,
+  plain-C learner of its net and rule (``lab/c_reference/rnn_rtrl_2a.c``), each a sixth of ``--seconds``,
   and the hours the faithful row (18 trials to 5,000,000 sequences) would take on 2 cores at either speed;
 - **alphabet**: time per step of the trial loop on Exp 2c q = 1000 against q = 50;
 - **two workers**: a row's trials on 2 worker processes against 1 (``lab.backends.LocalPool``);
@@ -188,7 +188,7 @@ def engine_figures(seconds: float = 1.0, repeats: int = 3) -> dict:
     out["exp4_T100_trial_loop_seq_per_s"] = ours
     out["exp4_T100_c_reference_seq_per_s"] = c if np.isfinite(c) else None
     out["exp4_trial_loop_vs_c"] = c / ours if np.isfinite(c) else None
-    out.update(exp2a_row(seconds / 4, repeats))
+    out.update(exp2a_row(seconds / 6, repeats))
     q1000, q50 = alternate(lambda: trial_loop_rate("exp2c_q1000_p1000", seconds)[1],
                            lambda: trial_loop_rate("exp2c_q50_p50", seconds)[1], repeats)
     out["exp2c_q1000_us_per_step"], out["exp2c_q50_us_per_step"] = 1e6 / q1000, 1e6 / q50
