@@ -6,6 +6,9 @@ alternating (A, B, A, B, ...) and compared by their medians:
 - **trial loop vs C**: the whole trial loop (data, learning, stopping rule) on the Exp 4 row at
   T = 100, one trial, against a plain-C online learner of the same size and rule
   (``lab/c_reference/lstm_rtrl.c``, compiled here with ``cc -O2``; skipped without a compiler);
+- **Exp 2a RTRL p = 100 vs C**: time per step of that row's trial loop (its stopping rule on) against a
+  plain-C learner of its net and rule (``lab/c_reference/rnn_rtrl_2a.c``), each a sixth of ``--seconds``,
+  and the hours the faithful row (18 trials to 5,000,000 sequences) would take on 2 cores at either speed;
 - **alphabet**: time per step of the trial loop on Exp 2c q = 1000 against q = 50;
 - **two workers**: a row's trials on 2 worker processes against 1 (``lab.backends.LocalPool``);
 - **kernel vs NumPy**: sequences per second of each learner (the 1997 rule, the full-gradient LSTM,
@@ -32,6 +35,9 @@ from pathlib import Path
 import numpy as np
 
 C_SOURCE = Path(__file__).parent / "c_reference" / "lstm_rtrl.c"
+C_SOURCE_2A = Path(__file__).parent / "c_reference" / "rnn_rtrl_2a.c"
+EXP2A_ROW = "exp2a_rtrl_p100"          # the row the Exp 2a figure projects
+ROW_CORES = 2                          # its trials spread over this many worker processes
 MAX_SECONDS = 600.0                   # per single measurement
 MAX_REPEATS = 100
 LEARNERS = {                          # figure name -> preset whose learner it times
@@ -63,15 +69,20 @@ def engine(name: str):
             os.environ["LAB_ENGINE"] = old
 
 
-def trial_loop_rate(preset_name: str, seconds: float, seed: int = 0) -> tuple[float, float]:
-    """(sequences per second, time steps per second) of one trial's whole loop, for ~``seconds``."""
+def trial_loop_rate(preset_name: str, seconds: float, seed: int = 0, keep_stop: bool = False) -> tuple[float, float]:
+    """(sequences per second, time steps per second) of one trial's whole loop, for ~``seconds``.
+
+    The stopping rule is switched off (``kind="none"``), or with ``keep_stop`` kept as the row has it
+    (for a row whose trials never meet it in that time).
+    """
     from lstm_core.experiments import get_preset
     from lstm_core.experiments.train import TrialRun
     from lstm_core.tasks import TASKS
 
     p = get_preset(preset_name)
     mean_length = TASKS[p.task](np.random.default_rng(seed), 256, **p.task_options).lengths.mean()
-    run = TrialRun(replace(p, stop=replace(p.stop, kind="none", max_sequences=10**9)), trials=1, seed=seed)
+    stop = replace(p.stop, max_sequences=10**9) if keep_stop else replace(p.stop, kind="none", max_sequences=10**9)
+    run = TrialRun(replace(p, stop=stop), trials=1, seed=seed)
     run.advance(20)                                        # compiles (or loads) the kernels, draws a chunk
     n0, t0 = run.seen, time.perf_counter()
     while time.perf_counter() - t0 < seconds:
@@ -82,39 +93,69 @@ def trial_loop_rate(preset_name: str, seconds: float, seed: int = 0) -> tuple[fl
 
 def c_reference(seconds: float) -> float | None:
     """Sequences per second of the C learner (Exp 4 size, T = 100), or None without a C compiler."""
-    exe = _compiled()
+    rates = c_rate(C_SOURCE, ["100"], seconds, n=2000)
+    return None if rates is None else rates[0]
+
+
+def c_rate(source: Path, args: list[str], seconds: float, n: int) -> tuple[float, float] | None:
+    """(sequences, time steps) per second of a C learner run for ~``seconds`` (from ``n`` sequences up), or None
+    without a C compiler. The program prints "sequences seconds steps ..." first."""
+    exe = compiled(source)
     if exe is None:
         return None
-    n = 2000
     while True:
-        out = subprocess.run([str(exe), str(n), "100"], capture_output=True, text=True, check=True).stdout.split()
-        if float(out[1]) >= seconds or n > 10**8:
-            return n / float(out[1])
-        n *= 2 if float(out[1]) > seconds / 10 else 10
+        out = subprocess.run([str(exe), str(n), *args], capture_output=True, text=True, check=True).stdout.split()
+        took = float(out[1])
+        if took >= seconds or n > 10**8:
+            return n / took, int(out[2]) / took
+        n = int(n * min(10.0, 1.2 * seconds / max(took, 1e-6))) + 1     # aim a little past ``seconds``
 
 
-_EXE: list = []
+_EXE: dict = {}
 
 
-def _compiled() -> Path | None:
-    if not _EXE:
+def compiled(source: Path) -> Path | None:
+    """The C program ``source`` built with ``cc -O2`` (once per process), or None without a compiler."""
+    if source not in _EXE:
         cc = shutil.which("cc") or shutil.which("gcc")
         exe = None
         if cc:
-            exe = Path(tempfile.mkdtemp(prefix="lab-bench-")) / "lstm_rtrl"
-            done = subprocess.run([cc, "-O2", "-o", str(exe), str(C_SOURCE), "-lm"], capture_output=True, text=True)
+            exe = Path(tempfile.mkdtemp(prefix="lab-bench-")) / source.stem
+            done = subprocess.run([cc, "-O2", "-o", str(exe), str(source), "-lm"], capture_output=True, text=True)
             exe = exe if done.returncode == 0 else None
-        _EXE.append(exe)
-    return _EXE[0]
+        _EXE[source] = exe
+    return _EXE[source]
 
 
-def alternate(a, b, repeats: int) -> tuple[float, float]:
-    """Medians of a() and b() called alternately ``repeats`` times each."""
+def alternate(a, b, repeats: int) -> tuple:
+    """Medians of a() and b() called alternately ``repeats`` times each (of each item, if they return tuples)."""
     xs, ys = [], []
     for _ in range(repeats):
         xs.append(a())
         ys.append(b())
-    return float(np.median(xs)), float(np.median(ys))
+    mx, my = np.median(xs, axis=0), np.median(ys, axis=0)
+    return (float(mx), float(my)) if mx.ndim == 0 else (tuple(mx.tolist()), tuple(my.tolist()))
+
+
+def exp2a_row(seconds: float, repeats: int) -> dict:
+    """Exp 2a RTRL p = 100 per time step, trial loop vs C (alternately), and the faithful row's hours on 2 cores."""
+    from lstm_core.experiments import get_preset
+
+    p = get_preset(EXP2A_ROW)
+    c_args = [str(p.task_options["p"]), repr(p.lr)]
+    nan2 = (float("nan"), float("nan"))
+    ours, c = alternate(lambda: trial_loop_rate(EXP2A_ROW, seconds, keep_stop=True),
+                        lambda: c_rate(C_SOURCE_2A, c_args, seconds, n=100) or nan2, repeats)
+    sequences = p.trials * p.stop.max_sequences                  # the faithful row: no trial ever succeeds
+    steps = sequences * ours[1] / ours[0]                        # the task's steps per sequence, p
+    has_c = bool(np.isfinite(c[0]))
+    return {"exp2a_p100_trial_loop_us_per_step": 1e6 / ours[1],
+            "exp2a_p100_c_reference_us_per_step": 1e6 / c[1] if has_c else None,
+            "exp2a_p100_trial_loop_vs_c": c[1] / ours[1] if has_c else None,
+            "exp2a_p100_row_steps": steps,
+            "exp2a_p100_row_hours_2_cores": sequences / (ROW_CORES * ours[0]) / 3600,
+            "exp2a_p100_row_hours_2_cores_c": sequences / (ROW_CORES * c[0]) / 3600 if has_c else None,
+            "exp2a_p100_us_per_step_for_15_min": 1e6 * ROW_CORES * 15 * 60 / steps}
 
 
 def two_workers(trials: int = 4, sequences: int = 20_000) -> tuple[float, float]:
@@ -147,6 +188,7 @@ def engine_figures(seconds: float = 1.0, repeats: int = 3) -> dict:
     out["exp4_T100_trial_loop_seq_per_s"] = ours
     out["exp4_T100_c_reference_seq_per_s"] = c if np.isfinite(c) else None
     out["exp4_trial_loop_vs_c"] = c / ours if np.isfinite(c) else None
+    out.update(exp2a_row(seconds / 6, repeats))
     q1000, q50 = alternate(lambda: trial_loop_rate("exp2c_q1000_p1000", seconds)[1],
                            lambda: trial_loop_rate("exp2c_q50_p50", seconds)[1], repeats)
     out["exp2c_q1000_us_per_step"], out["exp2c_q50_us_per_step"] = 1e6 / q1000, 1e6 / q50
@@ -195,6 +237,12 @@ def print_engine(f: dict) -> None:
     print(f"Exp 4 (T=100) whole trial loop, 1 trial  {_fmt(f['exp4_T100_trial_loop_seq_per_s'], ',.0f'):>10} seq/s")
     print(f"plain-C online learner, same size/rule   {_fmt(f['exp4_T100_c_reference_seq_per_s'], ',.0f'):>10} seq/s"
           f"   -> C is {_fmt(f['exp4_trial_loop_vs_c'], '.2f')}x faster (target <= 2)")
+    c_us, vs_c = _fmt(f["exp2a_p100_c_reference_us_per_step"], ".3f"), _fmt(f["exp2a_p100_trial_loop_vs_c"], ".2f")
+    print(f"Exp 2a RTRL p=100 per step: trial loop {f['exp2a_p100_trial_loop_us_per_step']:.3f} us, "
+          f"plain C {c_us} us   -> C is {vs_c}x faster")
+    print(f"  faithful row ({f['exp2a_p100_row_steps']:.3g} steps) on {ROW_CORES} cores: "
+          f"{f['exp2a_p100_row_hours_2_cores']:.2f} h, in C {_fmt(f['exp2a_p100_row_hours_2_cores_c'], '.2f')} h"
+          f"; 15 min needs {f['exp2a_p100_us_per_step_for_15_min']:.3f} us per step")
     print(f"Exp 2c per step: q=1000 {f['exp2c_q1000_us_per_step']:.3f} us, q=50 {f['exp2c_q50_us_per_step']:.3f} us"
           f"   -> {f['exp2c_q1000_vs_q50_per_step']:.2f}x (target <= 1.5)")
     print(f"Exp 4 row, 4 trials x 20,000 seq: 1 worker {f['row_seconds_1_worker']:.1f} s, "
