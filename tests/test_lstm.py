@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
@@ -65,6 +67,7 @@ CONFIGS = {
     "B, forget gate": LSTMConfig(3, 2, 2, 1, connectivity="B", forget_gate=True),
     "F, linear output (Exp 4/5)": LSTMConfig(3, 2, 2, 2, output="linear"),
     "B, forget gate, linear output": LSTMConfig(3, 2, 2, 1, connectivity="B", forget_gate=True, output="linear"),
+    "F, inputs feed the outputs": LSTMConfig(3, 2, 2, 2, input_to_output=True),
 }
 
 
@@ -247,3 +250,13 @@ def test_k_trials_in_lockstep_give_bit_identical_weights_to_k_separate_runs():
         alone = run([k])
         for name in together:
             np.testing.assert_array_equal(together[name][k], alone[name][0])
+
+
+def test_input_to_output_adds_one_weight_per_input_and_output_under_F_only():
+    """``input_to_output`` (the Exp 1 reading of issue 13): the 3×2 Exp 1 net's 276 weights plus 7 × 7."""
+    L = layout(EXP1_3x2)
+    with_x = replace(EXP1_3x2, input_to_output=True)
+    assert weight_count(EXP1_3x2) == 276 and weight_count(with_x) == 276 + 7 * 7
+    assert L.out_x is None and layout(with_x).out_x == slice(6, 13) and layout(with_x).J == L.J + 7
+    b = LSTMConfig(3, 2, 2, 1, connectivity="B")
+    assert layout(replace(b, input_to_output=True)) == layout(b)           # "B" has them already

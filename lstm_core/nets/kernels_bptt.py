@@ -36,7 +36,7 @@ from lstm_core.nets.kernels_score import after_sequence, next_sequence, trial_bu
 @njit(cache=True, nogil=True)
 def workspace(arch, T):
     """Scratch arrays of one trial, allocated once per chunk."""
-    n_in, C, S, O, rec, has_out, has_phi, _, _, _ = arch
+    n_in, C, S, O, rec, has_out, has_phi, _, _, _, _ = arch
     G, U, I, J, _, _ = sizes(arch)
     CS = C * S
     return (np.zeros((T, U)), np.zeros((T, U)), np.zeros((T, CS)), np.zeros((T, CS)),   # net, a, s, g_c per step
@@ -58,7 +58,7 @@ def step_backward(W_h, arch, back, da, ds_next, phi_next, a_t, s_t, s_prev, g_c_
     a_t (U,), s_t (C*S,), s_prev (C*S,) s(t−1), g_c_t (C*S,) g(net_c(t)) : the forward pass's values
     delta : (U,) out, δ of every hidden unit's net input; ds : (C*S,) out, error at s(t)
     """
-    n_in, C, S, O, rec, has_out, has_phi, g_kind, h_kind, _ = arch
+    n_in, C, S, O, rec, has_out, has_phi, g_kind, h_kind, _, _ = arch
     G, U, I, J, phi0, c0 = sizes(arch)
     for j in range(C):
         y_in = a_t[j]
@@ -98,7 +98,7 @@ def train_sequence(W_h, W_k, M_h, M_k, arch, lr, x, sym, use_sym, length, y, has
     y (T, O), has_target (T,) : targets; y_k (T, O) : filled with the outputs of steps < length
     ws : :func:`workspace`
     """
-    n_in, C, S, O, rec, has_out, has_phi, g_kind, h_kind, out_linear = arch
+    n_in, C, S, O, rec, has_out, has_phi, g_kind, h_kind, out_linear, in_to_out = arch
     G, U, I, J, phi0, c0 = sizes(arch)
     CS = C * S
     net, a, s, g_c, net_k, a0, s0, dW_h, dW_k, e_k, back, da, delta, ds, ds_next, src_k = ws
@@ -132,7 +132,7 @@ def train_sequence(W_h, W_k, M_h, M_k, arch, lr, x, sym, use_sym, length, y, has
                 back[c] = acc
             for c in range(CS):                                           # Δw[k, m] += e_k y_m(t)
                 src_k[c] = a[t, c0 + c]
-            if not rec:
+            if in_to_out:
                 for m in range(n_in):
                     src_k[CS + m] = (1.0 if m == sym_t else 0.0) if use_sym else x_t[m]
             src_k[J - 1] = 1.0

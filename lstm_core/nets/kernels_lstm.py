@@ -5,7 +5,7 @@ One trial's weights are ``W_h`` (I, U) — ``W_h[m, u]`` is w[u, m], from source
 — and ``W_k`` (J, O). Hidden units are ordered as in :mod:`lstm_core.nets.lstm`:
 ``[in gates (C), out gates (C, if any), forget gates (C, if any), cells (C*S)]``; the
 sources of a hidden unit are ``z(t) = [x(t) (n_in), a(t−1) (U, connectivity "F"), 1]``,
-those of an output unit ``[y_c(t) (C*S), x(t) (n_in, connectivity "B"), 1]``.
+those of an output unit ``[y_c(t) (C*S), x(t) (n_in, connectivity "B" or ``input_to_output``), 1]``.
 
 Inputs come either dense, ``x`` (T, n_in), or by symbol, ``sym`` (T,) — the index of the
 one active input unit, −1 for none — so that a step of a one-hot task costs the same for 7
@@ -29,10 +29,11 @@ ACT_CODES = {"logistic": 0, "h_pm1": 1, "g_pm2": 2, "identity": 3, "tanh": 4}
 
 
 def arch_of(cfg) -> tuple:
-    """``(n_in, C, S, O, rec, has_out_gate, has_forget_gate, g, h, out_linear)`` of an LSTMConfig."""
+    """``(n_in, C, S, O, rec, has_out_gate, has_forget_gate, g, h, out_linear, in_to_out)`` of an LSTMConfig."""
     return (int(cfg.n_in), int(cfg.blocks), int(cfg.block_size), int(cfg.n_out),
             int(cfg.connectivity == "F"), int(cfg.output_gate), int(cfg.forget_gate),
-            ACT_CODES[cfg.g], ACT_CODES[cfg.h], int(getattr(cfg, "output", "logistic") == "linear"))
+            ACT_CODES[cfg.g], ACT_CODES[cfg.h], int(getattr(cfg, "output", "logistic") == "linear"),
+            int(cfg.inputs_feed_outputs))
 
 
 @njit(cache=True, nogil=True)
@@ -80,11 +81,11 @@ def add_scaled(W, dW, lr):
 @njit(cache=True, nogil=True)
 def sizes(arch):
     """(G, U, I, J, first forget gate, first cell) of ``arch``."""
-    n_in, C, S, O, rec, has_out, has_phi, _, _, _ = arch
+    n_in, C, S, O, rec, has_out, has_phi, _, _, _, in_to_out = arch
     G = C * (1 + has_out + has_phi)
     U = G + C * S
     I = n_in + (U if rec else 0) + 1
-    J = C * S + (0 if rec else n_in) + 1
+    J = C * S + (n_in if in_to_out else 0) + 1
     return G, U, I, J, C * (1 + has_out), G
 
 
@@ -95,7 +96,7 @@ def step_forward(W_h, arch, x_t, sym_t, use_sym, a_prev, s_prev, net, a, s, g_c)
     ``a`` holds y_in, y_out, y_φ of the gates and y_c of the cells; a_prev / s_prev are
     the previous step's (zeros at a reset).
     """
-    n_in, C, S, O, rec, has_out, has_phi, g_kind, h_kind, _ = arch
+    n_in, C, S, O, rec, has_out, has_phi, g_kind, h_kind, _, _ = arch
     G, U, I, J, phi0, c0 = sizes(arch)
     for u in range(U):                                   # net(t) = W z(t), summed in a register: the bias ...
         acc = W_h[I - 1, u]
@@ -127,14 +128,14 @@ def step_forward(W_h, arch, x_t, sym_t, use_sym, a_prev, s_prev, net, a, s, g_c)
 @njit(cache=True, nogil=True)
 def output_step(W_k, arch, x_t, sym_t, use_sym, a, net_k, y_k):
     """Output units at step t: net_k = W_k [y_c, (x), 1], y_k = f(net_k) (or net_k if linear)."""
-    n_in, C, S, O, rec, _, _, _, _, out_linear = arch
+    n_in, C, S, O, rec, _, _, _, _, out_linear, in_to_out = arch
     G, U, I, J, _, c0 = sizes(arch)
     CS = C * S
     for o in range(O):
         acc = W_k[J - 1, o]
         for c in range(CS):
             acc += a[c0 + c] * W_k[c, o]
-        if not rec:                                       # connectivity "B": inputs feed the outputs
+        if in_to_out:                                     # "B" (or input_to_output): x(t) feeds the outputs
             if use_sym:
                 if sym_t >= 0:
                     acc += W_k[CS + sym_t, o]

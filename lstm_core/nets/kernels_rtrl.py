@@ -36,7 +36,7 @@ from lstm_core.nets.kernels_score import after_sequence, next_sequence, trial_bu
 @njit(cache=True, nogil=True)
 def workspace(arch, T):
     """Scratch arrays of one trial, allocated once per chunk."""
-    n_in, C, S, O, rec, has_out, has_phi, _, _, _ = arch
+    n_in, C, S, O, rec, has_out, has_phi, _, _, _, _ = arch
     G, U, I, J, _, _ = sizes(arch)
     CS = C * S
     return (np.zeros((CS, I)), np.zeros((CS, I)), np.zeros((CS, I)),       # dS_in, dS_c, dS_phi
@@ -58,7 +58,7 @@ def train_sequence(W_h, W_k, M_h, M_k, arch, step_update, lr, x, sym, use_sym, l
     y (T, O), has_target (T,) : targets; y_k (T, O) : filled at target steps and the last step
     ws : :func:`workspace`
     """
-    n_in, C, S, O, rec, has_out, has_phi, g_kind, h_kind, out_linear = arch
+    n_in, C, S, O, rec, has_out, has_phi, g_kind, h_kind, out_linear, _ = arch
     G, U, I, J, phi0, c0 = sizes(arch)
     (dS_in, dS_c, dS_phi, net, a, a_prev, s, s_prev, net_k, e_k, back, e_s, dW_h, dW_k, cols, in_cols, src_k, z, g_c,
      z_cols) = ws
@@ -158,7 +158,7 @@ def train_sequence(W_h, W_k, M_h, M_k, arch, step_update, lr, x, sym, use_sym, l
 @njit(cache=True, nogil=True)
 def _learn(W_k, M_h, M_k, arch, rate, y_t, y_kt, a, s, ws, Wd_h, Wd_k, n_cols):
     """The weight changes of one target step (eqs 19-28) into Wd_h, Wd_k (the weights, or the sums)."""
-    n_in, C, S, O, rec, has_out, has_phi, g_kind, h_kind, out_linear = arch
+    n_in, C, S, O, rec, has_out, has_phi, g_kind, h_kind, out_linear, in_to_out = arch
     G, U, I, J, phi0, c0 = sizes(arch)
     CS = C * S
     dS_in, dS_c, dS_phi, net, _, _, _, _, net_k, e_k, back, e_s, _, _, cols, _, src_k, z, _, _ = ws
@@ -202,7 +202,7 @@ def _learn(W_k, M_h, M_k, arch, rate, y_t, y_kt, a, s, ws, Wd_h, Wd_k, n_cols):
     for c in range(CS):                                          # output units: Δw[k, j] = α e_k y_j   (eq 22)
         src_k[c] = a[c0 + c]
     src_k[J - 1] = 1.0
-    if not rec:
+    if in_to_out:
         for m in range(n_in):
             src_k[CS + m] = z[m]                                 # x(t), the input part of z(t)
     for jj in range(J):

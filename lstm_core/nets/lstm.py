@@ -69,6 +69,13 @@ class LSTMConfig:
     forget_gate_bias: tuple[float, ...] | None = None
     output: str = "logistic"           # output units: "logistic" y = f(net) (the paper's text) or
     #                                    "linear" y = net (what Exp 4/5's numbers need: spec A-notes, issue 13)
+    input_to_output: bool = False      # x(t) feeds the output units under "F" too (always so under "B"):
+    #                                    a reading tried for Exp 1, not a net of the paper (issue 13)
+
+    @property
+    def inputs_feed_outputs(self) -> bool:
+        """Whether the output units see x(t): always under connectivity "B", under "F" if ``input_to_output``."""
+        return self.connectivity == "B" or self.input_to_output
 
     def __post_init__(self) -> None:
         if self.connectivity not in ("F", "B"):
@@ -105,7 +112,7 @@ class Layout:
     src_rec: slice | None       # in I: a(t−1), same order as U (None under "B")
     src_bias: int               # in I: the constant 1
     out_cells: slice            # in J: y_c(t)
-    out_x: slice | None         # in J: x(t) (connectivity "B")
+    out_x: slice | None         # in J: x(t) (connectivity "B", or ``input_to_output``)
     out_bias: int               # in J: the constant 1
 
 
@@ -125,8 +132,8 @@ def layout(cfg: LSTMConfig) -> Layout:
     src_x = slice(0, cfg.n_in)
     src_rec = slice(cfg.n_in, cfg.n_in + U) if rec else None
     I = cfg.n_in + (U if rec else 0) + 1
-    out_x = slice(CS, CS + cfg.n_in) if not rec else None
-    J = CS + (0 if rec else cfg.n_in) + 1
+    out_x = slice(CS, CS + cfg.n_in) if cfg.inputs_feed_outputs else None
+    J = CS + (cfg.n_in if cfg.inputs_feed_outputs else 0) + 1
     return Layout(C, S, CS, G, U, I, J, in_gate, out_gate, forget_gate, slice(G, U),
                   src_x, src_rec, I - 1, slice(0, CS), out_x, J - 1)
 
@@ -300,7 +307,7 @@ def forward(cfg: LSTMConfig, params: dict[str, Array], x: Array) -> dict[str, Ar
 
 
 def output_sources(cfg: LSTMConfig, a: Array, x: Array) -> Array:
-    """Sources of the output units (K, B, T, J): [y_c(t), (x(t) under "B"), 1]."""
+    """Sources of the output units (K, B, T, J): [y_c(t), (x(t) under "B" or ``input_to_output``), 1]."""
     L = layout(cfg)
     parts = [a[..., L.cells]]
     if L.out_x is not None:
