@@ -55,10 +55,10 @@ def check_reading(d: object) -> str:
 
 def changed_text(d: dict) -> str:
     """What a reading changed, as the command line says it: "net.g=h_pm1, net.h=g_pm2", "paths=none, per step",
-    or "nothing (the preset as it is)"."""
+    or "none (as preset)"."""
     if "paths" in d:
         return f"paths={d['paths']}" + (", per step" if d["per_step"] else "")
-    return ", ".join(d["overrides"]) or "nothing (the preset as it is)"
+    return ", ".join(d["overrides"]) or "none (as preset)"
 
 
 def load_reading(f) -> dict:

@@ -61,7 +61,7 @@ def test_readings_of_a_row_sort_by_what_they_changed_then_seed_with_the_probes_l
     rows, problems = readings_of(ROW, tmp_path)
     assert problems == []
     assert [(r["changed"], r["seed"]) for r in rows] == [
-        ("nothing (the preset as it is)", 0), ("nothing (the preset as it is)", 1),
+        ("none (as preset)", 0), ("none (as preset)", 1),
         ("net.input_to_output=true", 0), ("paths=none, per step", 0)]
     first = rows[2]
     assert (first["trials"], first["cap"], first["successes"]) == (3, 80_000, 2)
@@ -155,9 +155,9 @@ def test_the_experiments_page_lists_a_rows_readings_in_an_expander_only_where_th
     at = make(ROW)
     assert not at.exception, [e.value for e in at.exception]
     (box,) = _readings_expanders(at)
-    assert box.label == "Readings tried for this row (2)"
+    assert box.label == "Readings tried for this row (2)" and not box.proto.expanded        # collapsed at first
     (table,) = [d.value for d in box.dataframe]
-    assert list(table["changed"]) == ["nothing (the preset as it is)", "net.input_to_output=true"]
+    assert list(table["changed"]) == ["none (as preset)", "net.input_to_output=true"]
     assert list(table["solved"]) == ["2/3", "2/3"]
     captions = " ".join(c.value for c in box.caption)
     assert "docs/reproduce.md" in captions and f"{ROW}__broken.json" in captions

@@ -16,7 +16,7 @@ from lstm_core.tasks import TASK_INFO, describe_sequence
 from ui.experiment_view import example_batch
 from ui.figure_spec import FrozenFigure, freeze
 from ui.figures_training import example_sequence_figure
-from ui.present import is_present, sized_figure
+from ui.present import FONT_SCALE, is_present, sized_figure
 from ui.readings_table import READINGS_CAPTION, READINGS_COLUMNS, readings_frame
 from ui.reproduce_table import best_results, paper_numbers, stored_result_note
 
@@ -56,9 +56,10 @@ def show_readings(name: str) -> None:
     with st.expander(f"Readings tried for this row ({len(rows)})", expanded=False):
         st.caption(READINGS_CAPTION)
         if rows:
-            config = {k: st.column_config.TextColumn(label, help=why, width="large" if k == "command" else
-                                                     "medium" if k in ("changed", "file") else "small")
-                      for k, (label, why) in READINGS_COLUMNS.items()}
+            scale = FONT_SCALE if is_present() else 1.0          # projector mode: larger fonts, wider columns
+            config = {k: st.column_config.TextColumn(label, help=why, width=round(w * scale) if isinstance(w, int)
+                                                     else w)
+                      for k, (label, why, w) in READINGS_COLUMNS.items()}
             st.dataframe(readings_frame(rows), hide_index=True, column_config=config, width="stretch",
                          key="readings_table")
         for path, why in problems:

@@ -14,21 +14,22 @@ from ui.reproduce_table import _text
 
 READINGS_CAPTION = (
     "A reading is a run of this row with some settings changed (`python -m scripts.readings --set key=value`, "
-    "or the backward paths of `scripts.probe_paths`), to test a reading of the paper's text where the row "
-    "does not reproduce; docs/reproduce.md discusses them.")
+    "or the backward paths of `scripts.probe_paths`): one way to read the paper's text, tried mostly where a row "
+    "does not reproduce. docs/reproduce.md discusses them.")
 
-# column -> (label, help); the first six fit beside each other on a 1024-px screen, the command and file follow
-READINGS_COLUMNS: dict[str, tuple[str, str]] = {
+# column -> (label, help, width in px at the page's normal font size, or a Streamlit width name): the first
+# four fit the ~530 px a 1024-px screen leaves beside the sidebar; the rest scroll into view
+READINGS_COLUMNS: dict[str, tuple[str, str, int | str]] = {
     "changed": ("Changed", "The settings changed from the preset (key=value, as given to --set), or the probe's "
-                           "backward paths."),
-    "solved": ("Solved", "Trials that met the paper's stopping rule before the cap, of all trials."),
-    "sequences": ("Seqs to success", "Training sequences until success: mean over the successful trials "
-                                     "(fewest–most)."),
-    "cap": ("Cap", "The sequences each trial was allowed before it counted as failed."),
-    "seed": ("Seed", "The run's seed (trials get child generators of it)."),
-    "wall": ("Wall", "Wall-clock time of the whole run."),
-    "command": ("Command", "The exact command that made it, from the repository root."),
-    "file": ("File", "The reading's file under runs/readings/."),
+                           "backward paths.", 180),
+    "solved": ("Solved", "Trials that met the paper's stopping rule before the cap, of all trials.", 58),
+    "sequences": ("Mean seqs (min–max)", "Training sequences until success: the mean over the successful "
+                                         "trials (the fewest–the most).", 170),
+    "cap": ("Cap", "The sequences each trial was allowed before it counted as failed.", 72),
+    "seed": ("Seed", "The run's seed (trials get child generators of it).", 48),
+    "wall": ("Wall", "Wall-clock time of the whole run.", 60),
+    "command": ("Command", "The exact command that made it, from the repository root.", 620),
+    "file": ("File", "The reading's file under runs/readings/.", "medium"),
 }
 
 
