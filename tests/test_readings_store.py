@@ -165,3 +165,15 @@ def test_the_experiments_page_lists_a_rows_readings_in_an_expander_only_where_th
     at = make("exp4_adding_T500")                                    # no reading of this row
     assert not at.exception, [e.value for e in at.exception]
     assert _readings_expanders(at) == []
+
+
+def test_the_reproduce_table_notes_how_many_readings_a_row_has_beside_its_own_note():
+    from ui.reproduce_table import comparison_table
+
+    stored = {**_reading([])["summary"], "preset": "exp4_adding_T100", "interrupted": True}
+    table = comparison_table([stored], {ROW: 4, "exp4_adding_T100": 2}).set_index("preset")
+    assert table.loc[ROW, "note"] == "readings: 4 (listed on the Experiments page)"
+    assert table.loc["exp4_adding_T100", "note"] == ("interrupted: unfinished trials counted as failures; "
+                                                     "readings: 2 (listed on the Experiments page)")
+    assert table.loc["exp4_adding_T500", "note"] == ""
+    assert (comparison_table([stored])["note"] == comparison_table([stored], {})["note"]).all()
