@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Iterable
 from pathlib import Path
 
 from lab.run_files import MAX_CONFIG_BYTES, RunFileError
@@ -83,6 +84,33 @@ def check_summary(d: object, trials: int | None = None) -> str:
     return ""
 
 
+def read_json(f: Path, what: str) -> object:
+    """The JSON value in file ``f`` (at most ``MAX_CONFIG_BYTES``); :class:`RunFileError` naming the file if not.
+
+    ``what`` names the kind of file in the message ("a result", "a reading").
+    """
+    try:
+        if f.stat().st_size > MAX_CONFIG_BYTES:
+            raise RunFileError(f"{f.name}: {f.stat().st_size:,} bytes is far too large for {what}")
+        return json.loads(f.read_text(encoding="utf-8"))
+    except RunFileError:
+        raise
+    except (OSError, UnicodeDecodeError, ValueError, RecursionError) as exc:
+        raise RunFileError(f"{f.name}: not readable as JSON ({type(exc).__name__}: {exc})"[:300]) from None
+
+
+def load_each(files: Iterable[Path], load) -> tuple[list[dict], list[tuple[Path, str]]]:
+    """``load(f)`` of every file; returns (the loaded, (file, reason) for each that raised RunFileError)."""
+    rows, problems = [], []
+    for f in files:
+        try:
+            rows.append(load(f))
+        except RunFileError as exc:
+            why = str(exc)
+            problems.append((f, why[len(f.name) + 2:] if why.startswith(f"{f.name}: ") else why))
+    return rows, problems
+
+
 def load_result(f) -> dict:
     """One reproduce result file (``runs/results/*.json``), validated field by field.
 
@@ -91,14 +119,7 @@ def load_result(f) -> dict:
     Pages call this (or :func:`load_results`) and show the message instead of the row.
     """
     f = Path(f)
-    try:
-        if f.stat().st_size > MAX_CONFIG_BYTES:
-            raise RunFileError(f"{f.name}: {f.stat().st_size:,} bytes is far too large for a result")
-        d = json.loads(f.read_text(encoding="utf-8"))
-    except RunFileError:
-        raise
-    except (OSError, UnicodeDecodeError, ValueError, RecursionError) as exc:
-        raise RunFileError(f"{f.name}: not readable as JSON ({type(exc).__name__}: {exc})"[:300]) from None
+    d = read_json(f, "a result")
     why = check_summary(d)
     if why:
         raise RunFileError(f"{f.name}: {why}")
@@ -114,14 +135,7 @@ def load_results(root=None) -> tuple[list[dict], list[tuple[Path, str]]]:
     problems : (file, reason) for every file that was skipped
     """
     root = Path(root) if root is not None else RESULTS_DIR
-    rows, problems = [], []
-    for f in sorted(root.glob("*.json")) if root.is_dir() else []:
-        try:
-            rows.append(load_result(f))
-        except RunFileError as exc:
-            why = str(exc)
-            problems.append((f, why[len(f.name) + 2:] if why.startswith(f"{f.name}: ") else why))
-    return rows, problems
+    return load_each(sorted(root.glob("*.json")) if root.is_dir() else [], load_result)
 
 
 def results_table(root=None, problems: list | None = None) -> list[dict]:

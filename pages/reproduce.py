@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from lab.readings import READINGS_DIR, reading_counts
 from lab.results import RESULTS_DIR, results_table
 from ui import student
 from ui.nav import ensure_router
@@ -30,7 +31,7 @@ st.markdown(
 problems: list = []
 student.show("reproduce")  # guided questions in student mode (?student=1)
 
-table = comparison_table(results_table(RESULTS_DIR, problems=problems))
+table = comparison_table(results_table(RESULTS_DIR, problems=problems), reading_counts(READINGS_DIR))
 for path, why in problems:
     st.warning(f"Skipped the stored result `{path.name}`: {why}", icon="⚠️")
 counts = summary_counts(table)

@@ -9,14 +9,15 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from lab import results
+from lab import readings, results
 from lstm_core.experiments import PRESETS, paper_headline
 from lstm_core.experiments.preset import Preset
 from lstm_core.tasks import TASK_INFO, describe_sequence
 from ui.experiment_view import example_batch
 from ui.figure_spec import FrozenFigure, freeze
 from ui.figures_training import example_sequence_figure
-from ui.present import is_present, sized_figure
+from ui.present import FONT_SCALE, is_present, sized_figure
+from ui.readings_table import READINGS_CAPTION, READINGS_COLUMNS, readings_frame
 from ui.reproduce_table import best_results, paper_numbers, stored_result_note
 
 
@@ -44,6 +45,27 @@ def stored_result(name: str) -> dict | None:
     return best_results(results.results_table(results.RESULTS_DIR)).get(name)
 
 
+def show_readings(name: str) -> None:
+    """A collapsed expander with the readings of preset ``name`` (``runs/readings``); nothing if it has none.
+
+    Files that do not load are named inside it instead of shown.
+    """
+    rows, problems = readings.readings_of(name, readings.READINGS_DIR)
+    if not rows and not problems:
+        return
+    with st.expander(f"Readings tried for this row ({len(rows)})", expanded=False):
+        st.caption(READINGS_CAPTION)
+        if rows:
+            scale = FONT_SCALE if is_present() else 1.0          # projector mode: larger fonts, wider columns
+            config = {k: st.column_config.TextColumn(label, help=why, width=round(w * scale) if isinstance(w, int)
+                                                     else w)
+                      for k, (label, why, w) in READINGS_COLUMNS.items()}
+            st.dataframe(readings_frame(rows), hide_index=True, column_config=config, width="stretch",
+                         key="readings_table")
+        for path, why in problems:
+            st.caption(f"⚠️ Skipped `{path.name}`: {why}")
+
+
 def show_task(preset: Preset, derived: Preset, seed: int) -> None:
     """The task in a few sentences, an example sequence, the paper's numbers, the deviations."""
     info = TASK_INFO[preset.task]
@@ -67,6 +89,7 @@ def show_task(preset: Preset, derived: Preset, seed: int) -> None:
                 if ours is not None and ours.get("command"):
                     st.caption("The command that made it:")
                     st.code(ours["command"], language="bash", wrap_lines=True)
+    show_readings(preset.name)
     text, fig = _example(repr(derived), seed, derived)
     st.markdown("**One example sequence**")
     st.code(text, language=None, wrap_lines=True)

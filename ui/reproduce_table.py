@@ -126,8 +126,17 @@ def _ours(r: Mapping | None, paper: Mapping | None = None) -> dict:
             "note": "interrupted: unfinished trials counted as failures" if r.get("interrupted") else ""}
 
 
-def comparison_table(results: Iterable[Mapping]) -> pd.DataFrame:
-    """Paper rows (table order) with our best stored result; paper-only rows; classroom results."""
+def _with_readings(note: str, n: int) -> str:
+    """``note`` and, if ``n`` > 0, how many readings were tried (the Experiments page lists them)."""
+    tried = f"readings: {n} (listed on the Experiments page)" if n else ""
+    return "; ".join(t for t in (note, tried) if t)
+
+
+def comparison_table(results: Iterable[Mapping], readings: Mapping[str, int] | None = None) -> pd.DataFrame:
+    """Paper rows (table order) with our best stored result; paper-only rows; classroom results.
+
+    ``readings`` (preset -> count, :func:`lab.readings.reading_counts`) adds "readings: N" to a row's note.
+    """
     best = best_results(results)
     rows = []
     for p in PRESETS.values():
@@ -152,6 +161,8 @@ def comparison_table(results: Iterable[Mapping]) -> pd.DataFrame:
         if p is not None and p.paper is None:
             rows.append({"group": CLASSROOM_GROUP, "experiment": p.experiment, "row": p.title, "preset": name,
                          **_ours(r)})
+    for r in rows:
+        r["note"] = _with_readings(r.get("note") or "", (readings or {}).get(r["preset"], 0))
     df = pd.DataFrame(rows, columns=COLUMNS)
     df["paper_success_pct"] = df["paper_success_pct"].astype(str).replace({"None": "", "nan": ""})
     order = {g: i for i, g in enumerate(dict.fromkeys(df["group"]))}
