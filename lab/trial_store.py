@@ -15,7 +15,7 @@ on — the preset's setup (not its title, description or notes), the seed, the c
 trial k of the full row. A change of the engine's code gives a new key, so trials trained by other code
 are never mixed into a row; a change of a preset's words does not.
 
-A file is one ``.npz`` (no pickles): ``meta`` (JSON text: trial, seed, cap, key, seen, the result, message,
+A file is one compressed ``.npz`` (no pickles): ``meta`` (JSON text: trial, seed, cap, key, seen, the result, message,
 seconds, the checkpoints' sequence counts), ``params.<name>`` (1, ...) weights, the learning curve and
 ``ckpt<i>.<name>`` checkpoint weights. Written atomically; a file that cannot be read or does not belong to
 the row is skipped with a note (that trial is trained again), never trusted.
@@ -105,7 +105,7 @@ class TrialStore:
         arrays["meta"] = np.array(json.dumps(meta, default=float))
         self.folder.mkdir(parents=True, exist_ok=True)
         self._read_once = None                          # load() reads again
-        return atomic_write(self.path(k), lambda f: np.savez(f, **arrays))
+        return atomic_write(self.path(k), lambda f: np.savez_compressed(f, **arrays))   # the curves compress
 
     def load(self) -> dict[int, dict]:
         """``{trial: payload}`` of this row's stored trials (trials 0..K−1 of the row only); notes what it skips.
