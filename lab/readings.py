@@ -18,7 +18,7 @@ import glob
 from collections import Counter
 from pathlib import Path
 
-from lab.results import _is_count, _is_number, check_summary, load_each, read_json
+from lab.results import check_summary, is_count, is_number, load_each, read_json
 from lab.run_files import RunFileError
 
 READINGS_DIR = Path(__file__).resolve().parent.parent / "runs" / "readings"
@@ -31,9 +31,9 @@ def check_reading(d: object) -> str:
     if "overrides" not in d and "paths" not in d:
         return "neither 'overrides' nor 'paths': not a reading"
     required = {"preset": lambda v: isinstance(v, str) and 0 < len(v) <= 200,
-                "trials": lambda v: _is_count(v) and v >= 1, "seed": _is_count,
-                "max_sequences": lambda v: _is_count(v) and v >= 1, "summary": lambda v: True,
-                "wall_seconds": _is_number, "command": lambda v: isinstance(v, str) and 0 < len(v) <= 2000}
+                "trials": lambda v: is_count(v) and v >= 1, "seed": is_count,
+                "max_sequences": lambda v: is_count(v) and v >= 1, "summary": lambda v: True,
+                "wall_seconds": is_number, "command": lambda v: isinstance(v, str) and 0 < len(v) <= 2000}
     if "paths" in d:                                  # scripts.probe_paths
         required |= {"paths": lambda v: isinstance(v, str) and 0 < len(v) <= 50,
                      "per_step": lambda v: isinstance(v, bool)}

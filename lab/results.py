@@ -17,11 +17,11 @@ from lab.run_files import MAX_CONFIG_BYTES, RunFileError
 RESULTS_DIR = Path(__file__).resolve().parent.parent / "runs" / "results"
 
 
-def _is_count(v, none_ok: bool = False) -> bool:
+def is_count(v, none_ok: bool = False) -> bool:
     return (v is None and none_ok) or (isinstance(v, int) and not isinstance(v, bool) and v >= 0)
 
 
-def _is_number(v, none_ok: bool = False) -> bool:
+def is_number(v, none_ok: bool = False) -> bool:
     if v is None:
         return none_ok
     return isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v) and v >= 0
@@ -40,19 +40,19 @@ def check_summary(d: object, trials: int | None = None) -> str:
     if not isinstance(d, dict):
         return f"expected a JSON object, got {type(d).__name__}"
     required = {"preset": lambda v: isinstance(v, str) and 0 < len(v) <= 200,
-                "trials": lambda v: _is_count(v) and v >= 1,
-                "seed": _is_count, "successes": _is_count,
-                "success_rate": lambda v: _is_number(v) and v <= 1,
+                "trials": lambda v: is_count(v) and v >= 1,
+                "seed": is_count, "successes": is_count,
+                "success_rate": lambda v: is_number(v) and v <= 1,
                 "sequences_to_success": lambda v: isinstance(v, list),
-                "mean_sequences": lambda v: _is_number(v, none_ok=True),
-                "min_sequences": lambda v: _is_number(v, none_ok=True),
-                "max_sequences": lambda v: _is_number(v, none_ok=True),
-                "test": lambda v: isinstance(v, dict), "seconds": lambda v: _is_number(v)}
+                "mean_sequences": lambda v: is_number(v, none_ok=True),
+                "min_sequences": lambda v: is_number(v, none_ok=True),
+                "max_sequences": lambda v: is_number(v, none_ok=True),
+                "test": lambda v: isinstance(v, dict), "seconds": lambda v: is_number(v)}
     optional = {"sequences_presented": lambda v: isinstance(v, list), "st1_at": lambda v: isinstance(v, list),
-                "diverged": lambda v: isinstance(v, list), "sequences_seen": _is_count,
-                "max_sequences_cap": _is_count, "interrupted": lambda v: isinstance(v, bool),
+                "diverged": lambda v: isinstance(v, list), "sequences_seen": is_count,
+                "max_sequences_cap": is_count, "interrupted": lambda v: isinstance(v, bool),
                 "classroom": lambda v: isinstance(v, bool), "experiment": lambda v: isinstance(v, str),
-                "paper": lambda v: v is None or isinstance(v, dict), "trials_resumed": _is_count}
+                "paper": lambda v: v is None or isinstance(v, dict), "trials_resumed": is_count}
     for key in required:
         if key not in d:
             return f"entry {key!r} is missing"
@@ -72,14 +72,14 @@ def check_summary(d: object, trials: int | None = None) -> str:
             v = d[key]
             if len(v) != K:
                 return f"entry {key!r} should have one entry per trial ({K}), has {len(v)}"
-            if not all(_is_count(x, none_ok=True) for x in v):
+            if not all(is_count(x, none_ok=True) for x in v):
                 return f"entry {key!r} should hold sequence counts or null"
     if not all(isinstance(x, int) and not isinstance(x, bool) and 0 <= x < K for x in d.get("diverged", [])):
         return "entry 'diverged' should list trial numbers"
     for k, v in d["test"].items():
-        if k in _TEST_COUNTS and not _is_count(v):
+        if k in _TEST_COUNTS and not is_count(v):
             return f"entry 'test.{k}' should be a whole number >= 0, got {v!r}"[:200]
-        if not _is_number(v):
+        if not is_number(v):
             return f"entry 'test.{k}' should be a number >= 0, got {v!r}"[:200]
     return ""
 

@@ -10,7 +10,7 @@ from collections.abc import Iterable, Mapping
 
 import pandas as pd
 
-from ui.reproduce_table import _text
+from ui.reproduce_table import cell_text
 
 READINGS_CAPTION = (
     "A reading is a run of this row with some settings changed (`python -m scripts.readings --set key=value`, "
@@ -47,14 +47,14 @@ def sequences_text(mean: float | None, lo: float | None, hi: float | None) -> st
     if mean is None:
         return "—"
     if lo is None or hi is None or lo == hi:
-        return _text(mean)
-    return f"{_text(mean)} ({_text(lo)}–{_text(hi)})"
+        return cell_text(mean)
+    return f"{cell_text(mean)} ({cell_text(lo)}–{cell_text(hi)})"
 
 
 def readings_frame(rows: Iterable[Mapping]) -> pd.DataFrame:
     """One text row per reading, columns ``READINGS_COLUMNS`` (keys), in the order of ``rows``."""
     out = [{"changed": r["changed"], "solved": f"{r['successes']}/{r['trials']}",
             "sequences": sequences_text(r["mean_sequences"], r["min_sequences"], r["max_sequences"]),
-            "cap": _text(r["cap"]), "seed": str(r["seed"]), "wall": wall_text(r["wall_seconds"]),
+            "cap": cell_text(r["cap"]), "seed": str(r["seed"]), "wall": wall_text(r["wall_seconds"]),
             "command": r["command"], "file": r["file"]} for r in rows]
     return pd.DataFrame(out, columns=list(READINGS_COLUMNS))

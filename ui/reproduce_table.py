@@ -210,7 +210,7 @@ ALWAYS_SHOWN = ("row", "status", "paper_success_pct", "our_success_pct", "paper_
                 "our_mean_sequences")
 
 
-def _text(value: object, fmt: str = "{:,.0f}") -> str:
+def cell_text(value: object, fmt: str = "{:,.0f}") -> str:
     """A cell as text: "" for a missing value (never "None" or "nan"), numbers formatted with ``fmt``."""
     if value is None or (isinstance(value, float) and value != value) or value is pd.NA:
         return ""
@@ -230,13 +230,14 @@ def display_table(rows: pd.DataFrame) -> pd.DataFrame:
     for key in DISPLAY_COLUMNS:
         if key == "our_min_max":
             lo, hi = rows["our_min_sequences"], rows["our_max_sequences"]
-            out[key] = [f"{_text(a)}–{_text(b)}" if _text(a) and _text(b) else "" for a, b in zip(lo, hi)]
+            out[key] = [f"{cell_text(a)}–{cell_text(b)}" if cell_text(a) and cell_text(b) else ""
+                        for a, b in zip(lo, hi)]
         elif key == "status":
-            out[key] = [SHORT_STATUS.get(v, _text(v)) for v in rows[key]]
+            out[key] = [SHORT_STATUS.get(v, cell_text(v)) for v in rows[key]]
         elif key == "seed":
-            out[key] = [_text(v, "{:d}") if isinstance(v, int) else _text(v) for v in rows[key]]
+            out[key] = [cell_text(v, "{:d}") if isinstance(v, int) else cell_text(v) for v in rows[key]]
         else:
-            out[key] = [_text(v) for v in rows[key]]
+            out[key] = [cell_text(v) for v in rows[key]]
     keep = [k for k in DISPLAY_COLUMNS if k in ALWAYS_SHOWN or (out[k] != "").any()]
     out = out[keep]
     out["preset"] = rows["preset"].fillna("").astype(str).to_numpy()
@@ -262,9 +263,10 @@ _TEST_KEYS = ("wrong", "fraction_misclassified", "mse", "avg_test_error", "avg_d
 def _our_values(paper: Mapping, ours: Mapping) -> dict[str, str]:
     """Our stored result under the paper's keys it answers (trials, success, sequences, the test)."""
     rate = ours.get("success_rate")
-    values = {"trials": _text(ours.get("trials")), "success_pct": "" if rate is None else f"{100 * rate:.3g}",
-              "success_after": _text(ours.get("mean_sequences")), "min_sequences": _text(ours.get("min_sequences")),
-              "max_sequences": _text(ours.get("max_sequences"))}
+    values = {"trials": cell_text(ours.get("trials")), "success_pct": "" if rate is None else f"{100 * rate:.3g}",
+              "success_after": cell_text(ours.get("mean_sequences")),
+              "min_sequences": cell_text(ours.get("min_sequences")),
+              "max_sequences": cell_text(ours.get("max_sequences"))}
     test = next((k for k in _TEST_KEYS if k in paper), "wrong")
     values[test] = _our_test(ours.get("test"))
     return values
