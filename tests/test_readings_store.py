@@ -16,11 +16,10 @@ from streamlit.testing.v1 import AppTest
 import lab.readings
 from lab.readings import READINGS_DIR, check_reading, load_reading, reading_counts, readings_of
 from lstm_core.experiments import PRESETS
-from tests.pagetools import isolate_page
+from tests.pagetools import experiments_page, isolate_page
 from ui.readings_table import READINGS_COLUMNS, readings_frame, sequences_text, wall_text
 
 ROW = "exp1_4x1_lr0.1"
-EXPERIMENTS = str(Path(__file__).resolve().parent.parent / "pages" / "experiments.py")
 
 
 def _reading(overrides: list[str] | None = None, seed: int = 0, successes: int = 2, trials: int = 3,
@@ -135,11 +134,7 @@ def app(monkeypatch, tmp_path):
     isolate_page(monkeypatch, tmp_path / "no_shipped_runs", tmp_path / "results")
     monkeypatch.setattr(lab.readings, "READINGS_DIR", readings)
 
-    def make(preset: str) -> AppTest:
-        at = AppTest.from_file(EXPERIMENTS, default_timeout=60)
-        at.query_params.update({"exp": PRESETS[preset].experiment, "preset": preset})
-        return at.run()
-    yield make, readings
+    yield experiments_page, readings
     st.cache_resource.clear()
 
 

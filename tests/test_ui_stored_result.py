@@ -7,17 +7,15 @@ the pure helpers of :mod:`ui.reproduce_table` that fill it.
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from lstm_core.experiments import PRESETS
-from tests.pagetools import isolate_page
+from tests.pagetools import experiments_page, isolate_page
 from ui.reproduce_table import NOT_YET, PARTLY, REPRODUCED, paper_numbers, stored_result_note
 
-EXPERIMENTS = str(Path(__file__).resolve().parent.parent / "pages" / "experiments.py")
 ROW = "exp4_adding_T100"
 COMMAND = "python -m lstm_core reproduce exp4_adding_T100 --trials 2 --json runs/results/exp4_adding_T100.json"
 
@@ -36,11 +34,7 @@ def app(monkeypatch, tmp_path):
     results.mkdir()
     isolate_page(monkeypatch, tmp_path / "no_shipped_runs", results)
 
-    def make(preset: str) -> AppTest:
-        at = AppTest.from_file(EXPERIMENTS, default_timeout=60)
-        at.query_params.update({"exp": PRESETS[preset].experiment, "preset": preset})
-        return at.run()
-    yield make, results
+    yield experiments_page, results
     st.cache_resource.clear()
 
 
