@@ -82,7 +82,9 @@ D_EXP3B_T1000_OPEN = ("NOT REPRODUCED (issue 13): 0/10 within 980,000 sequences 
                       "values or 1, then solves at ~350,000); with the noise on the informative value none left that "
                       "plateau within 980,000. Over 1,000 steps block 1's state drifts to |s| ~ 18 (input-gate bias "
                       "-1 and the cell biases), so learning rests on blocks 2 and 3 (docs/reproduce.md).")
-D_EXP3_NOISE = "A12: 'variance 0.2' means noise std sqrt(0.2) = 0.447 (3c target noise: std sqrt(0.1) = 0.316)."
+D_EXP3_NOISE = ("A12: 'variance 0.2' means noise std sqrt(0.2) = 0.447 (3c target noise: std sqrt(0.1) = 0.316). "
+                "Table 5 confirms it: with N = 1 no net can misclassify fewer than Phi(-1/0.447) = 1.27 % of 3b's "
+                "sequences, and the paper reports 1.50 % and 1.21 % (std 0.2 would allow 3e-7).")
 D_EXP3_ST = ("A14: the 256 ST1/ST2 test sequences are drawn once per trial and reused; A6: ST1/ST2 are checked "
              "every 100 training sequences; a fresh 2560-sequence test follows ST2.")
 D_LEN = "A15: sequence length uniform integer in [T, T + T/10] inclusive."
