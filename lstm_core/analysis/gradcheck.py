@@ -112,13 +112,18 @@ def compare(key: str, title: str, reference: str, numeric: dict[str, Array], ana
 # ----------------------------------------------------------------------------- the problems
 
 
-def lstm_problem(cfg: LSTMConfig, seed: int, T: int = 8, B: int = 2, scale: float = 3.0):
-    """Random weights (scaled up so gradients are not tiny), inputs, targets at random steps."""
+def lstm_problem(cfg: LSTMConfig, seed: int, T: int = 8, B: int = 2, scale: float = 3.0, K: int = 1):
+    """Random weights (scaled up so gradients are not tiny), inputs, targets at random steps.
+
+    Returns params (K, ...) (trial k's drawn from ``default_rng(seed + k)``), x (K, B, T, n_in),
+    y (K, B, T, n_out), has_target (K, B, T) with the last step always a target. The one random
+    problem of the gradient checks and the tests (``tests.lstmtools.random_problem``).
+    """
     rng = np.random.default_rng(seed)
-    params = {k: v * scale for k, v in init_params(cfg, [rng]).items()}
-    x = rng.normal(size=(1, B, T, cfg.n_in))
-    y = rng.uniform(size=(1, B, T, cfg.n_out))
-    has_target = rng.uniform(size=(1, B, T)) < 0.5
+    params = {k: v * scale for k, v in init_params(cfg, [np.random.default_rng(seed + i) for i in range(K)]).items()}
+    x = rng.normal(size=(K, B, T, cfg.n_in))
+    y = rng.uniform(size=(K, B, T, cfg.n_out))
+    has_target = rng.uniform(size=(K, B, T)) < 0.5
     has_target[..., -1] = True
     return params, x, y, has_target
 
