@@ -1,7 +1,8 @@
 """Compile (or load from the on-disk cache) the kernels a preset needs, on tiny data, before training.
 
 Numba compiles a kernel on its first call and, with ``cache=True``, writes the machine code
-next to the module (``lstm_core/nets/__pycache__``), so later processes only load it (well
+in ``lstm_core/nets/__pycache__/kernels-<hash>`` (:mod:`lstm_core.nets._numba`: the hash of every kernel
+source, so no edited callee is run stale), so later processes only load it (well
 under a second; a first compile takes 10-20 s on a 2-core machine). A training job calls
 :func:`prepare` in its worker process and says "preparing the fast engine" meanwhile; the
 app may call it at start-up in the background.
