@@ -15,10 +15,11 @@ each unsolved trial, on its own training and test sets, how many predictions fai
 at each kind of step (after the outer B, after the outer T/P, inside the inner Reber string, after
 the inner E — the long-lag prediction of the second symbol — and after the second T/P), and
 what its cells look like: mean |s| per cell at the long-lag step, the input gates at the step that
-reads the outer T/P, the output gates at the long-lag step. ``--set`` changes the preset as in
-:mod:`scripts.readings`:
+reads the outer T/P, the output gates at the long-lag step. ``--set`` changes the preset (any
+preset) as in :mod:`scripts.readings`:
 
     python -m scripts.probe_failures exp1_3x2_lr0.5 --trials 6 --sequences 20000      # ~30 s
+    python -m scripts.probe_failures exp3a_T1000_N3 --set task.N=1 --trials 2 --sequences 400000
 
 From the repository root.
 """
@@ -53,9 +54,8 @@ def _trained(preset: Preset, trials: int, sequences: int, seed: int) -> TrialRun
     return run
 
 
-def probe(name: str, trials: int, sequences: int, seed: int, test_size: int) -> list[dict]:
+def probe(preset: Preset, trials: int, sequences: int, seed: int, test_size: int) -> list[dict]:
     """Train, test, and describe the wrong test sequences per trial (see module docstring)."""
-    preset = get_preset(name)
     if preset.stop.kind == "reber":
         raise SystemExit("Exp 1 is judged per symbol: use probe_reber")
     run = _trained(preset, trials, sequences, seed)
@@ -139,7 +139,8 @@ def main() -> None:
     parser.add_argument("--sequences", type=int, default=100_000)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--test-size", type=int, default=4000)
-    parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="Exp 1: as scripts.readings")
+    parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                        help="change the preset, as in scripts.readings (e.g. task.N=1)")
     args = parser.parse_args()
     preset = apply_overrides(get_preset(args.preset), args.set)
     if preset.stop.kind == "reber":
@@ -153,7 +154,7 @@ def main() -> None:
                   f"T/P {r['y_in_at_tp']}; output gates at the long-lag step {r['y_out_long_lag']}")
         return
     print(f"quantiles {QUANTILES}")
-    for r in probe(args.preset, args.trials, args.sequences, args.seed, args.test_size):
+    for r in probe(preset, args.trials, args.sequences, args.seed, args.test_size):
         lo, hi = r["output_range"]
         print(f"trial {r['trial']} (trained on {r['trained_on']:,}): {r['wrong']} / {r['tested']} wrong, "
               f"mean |error| {r['mean_abs_error']:.4f}, final outputs in [{lo:.3f}, {hi:.3f}]")

@@ -1,4 +1,4 @@
-"""scripts.readings (a paper row under a changed setting) and the Exp 1 mode of scripts.probe_failures."""
+"""scripts.readings (a paper row under a changed setting) and scripts.probe_failures (its --set, its Exp 1 mode)."""
 
 from __future__ import annotations
 
@@ -35,3 +35,28 @@ def test_the_exp1_probe_counts_every_step_of_both_sets_once():
     assert row["steps"]["after inner E (long lag)"] == 512 == row["steps"]["after B"]   # 256 + 256 strings
     assert all(0 <= row["wrong"][k] <= row["steps"][k] for k in STEP_KINDS)
     assert len(row["abs_s_long_lag"]) == 6 and len(row["y_in_at_tp"]) == 3 == len(row["y_out_long_lag"])
+
+
+def test_probe_failures_trains_the_preset_its_set_options_made_for_every_experiment(monkeypatch, capsys):
+    import sys
+
+    from scripts import probe_failures
+
+    seen = {}
+
+    def fake_probe(preset, trials, sequences, seed, test_size):
+        seen["preset"] = preset
+        return []
+
+    monkeypatch.setattr(probe_failures, "probe", fake_probe)
+    monkeypatch.setattr(sys, "argv", ["probe_failures", "exp3a_T1000_N3", "--set", "task.N=1", "--trials", "1"])
+    probe_failures.main()
+    assert seen["preset"].task_options["N"] == 1                  # it ran N = 3 before: --set was Exp 1's only
+
+
+def test_probe_failures_reports_a_non_reber_preset_it_was_given():
+    preset = apply_overrides(get_preset("exp3a_T100_N3"), ["task.N=1"])
+    from scripts.probe_failures import probe
+
+    rows = probe(preset, trials=1, sequences=200, seed=0, test_size=50)
+    assert rows[0]["tested"] == 50 and rows[0]["trained_on"] == 200
