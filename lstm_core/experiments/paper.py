@@ -78,9 +78,10 @@ D_EXP2C_OPEN = ("SLOWER THAN TABLE 3 (issue 13): q = p = 50 solves 19/20 but aft
                 "tried: Table 10's h/g ranges, alpha x2 and x5, weights in [-0.1, 0.1], the success test on frozen "
                 "weights (docs/reproduce.md, runs/readings/).")
 D_EXP3B_T1000_OPEN = ("NOT REPRODUCED (issue 13): 0/10 within 980,000 sequences (2x the paper's 485,080), none met "
-                      "ST1. At T = 1000 our Exp 3 nets output 0.5 for ~340,000 sequences (3a, with 3 informative "
-                      "values or 1, then solves at ~350,000); with the noise on the informative value none left that "
-                      "plateau within 980,000. Over 1,000 steps block 1's state drifts to |s| ~ 18 (input-gate bias "
+                      "ST1. At T = 1000 our Exp 3 nets output 0.5 for ~340,000 sequences; 3a with 3 informative "
+                      "values then solves at ~350,000, but with 1 none leaves that plateau (3b: not within 980,000, "
+                      "its first two trials not by 1,600,000; 3a with 1 clean value: not by 800,000). Over 1,000 "
+                      "steps block 1's state drifts to |s| ~ 18 (input-gate bias "
                       "-1 and the cell biases), so learning rests on blocks 2 and 3 (docs/reproduce.md).")
 D_EXP3_NOISE = ("A12: 'variance 0.2' means noise std sqrt(0.2) = 0.447 (3c target noise: std sqrt(0.1) = 0.316). "
                 "Table 5 confirms it: with N = 1 no net can misclassify fewer than Phi(-1/0.447) = 1.27 % of 3b's "
