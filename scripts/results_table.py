@@ -98,7 +98,8 @@ def stored_rows(results: list[dict]) -> str:
 
     The order is :func:`ui.reproduce_table.comparison_table`'s (the README's and the Reproduce page's);
     a preset it does not list comes last. "wall" is the file's ``seconds`` (the row's wall time, all its
-    trials, on a machine shared with other work), rounded to whole minutes.
+    trials, on a machine shared with other work), rounded to whole minutes (:func:`wall`: a row resumed from
+    kept trials says so, its ``seconds`` being the last run's).
     """
     order = {name: i for i, name in enumerate(comparison_table(results)["preset"]) if name}
     rows = sorted((r for r in results if r.get("command")), key=lambda r: order.get(r["preset"], len(order)))
@@ -106,8 +107,17 @@ def stored_rows(results: list[dict]) -> str:
              "|---|---|---|---|---|---|"]
     for r in rows:
         lines.append(f"| `{r['preset']}` | {r['successes']}/{r['trials']} | {_n(r.get('max_sequences_cap'))} | "
-                     f"{workers(r['command'])} | {max(1, round(r['seconds'] / 60))} min | `{r['command']}` |")
+                     f"{workers(r['command'])} | {wall(r)} | `{r['command']}` |")
     return "\n".join(lines)
+
+
+def wall(r: dict) -> str:
+    """"12 min"; for a row finished from kept trials, the last run's minutes and how many trials it took over."""
+    text = f"{max(1, round(r['seconds'] / 60))} min"
+    resumed = r.get("trials_resumed")
+    if isinstance(resumed, int) and resumed > 0:
+        text += f" (the last run; {resumed} of its {r['trials']} trials were kept from earlier runs)"
+    return text
 
 
 def replace_between(text: str, block: str, start: str, end: str, where: str) -> str:

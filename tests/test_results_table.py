@@ -69,3 +69,10 @@ def test_replace_between_replaces_only_the_text_between_the_markers():
 def test_a_missing_marker_is_a_value_error_naming_the_file_and_the_marker(text, missing):
     with pytest.raises(ValueError, match=f"docs/x.md needs the marker {missing}"):
         rt.replace_between(text, "new", "<s>", "<e>", "docs/x.md")
+
+
+def test_a_row_finished_from_kept_trials_says_its_wall_time_is_the_last_runs():
+    assert rt.wall(_stored("exp2a_rtrl_p100", seconds=5577.0)) == "93 min"
+    assert rt.wall(_stored("exp2a_rtrl_p100", seconds=5577.0, trials_resumed=2)) == (
+        "93 min (the last run; 2 of its 3 trials were kept from earlier runs)")
+    assert rt.wall(_stored("x", seconds=5.0, trials_resumed=0)) == "1 min"
