@@ -77,3 +77,16 @@ def test_an_edited_callee_in_another_kernel_module_is_compiled_again_not_loaded_
     (tmp_path / "kpkg" / "kernels_a.py").write_text(KERNEL_A.format(factor="3.0"))   # only the callee changes
     assert value() == 4.0                                          # Numba's own stamp check alone gives 3.0
     assert len(list((tmp_path / "cache").glob("kernels-*"))) == 2  # one folder per version of the sources
+
+
+def test_earlier_versions_beside_the_current_folder_are_removed(tmp_path):
+    current = tmp_path / "__pycache__" / "kernels-aaaaaaaaaaaa"
+    old = tmp_path / "__pycache__" / "kernels-bbbbbbbbbbbb"
+    other = tmp_path / "__pycache__" / "something-else"
+    for d in (current, old, other):
+        d.mkdir(parents=True)
+        (d / "f.nbi").write_text("x")
+    flat = tmp_path / "__pycache__" / "kernels_lstm.f-40.py311.nbi"
+    flat.write_text("x")
+    assert _numba.prune_old_versions(current) == [old]
+    assert current.is_dir() and other.is_dir() and not old.exists() and not flat.exists()

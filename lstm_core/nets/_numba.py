@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -33,6 +34,23 @@ def kernel_cache_dir(folder: Path = HERE, base: str | None = None) -> Path:
     if base is None:
         base = os.environ.get("NUMBA_CACHE_DIR") or str(folder / "__pycache__")
     return Path(base) / f"kernels-{kernels_hash(folder)}"
+
+
+def prune_old_versions(current: Path) -> list[Path]:
+    """Remove the ``kernels-*`` folders beside ``current`` (earlier versions of the sources); returns them.
+
+    Also removes the ``kernels_*.nbi`` / ``.nbc`` files Numba itself wrote there before the keyed folders.
+
+    Only for this folder's own ``__pycache__``: a ``$NUMBA_CACHE_DIR`` may be shared by several checkouts.
+    Best effort: a folder that cannot be removed stays (a process still running old code recompiles
+    into its folder if it needs to).
+    """
+    old = [p for p in current.parent.glob("kernels-*") if p.is_dir() and p.name != current.name]
+    for path in old:
+        shutil.rmtree(path, ignore_errors=True)
+    for path in current.parent.glob("kernels_*.nb[ic]"):      # Numba's own layout, before the keyed folders
+        path.unlink(missing_ok=True)
+    return old
 
 
 try:
@@ -58,4 +76,6 @@ else:
     _dir = kernel_cache_dir()
     if not _usable(_dir):
         _dir = kernel_cache_dir(base=str(Path.home() / ".cache" / "lstm1997"))
+    elif not os.environ.get("NUMBA_CACHE_DIR"):
+        prune_old_versions(_dir)
     _config.CACHE_DIR = str(_dir)
