@@ -184,8 +184,10 @@ EXPERIMENT_QUESTIONS: dict[str, Question] = {
                    "sequences. (Random weight guessing also solves this variant quickly, which is why the paper "
                    "adds 3b and 3c.)"),
     "3b": Question("Now noise is added to the informative inputs too. What does that do to the error rate?",
-                   "It rises but stays small: 1.2 % misclassified at T = 1000 in the paper. The noise on the "
-                   "informative inputs is there to make random weight guessing fail."),
+                   "It rises but stays small: 1.2 % misclassified at T = 1000 in the paper, and that is the "
+                   "floor. With one informative input (N = 1), ±1 plus noise of variance 0.2, the noise flips its "
+                   "sign in Φ(−1/√0.2) = 1.27 % of sequences, and then no net can know the class. The noise is there "
+                   "to make random weight guessing fail."),
     "3c": Question("Targets are noisy real values. What can the net learn at best?",
                    "The conditional expectation of the target: the paper's nets came within 0.012-0.014 of it on "
                    "average, and misclassified 0.44-0.56 % of test sequences."),
