@@ -56,6 +56,19 @@ def test_fixed_gate_biases_go_to_block_j_in_order_and_masked_weights_are_zero():
     assert np.abs(others[np.abs(others) < 1]).max() <= 0.1      # the rest drawn in [-0.1, 0.1]
 
 
+
+def test_fixed_cell_biases_go_to_every_cell_of_block_j_and_need_one_value_per_block():
+    cfg = LSTMConfig(2, 1, 3, 2, cell_bias=(0.0, 0.5, -1.0))
+    p = init_params(cfg, [np.random.default_rng(0), np.random.default_rng(1)])
+    L = layout(cfg)
+    np.testing.assert_array_equal(p["W_h"][:, L.src_bias, L.cells], [[0.0, 0.0, 0.5, 0.5, -1.0, -1.0]] * 2)
+    drawn = init_params(LSTMConfig(2, 1, 3, 2), [np.random.default_rng(0)])["W_h"]
+    np.testing.assert_array_equal(np.delete(p["W_h"][0], L.src_bias, axis=0), np.delete(drawn[0], L.src_bias, axis=0))
+    masked = init_params(LSTMConfig(2, 1, 3, 2, cell_bias=(1.0,) * 3, bias_cells=False), [np.random.default_rng(0)])
+    assert np.all(masked["W_h"][0, L.src_bias, L.cells] == 0.0)  # no cell biases: the mask wins
+    with pytest.raises(ValueError, match="cell_bias needs one value per block"):
+        LSTMConfig(2, 1, 3, 2, cell_bias=(0.0,))
+
 # ---------------------------------------------------------------------------------------------
 # Random small nets covering every switch of the model.
 CONFIGS = {

@@ -67,6 +67,8 @@ class LSTMConfig:
     in_gate_bias: tuple[float, ...] | None = None            # ... except these fixed input-gate biases
     out_gate_bias: tuple[float, ...] | None = None          # (block j gets the j-th value; None = random)
     forget_gate_bias: tuple[float, ...] | None = None
+    cell_bias: tuple[float, ...] | None = None              # initial cell biases, block j's cells the j-th
+    #                                    value (None = random; a reading tried for Exp 4's drift, issue 13)
     output: str = "logistic"           # output units: "logistic" y = f(net) (the paper's text) or
     #                                    "linear" y = net (what Exp 4/5's numbers need: spec A-notes, issue 13)
     input_to_output: bool = False      # x(t) feeds the output units under "F" too (always so under "B"):
@@ -87,7 +89,7 @@ class LSTMConfig:
                 raise ValueError(f"unknown activation {name!r}; choose from {sorted(ACTIVATIONS)}")
         if min(self.n_in, self.n_out, self.blocks, self.block_size) < 1:
             raise ValueError("n_in, n_out, blocks and block_size must all be >= 1")
-        for name in ("in_gate_bias", "out_gate_bias", "forget_gate_bias"):
+        for name in ("in_gate_bias", "out_gate_bias", "forget_gate_bias", "cell_bias"):
             v = getattr(self, name)
             if v is not None and len(v) < self.blocks:
                 raise ValueError(f"{name} needs one value per block ({self.blocks}), got {v}")
@@ -185,6 +187,8 @@ def init_params(cfg: LSTMConfig, rngs: list[np.random.Generator]) -> dict[str, A
                        (cfg.forget_gate_bias, L.forget_gate)):
         if values is not None and sl is not None:
             W_h[:, L.src_bias, sl] = np.asarray(values[: L.C], dtype=float)
+    if cfg.cell_bias is not None:                               # cells are block-major: cell j·S + v
+        W_h[:, L.src_bias, L.cells] = np.repeat(np.asarray(cfg.cell_bias[: L.C], dtype=float), L.S)
     if W_k is None:
         W_k = np.zeros((0, L.J, cfg.n_out))
     return {"W_h": W_h * M["W_h"], "W_k": W_k * M["W_k"]}
