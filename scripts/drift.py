@@ -13,6 +13,15 @@ activations as sources act as biases)::
 ``--zero`` (repeatable) is a diagnosis, not a reading: the weights from those sources start at 0 —
 ``gate-sources`` (the gates' activations fed back, A28), ``inputs`` (every input unit), ``cell-bias``
 (the cells' bias weights; the gates keep theirs).
+
+``--after N ...`` follows the drift through training instead: the nets are then the row's own trials
+0 .. nets−1 (``TrialRun``, the preset's stopping rule; a trial that meets it keeps its final weights),
+and the table is printed after each N training sequences, on the same fresh sequences each time.
+``--set`` changes the preset as in :mod:`scripts.readings`. For Exp 4 it shows the drift gone within the
+first few thousand sequences, long before the plateau ends::
+
+    python -m scripts.drift exp4_adding_T500 --nets 2 --sequences 30 --after 0 800 6400 100000
+
 From the repository root.
 """
 
@@ -20,6 +29,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from dataclasses import replace
 
 import numpy as np
 
@@ -28,7 +38,7 @@ from lstm_core.experiments.learner import learner
 from lstm_core.nets import fast
 from lstm_core.nets.lstm import LSTMConfig, layout
 from lstm_core.tasks import TASKS
-from scripts.readings import preset_arg
+from scripts.readings import apply_overrides, preset_arg
 
 ZERO = ("gate-sources", "inputs", "cell-bias")
 
@@ -53,9 +63,27 @@ def zeroed(cfg: LSTMConfig, params: dict, which: list[str]) -> dict:
 
 def final_states(preset, nets: int, sequences: int, seed: int, zero: list[str]) -> np.ndarray:
     """s at each sequence's last step: (nets, sequences, cells) for freshly drawn nets of ``preset``."""
-    cfg = preset.net
     params = learner(preset).init([np.random.default_rng([seed, k, 1]) for k in range(nets)])
-    params = zeroed(cfg, params, zero)
+    return states_of(preset, zeroed(preset.net, params, zero), sequences, seed)
+
+
+def trained_states(preset, nets: int, sequences: int, seed: int, after: list[int]):
+    """(N, s) for each N in ``after`` (ascending): s (nets, sequences, cells) of the row's trials 0 .. nets−1
+    after N training sequences (fewer for a trial that met the stopping rule), on the same sequences."""
+    from lstm_core.experiments.train import TrialRun
+
+    run = TrialRun(replace(preset, stop=replace(preset.stop, max_sequences=max(max(after), 1))),
+                   trials=nets, seed=seed)
+    for n in after:
+        while run.seen < n and not run.done():
+            run.advance(n - run.seen)
+        yield n, states_of(preset, run.synced_params(), sequences, seed)
+
+
+def states_of(preset, params: dict, sequences: int, seed: int) -> np.ndarray:
+    """s at each sequence's last step, (nets, sequences, cells), for the nets ``params`` (K, ...)."""
+    cfg = preset.net
+    nets = params["W_h"].shape[0]
     batch = TASKS[preset.task](np.random.default_rng([seed, 99]), sequences, **preset.task_options)
     if batch.by_symbol:
         tr = fast.lstm_forward(cfg, params, sym=np.ascontiguousarray(
@@ -67,6 +95,19 @@ def final_states(preset, nets: int, sequences: int, seed: int, zero: list[str]) 
     return tr["s"][:, np.arange(sequences), last]                    # (nets, sequences, CS)
 
 
+def print_table(preset, s: np.ndarray, title: str) -> None:
+    """Per cell: the median |s| over nets and sequences, its max, the median |mean s| per net, h′ there."""
+    L = layout(preset.net)
+    h = ACTIVATIONS[preset.net.h]
+    print(title)
+    print(f"{'cell':>5} {'block':>5} {'median |s|':>11} {'max |s|':>8} {'median |mean s|':>16} {'h′ at median':>13}")
+    for c in range(L.CS):
+        med = float(np.median(np.abs(s[..., c])))
+        common = float(np.median(np.abs(s[..., c].mean(axis=1))))
+        print(f"{c:>5} {c // L.S:>5} {med:>11.2f} {np.abs(s[..., c]).max():>8.2f} {common:>16.2f} "
+              f"{float(h.deriv(np.array(med))):>13.3f}")
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m scripts.drift", description=__doc__.splitlines()[0])
     ap.add_argument("preset")
@@ -74,28 +115,34 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--sequences", type=int, default=50)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--zero", action="append", default=[], choices=ZERO)
+    ap.add_argument("--after", type=int, nargs="+", metavar="N",
+                    help="train the row's trials and print the table after each N training sequences")
+    ap.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="change the preset")
     args = ap.parse_args(argv)
     if args.nets < 1 or args.sequences < 1:
         ap.error("--nets and --sequences must be >= 1")
-    preset = preset_arg(ap, args.preset)
+    if args.after is not None and (min(args.after) < 0 or args.zero):
+        ap.error("--after takes counts >= 0, and no --zero (the row's own nets are trained)")
+    try:
+        preset = apply_overrides(preset_arg(ap, args.preset), args.set)
+    except (ValueError, TypeError) as exc:
+        ap.error(str(exc))
     if not isinstance(preset.net, LSTMConfig):
         ap.error(f"{args.preset} is not an LSTM preset")
+    changed = f" ({', '.join(args.set)})" if args.set else ""
+    if args.after is not None:
+        for n, s in trained_states(preset, args.nets, args.sequences, args.seed, sorted(args.after)):
+            print_table(preset, s, f"{preset.name}{changed}: trials 0-{args.nets - 1} after {n:,} training "
+                                   f"sequences, {args.sequences} fresh sequences each; s at the last step")
+        return 0
     try:
         s = final_states(preset, args.nets, args.sequences, args.seed, args.zero)
     except ValueError as exc:
         ap.error(str(exc))
-    L = layout(preset.net)
-    h = ACTIVATIONS[preset.net.h]
     zero = f", weights from {' and '.join(args.zero)} drawn as 0" if args.zero else ""
-    print(f"{preset.name}: {args.nets} untrained nets{zero}, {args.sequences} sequences each; s at the last step")
-    print(f"{'cell':>5} {'block':>5} {'median |s|':>11} {'max |s|':>8} {'median |mean s|':>16} {'h′ at median':>13}")
-    for c in range(L.CS):
-        med = float(np.median(np.abs(s[..., c])))
-        common = float(np.median(np.abs(s[..., c].mean(axis=1))))
-        print(f"{c:>5} {c // L.S:>5} {med:>11.2f} {np.abs(s[..., c]).max():>8.2f} {common:>16.2f} "
-              f"{float(h.deriv(np.array(med))):>13.3f}")
+    print_table(preset, s, f"{preset.name}{changed}: {args.nets} untrained nets{zero}, {args.sequences} sequences "
+                           "each; s at the last step")
     return 0
-
 
 if __name__ == "__main__":
     sys.exit(main())
