@@ -35,6 +35,7 @@ import numpy as np
 
 from lstm_core.activations import ACTIVATIONS
 from lstm_core.experiments.learner import learner
+from lstm_core.experiments.train import TrialRun
 from lstm_core.nets import fast
 from lstm_core.nets.lstm import LSTMConfig, layout
 from lstm_core.tasks import TASKS
@@ -70,8 +71,6 @@ def final_states(preset, nets: int, sequences: int, seed: int, zero: list[str]) 
 def trained_states(preset, nets: int, sequences: int, seed: int, after: list[int]):
     """(N, s) for each N in ``after`` (ascending): s (nets, sequences, cells) of the row's trials 0 .. nets−1
     after N training sequences (fewer for a trial that met the stopping rule), on the same sequences."""
-    from lstm_core.experiments.train import TrialRun
-
     run = TrialRun(replace(preset, stop=replace(preset.stop, max_sequences=max(max(after), 1))),
                    trials=nets, seed=seed)
     for n in after:
@@ -143,6 +142,7 @@ def main(argv: list[str] | None = None) -> int:
     print_table(preset, s, f"{preset.name}{changed}: {args.nets} untrained nets{zero}, {args.sequences} sequences "
                            "each; s at the last step")
     return 0
+
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -7,6 +7,7 @@ import pytest
 
 from lstm_core.experiments import get_preset
 from lstm_core.experiments.learner import learner
+from lstm_core.experiments.train import TrialRun
 from lstm_core.nets.lstm import layout
 from scripts.drift import final_states, main, states_of, trained_states, zeroed
 
@@ -62,7 +63,6 @@ def test_the_command_prints_every_cell_and_refuses_what_it_cannot_do(capsys):
 def test_after_follows_the_row_s_own_trials_through_training(capsys):
     preset = get_preset("classroom_exp4_adding_T20")
     (n0, s0), (n1, s1) = trained_states(preset, 2, 6, 0, [0, 300])
-    from lstm_core.experiments.train import TrialRun
     untrained = TrialRun(preset, trials=2, seed=0).params                    # the row's trials 0 and 1
     np.testing.assert_array_equal(s0, states_of(preset, untrained, 6, 0))
     assert (n0, n1) == (0, 300) and s1.shape == s0.shape == (2, 6, 4) and not np.allclose(s0, s1)

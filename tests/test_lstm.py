@@ -56,7 +56,6 @@ def test_fixed_gate_biases_go_to_block_j_in_order_and_masked_weights_are_zero():
     assert np.abs(others[np.abs(others) < 1]).max() <= 0.1      # the rest drawn in [-0.1, 0.1]
 
 
-
 def test_fixed_cell_biases_go_to_every_cell_of_block_j_and_need_one_value_per_block():
     cfg = LSTMConfig(2, 1, 3, 2, cell_bias=(0.0, 0.5, -1.0))
     p = init_params(cfg, [np.random.default_rng(0), np.random.default_rng(1)])
@@ -68,6 +67,7 @@ def test_fixed_cell_biases_go_to_every_cell_of_block_j_and_need_one_value_per_bl
     assert np.all(masked["W_h"][0, L.src_bias, L.cells] == 0.0)  # no cell biases: the mask wins
     with pytest.raises(ValueError, match="cell_bias needs one value per block"):
         LSTMConfig(2, 1, 3, 2, cell_bias=(0.0,))
+
 
 # ---------------------------------------------------------------------------------------------
 # Random small nets covering every switch of the model.

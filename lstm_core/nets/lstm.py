@@ -184,11 +184,9 @@ def init_params(cfg: LSTMConfig, rngs: list[np.random.Generator]) -> dict[str, A
     W_h = np.stack([rng.uniform(-r, r, size=(L.I, L.U)) for rng in rngs]) if rngs else np.zeros((0, L.I, L.U))
     W_k = np.stack([rng.uniform(-r, r, size=(L.J, cfg.n_out)) for rng in rngs]) if rngs else None
     for values, sl in ((cfg.in_gate_bias, L.in_gate), (cfg.out_gate_bias, L.out_gate),
-                       (cfg.forget_gate_bias, L.forget_gate)):
-        if values is not None and sl is not None:
-            W_h[:, L.src_bias, sl] = np.asarray(values[: L.C], dtype=float)
-    if cfg.cell_bias is not None:                               # cells are block-major: cell j·S + v
-        W_h[:, L.src_bias, L.cells] = np.repeat(np.asarray(cfg.cell_bias[: L.C], dtype=float), L.S)
+                       (cfg.forget_gate_bias, L.forget_gate), (cfg.cell_bias, L.cells)):
+        if values is not None and sl is not None:          # block j's units (1 gate, or S cells) get value j
+            W_h[:, L.src_bias, sl] = np.repeat(np.asarray(values[: L.C], dtype=float), (sl.stop - sl.start) // L.C)
     if W_k is None:
         W_k = np.zeros((0, L.J, cfg.n_out))
     return {"W_h": W_h * M["W_h"], "W_k": W_k * M["W_k"]}
