@@ -68,15 +68,22 @@ def final_states(preset, nets: int, sequences: int, seed: int, zero: list[str]) 
     return states_of(preset, zeroed(preset.net, params, zero), sequences, seed)
 
 
-def trained_states(preset, nets: int, sequences: int, seed: int, after: list[int]):
-    """(N, s) for each N in ``after`` (ascending): s (nets, sequences, cells) of the row's trials 0 .. nets−1
-    after N training sequences (fewer for a trial that met the stopping rule), on the same sequences."""
+def trained_params(preset, nets: int, seed: int, after: list[int]):
+    """(N, params) for each N in ``after`` (ascending): the weights (K = nets, ...) of the row's trials
+    0 .. nets−1 after N training sequences (fewer for a trial that met the stopping rule)."""
     run = TrialRun(replace(preset, stop=replace(preset.stop, max_sequences=max(max(after), 1))),
                    trials=nets, seed=seed)
     for n in after:
         while run.seen < n and not run.done():
             run.advance(n - run.seen)
-        yield n, states_of(preset, run.synced_params(), sequences, seed)
+        yield n, run.synced_params()
+
+
+def trained_states(preset, nets: int, sequences: int, seed: int, after: list[int]):
+    """(N, s) for each N in ``after`` (ascending): s (nets, sequences, cells) of :func:`trained_params`,
+    on the same sequences each time."""
+    for n, params in trained_params(preset, nets, seed, after):
+        yield n, states_of(preset, params, sequences, seed)
 
 
 def states_of(preset, params: dict, sequences: int, seed: int) -> np.ndarray:
