@@ -4,8 +4,9 @@ These machines are noisy, so every figure is a ratio of two timings taken in the
 alternating (A, B, A, B, ...) and compared by their medians:
 
 - **trial loop vs C**: the whole trial loop (data, learning, stopping rule) on the Exp 4 row at
-  T = 100, one trial, against a plain-C online learner of the same size and rule
-  (``lab/c_reference/lstm_rtrl.c``, compiled here with ``cc -O2``; skipped without a compiler);
+  T = 100 with the 93-weight net of the paper's text (:func:`exp4_as_c`), one trial, against a plain-C
+  online learner of the same size and rule (``lab/c_reference/lstm_rtrl.c``, compiled here with
+  ``cc -O2``; skipped without a compiler);
 - **Exp 2a RTRL p = 100 vs C**: time per step of that row's trial loop (its stopping rule on) against a
   plain-C learner of its net and rule (``lab/c_reference/rnn_rtrl_2a.c``), each a sixth of ``--seconds``,
   and the hours the faithful row (18 trials to 5,000,000 sequences) would take on 2 cores at either speed;
@@ -69,17 +70,27 @@ def engine(name: str):
             os.environ["LAB_ENGINE"] = old
 
 
-def trial_loop_rate(preset_name: str, seconds: float, seed: int = 0, keep_stop: bool = False) -> tuple[float, float]:
+def exp4_as_c():
+    """The Exp 4 row at T = 100 with the net of the paper's text, 93 weights (cells biased): the net of the C
+    learner. The row itself has unbiased cells (89 weights, ``paper.D_EXP4_CELL_BIAS``)."""
+    from lstm_core.experiments import get_preset
+
+    p = get_preset("exp4_adding_T100")
+    return replace(p, net=replace(p.net, bias_cells=True))
+
+
+def trial_loop_rate(preset, seconds: float, seed: int = 0, keep_stop: bool = False) -> tuple[float, float]:
     """(sequences per second, time steps per second) of one trial's whole loop, for ~``seconds``.
 
-    The stopping rule is switched off (``kind="none"``), or with ``keep_stop`` kept as the row has it
-    (for a row whose trials never meet it in that time).
+    ``preset``: a :class:`~lstm_core.experiments.preset.Preset` or a preset's name. The stopping rule is
+    switched off (``kind="none"``), or with ``keep_stop`` kept as the row has it (for a row whose trials
+    never meet it in that time).
     """
     from lstm_core.experiments import get_preset
     from lstm_core.experiments.train import TrialRun
     from lstm_core.tasks import TASKS
 
-    p = get_preset(preset_name)
+    p = get_preset(preset) if isinstance(preset, str) else preset
     mean_length = TASKS[p.task](np.random.default_rng(seed), 256, **p.task_options).lengths.mean()
     stop = replace(p.stop, max_sequences=10**9) if keep_stop else replace(p.stop, kind="none", max_sequences=10**9)
     run = TrialRun(replace(p, stop=stop), trials=1, seed=seed)
@@ -183,7 +194,7 @@ def engine_figures(seconds: float = 1.0, repeats: int = 3) -> dict:
 
     out: dict = {"numpy": np.__version__, "python": sys.version.split()[0], "engine": eng.active(),
                  "cores": os.cpu_count()}
-    ours, c = alternate(lambda: trial_loop_rate("exp4_adding_T100", seconds)[0],
+    ours, c = alternate(lambda: trial_loop_rate(exp4_as_c(), seconds)[0],
                         lambda: c_reference(seconds) or float("nan"), repeats)
     out["exp4_T100_trial_loop_seq_per_s"] = ours
     out["exp4_T100_c_reference_seq_per_s"] = c if np.isfinite(c) else None

@@ -56,6 +56,8 @@ def zeroed(cfg: LSTMConfig, params: dict, which: list[str]) -> dict:
         elif name == "inputs":
             W_h[:, L.src_x, :] = 0.0
         elif name == "cell-bias":
+            if not cfg.bias_cells:
+                raise ValueError("cell-bias: this net has no cell biases (set net.bias_cells=true)")
             W_h[:, L.src_bias, L.cells] = 0.0
         else:
             raise ValueError(f"--zero takes {', '.join(ZERO)}, not {name!r}")

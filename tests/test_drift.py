@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
@@ -39,13 +41,21 @@ def test_no_gate_sources_without_recurrence():
         zeroed(preset.net, params, ["gate-sources"])
 
 
+def _biased(name):
+    """The Exp 4 row with the 93-weight net of the paper's text (the presets' cells are unbiased)."""
+    p = get_preset(name)
+    return replace(p, net=replace(p.net, bias_cells=True))
+
+
 def test_states_grow_with_the_sequence_length_and_shrink_without_the_cell_biases():
-    s100 = final_states(get_preset("exp4_adding_T100"), 8, 20, 0, [])
-    s1000 = final_states(get_preset("exp4_adding_T1000"), 8, 20, 0, [])
+    s100 = final_states(_biased("exp4_adding_T100"), 8, 20, 0, [])
+    s1000 = final_states(_biased("exp4_adding_T1000"), 8, 20, 0, [])
     assert s100.shape == (8, 20, 4)
     assert np.median(np.abs(s1000[..., 0])) > 3 * np.median(np.abs(s100[..., 0]))     # block 1 drifts with T
-    no_bias = final_states(get_preset("exp4_adding_T1000"), 8, 20, 0, ["cell-bias"])
+    no_bias = final_states(_biased("exp4_adding_T1000"), 8, 20, 0, ["cell-bias"])
     assert np.median(np.abs(no_bias[..., 0])) < np.median(np.abs(s1000[..., 0]))
+    with pytest.raises(ValueError, match="no cell biases"):
+        final_states(get_preset("exp4_adding_T1000"), 2, 2, 0, ["cell-bias"])           # the preset has none
 
 
 def test_the_command_prints_every_cell_and_refuses_what_it_cannot_do(capsys):

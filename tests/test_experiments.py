@@ -29,8 +29,10 @@ def ids(presets):
 
 
 @pytest.mark.parametrize("preset", PAPER, ids=ids(PAPER))
-def test_paper_preset_weight_count_equals_the_papers_number_of_weights(preset):
-    assert ex.weight_count(preset) == preset.paper["weights"]
+def test_paper_preset_weight_count_equals_the_papers_number_of_weights_or_a_deviation_names_both(preset):
+    ours, papers = ex.weight_count(preset), preset.paper["weights"]
+    if ours != papers:                                   # only as a stated deviation (Exp 4's unbiased cells)
+        assert any(f"{ours} weights, not the paper's {papers}" in d for d in preset.deviations), preset.name
 
 
 @pytest.mark.parametrize("preset", ALL, ids=ids(ALL))
