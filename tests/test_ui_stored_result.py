@@ -79,5 +79,10 @@ def test_our_numbers_stand_in_the_rows_of_the_papers_that_they_answer():
     assert table.loc["Success (%)", "Ours"] == "50"
     assert table.loc["Wrong on the test set", "Ours"].startswith("1 of 2,560 wrong")
     assert table.loc["Method", "Ours"] == ""                                   # nothing of ours to compare
+    assert table.loc["Weights", "Ours"] == ""                                  # unless our count is given:
+    mine = paper_numbers(paper, _result(2, 1, 5000.0), weights=89).set_index("Quantity")
+    t1000 = paper_numbers(PRESETS["exp4_adding_T1000"].paper).set_index("Quantity")
+    assert t1000.loc["Fewest sequences (a trial)", "Paper"] == "370,000"        # counts read as counts
+    assert (mine.loc["Weights", "Paper"], mine.loc["Weights", "Ours"]) == (str(paper["weights"]), "89")
     assert PARTLY in stored_result_note(paper, _result(2, 1, 5000.0), ROW)
     assert "Interrupted" in stored_result_note(paper, _result(2, 1, 5000.0, interrupted=True), ROW)

@@ -10,7 +10,7 @@ import numpy as np
 import streamlit as st
 
 from lab import readings, results
-from lstm_core.experiments import PRESETS, paper_headline
+from lstm_core.experiments import PRESETS, paper_headline, weight_count
 from lstm_core.experiments.preset import Preset
 from lstm_core.tasks import TASK_INFO, describe_sequence
 from ui.experiment_view import example_batch
@@ -76,7 +76,8 @@ def show_task(preset: Preset, derived: Preset, seed: int) -> None:
     left, right = st.columns([3, 2])
     with left:
         if preset.paper:
-            st.table(paper_numbers(preset.paper, ours).set_index("Quantity"))  # a static table: long cells wrap
+            table = paper_numbers(preset.paper, ours, weights=weight_count(preset))
+            st.table(table.set_index("Quantity"))                             # a static table: long cells wrap
         else:
             rows = [p for p in PRESETS.values() if p.experiment == preset.experiment and p.paper]
             also = f" The paper's rows of this experiment: {rows[0].title}: {paper_headline(rows[0].paper)}." \

@@ -272,17 +272,27 @@ def _our_values(paper: Mapping, ours: Mapping) -> dict[str, str]:
     return values
 
 
-def paper_numbers(paper: Mapping, ours: Mapping | None = None) -> pd.DataFrame:
+def _paper_text(v) -> str:
+    """One of the paper's values as text: counts with thousands separators (370,000), None as ""."""
+    if v is None:
+        return ""
+    return f"{v:,}" if isinstance(v, int) and not isinstance(v, bool) else str(v)
+
+
+def paper_numbers(paper: Mapping, ours: Mapping | None = None, weights: int | None = None) -> pd.DataFrame:
     """A preset's ``paper`` dict as a table (what the paper reports), in a readable order.
 
     With ``ours`` (a stored result, see :func:`best_results`) a third column "Ours" holds our
     number beside each of the paper's that it answers ("" elsewhere); those rows come first.
+    ``weights``: our net's weight count, shown beside the paper's (Exp 4's differs, a stated deviation).
     """
     keys = [k for k in _PAPER_LABELS if k in paper] + [k for k in paper if k not in _PAPER_LABELS]
-    rows = [(_PAPER_LABELS.get(k, k), "" if paper[k] is None else str(paper[k])) for k in keys if k not in _SKIP]
+    rows = [(_PAPER_LABELS.get(k, k), _paper_text(paper[k])) for k in keys if k not in _SKIP]
     if ours is None:
         return pd.DataFrame(rows, columns=["Quantity", "Paper"])
     mine = _our_values(paper, ours)
+    if weights is not None:
+        mine["weights"] = str(weights)
     kept = [k for k in keys if k not in _SKIP]
     rows = [(label, theirs, mine.get(k, "")) for (label, theirs), k in zip(rows, kept)]
     rows += [(_PAPER_LABELS[k], "", v) for k, v in mine.items() if k not in paper and v]
