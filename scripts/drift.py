@@ -7,7 +7,7 @@ the median over nets of |mean s| (the part of the drift common to a net's sequen
 the median |s|. docs/reproduce.md quotes it for Exp 4 (drift grows with T) and Exp 2c (the gates'
 activations as sources act as biases)::
 
-    python -m scripts.drift exp4_adding_T500 --nets 40 --sequences 50
+    python -m scripts.drift exp4_adding_T500 --set net.bias_cells=true --nets 40 --sequences 50
     python -m scripts.drift exp2c_q100_p100 --nets 40 --sequences 50 --zero gate-sources
 
 ``--zero`` (repeatable) is a diagnosis, not a reading: the weights from those sources start at 0 —
@@ -20,7 +20,7 @@ and the table is printed after each N training sequences, on the same fresh sequ
 ``--set`` changes the preset as in :mod:`scripts.readings`. For Exp 4 it shows the drift gone within the
 first few thousand sequences, long before the plateau ends::
 
-    python -m scripts.drift exp4_adding_T500 --nets 2 --sequences 30 --after 0 800 6400 100000
+    python -m scripts.drift exp4_adding_T500 --set net.bias_cells=true --nets 2 --sequences 30 --after 0 800 6400 100000
 
 From the repository root.
 """
@@ -64,10 +64,14 @@ def zeroed(cfg: LSTMConfig, params: dict, which: list[str]) -> dict:
     return {**params, "W_h": W_h}
 
 
+def drawn_params(preset, nets: int, seed: int) -> dict:
+    """Freshly drawn weights (K = nets, ...) of ``preset``, as the row's trials 0 .. nets−1 would start."""
+    return learner(preset).init([np.random.default_rng([seed, k, 1]) for k in range(nets)])
+
+
 def final_states(preset, nets: int, sequences: int, seed: int, zero: list[str]) -> np.ndarray:
     """s at each sequence's last step: (nets, sequences, cells) for freshly drawn nets of ``preset``."""
-    params = learner(preset).init([np.random.default_rng([seed, k, 1]) for k in range(nets)])
-    return states_of(preset, zeroed(preset.net, params, zero), sequences, seed)
+    return states_of(preset, zeroed(preset.net, drawn_params(preset, nets, seed), zero), sequences, seed)
 
 
 def trained_params(preset, nets: int, seed: int, after: list[int]):

@@ -17,8 +17,8 @@ each input unit (or all inputs pooled, beyond 8), the bias, the input gates, out
 fed back ("—" where the net has no such weight: the partial is there, the weight is not).
 docs/reproduce.md quotes it for Exp 4 (the cell bias against the value and marker inputs)::
 
-    python -m scripts.partials exp4_adding_T500 --nets 10 --sequences 20
-    python -m scripts.partials exp4_adding_T500 --nets 2 --sequences 20 --after 0 100000 --set net.bias_cells=false
+    python -m scripts.partials exp4_adding_T500 --set net.bias_cells=true --nets 10 --sequences 20
+    python -m scripts.partials exp4_adding_T500 --set net.bias_cells=true --nets 2 --sequences 20 --after 0 100000
 
 From the repository root.
 """
@@ -31,11 +31,10 @@ import sys
 import numpy as np
 
 from lstm_core.activations import ACTIVATIONS
-from lstm_core.experiments.learner import learner
 from lstm_core.nets import fast
 from lstm_core.nets.lstm import LSTMConfig, layout, masks
 from lstm_core.tasks import TASKS
-from scripts.drift import trained_params
+from scripts.drift import drawn_params, trained_params
 from scripts.readings import apply_overrides, preset_arg
 
 
@@ -133,8 +132,7 @@ def main(argv: list[str] | None = None) -> int:
     batch = TASKS[preset.task](np.random.default_rng([args.seed, 99]), args.sequences, **preset.task_options)
     changed = f" ({', '.join(args.set)})" if args.set else ""
     if args.after is None:
-        params = learner(preset).init([np.random.default_rng([args.seed, k, 1]) for k in range(args.nets)])
-        steps = [(None, params)]
+        steps = [(None, drawn_params(preset, args.nets, args.seed))]
     else:
         steps = trained_params(preset, args.nets, args.seed, sorted(args.after))
     for n, params in steps:
