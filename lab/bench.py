@@ -245,7 +245,7 @@ def _fmt(v, spec: str) -> str:
 def print_engine(f: dict) -> None:
     print(f"engine {f['engine']}, numpy {f['numpy']}, python {f['python']}, {f['cores']} cores; "
           "each ratio from alternating runs in this process")
-    print(f"Exp 4 (T=100) whole trial loop, 1 trial  {_fmt(f['exp4_T100_trial_loop_seq_per_s'], ',.0f'):>10} seq/s")
+    print(f"Exp 4 (T=100, 93 w) trial loop, 1 trial  {_fmt(f['exp4_T100_trial_loop_seq_per_s'], ',.0f'):>10} seq/s")
     print(f"plain-C online learner, same size/rule   {_fmt(f['exp4_T100_c_reference_seq_per_s'], ',.0f'):>10} seq/s"
           f"   -> C is {_fmt(f['exp4_trial_loop_vs_c'], '.2f')}x faster (target <= 2)")
     c_us, vs_c = _fmt(f["exp2a_p100_c_reference_us_per_step"], ".3f"), _fmt(f["exp2a_p100_trial_loop_vs_c"], ".2f")
