@@ -70,8 +70,9 @@ D_EXP2B_TARGET = "A27: one-hot target of the actual next symbol at every step; s
 D_EXP2C = ("A10: distractors uniform over a_1..a_p, continuation probability 9/10; A11: inputs b, x/y, "
            "distractors, e; the target (1,0) for x, (0,1) for y at the step of e.")
 D_EXP2C_OPEN = ("SLOWER THAN TABLE 3 (issue 13): q = p = 50 solves 19/20 but after 149,012 sequences on average "
-                "(the paper 30,000); every row with q >= 100 solved 0/20 within caps of 2-30x the paper's mean. At "
-                "q = 50 our nets reach 90 % correct training sequences after 34,110 on average, the paper's time: "
+                "(the paper 30,000); every row with q >= 100 solved 0/20 within caps of 2-160x the paper's "
+                "mean (q = 100: the paper's own 5,000,000). At q = 50 our nets reach 90 % correct training "
+                "sequences after 34,110 on average, the paper's time: "
                 "the rest is the rule's 10,000 successive correct ones. At q >= 100 the internal states drift to "
                 "|s| ~ 5 before training (no biases; the gates' activations fed back act as biases), the cells' "
                 "error signal is 20-40x smaller, and half the trials never reach 90 % within 200,000. Readings "
