@@ -56,12 +56,13 @@ D_EXP2_CONSTRUCTION = (
     "0 (docs/reproduce.md, 'Readings tested'; runs/readings/).")
 D_EXP2A_CONSTRUCTION = D_EXP2_CONSTRUCTION.format(result=(
     "0/18 within 20,000 sequences per trial with each reading tried: new weights drawn or 0, direct weights "
-    "frozen after the cell was added or not (the paper: 18/18 after 5,040 on average)."))
+    "frozen after the cell was added or not (the paper: 18/18 after 5,040 on average); the preset 0/18 within "
+    "200,000 (40x)."))
 D_EXP2B_CONSTRUCTION = D_EXP2_CONSTRUCTION.format(result=(
     "0/18 within 15,000 sequences per trial with the new weights drawn, direct weights learning or frozen "
-    "(cell added after 3,000-3,200 sequences; the paper: 18/18 after 5,680 on average); the 2a readings with "
-    "the new weights at 0 failed alike.")).replace("Each trial got its cell after 3,500-6,200 sequences; then",
-                                                   "In the 2a runs")
+    "(cell added after 3,000-3,200 sequences; the paper: 18/18 after 5,680 on average), the preset 0/18 within "
+    "200,000 (35x); the 2a readings with the new weights at 0 failed alike.")).replace(
+        "Each trial got its cell after 3,500-6,200 sequences; then", "In the 2a runs")
 D_EXP2_RUNNING = ("A9: success = max |error| below beta for 10,000 successive training sequences (a running "
                   "count); 2a has no test set (Table 11).")
 D_EXP2_TEST = ("A9: success = a running count of 10,000 successive training sequences below beta, confirmed "
