@@ -92,17 +92,20 @@ def trained_states(preset, nets: int, sequences: int, seed: int, after: list[int
         yield n, states_of(preset, params, sequences, seed)
 
 
+def trace_on(cfg: LSTMConfig, params: dict, batch) -> dict:
+    """The forward trace (:func:`lstm_core.nets.fast.lstm_forward`) of each of the K nets ``params`` on the
+    same ``batch`` (by symbol index where the task is one-hot)."""
+    K = params["W_h"].shape[0]
+    if batch.by_symbol:
+        return fast.lstm_forward(cfg, params, sym=np.ascontiguousarray(
+            np.broadcast_to(batch.symbols, (K,) + batch.symbols.shape)))
+    return fast.lstm_forward(cfg, params, x=np.ascontiguousarray(np.broadcast_to(batch.x, (K,) + batch.x.shape)))
+
+
 def states_of(preset, params: dict, sequences: int, seed: int) -> np.ndarray:
     """s at each sequence's last step, (nets, sequences, cells), for the nets ``params`` (K, ...)."""
-    cfg = preset.net
-    nets = params["W_h"].shape[0]
     batch = TASKS[preset.task](np.random.default_rng([seed, 99]), sequences, **preset.task_options)
-    if batch.by_symbol:
-        tr = fast.lstm_forward(cfg, params, sym=np.ascontiguousarray(
-            np.broadcast_to(batch.symbols, (nets,) + batch.symbols.shape)))
-    else:
-        tr = fast.lstm_forward(cfg, params, x=np.ascontiguousarray(
-            np.broadcast_to(batch.x, (nets,) + batch.x.shape)))
+    tr = trace_on(preset.net, params, batch)
     last = batch.lengths - 1
     return tr["s"][:, np.arange(sequences), last]                    # (nets, sequences, CS)
 

@@ -31,10 +31,9 @@ import sys
 import numpy as np
 
 from lstm_core.activations import ACTIVATIONS
-from lstm_core.nets import fast
 from lstm_core.nets.lstm import LSTMConfig, layout, masks
 from lstm_core.tasks import TASKS
-from scripts.drift import drawn_params, trained_params
+from scripts.drift import drawn_params, trace_on, trained_params
 from scripts.readings import apply_overrides, preset_arg
 
 
@@ -62,12 +61,7 @@ def end_partials(cfg: LSTMConfig, params: dict, batch) -> tuple[np.ndarray, np.n
     L = layout(cfg)
     K = params["W_h"].shape[0]
     B, T = batch.lengths.shape[0], int(batch.lengths.max())
-    if batch.by_symbol:
-        tr = fast.lstm_forward(cfg, params, sym=np.ascontiguousarray(
-            np.broadcast_to(batch.symbols, (K,) + batch.symbols.shape)))
-    else:
-        tr = fast.lstm_forward(cfg, params, x=np.ascontiguousarray(
-            np.broadcast_to(batch.x, (K,) + batch.x.shape)))
+    tr = trace_on(cfg, params, batch)
     live = (np.arange(T)[None, :] < batch.lengths[:, None])[None, :, :, None]          # (1, B, T, 1)
     y_in = np.repeat(tr["a"][..., L.in_gate], L.S, axis=-1)                              # (K, B, T, CS)
     w_c = y_in * ACTIVATIONS[cfg.g].deriv(tr["net"][..., L.cells]) * live                # eq 27's factor

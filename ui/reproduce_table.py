@@ -272,13 +272,6 @@ def _our_values(paper: Mapping, ours: Mapping) -> dict[str, str]:
     return values
 
 
-def _paper_text(v) -> str:
-    """One of the paper's values as text: counts with thousands separators (370,000), None as ""."""
-    if v is None:
-        return ""
-    return f"{v:,}" if isinstance(v, int) and not isinstance(v, bool) else str(v)
-
-
 def paper_numbers(paper: Mapping, ours: Mapping | None = None, weights: int | None = None) -> pd.DataFrame:
     """A preset's ``paper`` dict as a table (what the paper reports), in a readable order.
 
@@ -287,7 +280,7 @@ def paper_numbers(paper: Mapping, ours: Mapping | None = None, weights: int | No
     ``weights``: our net's weight count, shown beside the paper's (Exp 4's differs, a stated deviation).
     """
     keys = [k for k in _PAPER_LABELS if k in paper] + [k for k in paper if k not in _PAPER_LABELS]
-    rows = [(_PAPER_LABELS.get(k, k), _paper_text(paper[k])) for k in keys if k not in _SKIP]
+    rows = [(_PAPER_LABELS.get(k, k), cell_text(paper[k], "{:,}")) for k in keys if k not in _SKIP]   # 370,000
     if ours is None:
         return pd.DataFrame(rows, columns=["Quantity", "Paper"])
     mine = _our_values(paper, ours)
