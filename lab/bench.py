@@ -194,7 +194,8 @@ def engine_figures(seconds: float = 1.0, repeats: int = 3) -> dict:
 
     out: dict = {"numpy": np.__version__, "python": sys.version.split()[0], "engine": eng.active(),
                  "cores": os.cpu_count()}
-    ours, c = alternate(lambda: trial_loop_rate(exp4_as_c(), seconds)[0],
+    exp4 = exp4_as_c()
+    ours, c = alternate(lambda: trial_loop_rate(exp4, seconds)[0],
                         lambda: c_reference(seconds) or float("nan"), repeats)
     out["exp4_T100_trial_loop_seq_per_s"] = ours
     out["exp4_T100_c_reference_seq_per_s"] = c if np.isfinite(c) else None
