@@ -298,6 +298,39 @@ def test_the_exp3_stopping_test_tried_on_a_few_sequences_first_gives_the_verdict
     assert [r.st1_at for r in run.results] == [run.seen, None, None, None]
 
 
+def test_the_exp3_fresh_stopping_test_draws_a_new_set_at_every_check_from_each_trials_own_generator():
+    from lstm_core.experiments.stop_rules import _st_set
+    fresh = replace(PRESETS["exp3a_T100_N3"], stop=replace(PRESETS["exp3a_T100_N3"].stop, st_test_fresh=True))
+    run = TrialRun(fresh, trials=3, seed=3)
+    assert run.eval_sets == []                                    # no fixed set is drawn
+    first, second = _st_set(run, np.array([0, 2])), _st_set(run, np.array([0, 2]))
+    assert first["x"].shape[:2] == (2, fresh.stop.st_test_size)
+    assert not np.array_equal(first["lengths"], second["lengths"])     # a new set at every check
+    other = TrialRun(fresh, trials=3, seed=3)
+    alone = _st_set(other, np.array([2]))                         # trial 2's first set, drawn without trial 0's
+    np.testing.assert_array_equal(alone["lengths"][0], first["lengths"][1])
+    T = alone["x"].shape[2]
+    np.testing.assert_array_equal(alone["x"][0], first["x"][1][:, :T])
+    with pytest.raises(ValueError, match="st_test_fresh"):
+        StopRule("st3", st_test_fresh=True)
+
+
+def test_a_run_with_fresh_stopping_tests_stops_and_its_trial_0_is_the_same_alone():
+    small = get_preset("classroom_exp3a_T20_N3")
+    fresh = replace(small, stop=replace(small.stop, st_test_fresh=True, max_sequences=12_000))
+    together = TrialRun(fresh, trials=3, seed=0)
+    for _ in together.advance_iter(1000):
+        pass
+    alone = TrialRun(fresh, trials=1, seed=0)
+    for _ in alone.advance_iter(1000):
+        pass
+    assert together.result()["successes"] >= 1, "the T=20 classroom task solves within 12,000"
+    assert together.results[0].solved == alone.results[0].solved
+    assert together.result()["sequences_to_success"][0] == alone.result()["sequences_to_success"][0]
+    for name in alone.params:
+        np.testing.assert_array_equal(together.params[name][0], alone.params[name][0])
+
+
 def test_the_rings_keep_the_streak_and_wrong_count_the_kernels_read():
     from lstm_core.experiments.rings import Rings
     from lstm_core.nets.kernels_score import ring_counts

@@ -29,9 +29,10 @@ class StopRule:
         With ``abs_frozen`` (A9's "after training"): no running streak; every ``eval_every``
         sequences the weights are frozen and the trial succeeds when ``st_test_size`` fresh
         sequences all meet ABS(beta); "success after" is that sequence count.
-        ``"st12"`` (Exp 3): every ``eval_every`` sequences, on a fixed test set of ``st_test_size``:
-        ST1 = at most ``st1_max_wrong`` misclassified, ST2 = ST1 and mean |error| < ``st2_mae``.
-        Success = ST2. ``"st3"`` (Exp 4, 6): ST3(beta) — mean |error| of the last ``window``
+        ``"st12"`` (Exp 3): every ``eval_every`` sequences, on a fixed test set of ``st_test_size``
+        (A14; with ``st_test_fresh`` a fresh one at every check, the other reading of the paper's
+        "randomly chosen test set"): ST1 = at most ``st1_max_wrong`` misclassified, ST2 = ST1 and
+        mean |error| < ``st2_mae``. Success = ST2. ``"st3"`` (Exp 4, 6): ST3(beta) — mean |error| of the last ``window``
         training sequences < ``beta`` and all of them correct (|error| < ``tolerance``).
         ``"nseq"`` (Exp 5): fewer than ``n_seq`` of the last ``window`` have |error| > ``tolerance``.
         ``"none"``: train for ``max_sequences`` (baselines that never succeed).
@@ -46,6 +47,7 @@ class StopRule:
     st_test_size: int = 256           # Exp 3 stopping test set (A14)
     st1_max_wrong: int = 0            # Exp 3a: 0, Exp 3b: 5 ("fewer than 6")
     st2_mae: float = 0.01             # Exp 3a 0.01, 3b 0.04, 3c 0.015
+    st_test_fresh: bool = False       # Exp 3: a fresh stopping test set at every check, not one fixed set (A14)
     abs_at_end_only: bool = False     # Exp 2b, 2c: only the final prediction matters
     abs_frozen: bool = False          # ABS judged on frozen weights every eval_every sequences (A9)
     use_clean_target: bool = False    # Exp 3c: judge against the noise-free target
@@ -57,6 +59,8 @@ class StopRule:
             raise ValueError(f"unknown stop rule {self.kind!r}; choose from {STOP_KINDS}")
         if self.abs_frozen and (self.kind != "abs" or self.eval_every < 1 or self.st_test_size < 1):
             raise ValueError("abs_frozen needs kind 'abs', eval_every >= 1 and st_test_size >= 1")
+        if self.st_test_fresh and self.kind != "st12":
+            raise ValueError("st_test_fresh is an option of the Exp 3 rule (kind 'st12')")
 
 
 CONSTRUCTION_INITS = ("drawn", "zero")

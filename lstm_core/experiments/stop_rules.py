@@ -13,7 +13,7 @@ kind        stops when                                                tested bet
 ==========  ========================================================  ==========================
 ``reber``   every symbol of the training and test sets predicted      the two sets (A6, A7)
 ``abs``     ``window`` successive sequences with max |error| < beta   fresh sequences (abs_frozen)
-``st12``    ST2 on the fixed stopping test set                        that set (A14)
+``st12``    ST2 on the stopping test set                              fixed (A14) or fresh sets
 ``st3``     mean |error| of the last ``window`` < beta, all correct   —
 ``nseq``    fewer than ``n_seq`` of the last ``window`` wrong         —
 ``none``    never (the sequence cap)                                  —
@@ -94,8 +94,19 @@ def reber_train_test_sets(run: TrialRun) -> Sets:
 
 
 def st_test_set(run: TrialRun) -> Sets:
-    """Exp 3: one fixed stopping test set per trial, drawn once (A14)."""
+    """Exp 3: one fixed stopping test set per trial, drawn once (A14); none with ``st_test_fresh``."""
+    if run.rule.st_test_fresh:
+        return None, []
     return None, [criteria.stack([draw(run.preset, r, run.rule.st_test_size) for r in run.test_rngs], dense=False)]
+
+
+def _st_set(run: TrialRun, act: Array) -> dict[str, Array]:
+    """The stopping test sets of the trials ``act`` (K_act, B, ...): their fixed ones (A14), or with
+    ``st_test_fresh`` ``st_test_size`` fresh sequences each, from the trial's own test generator (so a trial
+    draws the same sets whichever trials run beside it)."""
+    if run.rule.st_test_fresh:
+        return criteria.stack([draw(run.preset, run.test_rngs[k], run.rule.st_test_size) for k in act], dense=False)
+    return {k: (v[act] if v is not None else None) for k, v in run.eval_sets[0].items()}
 
 
 def _predict(run: TrialRun, params: dict[str, Array], data: dict[str, Array]) -> Array:
@@ -147,7 +158,7 @@ def st2_on_set(run: TrialRun, act: Array, params: dict[str, Array]) -> Array:
     two thirds of an Exp 3 run's time). The verdicts are those of the whole set: ST1 counts the
     wrong over both parts, ST2 averages the error over the whole set in its original order.
     """
-    data = {k: (v[act] if v is not None else None) for k, v in run.eval_sets[0].items()}
+    data = _st_set(run, act)
 
     def scores(trials: Array, part: slice) -> tuple[Array, Array]:
         sub = _part(data, trials, part)
