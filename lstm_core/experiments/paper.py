@@ -86,14 +86,16 @@ D_EXP3_CELL_BIAS = ("Cells UNBIASED: 99 weights, not the paper's 102 (Table 10: 
                     "with them, 9/10 after 88,578 without (the paper 452,460). At T = 100 every row reproduces "
                     "either way: 57 of 60 trials solved with the biases, 53 of 60 without (3a N=3 8/10 after 5,962, "
                     "3a N=1 8/10 after 92,775, 3b N=3 9/10 after 6,344, 3b N=1 8/10 after 85,088, 3c N=3 10/10 "
-                    "after 67,490, 3c N=1 10/10 after 226,720). The unsolved T = 100 trials had learned the task "
-                    "(0 of 256 fresh sequences wrong) but misclassify one sequence of their fixed ST1 set "
+                    "after 67,490, 3c N=1 10/10 after 226,720). The two unsolved 3a T=100 N=3 trials had learned the "
+                    "task (0 of 256 fresh sequences wrong) but misclassify one sequence of their fixed ST1 set "
                     "(docs/reproduce.md, runs/readings/).")
 D_EXP3_NOISE = ("A12: 'variance 0.2' means noise std sqrt(0.2) = 0.447 (3c target noise: std sqrt(0.1) = 0.316). "
                 "Table 5 confirms it: with N = 1 no net can misclassify fewer than Phi(-1/0.447) = 1.27 % of 3b's "
                 "sequences, and the paper reports 1.50 % and 1.21 % (std 0.2 would allow 3e-7).")
 D_EXP3_ST = ("A14: the 256 ST1/ST2 test sequences are drawn once per trial and reused; A6: ST1/ST2 are checked "
-             "every 100 training sequences; a fresh 2560-sequence test follows ST2.")
+             "every 100 training sequences; a fresh 2560-sequence test follows ST2. The other reading, a fresh "
+             "set at every check (stop.st_test_fresh=true), stops the T=100 rows 3-20x before the paper's means "
+             "(3b N=3: 1,940 against 43,250), so the numbers support the fixed set.")
 D_LEN = "A15: sequence length uniform integer in [T, T + T/10] inclusive."
 D_EXP3C = "A13: 3c's informative elements are noise-free as in 3a; only the targets are noisy."
 D_EXP4_MARKS = ("A16: 1-based positions; first mark in 1..10, second among the first T/2-1 unmarked; if pair 1 "
