@@ -81,6 +81,7 @@ CONFIGS = {
     "F, linear output (Exp 4/5)": LSTMConfig(3, 2, 2, 2, output="linear"),
     "B, forget gate, linear output": LSTMConfig(3, 2, 2, 1, connectivity="B", forget_gate=True, output="linear"),
     "F, inputs feed the outputs": LSTMConfig(3, 2, 2, 2, input_to_output=True),
+    "F, gates' activations not sources (Exp 2c reading)": LSTMConfig(3, 2, 2, 2, gate_sources=False),
 }
 
 
@@ -273,3 +274,23 @@ def test_input_to_output_adds_one_weight_per_input_and_output_under_F_only():
     assert L.out_x is None and layout(with_x).out_x == slice(6, 13) and layout(with_x).J == L.J + 7
     b = LSTMConfig(3, 2, 2, 1, connectivity="B")
     assert layout(replace(b, input_to_output=True)) == layout(b)           # "B" has them already
+
+
+def test_without_gate_sources_the_gates_activations_feed_nothing_and_stay_unlearned():
+    """``gate_sources=False`` (the Exp 2c reading of issue 13): 6p + 40 weights instead of the paper's 6p + 64 —
+    the 6 gates' and cells' 4 gate sources gone — held at 0 through learning; the cells' a(t−1) still feed."""
+    from lstm_core.experiments import get_preset
+    net = get_preset("exp2c_q100_p100").net
+    cut = replace(net, gate_sources=False)
+    assert (weight_count(net), weight_count(cut)) == (6 * 100 + 64, 6 * 100 + 40)
+    cfg = CONFIGS["F, gates' activations not sources (Exp 2c reading)"]
+    L = layout(cfg)
+    gate_rows = slice(L.src_rec.start, L.src_rec.start + L.G)
+    cell_rows = slice(L.src_rec.start + L.G, L.src_rec.stop)
+    params, x, y, ht = random_problem(cfg, B=1, seed=9)
+    assert (params["W_h"][:, gate_rows] == 0).all() and (params["W_h"][:, cell_rows] != 0).all()
+    got, _ = train_sequence(cfg, params, x[:, 0], y[:, 0], ht[:, 0], 0.5, update="step")
+    assert (got["W_h"][:, gate_rows] == 0).all()
+    assert not np.allclose(got["W_h"][:, cell_rows], params["W_h"][:, cell_rows])
+    b = LSTMConfig(3, 2, 2, 1, connectivity="B")
+    assert weight_count(replace(b, gate_sources=False)) == weight_count(b)       # "B" has no recurrent sources

@@ -73,6 +73,9 @@ class LSTMConfig:
     #                                    "linear" y = net (what Exp 4/5's numbers need: spec A-notes, issue 13)
     input_to_output: bool = False      # x(t) feeds the output units under "F" too (always so under "B"):
     #                                    a reading tried for Exp 1, not a net of the paper (issue 13)
+    gate_sources: bool = True          # under "F", the gates' activations a(t−1) are sources of gates and
+    #                                    cells (A28); False: only the cells' are, a reading tried for Exp 2c's
+    #                                    drift (issue 13): 6p+40 weights there, not the paper's 6p+64
 
     @property
     def inputs_feed_outputs(self) -> bool:
@@ -151,6 +154,8 @@ def masks(cfg: LSTMConfig) -> dict[str, Array]:
     M_h = np.ones((L.I, L.U))
     M_h[L.src_bias, :L.G] = float(cfg.bias_gates)
     M_h[L.src_bias, L.cells] = float(cfg.bias_cells)
+    if L.src_rec is not None and not cfg.gate_sources:
+        M_h[L.src_rec.start: L.src_rec.start + L.G, :] = 0.0      # a(t−1) of the gates feeds nothing
     M_k = np.ones((L.J, cfg.n_out))
     M_k[L.out_bias, :] = float(cfg.bias_out)
     M_h.setflags(write=False)
