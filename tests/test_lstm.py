@@ -279,9 +279,8 @@ def test_input_to_output_adds_one_weight_per_input_and_output_under_F_only():
 def test_without_gate_sources_the_gates_activations_feed_nothing_and_stay_unlearned():
     """``gate_sources=False`` (the Exp 2c reading of issue 13): 6p + 40 weights instead of the paper's 6p + 64 —
     the 6 gates' and cells' 4 gate sources gone — held at 0 through learning; the cells' a(t−1) still feed."""
-    from lstm_core.experiments import get_preset
-    net = get_preset("exp2c_q100_p100").net
-    cut = replace(net, gate_sources=False)
+    from lstm_core.experiments.paper import exp2c_net
+    net, cut = exp2c_net(100), exp2c_net(100, gate_sources=False)
     assert (weight_count(net), weight_count(cut)) == (6 * 100 + 64, 6 * 100 + 40)
     cfg = CONFIGS["F, gates' activations not sources (Exp 2c reading)"]
     L = layout(cfg)
