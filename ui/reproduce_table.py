@@ -277,7 +277,8 @@ def paper_numbers(paper: Mapping, ours: Mapping | None = None, weights: int | No
 
     With ``ours`` (a stored result, see :func:`best_results`) a third column "Ours" holds our
     number beside each of the paper's that it answers ("" elsewhere); those rows come first.
-    ``weights``: our net's weight count, shown beside the paper's (Exp 4's differs, a stated deviation).
+    ``weights``: our net's weight count, shown beside the paper's (Exps 2c, 3 and 4 differ:
+    stated deviations).
     """
     keys = [k for k in _PAPER_LABELS if k in paper] + [k for k in paper if k not in _PAPER_LABELS]
     rows = [(_PAPER_LABELS.get(k, k), cell_text(paper[k], "{:,}")) for k in keys if k not in _SKIP]   # 370,000

@@ -17,7 +17,7 @@ Keys of a ``paper`` dict (only those the row reports): ``table``, ``method``, ``
 from __future__ import annotations
 
 from lstm_core.experiments.preset import Construction, Preset, StopRule
-from lstm_core.nets.lstm import LSTMConfig
+from lstm_core.nets.lstm import LSTMConfig, weight_count
 from lstm_core.nets.rnn import exp2a_config
 
 # ------------------------------------------------------------------------- deviations (spec §7)
@@ -315,17 +315,18 @@ EXP2B = [
 # ------------------------------------------------------------------------- Exp 2c, Table 3
 
 def _exp2c(q: int, p: int, weights: int, mean: int) -> Preset:
+    net = exp2c_net(p, gate_sources=False)
     return Preset(
         name=f"exp2c_q{q}_p{p}", experiment="2c", title=f"Exp 2c · q={q}, p={p}",
         description=(f"b, then x or y, then at least {q} random distractors from an alphabet of {p}, then the "
                      f"trigger e: the net must recall the second symbol across at least {q + 1} steps. No short "
                      "training sequences exist."),
-        model="lstm", net=exp2c_net(p, gate_sources=False), task="lag_2c", task_options={"p": p, "q": q}, lr=0.01,
+        model="lstm", net=net, task="lag_2c", task_options={"p": p, "q": q}, lr=0.01,
         update="sequence", stop=STOP_EXP2C, trials=20, section="§5.2, Table 3",
         paper={"table": 3, "method": "LSTM", "q": q, "p": p, "q_over_p": q // p, "weights": weights,
                "lr": 0.01, "trials": 20, "success_after": _fmt(mean), "mean_sequences": mean},
-        deviations=(D_EXP2C_GATE_SOURCES.format(ours=6 * p + 40, paper=weights), D_EXP2C_OPEN, D_EXP2C, D_EXP2_TEST,
-                    D_UNIFORM),
+        deviations=(D_EXP2C_GATE_SOURCES.format(ours=weight_count(net), paper=weights), D_EXP2C_OPEN, D_EXP2C,
+                    D_EXP2_TEST, D_UNIFORM),
     )
 
 

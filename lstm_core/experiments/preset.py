@@ -32,8 +32,9 @@ class StopRule:
         ``"st12"`` (Exp 3): every ``eval_every`` sequences, on a fixed test set of ``st_test_size``
         (A14; with ``st_test_fresh`` a fresh one at every check, the other reading of the paper's
         "randomly chosen test set"): ST1 = at most ``st1_max_wrong`` misclassified, ST2 = ST1 and
-        mean |error| < ``st2_mae``. Success = ST2. ``"st3"`` (Exp 4, 6): ST3(beta) — mean |error| of the last ``window``
-        training sequences < ``beta`` and all of them correct (|error| < ``tolerance``).
+        mean |error| < ``st2_mae``. Success = ST2.
+        ``"st3"`` (Exp 4, 6): ST3(beta) — mean |error| of the last ``window`` training sequences
+        < ``beta`` and all of them correct (|error| < ``tolerance``).
         ``"nseq"`` (Exp 5): fewer than ``n_seq`` of the last ``window`` have |error| > ``tolerance``.
         ``"none"``: train for ``max_sequences`` (baselines that never succeed).
     """
