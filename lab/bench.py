@@ -10,6 +10,10 @@ alternating (A, B, A, B, ...) and compared by their medians:
 - **Exp 2a RTRL p = 100 vs C**: time per step of that row's trial loop (its stopping rule on) against a
   plain-C learner of its net and rule (``lab/c_reference/rnn_rtrl_2a.c``), each a sixth of ``--seconds``,
   and the hours the faithful row (18 trials to 5,000,000 sequences) would take on 2 cores at either speed;
+- **Exp 4 at T = 1000**: time per step of the paper's row (its 89-weight net), whole trial loop, on the
+  kernels compiled for its net (what the reproduce sweep runs) against the generic kernels and against
+  the C learner at T = 1000 (93 weights), the three alternately; and the minutes the faithful row (10
+  trials to the paper's mean, 853,000 sequences) would take on 2 cores at each speed;
 - **alphabet**: time per step of the trial loop on Exp 2c q = 1000 against q = 50;
 - **two workers**: a row's trials on 2 worker processes against 1 (``lab.backends.LocalPool``);
 - **kernel vs NumPy**: sequences per second of each learner (the 1997 rule, the full-gradient LSTM,
@@ -169,6 +173,38 @@ def exp2a_row(seconds: float, repeats: int) -> dict:
             "exp2a_p100_us_per_step_for_15_min": 1e6 * ROW_CORES * 15 * 60 / steps}
 
 
+EXP4_LONG_ROW = "exp4_adding_T1000"
+
+
+def exp4_long_row(seconds: float, repeats: int) -> dict:
+    """Exp 4 at T = 1000 per time step: kernels compiled for the net, generic kernels, C (alternately)."""
+    from lstm_core.experiments import get_preset
+    from lstm_core.nets import engine as eng
+
+    p = get_preset(EXP4_LONG_ROW)
+
+    def ours(fixed: bool) -> float:
+        with eng.fixed_nets(fixed):
+            return trial_loop_rate(p, seconds)[1]
+
+    runs = {"fixed": [], "generic": [], "c": []}
+    for _ in range(repeats):
+        runs["fixed"].append(ours(True))
+        runs["generic"].append(ours(False))
+        c = c_rate(C_SOURCE, [str(p.task_options["T"])], seconds, n=200)
+        runs["c"].append(c[1] if c is not None else float("nan"))
+    fixed, generic, c = (float(np.median(runs[k])) for k in ("fixed", "generic", "c"))
+    mean_length = p.task_options["T"] * 1.05                      # lengths uniform in [T, 1.1 T]
+    steps = p.trials * p.paper["mean_sequences"] * mean_length
+    has_c = bool(np.isfinite(c))
+    return {"exp4_T1000_fixed_us_per_step": 1e6 / fixed, "exp4_T1000_generic_us_per_step": 1e6 / generic,
+            "exp4_T1000_c_reference_us_per_step": 1e6 / c if has_c else None,
+            "exp4_T1000_fixed_vs_generic": fixed / generic,
+            "exp4_T1000_row_minutes_2_cores": steps / (ROW_CORES * fixed) / 60,
+            "exp4_T1000_row_minutes_2_cores_generic": steps / (ROW_CORES * generic) / 60,
+            "exp4_T1000_row_minutes_2_cores_c": steps / (ROW_CORES * c) / 60 if has_c else None}
+
+
 def two_workers(trials: int = 4, sequences: int = 20_000) -> tuple[float, float]:
     """Wall-clock seconds of one Exp 4 row (``trials`` trials, ``sequences`` each) on 1 and on 2 workers."""
     from lab.backends import LocalPool
@@ -201,6 +237,7 @@ def engine_figures(seconds: float = 1.0, repeats: int = 3) -> dict:
     out["exp4_T100_c_reference_seq_per_s"] = c if np.isfinite(c) else None
     out["exp4_trial_loop_vs_c"] = c / ours if np.isfinite(c) else None
     out.update(exp2a_row(seconds / 6, repeats))
+    out.update(exp4_long_row(seconds, repeats))
     q1000, q50 = alternate(lambda: trial_loop_rate("exp2c_q1000_p1000", seconds)[1],
                            lambda: trial_loop_rate("exp2c_q50_p50", seconds)[1], repeats)
     out["exp2c_q1000_us_per_step"], out["exp2c_q50_us_per_step"] = 1e6 / q1000, 1e6 / q50
@@ -255,6 +292,12 @@ def print_engine(f: dict) -> None:
     print(f"  faithful row ({f['exp2a_p100_row_steps']:.3g} steps) on {ROW_CORES} cores: "
           f"{f['exp2a_p100_row_hours_2_cores']:.2f} h, in C {_fmt(f['exp2a_p100_row_hours_2_cores_c'], '.2f')} h"
           f"; 15 min needs {f['exp2a_p100_us_per_step_for_15_min']:.3f} us per step")
+    print(f"Exp 4 T=1000 per step: kernels compiled for the net {f['exp4_T1000_fixed_us_per_step']:.3f} us, "
+          f"generic {f['exp4_T1000_generic_us_per_step']:.3f} us ({f['exp4_T1000_fixed_vs_generic']:.2f}x), "
+          f"plain C {_fmt(f['exp4_T1000_c_reference_us_per_step'], '.3f')} us")
+    print(f"  faithful row on {ROW_CORES} cores: {f['exp4_T1000_row_minutes_2_cores']:.1f} min "
+          f"(generic {f['exp4_T1000_row_minutes_2_cores_generic']:.1f}, "
+          f"C {_fmt(f['exp4_T1000_row_minutes_2_cores_c'], '.1f')})")
     print(f"Exp 2c per step: q=1000 {f['exp2c_q1000_us_per_step']:.3f} us, q=50 {f['exp2c_q50_us_per_step']:.3f} us"
           f"   -> {f['exp2c_q1000_vs_q50_per_step']:.2f}x (target <= 1.5)")
     print(f"Exp 4 row, 4 trials x 20,000 seq: 1 worker {f['row_seconds_1_worker']:.1f} s, "

@@ -16,7 +16,7 @@ import pytest
 
 from lstm_core.experiments import get_preset
 from lstm_core.experiments.train import TrialRun
-from lstm_core.nets import engine, fast
+from lstm_core.nets import engine, fast, kernels_lstm, kernels_rtrl
 from lstm_core.nets.lstm import LSTMConfig, forward, init_params
 from lstm_core.nets.lstm_rtrl import train_sequence
 from tests.lstmtools import random_problem
@@ -132,6 +132,42 @@ def test_whole_training_runs_on_the_kernel_equal_the_readable_loop(name, monkeyp
     for key in ("sequences_to_success", "sequences_presented", "diverged", "st1_at"):
         assert a[key] == b[key], key
     assert a["test"].keys() == b["test"].keys()
+
+
+@pytest.mark.parametrize("name", ["st12 (Exp 3a)", "ABS + test-set confirmation (Exp 2c, by symbol)",
+                                  "linear output, forget gate"])
+def test_kernels_compiled_for_the_net_give_the_same_run_bit_for_bit(name, monkeypatch):
+    preset, n = RUNS[name]
+    monkeypatch.setenv("LAB_FIXED_NET", "0")
+    generic = _run(preset, "numba", n, monkeypatch)
+    monkeypatch.setenv("LAB_FIXED_NET", "1")
+    fixed = _run(preset, "numba", n, monkeypatch)
+    arch = kernels_lstm.arch_of(preset.net)
+    assert any(key[:2] == (kernels_rtrl.train_chunk_fixed, arch) for key in fast._FIXED)   # it ran compiled
+    if preset.stop.kind == "st12":
+        assert any(key[:2] == (kernels_lstm.outputs_fixed, arch) for key in fast._FIXED)  # so did its tests
+    assert fixed.seen == generic.seen
+    for key in generic.params:
+        np.testing.assert_array_equal(fixed.params[key], generic.params[key])
+    a, b = generic.result(), fixed.result()
+    for key in ("sequences_to_success", "sequences_presented", "diverged", "st1_at", "test"):
+        assert a[key] == b[key], key
+
+
+def test_which_runs_compile_for_their_net(monkeypatch):
+    monkeypatch.delenv("LAB_FIXED_NET", raising=False)
+    assert not engine.fixed_net()                                    # pages and short runs: never
+    assert engine.fixed_net_for(engine.FIXED_NET_FROM) and not engine.fixed_net_for(engine.FIXED_NET_FROM - 1)
+    monkeypatch.setenv("LAB_FIXED_NET", "0")
+    assert not engine.fixed_net_for(10**7)
+    monkeypatch.setenv("LAB_FIXED_NET", "1")
+    assert engine.fixed_net_for(10) and engine.fixed_net()
+    with engine.fixed_nets(False):
+        assert not engine.fixed_net()
+    assert os.environ["LAB_FIXED_NET"] == "1"                         # put back
+    monkeypatch.setenv("LAB_FIXED_NET", "yes please")
+    with pytest.raises(ValueError, match="LAB_FIXED_NET"):
+        engine.fixed_net_for(10)
 
 
 def test_the_abs_run_solves_and_is_counted_the_same_on_both_engines(monkeypatch):

@@ -54,3 +54,13 @@ def test_the_exp2a_c_learner_ends_with_the_weights_of_our_rtrl_kernel(p):
 def test_a_bad_option_stops_the_bench_with_exit_2(argv, capsys):
     assert cli(["bench", *argv]) == 2
     assert capsys.readouterr().err.startswith("bench: ")
+
+
+def test_the_exp4_T1000_figure_times_both_kernels_and_c_and_projects_the_row():
+    f = bench.exp4_long_row(seconds=0.05, repeats=1)
+    assert set(f) >= {"exp4_T1000_fixed_us_per_step", "exp4_T1000_generic_us_per_step", "exp4_T1000_fixed_vs_generic",
+                      "exp4_T1000_row_minutes_2_cores", "exp4_T1000_c_reference_us_per_step"}
+    assert all(v is None or (np.isfinite(v) and v > 0) for v in f.values())
+    ratio = f["exp4_T1000_generic_us_per_step"] / f["exp4_T1000_fixed_us_per_step"]
+    assert f["exp4_T1000_fixed_vs_generic"] == pytest.approx(ratio)
+    assert f["exp4_T1000_row_minutes_2_cores_generic"] == pytest.approx(f["exp4_T1000_row_minutes_2_cores"] * ratio)

@@ -16,6 +16,7 @@ import pytest
 
 from lstm_core.experiments import PRESETS, budget, criteria, get_preset
 from lstm_core.experiments.preset import StopRule
+from lstm_core.experiments.learner import take_trials
 from lstm_core.experiments.train import TrialRun
 from lstm_core.tasks import TASKS
 
@@ -296,6 +297,9 @@ def test_the_exp3_stopping_test_tried_on_a_few_sequences_first_gives_the_verdict
     whole = ((~correct).sum(1) <= run.rule.st1_max_wrong) & (err.mean(1) < run.rule.st2_mae)
     assert got.tolist() == whole.tolist() == [True, False, False, False]
     assert [r.st1_at for r in run.results] == [run.seen, None, None, None]
+    for act in ([0, 2], [3, 0], [1]):                           # some trials active: each tested on its own set
+        act = np.array(act)
+        assert st2_on_set(run, act, take_trials(run.params, act)).tolist() == whole[act].tolist()
 
 
 def test_the_exp3_fresh_stopping_test_draws_a_new_set_at_every_check_from_each_trials_own_generator():
@@ -303,11 +307,11 @@ def test_the_exp3_fresh_stopping_test_draws_a_new_set_at_every_check_from_each_t
     fresh = replace(PRESETS["exp3a_T100_N3"], stop=replace(PRESETS["exp3a_T100_N3"].stop, st_test_fresh=True))
     run = TrialRun(fresh, trials=3, seed=3)
     assert run.eval_sets == []                                    # no fixed set is drawn
-    first, second = _st_set(run, np.array([0, 2])), _st_set(run, np.array([0, 2]))
-    assert first["x"].shape[:2] == (2, fresh.stop.st_test_size)
+    (first, rows), (second, _) = _st_set(run, np.array([0, 2])), _st_set(run, np.array([0, 2]))
+    assert first["x"].shape[:2] == (2, fresh.stop.st_test_size) and rows.tolist() == [0, 1]
     assert not np.array_equal(first["lengths"], second["lengths"])     # a new set at every check
     other = TrialRun(fresh, trials=3, seed=3)
-    alone = _st_set(other, np.array([2]))                         # trial 2's first set, drawn without trial 0's
+    alone, _ = _st_set(other, np.array([2]))                      # trial 2's first set, drawn without trial 0's
     np.testing.assert_array_equal(alone["lengths"][0], first["lengths"][1])
     T = alone["x"].shape[2]
     np.testing.assert_array_equal(alone["x"][0], first["x"][1][:, :T])

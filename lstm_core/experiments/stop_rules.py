@@ -100,13 +100,15 @@ def st_test_set(run: TrialRun) -> Sets:
     return None, [criteria.stack([draw(run.preset, r, run.rule.st_test_size) for r in run.test_rngs], dense=False)]
 
 
-def _st_set(run: TrialRun, act: Array) -> dict[str, Array]:
-    """The stopping test sets of the trials ``act`` (K_act, B, ...): their fixed ones (A14), or with
-    ``st_test_fresh`` ``st_test_size`` fresh sequences each, from the trial's own test generator (so a trial
-    draws the same sets whichever trials run beside it)."""
+def _st_set(run: TrialRun, act: Array) -> tuple[dict[str, Array], Array]:
+    """The stopping test sets of the trials ``act`` and their rows there: the trial loop's fixed sets
+    (A14) and ``act`` itself, or with ``st_test_fresh`` ``st_test_size`` fresh sequences each (K_act, B,
+    ...), from the trial's own test generator (so a trial draws the same sets whichever trials run
+    beside it), and rows 0..K_act−1. Not copied: :func:`_part` takes only the sequences it tests."""
     if run.rule.st_test_fresh:
-        return criteria.stack([draw(run.preset, run.test_rngs[k], run.rule.st_test_size) for k in act], dense=False)
-    return {k: (v[act] if v is not None else None) for k, v in run.eval_sets[0].items()}
+        fresh = [draw(run.preset, run.test_rngs[k], run.rule.st_test_size) for k in act]
+        return criteria.stack(fresh, dense=False), np.arange(len(act))
+    return run.eval_sets[0], np.asarray(act)
 
 
 def _predict(run: TrialRun, params: dict[str, Array], data: dict[str, Array]) -> Array:
@@ -114,8 +116,12 @@ def _predict(run: TrialRun, params: dict[str, Array], data: dict[str, Array]) ->
 
 
 def _part(data: dict[str, Array], trials: Array, part: slice) -> dict[str, Array]:
-    """The sequences ``part`` of a test set (K, B, ...) for the rows ``trials``: the probe or the rest."""
-    return {k: (v[trials][:, part] if v is not None else None) for k, v in data.items()}
+    """The sequences ``part`` of a test set (K, B, ...) for the rows ``trials``: the probe or the rest.
+
+    Only those sequences are copied (the whole set of every trial was copied once per test, a sixth
+    of an Exp 3 run's time at T = 1000).
+    """
+    return {k: (v[trials, part] if v is not None else None) for k, v in data.items()}
 
 
 REBER_PROBE = 16    # strings of a set tested first; a trial that fails one of them is not run on the rest
@@ -158,10 +164,10 @@ def st2_on_set(run: TrialRun, act: Array, params: dict[str, Array]) -> Array:
     two thirds of an Exp 3 run's time). The verdicts are those of the whole set: ST1 counts the
     wrong over both parts, ST2 averages the error over the whole set in its original order.
     """
-    data = _st_set(run, act)
+    data, rows = _st_set(run, act)
 
     def scores(trials: Array, part: slice) -> tuple[Array, Array]:
-        sub = _part(data, trials, part)
+        sub = _part(data, rows[trials], part)
         y_out = _predict(run, take_trials(params, trials), sub)
         return criteria.sequence_scores(run.rule, y_out, sub["y_ref"], sub["has_target"])
 

@@ -54,7 +54,7 @@ def prune_old_versions(current: Path) -> list[Path]:
 
 
 try:
-    from numba import njit
+    from numba import literally, njit
     from numba.core import config as _config
 except ImportError:  # pragma: no cover - exercised by the fallback test in a subprocess
     def njit(*args, **kwargs):
@@ -62,6 +62,10 @@ except ImportError:  # pragma: no cover - exercised by the fallback test in a su
         if len(args) == 1 and callable(args[0]) and not kwargs:
             return args[0]
         return lambda fn: fn
+
+    def literally(value):
+        """Stand-in for numba.literally: the value itself."""
+        return value
 else:
     def _usable(path: Path) -> bool:
         try:

@@ -4,13 +4,22 @@
 when Numba can be imported, and falls back to the reference otherwise. Both give the same
 results (tests check it to 1e-10); the kernels are 20-100x faster.
 
+Kernels compiled per net (:func:`fixed_net`): the 1997 rule's training kernel and the output kernel
+of the stopping tests, compiled with the net's sizes as constants — the same results bit for bit,
+~1.25× faster steps, but a compile (10-20 s, then cached on disk) for every new net. Runs of at
+least :data:`FIXED_NET_FROM` sequences a trial (the reproduce sweep's rows, the rate estimates) use
+them (:func:`fixed_net_for`); pages and short runs do not, so that a slider's new net never waits
+for a compile. ``LAB_FIXED_NET=1`` or ``0`` decides for every run.
+
 The environment is read at every call, so a test (or a worker process) can switch engines.
 """
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import os
+from collections.abc import Iterator
 
 ENGINES = ("numba", "numpy")
 
@@ -36,3 +45,43 @@ def active() -> str:
 def use_kernels() -> bool:
     """True when training runs on the compiled kernels."""
     return active() == "numba"
+
+
+FIXED_NET_FROM = 50_000    # sequences a trial from which a run uses kernels compiled for its net
+
+
+def fixed_net_setting() -> bool | None:
+    """``LAB_FIXED_NET`` read: True (1), False (0), None when unset; raises on anything else."""
+    value = os.environ.get("LAB_FIXED_NET", "").strip().lower()
+    if value in ("", "auto"):
+        return None
+    if value not in ("0", "1"):
+        raise ValueError(f"LAB_FIXED_NET must be 0 or 1, not {value!r}")
+    return value == "1"
+
+
+def fixed_net() -> bool:
+    """True when training and output kernels run compiled for the net (``LAB_FIXED_NET=1``, kernels on)."""
+    return bool(fixed_net_setting()) and use_kernels()
+
+
+def fixed_net_for(max_sequences: int) -> bool:
+    """Whether a run of up to ``max_sequences`` a trial should use kernels compiled for its net:
+    ``LAB_FIXED_NET`` when it is set, else ``max_sequences >= FIXED_NET_FROM`` (a compile of 10-20 s
+    then costs less than the ~20 % it saves)."""
+    setting = fixed_net_setting()
+    return setting if setting is not None else max_sequences >= FIXED_NET_FROM
+
+
+@contextlib.contextmanager
+def fixed_nets(on: bool = True) -> Iterator[None]:
+    """Within the block, :func:`fixed_net` is ``on`` (the environment is restored after)."""
+    old = os.environ.get("LAB_FIXED_NET")
+    os.environ["LAB_FIXED_NET"] = "1" if on else "0"
+    try:
+        yield
+    finally:
+        if old is None:
+            os.environ.pop("LAB_FIXED_NET", None)
+        else:
+            os.environ["LAB_FIXED_NET"] = old

@@ -29,7 +29,7 @@ import functools
 import numpy as np
 
 from lstm_core.activations import ACTIVATIONS
-from lstm_core.nets import kernels_bptt, kernels_lstm, kernels_rnn, kernels_rnn_train, kernels_rtrl
+from lstm_core.nets import engine, kernels_bptt, kernels_lstm, kernels_rnn, kernels_rnn_train, kernels_rtrl
 from lstm_core.nets.kernels_lstm import arch_of
 from lstm_core.nets.kernels_score import RULE_REBER, rule_tuple
 from lstm_core.nets.lstm import LSTMConfig, layout, masks
@@ -79,6 +79,30 @@ def _chunk_args(cfg, data: dict[str, Array], lr, rule, K: int) -> tuple:
     return xx, ss, use_sym, lr_k, rt, legal, np.zeros(K, np.int64)
 
 
+_FIXED: dict[tuple, object] = {}      # (kernel, arch, argument types) -> its compiled entry point
+
+
+def fixed_call(kernel, arch: tuple, *args) -> None:
+    """``kernel(*arch, *args)`` for a ``*_fixed`` kernel, compiled for this ``arch`` (its numbers literals).
+
+    The first call of an (arch, argument types) goes through Numba's dispatcher, which compiles it (or
+    loads it from the disk cache); later ones call that machine code directly: a literal-typed call
+    through the dispatcher types its arguments again every time (~3 ms a call, measured).
+    """
+    from numba import typeof
+
+    key = (kernel, arch, tuple(typeof(a) for a in args))
+    entry = _FIXED.get(key)
+    if entry is not None:
+        entry(*arch, *args)
+        return
+    kernel(*arch, *args)
+    for sig, cres in kernel.overloads.items():
+        if (tuple(getattr(t, "literal_value", None) for t in sig[:len(arch)]) == arch
+                and tuple(sig[len(arch):]) == key[2]):
+            _FIXED[key] = cres.entry_point
+
+
 def _targets_of(data: dict[str, Array], n_out: int) -> tuple[Array, Array]:
     """The chunk's ``y`` and ``y_ref``, checked (:func:`targets`)."""
     return targets(data["y"], n_out), targets(data["y_ref"], n_out)
@@ -112,7 +136,11 @@ def lstm_outputs(cfg: LSTMConfig, params: dict[str, Array], x: Array | None = No
     steps = np.full((K, B), T, np.int64) if lengths is None else np.minimum(np.asarray(lengths, np.int64), T)
     y_k = np.zeros((K, B, T, cfg.n_out))
     W_h, W_k = (np.ascontiguousarray(params[k], float) for k in ("W_h", "W_k"))
-    kernels_lstm.outputs(W_h, W_k, arch_of(cfg), xx, ss, use_sym, np.ascontiguousarray(steps), y_k)
+    args = (xx, ss, use_sym, np.ascontiguousarray(steps), y_k)
+    if engine.fixed_net():
+        fixed_call(kernels_lstm.outputs_fixed, arch_of(cfg), W_h, W_k, *args)
+    else:
+        kernels_lstm.outputs(W_h, W_k, arch_of(cfg), *args)
     return y_k
 
 
@@ -177,9 +205,12 @@ def lstm_train_chunk(cfg: LSTMConfig, params: dict[str, Array], data: dict[str, 
     M = masks(cfg) if weight_masks is None else weight_masks
     M_h, M_k = M["W_h"], M["W_k"]
     xx, ss, use_sym, lr_k, rt, legal, events = _chunk_args(cfg, data, lr, rule, params["W_h"].shape[0])
-    kernels_rtrl.train_chunk(params["W_h"], params["W_k"], M_h, M_k, arch_of(cfg), update == "step", lr_k,
-                             xx, ss, use_sym, data["lengths"], *_targets_of(data, cfg.n_out), data["has_target"], legal,
-                             rt, seen0, pos, stop, err_hist, ok_hist, counts, events)
+    args = (update == "step", lr_k, xx, ss, use_sym, data["lengths"], *_targets_of(data, cfg.n_out),
+            data["has_target"], legal, rt, seen0, pos, stop, err_hist, ok_hist, counts, events)
+    if engine.fixed_net():
+        fixed_call(kernels_rtrl.train_chunk_fixed, arch_of(cfg), params["W_h"], params["W_k"], M_h, M_k, *args)
+    else:
+        kernels_rtrl.train_chunk(params["W_h"], params["W_k"], M_h, M_k, arch_of(cfg), *args)
     return events
 
 

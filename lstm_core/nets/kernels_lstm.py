@@ -23,7 +23,7 @@ import math
 
 import numpy as np
 
-from lstm_core.nets._numba import njit
+from lstm_core.nets._numba import literally, njit
 
 ACT_CODES = {"logistic": 0, "h_pm1": 1, "g_pm2": 2, "identity": 3, "tanh": 4}
 
@@ -190,3 +190,12 @@ def outputs(W_h, W_k, arch, x, sym, use_sym, steps, y_k):
                 output_step(W_k[k], arch, x_t, sym_t, use_sym, a, net_k, y_k[k, b, t])
                 a_prev[:] = a
                 s_prev[:] = s
+
+
+@njit(cache=True, nogil=True)
+def outputs_fixed(n_in, C, S, O, rec, has_out, has_phi, g_kind, h_kind, out_linear, in_to_out,
+                  W_h, W_k, x, sym, use_sym, steps, y_k):
+    """:func:`outputs` compiled for one net (as :func:`lstm_core.nets.kernels_rtrl.train_chunk_fixed`)."""
+    arch = (literally(n_in), literally(C), literally(S), literally(O), literally(rec), literally(has_out),
+            literally(has_phi), literally(g_kind), literally(h_kind), literally(out_linear), literally(in_to_out))
+    outputs(W_h, W_k, arch, x, sym, use_sym, steps, y_k)
