@@ -27,6 +27,8 @@ def stack(batches: list[Batch], dense: bool = True) -> dict[str, Array]:
     def stacked(arrays: list[Array], fill=0) -> Array:
         """(K, B, T, ...) of the (B, T_k, ...) arrays, each padded with ``fill`` after its T_k steps."""
         a0 = arrays[0]
+        if len(arrays) == 1 and a0.shape[1] == T:
+            return a0[None]                        # one trial (a sweep's task): a view, not a copy
         shape = (len(arrays), a0.shape[0], T) + a0.shape[2:]
         out = np.empty(shape, a0.dtype) if all(a.shape[1] == T for a in arrays) else np.full(shape, fill, a0.dtype)
         for k, a in enumerate(arrays):

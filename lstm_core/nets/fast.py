@@ -79,7 +79,17 @@ def _chunk_args(cfg, data: dict[str, Array], lr, rule, K: int) -> tuple:
     return xx, ss, use_sym, lr_k, rt, legal, np.zeros(K, np.int64)
 
 
-_FIXED: dict[tuple, object] = {}      # (kernel, arch, argument types) -> its compiled entry point
+_FIXED: dict[tuple, object] = {}      # (kernel, arch, argument kinds) -> its compiled entry point
+
+
+def _kind(a) -> tuple:
+    """What Numba's type of an argument depends on, cheaply (``numba.typeof`` costs ~20 µs an array)."""
+    if isinstance(a, np.ndarray):
+        f = a.flags
+        return (a.dtype.str, a.ndim, f.c_contiguous, f.f_contiguous, f.writeable, f.aligned)
+    if isinstance(a, tuple):
+        return tuple(_kind(v) for v in a)
+    return (type(a),)
 
 
 def fixed_call(kernel, arch: tuple, *args) -> None:
@@ -89,17 +99,18 @@ def fixed_call(kernel, arch: tuple, *args) -> None:
     loads it from the disk cache); later ones call that machine code directly: a literal-typed call
     through the dispatcher types its arguments again every time (~3 ms a call, measured).
     """
-    from numba import typeof
-
-    key = (kernel, arch, tuple(typeof(a) for a in args))
+    key = (kernel, arch, tuple(_kind(a) for a in args))
     entry = _FIXED.get(key)
     if entry is not None:
         entry(*arch, *args)
         return
+    from numba import typeof
+
     kernel(*arch, *args)
+    types = tuple(typeof(a) for a in args)
     for sig, cres in kernel.overloads.items():
-        if (tuple(getattr(t, "literal_value", None) for t in sig[:len(arch)]) == arch
-                and tuple(sig[len(arch):]) == key[2]):
+        literals = tuple(getattr(t, "literal_value", None) for t in sig[:len(arch)])
+        if literals == arch and tuple(sig[len(arch):]) == types:
             _FIXED[key] = cres.entry_point
 
 
