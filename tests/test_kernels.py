@@ -170,6 +170,20 @@ def test_which_runs_compile_for_their_net(monkeypatch):
         engine.fixed_net_for(10)
 
 
+def test_a_sweep_trial_uses_kernels_compiled_for_its_net_when_its_row_is_long(monkeypatch):
+    from lab.trials import TrialTask, run_trial
+    asked = []
+    real = engine.fixed_nets
+    monkeypatch.setattr(engine, "fixed_nets", lambda on=True: (asked.append(on), real(on))[1])
+    monkeypatch.delenv("LAB_FIXED_NET", raising=False)
+    for cap in (engine.FIXED_NET_FROM, 1_000):
+        checks = iter([False, False])                    # (not stopped yet) one block of training, then stop
+        out = run_trial(TrialTask(TINY, 0, 0, cap), should_stop=lambda checks=checks: next(checks, True))
+        assert out["started"] and out["interrupted"] and out["seen"] > 0
+    assert asked == [True, False]
+    assert "LAB_FIXED_NET" not in os.environ                  # put back as it was
+
+
 def test_the_abs_run_solves_and_is_counted_the_same_on_both_engines(monkeypatch):
     preset, n = RUNS["ABS + test-set confirmation (Exp 2c, by symbol)"]
     got = _run(preset, "numba", n, monkeypatch)

@@ -15,8 +15,8 @@ import numpy as np
 import pytest
 
 from lstm_core.experiments import PRESETS, budget, criteria, get_preset
-from lstm_core.experiments.preset import StopRule
 from lstm_core.experiments.learner import take_trials
+from lstm_core.experiments.preset import StopRule
 from lstm_core.experiments.train import TrialRun
 from lstm_core.tasks import TASKS
 
