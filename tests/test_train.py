@@ -264,18 +264,25 @@ def test_every_task_has_its_sizes():
 
 
 def test_the_exp1_success_test_tried_on_a_few_strings_first_gives_the_verdict_of_all_of_them():
-    from lstm_core.experiments.stop_rules import REBER_PROBE, reber_all_sets
-    run = TrialRun(PRESETS["classroom_exp1_reber"], trials=3, seed=1)
+    from lstm_core.experiments.stop_rules import REBER_PROBE, doubling_parts, reber_all_sets
+    run = TrialRun(PRESETS["classroom_exp1_reber"], trials=4, seed=1)
     train, test = run.eval_sets
     for s in (train, test):                           # legal = every symbol: any output passes (no illegal one)
         s["legal"][:] = True
     y_out = [run.learner.predict(run.params, None, s["sym"], s["lengths"]) for s in (train, test)]
-    for s, y, k, b in ((train, y_out[0], 1, REBER_PROBE + 100), (test, y_out[1], 2, 3)):
+    last = test["lengths"].shape[1] - 1
+    for s, y, k, b in ((train, y_out[0], 1, REBER_PROBE + 100), (test, y_out[1], 2, 3), (test, y_out[1], 3, last)):
         s["legal"][k, b, 0] = np.arange(7) == np.argmin(y[k, b, 0])   # trial 1 fails a string after the probe,
-    got = reber_all_sets(run, np.arange(3), run.params)                # trial 2 one within it
+    got = reber_all_sets(run, np.arange(4), run.params)                # trial 2 one within it, trial 3 the last
     whole = np.logical_and(*[criteria.reber_all_correct(y, s["legal"], s["has_target"])
                              for y, s in zip(y_out, (train, test))])
-    assert got.tolist() == whole.tolist() == [True, False, False]
+    assert got.tolist() == whole.tolist() == [True, False, False, False]
+    act = np.array([3, 0])
+    assert reber_all_sets(run, act, take_trials(run.params, act)).tolist() == [False, True]
+    for n in (1, 16, 17, 256, 500):
+        parts = doubling_parts(n, REBER_PROBE)
+        assert np.concatenate([np.arange(n)[p] for p in parts]).tolist() == list(range(n))
+        assert parts[0] == slice(0, min(n, REBER_PROBE)) and all(p.stop - p.start > 0 for p in parts)
 
 
 @pytest.mark.parametrize("preset", ["exp3a_T100_N3", "exp3b_T100_N1"])

@@ -127,16 +127,28 @@ def _part(data: dict[str, Array], trials: Array, part: slice) -> dict[str, Array
 REBER_PROBE = 16    # strings of a set tested first; a trial that fails one of them is not run on the rest
 
 
+def doubling_parts(n: int, first: int) -> list[slice]:
+    """``n`` items in parts of ``first``, then twice as many each time: [0, 16), [16, 48), [48, 112) ..."""
+    parts, start, size = [], 0, first
+    while start < n:
+        parts.append(slice(start, min(n, start + size)))
+        start, size = start + size, 2 * size
+    return parts
+
+
 def reber_all_sets(run: TrialRun, act: Array, params: dict[str, Array]) -> Array:
     """Exp 1: every symbol of the training set, then of the test set, predicted (A6).
 
-    Each set goes in two parts, its first :data:`REBER_PROBE` strings and the rest: a trial still
-    learning nearly always fails within the first few, and is then not run on the other ~500 (the
-    verdict is the same, a conjunction over the strings; the test costs ~1/30 of the whole sets).
+    Each set goes in parts, its first :data:`REBER_PROBE` strings, then twice as many each time
+    (:func:`doubling_parts`): a trial still learning nearly always fails within the first few, and
+    one that gets most strings right fails somewhere later; either is not run on the strings after
+    the part where it failed (the verdict is the same, a conjunction over the strings; the test
+    costs ~1/30 of the whole sets while a trial learns, and at most twice the strings up to its
+    first failure after that).
     """
     ok = np.ones(len(act), bool)
     for data in run.eval_sets:
-        for part in (slice(0, REBER_PROBE), slice(REBER_PROBE, None)):
+        for part in doubling_parts(data["lengths"].shape[1], REBER_PROBE):
             if not ok.any():
                 return ok
             sub = _part(data, act[ok], part)
