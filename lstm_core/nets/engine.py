@@ -51,7 +51,7 @@ FIXED_NET_FROM = 50_000    # sequences a trial from which a run uses kernels com
 
 
 def fixed_net_setting() -> bool | None:
-    """``LAB_FIXED_NET`` read: True (1), False (0), None when unset; raises on anything else."""
+    """``LAB_FIXED_NET`` read: True (1), False (0), None when unset or "auto"; raises on anything else."""
     value = os.environ.get("LAB_FIXED_NET", "").strip().lower()
     if value in ("", "auto"):
         return None
