@@ -183,19 +183,19 @@ def exp4_long_row(seconds: float, repeats: int) -> dict:
 
     p = get_preset(EXP4_LONG_ROW)
 
-    def ours(fixed: bool) -> float:
+    def ours(fixed: bool) -> tuple[float, float]:
         with eng.fixed_nets(fixed):
-            return trial_loop_rate(p, seconds)[1]
+            return trial_loop_rate(p, seconds)
 
     runs = {"fixed": [], "generic": [], "c": []}
     for _ in range(repeats):
         runs["fixed"].append(ours(True))
-        runs["generic"].append(ours(False))
+        runs["generic"].append(ours(False)[1])
         c = c_rate(C_SOURCE, [str(p.task_options["T"])], seconds, n=200)
         runs["c"].append(c[1] if c is not None else float("nan"))
-    fixed, generic, c = (float(np.median(runs[k])) for k in ("fixed", "generic", "c"))
-    mean_length = p.task_options["T"] * 1.05                      # lengths uniform in [T, 1.1 T]
-    steps = p.trials * p.paper["mean_sequences"] * mean_length
+    seq_rate, fixed = (float(v) for v in np.median(runs["fixed"], axis=0))
+    generic, c = (float(np.median(runs[k])) for k in ("generic", "c"))
+    steps = p.trials * p.paper["mean_sequences"] * fixed / seq_rate      # the task's mean steps per sequence
     has_c = bool(np.isfinite(c))
     return {"exp4_T1000_fixed_us_per_step": 1e6 / fixed, "exp4_T1000_generic_us_per_step": 1e6 / generic,
             "exp4_T1000_c_reference_us_per_step": 1e6 / c if has_c else None,
