@@ -33,7 +33,6 @@ import subprocess
 import sys
 import tempfile
 import time
-from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 
@@ -60,18 +59,11 @@ def add_arguments(parser) -> None:
     parser.add_argument("--repeats", type=int, default=3, help="alternating repeats per ratio (default 3)")
 
 
-@contextmanager
 def engine(name: str):
     """Run the body with ``LAB_ENGINE=name`` (the learner is chosen when a TrialRun is made)."""
-    old = os.environ.get("LAB_ENGINE")
-    os.environ["LAB_ENGINE"] = name
-    try:
-        yield
-    finally:
-        if old is None:
-            os.environ.pop("LAB_ENGINE", None)
-        else:
-            os.environ["LAB_ENGINE"] = old
+    from lstm_core.nets import engine as eng
+
+    return eng.setting("LAB_ENGINE", name)
 
 
 def exp4_as_c():

@@ -9,6 +9,7 @@ together into what a serial K-trial run gives.
 
 from __future__ import annotations
 
+import ast
 import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -54,17 +55,38 @@ PRESET_TEXT_MODULES = ("experiments/paper.py", "experiments/classroom.py")   # t
 # TrialStore key already holds as the preset itself (plus titles, notes and deviations, which change nothing)
 
 
-def tree_hash(*pkgs: Path, skip: tuple[str, ...] = ()) -> str:
+def tree_hash(*pkgs: Path, skip: tuple[str, ...] = (), code_only: bool = False) -> str:
     """A short hash of every ``.py`` file under the package folders ``pkgs`` (paths and contents), leaving
-    out the files whose path inside their package is in ``skip``."""
+    out the files whose path inside their package is in ``skip``. With ``code_only``, a file's contents are
+    its code alone (:func:`code_of`: no comments, docstrings or layout), so editing words changes nothing."""
     h = hashlib.sha256()
     for pkg in pkgs:
         for f in sorted(pkg.rglob("*.py")):
             if f.relative_to(pkg).as_posix() in skip:
                 continue
             h.update(str(f.relative_to(pkg.parent)).encode())
-            h.update(f.read_bytes())
+            h.update(code_of(f.read_bytes()) if code_only else f.read_bytes())
     return h.hexdigest()[:16]
+
+
+def code_of(source: bytes) -> bytes:
+    """The code of a Python file without its comments, docstrings and layout: the dump of its syntax tree
+    with every docstring (a string expression first in a module, class or function body) taken out.
+
+    A file that does not parse is hashed as it is (the run will fail at import anyway). The dump depends
+    on the Python version, so a new Python gives new keys: kept trials are then trained again, never mixed.
+    """
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return source
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)):
+            body = node.body
+            if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant) \
+                    and isinstance(body[0].value.value, str):
+                node.body = body[1:] or [ast.Pass()]
+    return ast.dump(tree).encode()
 
 
 @lru_cache(maxsize=1)
@@ -77,11 +99,12 @@ def code_fingerprint() -> str:
 
 @lru_cache(maxsize=1)
 def engine_fingerprint() -> str:
-    """A hash of the engine's source files (``lstm_core``) but its preset registry: the code a trial's numbers
-    depend on, given its preset (which a :class:`~lab.trial_store.TrialStore` key holds itself)."""
+    """A hash of the engine's code (``lstm_core``; not its comments or docstrings, nor its preset registry):
+    the code a trial's numbers depend on, given its preset (which a :class:`~lab.trial_store.TrialStore` key
+    holds itself). So a long row kept in pieces survives edits of the engine's words between its pieces."""
     import lstm_core
 
-    return tree_hash(Path(lstm_core.__file__).parent, skip=PRESET_TEXT_MODULES)
+    return tree_hash(Path(lstm_core.__file__).parent, skip=PRESET_TEXT_MODULES, code_only=True)
 
 
 def _report(task: TrialTask, run: TrialRun, final: bool = False) -> dict:

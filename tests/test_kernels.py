@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import warnings
 from dataclasses import replace
 
 import numpy as np
@@ -143,15 +144,50 @@ def test_kernels_compiled_for_the_net_give_the_same_run_bit_for_bit(name, monkey
     monkeypatch.setenv("LAB_FIXED_NET", "1")
     fixed = _run(preset, "numba", n, monkeypatch)
     arch = kernels_lstm.arch_of(preset.net)
-    assert any(key[:2] == (kernels_rtrl.train_chunk_fixed, arch) for key in fast._FIXED)   # it ran compiled
+    def ran_compiled(kernel):          # an entry point kept for this net (not the dispatcher, the slow fallback)
+        return any(key[:2] == (kernel, arch) and entry is not kernel for key, entry in fast._FIXED.items())
+    assert ran_compiled(kernels_rtrl.train_chunk_fixed)
     if preset.stop.kind == "st12":
-        assert any(key[:2] == (kernels_lstm.outputs_fixed, arch) for key in fast._FIXED)  # so did its tests
+        assert ran_compiled(kernels_lstm.outputs_fixed)                                  # so did its tests
     assert fixed.seen == generic.seen
     for key in generic.params:
         np.testing.assert_array_equal(fixed.params[key], generic.params[key])
     a, b = generic.result(), fixed.result()
     for key in ("sequences_to_success", "sequences_presented", "diverged", "st1_at", "test"):
         assert a[key] == b[key], key
+
+
+def test_a_fixed_call_without_a_matching_entry_point_warns_once_and_still_runs(monkeypatch):
+    calls = []
+
+    class Kernel:                          # a dispatcher whose compiled signatures never match the call
+        __name__ = "kernel_fixed"
+        overloads: dict = {}
+
+        def __call__(self, *args):
+            calls.append(args)
+
+    kernel, arch, data = Kernel(), (3, 1), np.zeros(2)
+    monkeypatch.setattr(fast, "_FIXED", {})
+    with pytest.warns(RuntimeWarning, match="kernel_fixed: no compiled entry point"):
+        fast.fixed_call(kernel, arch, data)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")     # the second call: no second warning
+        fast.fixed_call(kernel, arch, data)
+    assert len(calls) == 2 and all(c[:2] == arch and c[2] is data for c in calls)
+
+
+def test_engine_setting_sets_and_restores_a_variable(monkeypatch):
+    monkeypatch.delenv("LAB_TEST_SETTING", raising=False)
+    with engine.setting("LAB_TEST_SETTING", "a"):
+        assert os.environ["LAB_TEST_SETTING"] == "a"
+        with engine.setting("LAB_TEST_SETTING", "b"):
+            assert os.environ["LAB_TEST_SETTING"] == "b"
+        assert os.environ["LAB_TEST_SETTING"] == "a"
+    assert "LAB_TEST_SETTING" not in os.environ
+    with pytest.raises(KeyError), engine.setting("LAB_TEST_SETTING", "c"):
+        raise KeyError("the body fails")
+    assert "LAB_TEST_SETTING" not in os.environ            # restored on the way out of an error too
 
 
 def test_which_runs_compile_for_their_net(monkeypatch):

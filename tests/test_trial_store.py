@@ -161,6 +161,30 @@ def test_the_engine_fingerprint_skips_the_preset_registry_and_only_it(tmp_path, 
     assert trials.tree_hash(copy, skip=trials.PRESET_TEXT_MODULES) != base
 
 
+def test_the_engine_key_changes_with_the_code_and_not_with_its_words(tmp_path):
+    """code_only: comments, docstrings and layout leave the hash; a changed number or name does not."""
+    import lab.trials as trials
+
+    pkg = tmp_path / "eng"
+    pkg.mkdir()
+    src = ('"""Module words."""\n\n\ndef f(x):\n    """f\'s words."""\n    return x + 1  # a comment\n\n\n'
+           'class A:\n    """A."""\n')
+    (pkg / "k.py").write_text(src)
+    base = trials.tree_hash(pkg, code_only=True)
+    assert trials.tree_hash(pkg) != base                                     # the whole file is another hash
+    for same in (src.replace("Module words.", "Other words."), src.replace("# a comment", "# changed"),
+                 src.replace("f\'s words.", "f: (B, T) -> (B, T)"), src.replace("x + 1", "x  +  1"),
+                 src.replace('    """f\'s words."""\n', "")):
+        (pkg / "k.py").write_text(same)
+        assert trials.tree_hash(pkg, code_only=True) == base, same
+    for other in (src.replace("x + 1", "x + 2"), src.replace("return x", "return -x"),
+                  src.replace("class A:\n    \"\"\"A.\"\"\"\n", "class A:\n    n = 'A.'\n")):
+        (pkg / "k.py").write_text(other)
+        assert trials.tree_hash(pkg, code_only=True) != base, other
+    (pkg / "k.py").write_text("def broken(:\n")                             # does not parse: hashed as it is
+    assert trials.tree_hash(pkg, code_only=True) != base
+
+
 def test_clear_removes_the_rows_trials_and_the_folder_once_empty(payloads, tmp_path):
     a = TrialStore.for_row(tmp_path, ROW)
     b = TrialStore.for_row(tmp_path, replace(ROW, seed=1))

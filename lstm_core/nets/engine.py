@@ -6,7 +6,7 @@ results (tests check it to 1e-10); the kernels are 20-100x faster.
 
 Kernels compiled per net (:func:`fixed_net`): the 1997 rule's training kernel and the output kernel
 of the stopping tests, compiled with the net's sizes as constants — the same results bit for bit,
-~1.25× faster steps, but a compile (10-20 s, then cached on disk) for every new net. Runs of at
+~1.25× faster steps, but a compile (~6 s, then cached on disk) for every new net. Runs of at
 least :data:`FIXED_NET_FROM` sequences a trial (the reproduce sweep's rows, the rate estimates) use
 them (:func:`fixed_net_for`); pages and short runs do not, so that a slider's new net never waits
 for a compile. ``LAB_FIXED_NET=1`` or ``0`` decides for every run.
@@ -67,21 +67,30 @@ def fixed_net() -> bool:
 
 def fixed_net_for(max_sequences: int) -> bool:
     """Whether a run of up to ``max_sequences`` a trial should use kernels compiled for its net:
-    ``LAB_FIXED_NET`` when it is set, else ``max_sequences >= FIXED_NET_FROM`` (a compile of 10-20 s
+    ``LAB_FIXED_NET`` when it is set, else ``max_sequences >= FIXED_NET_FROM`` (a compile of ~6 s
     then costs less than the ~20 % it saves)."""
     setting = fixed_net_setting()
     return setting if setting is not None else max_sequences >= FIXED_NET_FROM
 
 
 @contextlib.contextmanager
-def fixed_nets(on: bool = True) -> Iterator[None]:
-    """Within the block, :func:`fixed_net` is ``on`` (the environment is restored after)."""
-    old = os.environ.get("LAB_FIXED_NET")
-    os.environ["LAB_FIXED_NET"] = "1" if on else "0"
+def setting(name: str, value: str) -> Iterator[None]:
+    """Within the block, the environment variable ``name`` is ``value`` (restored, or removed, after).
+
+    The engine reads ``LAB_ENGINE`` and ``LAB_FIXED_NET`` at every call, so this switches them for
+    the body. Process-wide: two threads of one process that set one variable differently switch
+    each other's (the results are the same either way, only the speed differs)."""
+    old = os.environ.get(name)
+    os.environ[name] = value
     try:
         yield
     finally:
         if old is None:
-            os.environ.pop("LAB_FIXED_NET", None)
+            os.environ.pop(name, None)
         else:
-            os.environ["LAB_FIXED_NET"] = old
+            os.environ[name] = old
+
+
+def fixed_nets(on: bool = True) -> contextlib.AbstractContextManager[None]:
+    """Within the block, :func:`fixed_net` is ``on`` (``LAB_FIXED_NET``, restored after)."""
+    return setting("LAB_FIXED_NET", "1" if on else "0")

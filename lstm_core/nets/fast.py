@@ -25,6 +25,7 @@ for none); exactly one of them.
 from __future__ import annotations
 
 import functools
+import warnings
 
 import numpy as np
 
@@ -97,7 +98,8 @@ def fixed_call(kernel, arch: tuple, *args) -> None:
 
     The first call of an (arch, argument types) goes through Numba's dispatcher, which compiles it (or
     loads it from the disk cache); later ones call that machine code directly: a literal-typed call
-    through the dispatcher types its arguments again every time (~3 ms a call, measured).
+    through the dispatcher types its arguments again every time (~3 ms a call, measured). If no
+    compiled signature matches, a RuntimeWarning says so once and the dispatcher is kept for the key.
     """
     key = (kernel, arch, tuple(_kind(a) for a in args))
     entry = _FIXED.get(key)
@@ -112,6 +114,11 @@ def fixed_call(kernel, arch: tuple, *args) -> None:
         literals = tuple(getattr(t, "literal_value", None) for t in sig[:len(arch)])
         if literals == arch and tuple(sig[len(arch):]) == types:
             _FIXED[key] = cres.entry_point
+            return
+    # Not found (a Numba whose signatures read differently): right, but ~3 ms a call. Say so once.
+    warnings.warn(f"{getattr(kernel, '__name__', kernel)}: no compiled entry point found for arch {arch}; "
+                  "every call goes through Numba's dispatcher (same results, slower)", RuntimeWarning, stacklevel=2)
+    _FIXED[key] = kernel
 
 
 def _targets_of(data: dict[str, Array], n_out: int) -> tuple[Array, Array]:

@@ -255,7 +255,7 @@ def train_chunk_fixed(n_in, C, S, O, rec, has_out, has_phi, g_kind, h_kind, out_
     code, and so do the loop bounds over units and sources), so the loops of a step are unrolled
     as a C compiler would unroll them for fixed sizes. Same code, same float operations in the same
     order: the weights are bit for bit those of :func:`train_chunk` (tested); a step of the Exp 4
-    net costs ~0.8× as much. The price is a compile for every new net (10-20 s, then cached on
+    net costs ~0.8× as much. The price is a compile for every new net (~6 s, then cached on
     disk), so only long runs take this path (:func:`lstm_core.nets.engine.fixed_net`).
     """
     arch = (literally(n_in), literally(C), literally(S), literally(O), literally(rec), literally(has_out),
