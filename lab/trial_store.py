@@ -10,8 +10,8 @@ moment it ends, and a rerun of the same command trains only the trials not store
     store.clear()                       # once the row's result file is written
 
 Where: ``<results-dir>/.trials/<preset>-<key>/trial-<k>.npz``. The key hashes what a trial's numbers depend
-on — the preset's setup (not its title, description or notes), the seed, the cap and the engine's code, not its comments or docstrings
-(:func:`lab.trials.engine_fingerprint`) — and not the trial count: trial k of a ``--trials 2`` sweep is
+on — the preset's setup (not its title, description or notes), the seed, the cap and the engine's code (not
+its comments or docstrings: :func:`lab.trials.engine_fingerprint`) — and not the trial count: trial k of a ``--trials 2`` sweep is
 trial k of the full row. A change of the engine's code gives a new key, so trials trained by other code
 are never mixed into a row; a change of a preset's words does not.
 
