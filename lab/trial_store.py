@@ -11,9 +11,10 @@ moment it ends, and a rerun of the same command trains only the trials not store
 
 Where: ``<results-dir>/.trials/<preset>-<key>/trial-<k>.npz``. The key hashes what a trial's numbers depend
 on — the preset's setup (not its title, description or notes), the seed, the cap and the engine's code (not
-its comments or docstrings: :func:`lab.trials.engine_fingerprint`) — and not the trial count: trial k of a ``--trials 2`` sweep is
-trial k of the full row. A change of the engine's code gives a new key, so trials trained by other code
-are never mixed into a row; a change of a preset's words does not.
+its comments or docstrings: :func:`lab.trials.engine_fingerprint`) — and not the trial count: trial k of a
+``--trials 2`` sweep is trial k of the full row. A change of the engine's code gives a new key, so trials
+trained by other code are never mixed into a row; a change of a preset's words, or of the engine's
+comments and docstrings, does not.
 
 A file is one compressed ``.npz`` (no pickles): ``meta`` (JSON text: trial, seed, cap, key, seen, the result, message,
 seconds, the checkpoints' sequence counts), ``params.<name>`` (1, ...) weights, the learning curve and
