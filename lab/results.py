@@ -52,7 +52,8 @@ def check_summary(d: object, trials: int | None = None) -> str:
                 "diverged": lambda v: isinstance(v, list), "sequences_seen": is_count,
                 "max_sequences_cap": is_count, "interrupted": lambda v: isinstance(v, bool),
                 "classroom": lambda v: isinstance(v, bool), "experiment": lambda v: isinstance(v, str),
-                "paper": lambda v: v is None or isinstance(v, dict), "trials_resumed": is_count}
+                "paper": lambda v: v is None or isinstance(v, dict), "trials_resumed": is_count,
+                "trial_seconds": lambda v: is_number(v)}
     for key in required:
         if key not in d:
             return f"entry {key!r} is missing"

@@ -238,4 +238,6 @@ def _finish_row(st: _RowState, finish_interrupted: bool) -> RowOutcome:
     summary = combine(st.row.preset, payloads, seconds=seconds)
     if st.resumed:
         summary["trials_resumed"] = st.resumed        # trained by an earlier, interrupted run of this row
+        # ``seconds`` is this run's wall time only; the trials' own times, kept ones included, say what it all took
+        summary["trial_seconds"] = float(sum(p["seconds"] for p in payloads))
     return RowOutcome(st.index, st.row, summary, MergedRun(st.row.preset, payloads, summary), interrupted, seconds)

@@ -125,6 +125,9 @@ def _ours(r: dict | None) -> str:
     txt = f"{r['successes']}/{r['trials']} within {_n(cap)}"
     if mean is not None:
         txt += f", mean {_n(mean)} ({_n(r.get('min_sequences'))}-{_n(r.get('max_sequences'))})"
+    resumed = r.get("trials_resumed")
+    if resumed:                                   # its seconds are the last piece's wall time, not the row's
+        return txt + f"; last of several runs {_dur(r.get('seconds'))} ({resumed} trials kept from earlier ones)"
     return txt + f"; {_dur(r.get('seconds'))}"
 
 

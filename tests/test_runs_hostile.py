@@ -162,6 +162,8 @@ def _result(**changes) -> dict:
     ({"diverged": [7]}, "diverged"),
     ({"interrupted": "yes"}, "interrupted"),
     ({"paper": [1, 2]}, "paper"),
+    ({"trials_resumed": -1}, "trials_resumed"),
+    ({"trial_seconds": "12 h"}, "trial_seconds"),
 ])
 def test_a_results_file_is_validated_field_by_field(tmp_path, changes, words):
     f = tmp_path / "bad.json"

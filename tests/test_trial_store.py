@@ -27,7 +27,7 @@ ROW = Row(SOLVES, trials=3, seed=0, max_sequences=2300)
 
 
 def _no_time(summary: dict) -> dict:
-    return {k: v for k, v in summary.items() if k not in ("seconds", "trials_resumed")}
+    return {k: v for k, v in summary.items() if k not in ("seconds", "trials_resumed", "trial_seconds")}
 
 
 @pytest.fixture(scope="module")
@@ -88,9 +88,13 @@ def test_a_resumed_row_trains_only_the_trials_not_stored_and_gives_the_same_numb
     assert got["submitted"] == [1]
     assert _no_time(got["summary"]) == _no_time(reference)
     assert got["summary"]["trials_resumed"] == 2
-    assert sorted(TrialStore.for_row(tmp_path, ROW).load()) == [0, 1, 2]     # the new trial was stored too
+    kept = TrialStore.for_row(tmp_path, ROW).load()
+    assert sorted(kept) == [0, 1, 2]                                          # the new trial was stored too
+    # the row's time in all: every trial's own seconds, the kept ones' included (seconds: this run's wall only)
+    assert got["summary"]["trial_seconds"] == pytest.approx(sum(kept[k]["seconds"] for k in kept))
+    assert got["summary"]["trial_seconds"] > ps[0]["seconds"] + ps[2]["seconds"]
     fresh = _run(TrialStore.for_row(tmp_path / "empty", ROW))                # nothing stored: all trials run
-    assert fresh["submitted"] == [0, 1, 2] and "trials_resumed" not in fresh["summary"]
+    assert fresh["submitted"] == [0, 1, 2] and not {"trials_resumed", "trial_seconds"} & set(fresh["summary"])
     assert _no_time(fresh["summary"]) == _no_time(reference)
 
 
@@ -214,7 +218,8 @@ def test_the_command_resumes_a_row_from_its_stored_trials(tmp_path, capsys):
     assert "resuming: 2 of 3 trials" in err
     got = json.loads((tmp_path / "resumed" / f"{name}.json").read_text())
     assert got["trials_resumed"] == 2
-    drop = ("seconds", "trials_resumed", "command")
+    assert got["trial_seconds"] > 0 and "trial_seconds" not in reference
+    drop = ("seconds", "trials_resumed", "trial_seconds", "command")
     assert {k: v for k, v in got.items() if k not in drop} == {k: v for k, v in reference.items() if k not in drop}
     assert not (tmp_path / "resumed" / DIR).exists()
 

@@ -84,5 +84,21 @@ def test_our_numbers_stand_in_the_rows_of_the_papers_that_they_answer():
     t1000 = paper_numbers(PRESETS["exp4_adding_T1000"].paper).set_index("Quantity")
     assert t1000.loc["Fewest sequences (a trial)", "Paper"] == "370,000"        # counts read as counts
     assert (mine.loc["Weights", "Paper"], mine.loc["Weights", "Ours"]) == (str(paper["weights"]), "89")
+    big = paper_numbers(PRESETS["exp2c_q500_p500"].paper, _result(2, 1, 5000.0), weights=3040).set_index("Quantity")
+    assert (big.loc["Weights", "Paper"], big.loc["Weights", "Ours"]) == ("3,064", "3,040")   # written alike
     assert PARTLY in stored_result_note(paper, _result(2, 1, 5000.0), ROW)
     assert "Interrupted" in stored_result_note(paper, _result(2, 1, 5000.0, interrupted=True), ROW)
+
+
+def test_the_note_says_a_row_run_in_pieces_took_more_than_its_last_run():
+    paper = PRESETS[ROW].paper
+    one_go = stored_result_note(paper, _result(2, 1, 5000.0, seconds=2340.0), ROW)
+    assert "39 min of computing" in one_go and "pieces" not in one_go
+    assert "of computing" not in stored_result_note(paper, _result(2, 1, 5000.0, seconds=20.0), ROW)
+    pieces = _result(20, 2, 5000.0, seconds=2340.0, trials_resumed=15)
+    note = stored_result_note(paper, pieces, ROW)
+    assert "run in pieces: 15 of its 20 trials were kept from earlier runs" in note
+    assert "its last run took 39 min" in note and "39 min of computing" not in note
+    assert "in all" not in note                                     # the file does not say (made before it did)
+    note = stored_result_note(paper, {**pieces, "trial_seconds": 12 * 3600.0}, ROW)
+    assert "its trials took 12.0 h of one core's time in all" in note

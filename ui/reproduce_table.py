@@ -286,12 +286,32 @@ def paper_numbers(paper: Mapping, ours: Mapping | None = None, weights: int | No
         return pd.DataFrame(rows, columns=["Quantity", "Paper"])
     mine = _our_values(paper, ours)
     if weights is not None:
-        mine["weights"] = str(weights)
+        mine["weights"] = f"{weights:,}"
     kept = [k for k in keys if k not in _SKIP]
     rows = [(label, theirs, mine.get(k, "")) for (label, theirs), k in zip(rows, kept)]
     rows += [(_PAPER_LABELS[k], "", v) for k, v in mine.items() if k not in paper and v]
     rows.sort(key=lambda r: r[2] == "")               # the quantities we can compare first (a stable sort)
     return pd.DataFrame(rows, columns=["Quantity", "Paper", "Ours"])
+
+
+def _duration(seconds: float) -> str:
+    return f"{seconds / 60:.0f} min" if seconds < 5400 else f"{seconds / 3600:.1f} h"
+
+
+def computing_text(ours: Mapping) -> str:
+    """What a stored row's computing took: "39 min of computing"; for a row finished from trials kept by
+    earlier runs (``trials_resumed``) its last run's wall time is not the row's, so it says so, with the
+    trials' own time in all where the file has it (``trial_seconds``). "" when under a minute or unknown."""
+    seconds, resumed, K = ours.get("seconds"), ours.get("trials_resumed"), ours.get("trials")
+    if not isinstance(seconds, (int, float)) or isinstance(seconds, bool):
+        return ""
+    if not (isinstance(resumed, int) and resumed > 0):
+        return f"{_duration(seconds)} of computing" if seconds >= 60 else ""
+    total = ours.get("trial_seconds")
+    total = (f"; its trials took {_duration(total)} of one core's time in all"
+             if isinstance(total, (int, float)) and not isinstance(total, bool) and total >= 60 else "")
+    return (f"run in pieces: {resumed} of its {K} trials were kept from earlier runs of the row, "
+            f"its last run took {_duration(seconds)}{total}")
 
 
 def stored_result_note(paper: Mapping | None, ours: Mapping | None, preset: str) -> str:
@@ -301,8 +321,8 @@ def stored_result_note(paper: Mapping | None, ours: Mapping | None, preset: str)
                 f"--json runs/results/{preset}.json`.")
     cap = ours.get("max_sequences_cap")
     each = f", each up to {cap:,} sequences" if isinstance(cap, int) else ""
-    seconds = ours.get("seconds")
-    took = f", {seconds / 60:.0f} min of computing" if isinstance(seconds, (int, float)) and seconds >= 60 else ""
+    took = computing_text(ours)
+    took = f", {took}" if took else ""
     stopped = " Interrupted: unfinished trials count as failures." if ours.get("interrupted") else ""
     return (f"**Our stored result: {verdict(paper, ours)}** — {ours.get('successes', 0)} of {ours['trials']} "
             f"trials met the stopping rule (seed {ours.get('seed')}{each}{took}).{stopped}")
