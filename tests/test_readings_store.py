@@ -17,7 +17,7 @@ import lab.readings
 from lab.readings import READINGS_DIR, check_reading, load_reading, reading_counts, readings_of
 from lstm_core.experiments import PRESETS
 from tests.pagetools import experiments_page, isolate_page
-from ui.readings_table import READINGS_COLUMNS, readings_frame, sequences_text, wall_text
+from ui.readings_table import READINGS_COLUMNS, readings_frame, sequences_text, short_changed, wall_text
 
 ROW = "exp1_4x1_lr0.1"
 
@@ -118,13 +118,23 @@ def test_the_table_shows_solved_k_of_n_mean_with_range_and_a_dash_for_no_success
     df = readings_frame(readings_of(ROW, tmp_path)[0])
     assert list(df.columns) == list(READINGS_COLUMNS)
     by = df.set_index("changed")
-    assert by.loc["net.g=h_pm1, net.h=g_pm2", "solved"] == "2/3"
-    assert by.loc["net.g=h_pm1, net.h=g_pm2", "sequences"] == "10,500 (10,000–11,000)"
+    assert by.loc["g=h_pm1, h=g_pm2", "solved"] == "2/3"                 # keys without their section
+    assert by.loc["g=h_pm1, h=g_pm2", "sequences"] == "10,500 (10,000–11,000)"
+    assert "--set net.g=h_pm1 --set net.h=g_pm2" in by.loc["g=h_pm1, h=g_pm2", "command"]   # in full there
     assert by.loc["gradient=full", "sequences"] == "—" and by.loc["gradient=full", "wall"] == "45 min"
     assert by.loc["gradient=full", "cap"] == "80,000"
     assert sequences_text(4300.0, 4300, 4300) == "4,300"
     assert [wall_text(s) for s in (39.1, 168.6, 9000)] == ["39 s", "3 min", "2.5 h"]
     assert readings_frame([]).empty
+
+
+def test_the_changed_cell_keeps_what_tells_readings_apart():
+    assert short_changed("construction.init=zero, construction.freeze=true") == "init=zero, freeze=true"
+    assert short_changed("stop.abs_frozen=true, stop.eval_every=1000, lr_factor=2") == \
+        "abs_frozen=true, eval_every=1000, lr_factor=2"
+    assert short_changed("paths=none, per step") == "paths=none, per step"          # a probe's paths
+    assert short_changed("none (as preset)") == "none (as preset)"
+    assert short_changed("net.init_range=0.1") == "init_range=0.1"
 
 
 @pytest.fixture()
@@ -152,7 +162,7 @@ def test_the_experiments_page_lists_a_rows_readings_in_an_expander_only_where_th
     (box,) = _readings_expanders(at)
     assert box.label == "Readings tried for this row (2)" and not box.proto.expanded        # collapsed at first
     (table,) = [d.value for d in box.dataframe]
-    assert list(table["changed"]) == ["none (as preset)", "net.input_to_output=true"]
+    assert list(table["changed"]) == ["none (as preset)", "input_to_output=true"]
     assert list(table["solved"]) == ["2/3", "2/3"]
     captions = " ".join(c.value for c in box.caption)
     assert "docs/reproduce.md" in captions and f"{ROW}__broken.json" in captions
