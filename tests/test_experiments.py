@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from lstm_core import experiments as ex
-from lstm_core.experiments import PRESETS, budget, sizing
+from lstm_core.experiments import PRESETS, budget, paper, sizing
 from lstm_core.experiments.baselines import baseline_for
 from lstm_core.experiments.preset import Preset
 from lstm_core.nets.lstm import LSTMConfig
@@ -105,7 +105,10 @@ def test_initialisation_and_fixed_gate_biases_follow_tables_10_and_11():
     assert ex.get_preset("exp5_mult_T100_nseq13").net.in_gate_bias is None
     assert ex.get_preset("exp6b_temporal_order").net.in_gate_bias == (-2.0, -4.0, -6.0)
     net2 = ex.get_preset("exp2b_lstm_p100").net
-    assert (net2.connectivity, net2.output_gate, net2.g, net2.h) == ("B", False, "logistic", "identity")
+    # Table 10's "g1" read as centred in [-1, 1] (paper.D_EXP2AB_G); the spec's sigma in [0, 1] is one --set away
+    assert (net2.connectivity, net2.output_gate, net2.g, net2.h) == ("B", False, "h_pm1", "identity")
+    assert ex.get_preset("exp2a_lstm_p100").net.g == "h_pm1"
+    assert all(paper.D_EXP2AB_G in ex.get_preset(n).deviations for n in ("exp2a_lstm_p100", "exp2b_lstm_p100"))
 
 
 def test_stop_rules_follow_table_11_and_the_text():
