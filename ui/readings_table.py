@@ -10,7 +10,7 @@ from collections.abc import Iterable, Mapping
 
 import pandas as pd
 
-from ui.reproduce_table import cell_text
+from ui.reproduce_table import cell_text, wall_text
 
 READINGS_CAPTION = (
     "A reading is a run of this row with some settings changed (`python -m scripts.readings --set key=value`, "
@@ -32,15 +32,6 @@ READINGS_COLUMNS: dict[str, tuple[str, str, int | str]] = {
     "command": ("Command", "The exact command that made it, from the repository root.", 620),
     "file": ("File", "The reading's file under runs/readings/.", "medium"),
 }
-
-
-def wall_text(seconds: float) -> str:
-    """A run's wall time, short: "39 s", "45 min", "2.1 h"."""
-    if seconds < 90:
-        return f"{seconds:.0f} s"
-    if seconds < 5400:
-        return f"{seconds / 60:.0f} min"
-    return f"{seconds / 3600:.1f} h"
 
 
 def sequences_text(mean: float | None, lo: float | None, hi: float | None) -> str:

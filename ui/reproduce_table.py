@@ -294,8 +294,13 @@ def paper_numbers(paper: Mapping, ours: Mapping | None = None, weights: int | No
     return pd.DataFrame(rows, columns=["Quantity", "Paper", "Ours"])
 
 
-def _duration(seconds: float) -> str:
-    return f"{seconds / 60:.0f} min" if seconds < 5400 else f"{seconds / 3600:.1f} h"
+def wall_text(seconds: float) -> str:
+    """A run's wall time, short: "39 s", "45 min", "2.1 h"."""
+    if seconds < 90:
+        return f"{seconds:.0f} s"
+    if seconds < 5400:
+        return f"{seconds / 60:.0f} min"
+    return f"{seconds / 3600:.1f} h"
 
 
 def computing_text(ours: Mapping) -> str:
@@ -306,12 +311,12 @@ def computing_text(ours: Mapping) -> str:
     if not isinstance(seconds, (int, float)) or isinstance(seconds, bool):
         return ""
     if not (isinstance(resumed, int) and resumed > 0):
-        return f"{_duration(seconds)} of computing" if seconds >= 60 else ""
+        return f"{wall_text(seconds)} of computing" if seconds >= 60 else ""
     total = ours.get("trial_seconds")
-    total = (f"; its trials took {_duration(total)} of one core's time in all"
+    total = (f"; its trials took {wall_text(total)} of one core's time in all"
              if isinstance(total, (int, float)) and not isinstance(total, bool) and total >= 60 else "")
     return (f"run in pieces: {resumed} of its {K} trials were kept from earlier runs of the row, "
-            f"its last run took {_duration(seconds)}{total}")
+            f"its last run took {wall_text(seconds)}{total}")
 
 
 def stored_result_note(paper: Mapping | None, ours: Mapping | None, preset: str) -> str:
