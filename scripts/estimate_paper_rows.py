@@ -35,6 +35,7 @@ from lstm_core.experiments import PRESETS
 from lstm_core.experiments.preset import Preset
 from lstm_core.experiments.train import TrialRun
 from lstm_core.nets import engine
+from ui.reproduce_table import computing_text, wall_text
 
 ROOT = Path(__file__).resolve().parent.parent
 RATES = ROOT / "docs" / "reproduce_rates.json"
@@ -101,13 +102,7 @@ def _n(v) -> str:
 
 
 def _dur(seconds: float | None) -> str:
-    if seconds is None:
-        return "-"
-    if seconds < 3600:
-        return f"{seconds / 60:.0f} min"
-    if seconds < 48 * 3600:
-        return f"{seconds / 3600:.1f} h"
-    return f"{seconds / 86400:.1f} days"
+    return "-" if seconds is None else wall_text(seconds)
 
 
 def _paper(p: Preset) -> str:
@@ -125,9 +120,8 @@ def _ours(r: dict | None) -> str:
     txt = f"{r['successes']}/{r['trials']} within {_n(cap)}"
     if mean is not None:
         txt += f", mean {_n(mean)} ({_n(r.get('min_sequences'))}-{_n(r.get('max_sequences'))})"
-    resumed = r.get("trials_resumed")
-    if resumed:                                   # its seconds are the last piece's wall time, not the row's
-        return txt + f"; last of several runs {_dur(r.get('seconds'))} ({resumed} trials kept from earlier ones)"
+    if r.get("trials_resumed"):                   # its seconds are the last piece's wall time, not the row's
+        return txt + f"; {computing_text(r)}"
     return txt + f"; {_dur(r.get('seconds'))}"
 
 

@@ -124,7 +124,7 @@ def test_the_table_shows_solved_k_of_n_mean_with_range_and_a_dash_for_no_success
     assert by.loc["gradient=full", "sequences"] == "—" and by.loc["gradient=full", "wall"] == "45 min"
     assert by.loc["gradient=full", "cap"] == "80,000"
     assert sequences_text(4300.0, 4300, 4300) == "4,300"
-    assert [wall_text(s) for s in (39.1, 168.6, 9000)] == ["39 s", "3 min", "2.5 h"]
+    assert [wall_text(s) for s in (39.1, 168.6, 9000, 3 * 86400)] == ["39 s", "3 min", "2.5 h", "3.0 days"]
     assert readings_frame([]).empty
 
 

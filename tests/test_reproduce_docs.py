@@ -69,6 +69,18 @@ def test_the_table_has_one_line_per_paper_row_and_shows_our_results():
     assert "18,000" in row
 
 
+def test_the_tables_times_use_the_pages_formatter_and_a_row_run_in_pieces_says_so():
+    """One duration format for the page and the doc (days from 48 h on); a resumed row's wall time is its last
+    piece's, so the cell says it was run in pieces, as the Experiments page does."""
+    results = {"exp2a_rtrl_p4_lr1": {"successes": 3, "trials": 18, "max_sequences_cap": 100, "seconds": 2400,
+                                     "trials_resumed": 12, "trial_seconds": 30000}}
+    table = render_table({"exp2a_rtrl_p4_lr1": {"rate": 1.0}}, results)
+    row = next(ln for ln in table.splitlines() if ln.startswith("| exp2a_rtrl_p4_lr1 "))
+    assert "run in pieces: 12 of its 18 trials were kept" in row and "its last run took 40 min" in row
+    assert "8.3 h of one core's time" in row
+    assert " days |" in row                       # 18 trials x 5,000,000 at 1 trial-seq/s
+
+
 def test_writing_the_table_replaces_only_the_marked_block(tmp_path):
     doc = tmp_path / "r.md"
     doc.write_text(f"# Title\n\nintro\n\n{START}\nold\n{END}\n\nafter\n")

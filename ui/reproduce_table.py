@@ -295,12 +295,14 @@ def paper_numbers(paper: Mapping, ours: Mapping | None = None, weights: int | No
 
 
 def wall_text(seconds: float) -> str:
-    """A run's wall time, short: "39 s", "45 min", "2.1 h"."""
+    """A run's wall time, short: "39 s", "45 min", "2.1 h", "3.5 days" (from 48 h on)."""
     if seconds < 90:
         return f"{seconds:.0f} s"
     if seconds < 5400:
         return f"{seconds / 60:.0f} min"
-    return f"{seconds / 3600:.1f} h"
+    if seconds < 48 * 3600:
+        return f"{seconds / 3600:.1f} h"
+    return f"{seconds / 86400:.1f} days"
 
 
 def computing_text(ours: Mapping) -> str:
