@@ -8,6 +8,7 @@ moment it ends, and a rerun of the same command trains only the trials not store
     done = store.load()                 # {trial: payload} of the finished trials stored for this row
     store.save(payload)                 # a trial that ended (solved, failed or at its cap; not stopped)
     store.clear()                       # once the row's result file is written
+    kept_rows(Path("runs/results"))     # what the pages show of rows under way: trials done, solved, resumable?
 
 Where: ``<results-dir>/.trials/<preset>-<key>/trial-<k>.npz``. The key hashes what a trial's numbers depend
 on — the preset's setup (not its title, description or notes), the seed, the cap and the engine's code (not
@@ -28,7 +29,7 @@ import hashlib
 import json
 import shutil
 import zipfile
-from dataclasses import asdict, fields
+from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
 import numpy as np
@@ -36,6 +37,7 @@ import numpy as np
 from lab.files import atomic_write
 from lab.serialize import preset_to_dict
 from lab.trials import Row, engine_fingerprint
+from lstm_core.experiments import PRESETS
 from lstm_core.experiments.results import TrialResult
 
 DIR = ".trials"
@@ -160,3 +162,78 @@ class TrialStore:
             self.folder.parent.rmdir()
         except OSError:
             pass
+
+
+@dataclass(frozen=True)
+class KeptRow:
+    """A row under way: the trials of it kept in ``folder`` by runs that did not finish it (read-only summary)."""
+
+    preset: str
+    folder: Path
+    trials: int                 # the preset's trial count (a full row)
+    seed: int
+    cap: int                    # max_sequences of the kept trials
+    done: tuple[int, ...]       # the kept trials' indices
+    solved: int                 # how many of them met the stopping rule
+    seconds: float              # their own times added up (one core's time)
+    resumable: bool             # this checkout's engine gives the folder's key: the row's command resumes it
+    unreadable: int = 0         # files in the folder that could not be read
+
+    def command(self, results_dir: str = "runs/results") -> str:
+        """The sweep command that made these trials and resumes the row (never with ``--force``)."""
+        seed = f" --seed {self.seed}" if self.seed else ""
+        return (f"python -m lstm_core reproduce {self.preset} --max-sequences {self.cap}{seed} "
+                f"--results-dir {results_dir}")
+
+
+def _meta(path: Path) -> dict:
+    """A stored trial's ``meta`` only (the weights and curves are not read)."""
+    with np.load(path, allow_pickle=False) as z:
+        meta = json.loads(str(z["meta"][()]))
+    if not isinstance(meta, dict) or meta.get("format") != FORMAT:
+        raise ValueError("not a stored trial")
+    for name in ("trial", "seed", "max_sequences"):
+        if not isinstance(meta.get(name), int) or isinstance(meta.get(name), bool) or meta[name] < 0:
+            raise ValueError(f"{name}: not a count")
+    if not isinstance(meta.get("result"), dict) or not isinstance(meta["result"].get("solved"), bool):
+        raise ValueError("result: not a trial result")
+    return meta
+
+
+def kept_rows(results_dir: Path) -> list[KeptRow]:
+    """The rows under way in ``results_dir/.trials`` (sorted by preset name): one :class:`KeptRow` a folder.
+
+    A folder of a preset this lab no longer has, or with no readable trial of the row, is left out; files that
+    cannot be read are counted. ``resumable`` says whether this checkout's engine would take the trials (the
+    folder's key is the row's key now); when it is false, the row's command starts the row again.
+    """
+    base = Path(results_dir) / DIR
+    out: list[KeptRow] = []
+    folders = sorted(f for f in base.iterdir() if f.is_dir()) if base.is_dir() else []
+    for folder in folders:
+        name, _, key = folder.name.rpartition("-")
+        preset = PRESETS.get(name)
+        if preset is None:
+            continue
+        metas, bad = [], 0
+        for path in sorted(folder.glob("trial-*.npz")):
+            try:
+                meta = _meta(path)
+            except (OSError, ValueError, KeyError, TypeError, zipfile.BadZipFile, json.JSONDecodeError):
+                bad += 1
+                continue
+            if meta.get("key") == key and meta["trial"] < preset.trials and path.name == f"trial-{meta['trial']}.npz":
+                metas.append(meta)
+            else:
+                bad += 1
+        if not metas:
+            continue
+        seed, cap = metas[0]["seed"], metas[0]["max_sequences"]
+        metas = [m for m in metas if (m["seed"], m["max_sequences"]) == (seed, cap)]
+        seconds = sum(float(m.get("seconds", 0.0)) for m in metas
+                      if isinstance(m.get("seconds"), (int, float)) and not isinstance(m.get("seconds"), bool))
+        out.append(KeptRow(preset=name, folder=folder, trials=preset.trials, seed=seed, cap=cap,
+                           done=tuple(sorted(m["trial"] for m in metas)),
+                           solved=sum(m["result"]["solved"] for m in metas), seconds=seconds,
+                           resumable=row_key(Row(preset, preset.trials, seed, cap)) == key, unreadable=bad))
+    return out

@@ -4,6 +4,7 @@ import streamlit as st
 
 from lab.readings import READINGS_DIR, reading_counts
 from lab.results import RESULTS_DIR, results_table
+from lab.trial_store import kept_rows
 from ui import student
 from ui.nav import ensure_router
 from ui.present import FONT_SCALE, is_present
@@ -16,6 +17,7 @@ from ui.reproduce_table import (
     comparison_table,
     display_table,
     summary_counts,
+    under_way_frame,
 )
 
 ensure_router()  # a deep link on a fresh server must go through app.py
@@ -49,6 +51,22 @@ cols[4].metric("Not yet run", counts["not_yet"])
 st.caption(f"{counts['not_reproduced']} of the {counts['run']} rows run here did not reproduce the paper's numbers "
            f"within a long enough run; {counts['paper_only']} method rows of the paper are not re-implemented "
            "(listed with the reason).")
+
+kept = kept_rows(RESULTS_DIR)
+if kept:
+    with st.container(key="under_way"):
+        st.markdown(f"**Under way, in pieces ({len(kept)}).** A long row (up to 20 trials of 5,000,000 sequences) "
+                    "runs in pieces: each trial is kept the moment it ends, and the row's command goes on from the "
+                    "kept trials. Until a row is finished the table below shows its last stored result.")
+        st.dataframe(under_way_frame(kept), hide_index=True, width="stretch", column_config={
+            "Kept": st.column_config.TextColumn(help="Trials kept of the row's trial count"),
+            "Cap": st.column_config.TextColumn(help="Sequences a trial trains at most (the row's cap)"),
+            "Core time": st.column_config.TextColumn(help="The kept trials' own times added up (one core's)"),
+            "Resumes": st.column_config.TextColumn(help="Whether this checkout's engine goes on from the kept "
+                                                   "trials (a changed engine trains the row again)")})
+        with st.expander("The commands that go on with them"):
+            st.code("\n".join(k.command() for k in kept if k.resumable) or "(none resumes with this engine)",
+                    language="bash")
 
 # px where it matters: Row, Status and the four number columns fill a 1024-px screen's 560 px exactly
 # (projector mode: its fonts are ~1.25x larger, on a page with no sidebar and ~960 px to fill)

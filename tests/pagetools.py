@@ -12,6 +12,7 @@ import lab.runs
 from lstm_core.experiments import PRESETS
 
 EXPERIMENTS = str(Path(__file__).resolve().parent.parent / "pages" / "experiments.py")
+REPRODUCE = str(Path(__file__).resolve().parent.parent / "pages" / "reproduce.py")
 
 
 def isolate_page(monkeypatch, shipped: Path, results: Path) -> None:

@@ -232,3 +232,45 @@ def test_the_files_are_read_once_until_the_store_changes(payloads, tmp_path):
     assert sorted(store.load()) == [0]
     store.save(payloads[0][1])                               # a save does: trial 0's file is gone now
     assert sorted(store.load()) == [1]
+
+
+# ----------------------------------------------------------------------------- rows under way, as the pages see them
+
+
+def _keep(results, payloads, trials=(0, 1), cap=ROW.max_sequences) -> TrialStore:
+    """Keep ``payloads``' trials ``trials`` as trials of the registered preset _2C's full row (cap ``cap``)."""
+    store = TrialStore.for_row(results, Row(_2C, _2C.trials, 0, cap))
+    for k in trials:
+        store.save(payloads[0][k])
+    return store
+
+
+def test_kept_rows_count_a_rows_kept_trials_its_solved_ones_and_its_time(payloads, tmp_path):
+    store = _keep(tmp_path, payloads)
+    (kept,) = trial_store.kept_rows(tmp_path)
+    solved = sum(payloads[0][k]["result"].solved for k in (0, 1))
+    assert (kept.preset, kept.trials, kept.seed, kept.cap, kept.done) == (_2C.name, _2C.trials, 0, 2300, (0, 1))
+    assert kept.solved == solved and kept.resumable and kept.unreadable == 0 and kept.folder == store.folder
+    assert kept.seconds == pytest.approx(sum(payloads[0][k]["seconds"] for k in (0, 1)))
+    assert kept.command() == f"python -m lstm_core reproduce {_2C.name} --max-sequences 2300 --results-dir runs/results"
+    assert "--force" not in kept.command()
+
+
+def test_kept_rows_count_bad_files_and_skip_folders_that_are_no_rows(payloads, tmp_path):
+    store = _keep(tmp_path, payloads)
+    (store.folder / "trial-2.npz").write_bytes(b"not a zip")                      # unreadable: counted
+    shutil.copy(store.path(0), store.folder / "trial-3.npz")                     # trial 0's file under 3's name
+    (tmp_path / DIR / "no_such_preset-0123456789ab").mkdir()                     # a preset this lab does not have
+    shutil.copy(store.path(0), tmp_path / DIR / "no_such_preset-0123456789ab" / "trial-0.npz")
+    (tmp_path / DIR / f"{_2C.name}-ffffffffffff").mkdir()                        # files whose key is not the folder's
+    shutil.copy(store.path(1), tmp_path / DIR / f"{_2C.name}-ffffffffffff" / "trial-1.npz")
+    (kept,) = trial_store.kept_rows(tmp_path)
+    assert kept.done == (0, 1) and kept.unreadable == 2
+    assert trial_store.kept_rows(tmp_path / "nowhere") == []
+
+
+def test_a_row_kept_by_another_engine_is_shown_as_not_resuming_here(payloads, tmp_path, monkeypatch):
+    _keep(tmp_path, payloads, trials=(1,))
+    monkeypatch.setattr(trial_store, "engine_fingerprint", lambda: "other code")
+    (kept,) = trial_store.kept_rows(tmp_path)
+    assert kept.done == (1,) and not kept.resumable

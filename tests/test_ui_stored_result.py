@@ -12,9 +12,19 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
+from lab.trial_store import TrialStore, kept_rows
+from lab.trials import Row, TrialTask, run_trial
 from lstm_core.experiments import PRESETS
-from tests.pagetools import experiments_page, isolate_page
-from ui.reproduce_table import NOT_YET, PARTLY, REPRODUCED, paper_numbers, stored_result_note
+from tests.pagetools import REPRODUCE, experiments_page, isolate_page
+from ui.reproduce_table import (
+    NOT_YET,
+    PARTLY,
+    REPRODUCED,
+    paper_numbers,
+    stored_result_note,
+    under_way_frame,
+    under_way_note,
+)
 
 ROW = "exp4_adding_T100"
 COMMAND = "python -m lstm_core reproduce exp4_adding_T100 --trials 2 --json runs/results/exp4_adding_T100.json"
@@ -102,3 +112,61 @@ def test_the_note_says_a_row_run_in_pieces_took_more_than_its_last_run():
     assert "in all" not in note                                     # the file does not say (made before it did)
     note = stored_result_note(paper, {**pieces, "trial_seconds": 12 * 3600.0}, ROW)
     assert "its trials took 12.0 h of one core's time in all" in note
+
+
+# ----------------------------------------------------------------------------- rows under way, in pieces
+
+KEPT_CAP = 20                                      # two trials of the paper row, each run to a cap of 20 sequences
+
+
+def _keep_two(results) -> TrialStore:
+    """Trials 0 and 2 of ROW's full row, kept as a sweep keeps them (to KEPT_CAP: neither solves)."""
+    store = TrialStore.for_row(results, Row(PRESETS[ROW], PRESETS[ROW].trials, 0, KEPT_CAP))
+    for k in (0, 2):
+        store.save(run_trial(TrialTask(PRESETS[ROW], 0, k, KEPT_CAP)))
+    return store
+
+
+def test_the_paper_box_and_the_reproduce_page_show_a_row_under_way_and_the_command_that_goes_on(app):
+    make, results = app
+    (results / f"{ROW}.json").write_text(json.dumps(_result(10, 10, 80_000.0, command=COMMAND)))
+    _keep_two(results)
+    resume = f"python -m lstm_core reproduce {ROW} --max-sequences {KEPT_CAP} --results-dir runs/results"
+    at = make(ROW)
+    assert not at.exception, [e.value for e in at.exception]
+    note = " ".join(m.value for m in at.markdown if "Under way" in m.value)
+    assert f"kept in `runs/results/.trials/{ROW}-" in note
+    assert f"2 of its {PRESETS[ROW].trials} trials have run to 20 sequences each, 0 of them solved" in note
+    assert [c.value for c in at.code if c.value == resume] and [c.value for c in at.code if c.value == COMMAND]
+    other = make("exp4_adding_T500")                                          # another row: nothing under way
+    assert not [m for m in other.markdown if "Under way" in m.value]
+
+    page = AppTest.from_file(REPRODUCE, default_timeout=60).run()
+    assert not page.exception, [e.value for e in page.exception]
+    (table,) = [df.value for df in page.dataframe if "Kept" in df.value.columns]
+    assert table.to_dict("records") == [{"Row": PRESETS[ROW].title, "Kept": f"2 of {PRESETS[ROW].trials}",
+                                         "Solved": "0", "Cap": "20", "Core time": table.iloc[0, 4],
+                                         "Resumes": "yes"}]
+    assert [c.value for c in page.code if c.value == resume]
+
+
+def test_the_reproduce_page_has_no_under_way_block_when_no_row_is(app):
+    _, results = app
+    page = AppTest.from_file(REPRODUCE, default_timeout=60).run()
+    assert not page.exception and not [df for df in page.dataframe if "Kept" in df.value.columns]
+
+
+def test_a_row_kept_by_another_engine_offers_no_command(app, monkeypatch):
+    import lab.trial_store as trial_store
+
+    _, results = app
+    _keep_two(results)
+    monkeypatch.setattr(trial_store, "engine_fingerprint", lambda: "other code")
+    (kept,) = kept_rows(results)
+    note = under_way_note(kept)
+    assert "by a different version of the engine" in note and "--force" not in note
+    assert under_way_frame([kept]).iloc[0]["Resumes"].startswith("no")
+    from dataclasses import replace
+    long = replace(kept, seconds=3 * 86400.0, solved=1)
+    assert "1 of them solved, 3.0 days of one core's time" in under_way_note(long)
+    assert "(not with `--force`" in under_way_note(replace(long, resumable=True))

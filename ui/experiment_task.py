@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from lab import readings, results
+from lab import readings, results, trial_store
 from lstm_core.experiments import PRESETS, paper_headline, weight_count
 from lstm_core.experiments.preset import Preset
 from lstm_core.tasks import TASK_INFO, describe_sequence
@@ -18,7 +18,7 @@ from ui.figure_spec import FrozenFigure, freeze
 from ui.figures_training import example_sequence_figure
 from ui.present import FONT_SCALE, is_present, sized_figure
 from ui.readings_table import READINGS_CAPTION, READINGS_COLUMNS, readings_frame
-from ui.reproduce_table import best_results, paper_numbers, stored_result_note
+from ui.reproduce_table import best_results, paper_numbers, stored_result_note, under_way_note
 
 
 @st.cache_resource(show_spinner=False, max_entries=64)
@@ -43,6 +43,11 @@ def stored_result(name: str) -> dict | None:
     Files that do not load are skipped here; the Reproduce page names them.
     """
     return best_results(results.results_table(results.RESULTS_DIR)).get(name)
+
+
+def under_way(name: str) -> list[trial_store.KeptRow]:
+    """Preset ``name``'s rows under way in pieces in ``runs/results/.trials`` (usually none, at most one a cap)."""
+    return [k for k in trial_store.kept_rows(results.RESULTS_DIR) if k.preset == name]
 
 
 def show_readings(name: str) -> None:
@@ -90,6 +95,10 @@ def show_task(preset: Preset, derived: Preset, seed: int) -> None:
                 if ours is not None and ours.get("command"):
                     st.caption("The command that made it:")
                     st.code(ours["command"], language="bash", wrap_lines=True)
+                for kept in under_way(preset.name):
+                    st.markdown(under_way_note(kept))
+                    if kept.resumable:
+                        st.code(kept.command(), language="bash", wrap_lines=True)
     show_readings(preset.name)
     text, fig = _example(repr(derived), seed, derived)
     st.markdown("**One example sequence**")

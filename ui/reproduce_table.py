@@ -321,6 +321,28 @@ def computing_text(ours: Mapping) -> str:
             f"its last run took {wall_text(seconds)}{total}")
 
 
+def under_way_note(kept) -> str:
+    """One Markdown sentence on a row under way in pieces (a :class:`lab.trial_store.KeptRow`): how many of its
+    trials are kept, to which cap, how many solved, and whether this checkout's engine resumes them."""
+    folder = f"runs/results/.trials/{kept.folder.name}/"     # where the command (:meth:`KeptRow.command`) keeps them
+    took = f", {wall_text(kept.seconds)} of one core's time" if kept.seconds >= 60 else ""
+    text = (f"**Under way, in pieces:** {len(kept.done)} of its {kept.trials} trials have run to "
+            f"{kept.cap:,} sequences each, {kept.solved} of them solved{took}. They are kept in `{folder}`")
+    if not kept.resumable:
+        return (text + ", but by a different version of the engine: this checkout would train the row again "
+                "from its first trial.")
+    return text + "; this command goes on from them (not with `--force`, which empties them):"
+
+
+def under_way_frame(kept_rows: Iterable) -> pd.DataFrame:
+    """The Reproduce page's table of rows under way in pieces (one line per :class:`lab.trial_store.KeptRow`)."""
+    lines = [{"Row": PRESETS[k.preset].title, "Kept": f"{len(k.done)} of {k.trials}", "Solved": str(k.solved),
+              "Cap": f"{k.cap:,}", "Core time": wall_text(k.seconds) if k.seconds >= 1 else "-",
+              "Resumes": "yes" if k.resumable else "no: other engine"}
+             for k in kept_rows]
+    return pd.DataFrame(lines, columns=["Row", "Kept", "Solved", "Cap", "Core time", "Resumes"])
+
+
 def stored_result_note(paper: Mapping | None, ours: Mapping | None, preset: str) -> str:
     """One Markdown sentence on our stored result of ``preset``: its verdict, trials and cap, or "not yet run"."""
     if ours is None:
