@@ -209,14 +209,21 @@ def kept_rows(results_dir: Path) -> list[KeptRow]:
     """
     base = Path(results_dir) / DIR
     out: list[KeptRow] = []
-    folders = sorted(f for f in base.iterdir() if f.is_dir()) if base.is_dir() else []
+    try:
+        folders = sorted(f for f in base.iterdir() if f.is_dir()) if base.is_dir() else []
+    except OSError:                                       # unreadable: as if nothing were under way
+        return out
     for folder in folders:
         name, _, key = folder.name.rpartition("-")
         preset = PRESETS.get(name)
         if preset is None:
             continue
         metas, bad = [], 0
-        for path in sorted(folder.glob("trial-*.npz")):
+        try:
+            paths = sorted(folder.glob("trial-*.npz"))
+        except OSError:
+            continue
+        for path in paths:
             try:
                 meta = _meta(path)
             except (OSError, ValueError, KeyError, TypeError, zipfile.BadZipFile, json.JSONDecodeError):

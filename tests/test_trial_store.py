@@ -267,6 +267,18 @@ def test_kept_rows_count_bad_files_and_skip_folders_that_are_no_rows(payloads, t
     (kept,) = trial_store.kept_rows(tmp_path)
     assert kept.done == (0, 1) and kept.unreadable == 2
     assert trial_store.kept_rows(tmp_path / "nowhere") == []
+    (tmp_path / "file").write_text("")
+    assert trial_store.kept_rows(tmp_path / "file") == []                          # a file where the folder was
+
+
+def test_an_unreadable_trials_folder_reads_as_nothing_under_way(payloads, tmp_path, monkeypatch):
+    _keep(tmp_path, payloads)
+
+    def refuse(self):
+        raise PermissionError("denied")
+
+    monkeypatch.setattr(trial_store.Path, "iterdir", refuse)
+    assert trial_store.kept_rows(tmp_path) == []
 
 
 def test_a_row_kept_by_another_engine_is_shown_as_not_resuming_here(payloads, tmp_path, monkeypatch):
