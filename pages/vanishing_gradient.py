@@ -71,9 +71,10 @@ figure_with_table(
     alt="Animated heatmaps of an error signal travelling back in time, RNN beside LSTM",
     caption=("Figure: an error is injected at the last time step (right edge) and carried back, one frame per "
              "few steps (press Play or drag the slider). Left: every unit of the RNN, colour = size of its error "
-             "on a log scale; it fades to dark within a few steps. Right: the LSTM under the truncated gradient; "
-             "the rows of the cell states (the CECs) keep the same bright colour however far back, and so does "
-             "the error that leaves each CEC into its cell input and input gate."),
+             "on a log scale; it darkens step by step, by orders of magnitude, down to the scale's floor "
+             "(10⁻³⁰). Right: the LSTM under the truncated gradient; the rows of the cell states (the CECs) keep "
+             "the same bright colour however far back, and so does the error that leaves each CEC into its cell "
+             "input and input gate."),
 )
 st.caption(
     f"The RNN has n = {n} fully connected units, f = {ACTIVATION_LABELS[act]}, run forward on one random "
