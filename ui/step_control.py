@@ -16,6 +16,7 @@ from ui.theme import COLORS
 
 SPEEDS = (0.25, 0.5, 1.0, 2.0, 4.0)
 LOOPS = 5               # a range plays this many times over (Plotly has no endless loop)
+SPEED_OFFSET = 160       # px from the Play / Pause buttons' left edge to the speed menu (the two buttons: ~146 px)
 
 
 def _animate(frame_ms: float) -> dict[str, Any]:
@@ -30,7 +31,8 @@ def still() -> dict[str, Any]:
 
 def play_menus(frame_ms: float, *, x: float = 0.0, y: float = 0.0, xanchor: str = "left", yanchor: str = "top",
                pad: dict[str, int] | None = None) -> list[dict[str, Any]]:
-    """Two Plotly ``updatemenus``: the Play / Pause buttons at ``x``, and a speed menu at the right edge.
+    """Two Plotly ``updatemenus``: the Play / Pause buttons at ``x``, and a speed menu just right of them (not at
+    the figure's right edge, where Plotly's modebar covers it while the pointer is over the figure).
 
     Parameters
     ----------
@@ -44,7 +46,7 @@ def play_menus(frame_ms: float, *, x: float = 0.0, y: float = 0.0, xanchor: str 
                "buttons": [{"label": "▶ Play", "method": "animate", "args": [None, _animate(frame_ms)]},
                            {"label": "❚❚ Pause", "method": "animate", "args": [[None], still()]}]}
     speeds = {"type": "dropdown", "direction": "down", "showactive": True, "active": SPEEDS.index(1.0),
-              "x": 1.0, "y": y, "xanchor": "right", "yanchor": yanchor, "pad": {**pad}, **style,
+              "x": x, "y": y, "xanchor": xanchor, "yanchor": yanchor, "pad": {**pad, "l": SPEED_OFFSET}, **style,
               "buttons": [{"label": f"speed {s:g}×", "method": "animate", "args": [None, _animate(frame_ms / s)]}
                           for s in SPEEDS]}
     return [buttons, speeds]
