@@ -101,3 +101,15 @@ def test_play_turns_into_pause_and_the_step_buttons_wait_while_it_plays():
     assert at.button(key="step_back").disabled and at.button(key="step_forward").disabled
     at.button(key="step_play").click().run()
     assert at.button(key="step_play").label == "▶ Play" and not at.button(key="step_back").disabled
+
+
+def test_the_speed_menu_sits_right_of_play_and_pause_not_under_the_modebar():
+    """Plotly's modebar covers a figure's top right corner while the pointer is over it: the speed menu is
+    anchored where the buttons are and padded past them, wherever the caller puts them."""
+    from ui.step_control import SPEED_OFFSET
+
+    for where in ({}, {"y": 1.0, "yanchor": "bottom", "pad": {"b": 28}}):
+        buttons, speeds = play_menus(100.0, **where)
+        assert (speeds["x"], speeds["xanchor"]) == (buttons["x"], buttons["xanchor"]) == (0.0, "left")
+        assert speeds["pad"]["l"] == SPEED_OFFSET > 146                     # the two buttons are ~146 px wide
+        assert speeds["y"] == buttons["y"] and speeds["yanchor"] == buttons["yanchor"]
