@@ -107,7 +107,7 @@ def targets_at_end_only(task: str) -> Iterator[None]:
 
     def end_only(rng, n, **options):
         batch = draw(rng, n, **options)
-        batch.has_target[np.arange(len(batch.lengths))[:, None], :] = False
+        batch.has_target[:] = False                       # (B, T): a target at each sequence's last step only
         batch.has_target[np.arange(len(batch.lengths)), batch.lengths - 1] = True
         return batch
 
