@@ -38,10 +38,14 @@ def add_arguments(parser) -> None:
                         "stored and looked up to resume (default: runs/results)")
     parser.add_argument("--force", action="store_true",
                         help="sweep: rerun rows that are already stored, and retrain their kept trials")
+    parser.add_argument("--under-way", action="store_true",
+                        help="list the rows under way in pieces (kept trials in <results-dir>/.trials) and the "
+                        "commands that go on with them; trains nothing")
 
 
 def main(args) -> int:
     # imported here, not above: lab.reproduce loads the training engine
     from lab.reproduce import main as reproduce
+    from lab.reproduce import under_way
 
-    return reproduce(args)
+    return under_way(args) if args.under_way else reproduce(args)

@@ -1,7 +1,8 @@
 """What ``python -m lstm_core reproduce`` reports and stores: a row's summary beside the paper's numbers.
 
 :func:`annotate` makes the stored format of ``runs/results/*.json`` (what the Reproduce page reads);
-:func:`print_table` prints the closing table, ours against the paper's.
+:func:`print_table` prints the closing table, ours against the paper's; :func:`wall_text` is the one
+duration format of the command line, the pages and the docs' tables.
 """
 
 from __future__ import annotations
@@ -9,6 +10,17 @@ from __future__ import annotations
 import sys
 
 from lab.trials import Row
+
+
+def wall_text(seconds: float) -> str:
+    """A run's wall time, short: "39 s", "45 min", "2.1 h", "3.5 days" (from 48 h on)."""
+    if seconds < 90:
+        return f"{seconds:.0f} s"
+    if seconds < 5400:
+        return f"{seconds / 60:.0f} min"
+    if seconds < 48 * 3600:
+        return f"{seconds / 3600:.1f} h"
+    return f"{seconds / 86400:.1f} days"
 
 
 def annotate(summary: dict, row: Row, interrupted: bool, command: str | None = None) -> dict:

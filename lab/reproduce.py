@@ -27,13 +27,13 @@ from pathlib import Path
 
 from lab import files
 from lab.backends import DaskBackend, LocalPool
-from lab.report import annotate, print_table
+from lab.report import annotate, print_table, wall_text
 from lab.reproduce_plan import Plan, UsageError, plan_from_args
-from lab.results import RunFileError, check_summary, load_result
+from lab.results import RESULTS_DIR, RunFileError, check_summary, load_result
 from lab.runs import save_run
 from lab.stop import Stop, stop_on_signals
 from lab.sweep import RowOutcome, RowProgress, run_rows
-from lab.trial_store import DIR, TrialStore
+from lab.trial_store import DIR, TrialStore, kept_rows
 from lab.trials import Row, SweepError
 
 PRINT_EVERY = 2.0           # seconds between two progress lines of a sweep row
@@ -292,6 +292,36 @@ def _minutes(s: float) -> str:
 
 
 # ----------------------------------------------------------------------------- entry point
+
+def under_way(args) -> int:
+    """``reproduce --under-way``: the rows kept in pieces under ``--results-dir`` (stdout), 2 on a bad option."""
+    others = [name for name, given in (("PRESET", args.presets), ("--all", args.all), ("--force", args.force),
+                                       ("--json", args.json), ("--out", args.out),
+                                       ("--scheduler", args.scheduler)) if given]
+    if others:
+        _say(f"error: --under-way only lists what is kept; it takes no {', '.join(others)}")
+        return 2
+    shown = args.results_dir if args.results_dir is not None else "runs/results"
+    root = Path(args.results_dir) if args.results_dir is not None else RESULTS_DIR
+    if root.exists() and not root.is_dir():
+        _say(f"error: --results-dir {shown} is not a folder")
+        return 2
+    kept = kept_rows(root)
+    if not kept:
+        _say(f"No row is under way in {shown}/.trials.", out=sys.stdout)
+        return 0
+    _say(f"Rows under way in {shown}/.trials (kept trials of rows not finished yet):", out=sys.stdout)
+    for k in kept:
+        took = f"; {wall_text(k.seconds)} of one core's time" if k.seconds >= 1 else ""
+        goes_on = "this checkout goes on from them" if k.resumable else \
+            "kept by other engine code: this checkout would start the row again"
+        bad = f"; {k.unreadable} file(s) not readable" if k.unreadable else ""
+        _say(f"  {k.preset}: {len(k.done)} of {k.trials} trials kept, {k.solved} solved, each to {k.cap:,} "
+             f"sequences{took}{bad}; {goes_on}", out=sys.stdout)
+        if k.resumable:
+            _say(f"    {k.command(shown)}", out=sys.stdout)
+    return 0
+
 
 def main(args) -> int:
     stop = Stop()

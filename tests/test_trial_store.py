@@ -286,3 +286,26 @@ def test_a_row_kept_by_another_engine_is_shown_as_not_resuming_here(payloads, tm
     monkeypatch.setattr(trial_store, "engine_fingerprint", lambda: "other code")
     (kept,) = trial_store.kept_rows(tmp_path)
     assert kept.done == (1,) and not kept.resumable
+
+
+def test_the_command_line_lists_the_rows_under_way_and_how_to_go_on(payloads, tmp_path, capsys):
+    assert cli(["reproduce", "--under-way", "--results-dir", str(tmp_path)]) == 0
+    assert f"No row is under way in {tmp_path}/.trials." in capsys.readouterr().out
+    _keep(tmp_path, payloads)
+    assert cli(["reproduce", "--under-way", "--results-dir", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert f"{_2C.name}: 2 of {_2C.trials} trials kept" in out and "this checkout goes on from them" in out
+    assert f"python -m lstm_core reproduce {_2C.name} --max-sequences 2300 --results-dir {tmp_path}" in out
+    assert not list(tmp_path.glob("*.json"))                                      # it trains and writes nothing
+
+
+@pytest.mark.parametrize("extra, why", [(["--all"], "takes no --all"), ([_2C.name, "--force"], "PRESET, --force")])
+def test_listing_the_rows_under_way_refuses_options_that_would_train(tmp_path, capsys, extra, why):
+    assert cli(["reproduce", "--under-way", "--results-dir", str(tmp_path), *extra]) == 2
+    assert why in capsys.readouterr().err
+
+
+def test_listing_the_rows_under_way_needs_a_folder(tmp_path, capsys):
+    (tmp_path / "file").write_text("")
+    assert cli(["reproduce", "--under-way", "--results-dir", str(tmp_path / "file")]) == 2
+    assert "is not a folder" in capsys.readouterr().err

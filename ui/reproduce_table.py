@@ -13,6 +13,7 @@ from collections.abc import Iterable, Mapping
 
 import pandas as pd
 
+from lab.report import wall_text
 from lstm_core.experiments import EXPERIMENT_TITLES, PAPER_ONLY_ROWS, PRESETS
 
 CLASSROOM_GROUP = "Classroom settings and baselines (not the paper's rows)"
@@ -292,17 +293,6 @@ def paper_numbers(paper: Mapping, ours: Mapping | None = None, weights: int | No
     rows += [(_PAPER_LABELS[k], "", v) for k, v in mine.items() if k not in paper and v]
     rows.sort(key=lambda r: r[2] == "")               # the quantities we can compare first (a stable sort)
     return pd.DataFrame(rows, columns=["Quantity", "Paper", "Ours"])
-
-
-def wall_text(seconds: float) -> str:
-    """A run's wall time, short: "39 s", "45 min", "2.1 h", "3.5 days" (from 48 h on)."""
-    if seconds < 90:
-        return f"{seconds:.0f} s"
-    if seconds < 5400:
-        return f"{seconds / 60:.0f} min"
-    if seconds < 48 * 3600:
-        return f"{seconds / 3600:.1f} h"
-    return f"{seconds / 86400:.1f} days"
 
 
 def computing_text(ours: Mapping) -> str:
