@@ -216,7 +216,7 @@ def _sweep(plan: Plan, stop: Stop) -> int:
     def overall() -> str:
         busy = sum(p.finished for i, p in running.items())
         return (f"overall: {state['rows'] + skipped}/{n} rows ({skipped} skipped), "
-                f"{state['trials'] + busy}/{total_trials} trials, {_minutes(time.monotonic() - t0)}")
+                f"{state['trials'] + busy}/{total_trials} trials, {wall_text(time.monotonic() - t0)}")
 
     def show(p: RowProgress) -> None:
         running[p.index] = p
@@ -224,7 +224,7 @@ def _sweep(plan: Plan, stop: Stop) -> int:
         if p.index in last_print and now - last_print[p.index] < PRINT_EVERY:
             return
         last_print[p.index] = now
-        eta = f"ETA {_minutes(p.eta)}" if p.eta else "ETA -"
+        eta = f"ETA {wall_text(p.eta)}" if p.eta else "ETA -"
         _say(f"[{number[p.row.preset.name]}/{n}] {p.row.preset.name}: {p.finished}/{p.trials} trials done, "
              f"solved {p.solved}, failed {p.failed} | {p.sequences:,} seq/trial | {p.rate:,.0f} seq/s | {eta} | "
              f"{overall()}")
@@ -251,7 +251,7 @@ def _sweep(plan: Plan, stop: Stop) -> int:
         state["trials"] += o.row.trials
         mean = summary["mean_sequences"]
         _say(f"[{number[name]}/{n}] {name}: saved {target} ({summary['successes']}/{summary['trials']} solved"
-             f"{f', mean {mean:,.0f} sequences' if mean is not None else ''}, {_minutes(o.seconds)}) | {overall()}")
+             f"{f', mean {mean:,.0f} sequences' if mean is not None else ''}, {wall_text(o.seconds)}) | {overall()}")
         try:
             print_table(summary, o.row.preset.paper)
         except (OSError, ValueError):
@@ -285,10 +285,6 @@ def _sweep(plan: Plan, stop: Stop) -> int:
         return 130
     _say(f"done: {overall()}")
     return 1 if state["failed_writes"] else 0
-
-
-def _minutes(s: float) -> str:
-    return f"{s:.0f} s" if s < 120 else f"{s / 60:.1f} min"
 
 
 # ----------------------------------------------------------------------------- entry point
