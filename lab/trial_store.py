@@ -200,12 +200,14 @@ def _meta(path: Path) -> dict:
     return meta
 
 
-def kept_rows(results_dir: Path) -> list[KeptRow]:
-    """The rows under way in ``results_dir/.trials`` (sorted by preset name): one :class:`KeptRow` a folder.
+def kept_rows(results_dir: Path, preset: str | None = None) -> list[KeptRow]:
+    """The rows under way in ``results_dir/.trials`` (sorted by preset name): one :class:`KeptRow` a folder;
+    with ``preset``, only that preset's folders are read (the Experiments page asks at every rerun).
 
     A folder of a preset this lab no longer has, or with no readable trial of the row, is left out; files that
     cannot be read are counted. ``resumable`` says whether this checkout's engine would take the trials (the
-    folder's key is the row's key now); when it is false, the row's command starts the row again.
+    folder's key is the row's key now); when it is false, the row's command starts the row again. The files
+    read agree on seed and cap: both are in the folder's key, which each file must carry.
     """
     base = Path(results_dir) / DIR
     out: list[KeptRow] = []
@@ -215,8 +217,8 @@ def kept_rows(results_dir: Path) -> list[KeptRow]:
         return out
     for folder in folders:
         name, _, key = folder.name.rpartition("-")
-        preset = PRESETS.get(name)
-        if preset is None:
+        row_preset = PRESETS.get(name) if preset in (None, name) else None
+        if row_preset is None:
             continue
         metas, bad = [], 0
         try:
@@ -229,18 +231,18 @@ def kept_rows(results_dir: Path) -> list[KeptRow]:
             except (OSError, ValueError, KeyError, TypeError, zipfile.BadZipFile, json.JSONDecodeError):
                 bad += 1
                 continue
-            if meta.get("key") == key and meta["trial"] < preset.trials and path.name == f"trial-{meta['trial']}.npz":
+            k = meta["trial"]
+            if meta.get("key") == key and k < row_preset.trials and path.name == f"trial-{k}.npz":
                 metas.append(meta)
             else:
                 bad += 1
         if not metas:
             continue
         seed, cap = metas[0]["seed"], metas[0]["max_sequences"]
-        metas = [m for m in metas if (m["seed"], m["max_sequences"]) == (seed, cap)]
         seconds = sum(float(m.get("seconds", 0.0)) for m in metas
                       if isinstance(m.get("seconds"), (int, float)) and not isinstance(m.get("seconds"), bool))
-        out.append(KeptRow(preset=name, folder=folder, trials=preset.trials, seed=seed, cap=cap,
+        out.append(KeptRow(preset=name, folder=folder, trials=row_preset.trials, seed=seed, cap=cap,
                            done=tuple(sorted(m["trial"] for m in metas)),
                            solved=sum(m["result"]["solved"] for m in metas), seconds=seconds,
-                           resumable=row_key(Row(preset, preset.trials, seed, cap)) == key, unreadable=bad))
+                           resumable=row_key(Row(row_preset, row_preset.trials, seed, cap)) == key, unreadable=bad))
     return out

@@ -31,11 +31,12 @@ from pathlib import Path
 
 import numpy as np
 
+from lab.report import wall_text
 from lstm_core.experiments import PRESETS
 from lstm_core.experiments.preset import Preset
 from lstm_core.experiments.train import TrialRun
 from lstm_core.nets import engine
-from ui.reproduce_table import computing_text, wall_text
+from ui.reproduce_table import computing_text
 
 ROOT = Path(__file__).resolve().parent.parent
 RATES = ROOT / "docs" / "reproduce_rates.json"

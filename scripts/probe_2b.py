@@ -75,11 +75,15 @@ def hand_nets(preset: Preset) -> dict[str, dict[str, np.ndarray]]:
     return nets
 
 
+def _inputs(batch: Batch, p: int) -> np.ndarray:
+    """The batch's symbols as dense one-hot inputs of one net, (1, B, T, p + 1), as :func:`lstm.forward` takes."""
+    return one_hot(batch.symbols, p + 1)[None].astype(float)
+
+
 def judge(preset: Preset, params: dict[str, np.ndarray], batch: Batch) -> dict[str, float]:
     """Success rule at the end (max |error| of every output < β on every sequence) and the error E per sequence."""
     p = preset.task_options["p"]
-    x = one_hot(batch.symbols, p + 1)[None].astype(float)
-    y_k = lstm.forward(preset.net, params, x)["y_k"][0]     # (B, T, O)
+    y_k = lstm.forward(preset.net, params, _inputs(batch, p))["y_k"][0]     # (B, T, O)
     err = batch.y - y_k
     end_ok = (np.abs(err[:, -1]) < preset.stop.beta).all(axis=1)
     half_sq = 0.5 * (err ** 2).sum(axis=2)                 # (B, T)
@@ -125,7 +129,7 @@ def train(preset: Preset, trials: int, sequences: int, seed: int, n: int) -> lis
         run.advance(min(10_000, sequences - run.seen))
     p = preset.task_options["p"]
     batch = TASKS[preset.task](np.random.default_rng(seed + 1), n, **preset.task_options)
-    x = one_hot(batch.symbols, p + 1)[None].astype(float)
+    x = _inputs(batch, p)
     cls = batch.symbols[:, 0] - (p - 1)                    # 0: x, 1: y
     lines = [f"{preset.name}: {trials} trials, {sequences:,} sequences each; on {n} fresh sequences:"]
     for k, r in enumerate(run.results):

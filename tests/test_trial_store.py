@@ -267,6 +267,8 @@ def test_kept_rows_count_bad_files_and_skip_folders_that_are_no_rows(payloads, t
     (kept,) = trial_store.kept_rows(tmp_path)
     assert kept.done == (0, 1) and kept.unreadable == 2
     assert trial_store.kept_rows(tmp_path / "nowhere") == []
+    assert trial_store.kept_rows(tmp_path, preset=_2C.name) == [kept]                # one preset's folders only
+    assert trial_store.kept_rows(tmp_path, preset="exp4_adding_T100") == []
     (tmp_path / "file").write_text("")
     assert trial_store.kept_rows(tmp_path / "file") == []                          # a file where the folder was
 

@@ -7,6 +7,7 @@ the pure helpers of :mod:`ui.reproduce_table` that fill it.
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 import streamlit as st
@@ -147,6 +148,7 @@ def test_the_paper_box_and_the_reproduce_page_show_a_row_under_way_and_the_comma
     assert table.to_dict("records") == [{"Row": PRESETS[ROW].title, "Kept": f"2 of {PRESETS[ROW].trials}",
                                          "Solved": "0", "Cap": "20", "Core time": table.iloc[0, 4],
                                          "Resumes": "yes"}]
+    assert re.fullmatch(r"\d+ s|-", table.iloc[0, 4])          # two trials of 20 sequences: seconds at most
     assert [c.value for c in page.code if c.value == resume]
 
 

@@ -47,7 +47,7 @@ def stored_result(name: str) -> dict | None:
 
 def under_way(name: str) -> list[trial_store.KeptRow]:
     """Preset ``name``'s rows under way in pieces in ``runs/results/.trials`` (usually none, at most one a cap)."""
-    return [k for k in trial_store.kept_rows(results.RESULTS_DIR) if k.preset == name]
+    return trial_store.kept_rows(results.RESULTS_DIR, preset=name)
 
 
 def show_readings(name: str) -> None:

@@ -10,7 +10,8 @@ from collections.abc import Iterable, Mapping
 
 import pandas as pd
 
-from ui.reproduce_table import cell_text, wall_text
+from lab.report import wall_text
+from ui.reproduce_table import cell_text
 
 READINGS_CAPTION = (
     "A reading is a run of this row with some settings changed (`python -m scripts.readings --set key=value`, "
