@@ -23,12 +23,18 @@ def wall_text(seconds: float) -> str:
     return f"{seconds / 86400:.1f} days"
 
 
-def annotate(summary: dict, row: Row, interrupted: bool, command: str | None = None) -> dict:
+def annotate(summary: dict, row: Row, interrupted: bool, command: str | None = None,
+             sweep_command: str | None = None) -> dict:
     """The stored format of runs/results/*.json: TrialRun.result() + interrupted, paper, classroom,
-    experiment, and the command line that produced it (None when called from Python)."""
+    experiment, and the command line that produced it (None when called from Python). A row run in a
+    sweep of several gives ``command`` as the row's own command (the same options, this row alone) and
+    the sweep's in ``sweep_command``."""
     p = row.preset
-    return {**summary, "interrupted": bool(interrupted), "paper": p.paper, "classroom": p.classroom,
-            "experiment": p.experiment, "command": command}
+    out = {**summary, "interrupted": bool(interrupted), "paper": p.paper, "classroom": p.classroom,
+           "experiment": p.experiment, "command": command}
+    if sweep_command is not None and sweep_command != command:
+        out["sweep_command"] = sweep_command
+    return out
 
 
 def _fmt(v, pct=False) -> str:

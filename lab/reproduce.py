@@ -235,7 +235,7 @@ def _sweep(plan: Plan, stop: Stop) -> int:
         if o.interrupted or o.summary is None:
             _say(f"[{number[name]}/{n}] {name}: interrupted, not saved")
             return
-        summary = annotate(o.summary, o.row, False, plan.command)
+        summary = annotate(o.summary, o.row, False, plan.command_for(name), plan.command)
         target = plan.results_dir / f"{name}.json"
         why = check_summary(summary)
         if why:                                   # written all the same: the numbers are what they are

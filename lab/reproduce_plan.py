@@ -42,6 +42,50 @@ class Plan:
     results_dir: Path | None
     force: bool
     command: str | None = None   # the command line that made this run, stored with each result
+    argv: tuple[str, ...] = ()    # that command line's words after ``python -m lstm_core``
+
+    def command_for(self, name: str) -> str | None:
+        """The command that runs row ``name`` alone with this run's options (:func:`row_command`): what a
+        result file names as its ``command`` when the run had several rows (the run's own is then its
+        ``sweep_command``); with one row, the command as given."""
+        if not self.argv or (len(self.rows) <= 1 and "--all" not in self.argv):
+            return self.command
+        return "python -m lstm_core " + shlex.join(row_command(self.argv, name))
+
+
+# the options of `reproduce` that take a value (the rest are flags); see lab.cli_reproduce.add_arguments
+VALUE_OPTIONS = ("--trials", "--seed", "--max-sequences", "--out", "--json", "--chunk", "--workers", "--scheduler",
+                 "--results-dir")
+
+
+def _takes_value(word: str) -> bool:
+    """True for a value-taking option given without ``=`` (also as a prefix, which argparse accepts)."""
+    return word.startswith("--") and "=" not in word and len(word) > 2 and \
+        any(opt.startswith(word) for opt in VALUE_OPTIONS)
+
+
+def row_command(argv: tuple[str, ...] | list[str], name: str) -> list[str]:
+    """``argv`` (``reproduce PRESET ... [--all] OPTIONS``) with its rows replaced by ``name`` alone.
+
+    Example: ``reproduce a b --max-sequences 5 --results-dir d`` gives ``reproduce a --max-sequences 5
+    --results-dir d`` for ``a``. Each row's numbers do not depend on the others in its sweep (every row
+    draws from its own streams), so this command gives the row's file again. Option values stay, even
+    one spelled like a preset; ``--all`` goes.
+    """
+    words = list(argv)
+    out = [words[0], name] if words else [name]
+    i = 1
+    while i < len(words):
+        w = words[i]
+        if w == "--all" or not w.startswith("-"):
+            i += 1                                   # a row of the sweep (or --all): replaced by ``name``
+            continue
+        out.append(w)
+        if _takes_value(w) and i + 1 < len(words):
+            out.append(words[i + 1])
+            i += 1
+        i += 1
+    return out
 
 
 def paper_rows() -> list[str]:
@@ -117,4 +161,5 @@ def plan_from_args(args) -> Plan:
     workers = args.workers if args.workers is not None else default_workers()
     argv = getattr(args, "argv", None)
     command = "python -m lstm_core " + shlex.join(argv) if argv else None
-    return Plan(rows, sweep, args.chunk, workers, scheduler, json_path, out, results_dir, bool(args.force), command)
+    return Plan(rows, sweep, args.chunk, workers, scheduler, json_path, out, results_dir, bool(args.force), command,
+                tuple(argv or ()))

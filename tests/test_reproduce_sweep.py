@@ -25,6 +25,8 @@ import numpy as np
 import pytest
 
 from lab import files, reproduce, reproduce_plan
+from lab.cli_reproduce import add_arguments
+from lab.report import annotate
 from lab.backends import DaskBackend, LocalPool
 from lab.combine import MergedRun, combine
 from lab.results import load_results
@@ -174,6 +176,10 @@ def test_a_sweep_stores_each_row_for_the_reproduce_page_and_a_second_run_skips_t
     for r in rows:
         assert SUMMARY_KEYS <= set(r) and r["trials"] == 2 and r["max_sequences_cap"] == 200
         assert r["interrupted"] is False and r["classroom"] is True
+        # each file names the command of its own row, and the sweep's command beside it
+        assert r["command"] == ("python -m lstm_core reproduce " + r["preset"] + " --trials 2 --max-sequences 200 "
+                                f"--chunk 100 --results-dir {tmp_path} --workers 2")
+        assert r["sweep_command"] == "python -m lstm_core reproduce " + " ".join(argv[1:])
     table = comparison_table(rows)
     assert set(CHEAP) <= set(table["preset"])
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(f"{n}.json" for n in CHEAP)   # no temp files
@@ -475,3 +481,28 @@ def test_a_stop_before_a_trial_starts_builds_nothing():
     stop.request()
     assert run_trial(TrialTask(SOLVES, 0, 1, CAP), should_stop=lambda: bool(stop)) == \
         {"row": 0, "trial": 1, "started": False}
+
+
+@pytest.mark.parametrize("argv, name, expected", [
+    (["reproduce", "a", "b", "--max-sequences", "5", "--results-dir", "d"], "b",
+     ["reproduce", "b", "--max-sequences", "5", "--results-dir", "d"]),
+    (["reproduce", "--all", "--max-seq", "5", "--workers=2", "--force"], "x",        # --all goes; a prefix
+     ["reproduce", "x", "--max-seq", "5", "--workers=2", "--force"]),                # option keeps its value
+    (["reproduce", "a", "b", "--results-dir", "a"], "b",                              # a value spelled like a row
+     ["reproduce", "b", "--results-dir", "a"]),
+    (["reproduce", "--seed", "3", "a", "b"], "a", ["reproduce", "a", "--seed", "3"]),
+])
+def test_a_rows_own_command_keeps_the_options_and_drops_the_other_rows(argv, name, expected):
+    assert reproduce_plan.row_command(argv, name) == expected
+
+
+def test_one_row_keeps_its_command_as_given_and_has_no_sweep_command(tmp_path):
+    argv = ["reproduce", "--max-sequences", "5", CHEAP[0], "--results-dir", str(tmp_path)]
+    parser = argparse.ArgumentParser()
+    add_arguments(parser)
+    args = parser.parse_args(argv[1:])
+    args.argv = argv
+    plan = reproduce_plan.plan_from_args(args)
+    assert plan.command_for(CHEAP[0]) == plan.command == "python -m lstm_core " + " ".join(argv)
+    assert "sweep_command" not in annotate({"trials": 1}, plan.rows[0], False, plan.command_for(CHEAP[0]),
+                                           plan.command)

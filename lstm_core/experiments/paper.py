@@ -85,7 +85,7 @@ D_EXP2C = ("A10: distractors uniform over a_1..a_p, continuation probability 9/1
 D_EXP2C_OPEN = ("SLOWER THAN TABLE 3 (issue 13): q = p = 50 solves 20/20 but after 165,429 sequences on average "
                 "(the paper 30,000), q = p = 100 20/20 after 232,777 (the paper 31,000), q = p = 200 5/20 within "
                 "the paper's 5,000,000 (mean 820,785; the paper 33,000), q = p = 500 2/20 within 5,000,000 (the "
-                "paper 38,000); the q = 1000 rows solve none within 2x the paper's means. Our nets learn on the "
+                "paper 38,000); q = p = 1000 0/20 within 5,000,000, the other q = 1000 rows none within 2x the paper's means. Our nets learn on the "
                 "paper's time scale where they learn at all (q = 50: 90 % correct training sequences after "
                 "~34,000), and the rest is the rule's 10,000 successive correct ones. At q = 1000 the cells' own "
                 "outputs fed back and the distractors still drift the states to |s| ~ 15 before training "
