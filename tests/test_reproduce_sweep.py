@@ -25,10 +25,10 @@ import numpy as np
 import pytest
 
 from lab import files, reproduce, reproduce_plan
-from lab.cli_reproduce import add_arguments
-from lab.report import annotate
 from lab.backends import DaskBackend, LocalPool
+from lab.cli_reproduce import add_arguments
 from lab.combine import MergedRun, combine
+from lab.report import annotate
 from lab.results import load_results
 from lab.runs import save_run
 from lab.stop import Stop
