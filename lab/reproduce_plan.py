@@ -50,12 +50,21 @@ class Plan:
         ``sweep_command``); with one row, the command as given."""
         if not self.argv or (len(self.rows) <= 1 and "--all" not in self.argv):
             return self.command
-        return "python -m lstm_core " + shlex.join(row_command(self.argv, name))
+        words = row_command(self.argv, name)
+        if not any(_names_option(w, "--results-dir") for w in words):
+            words += ["--results-dir", "runs/results"]   # the default, said: one row alone is a sweep only with it
+        return "python -m lstm_core " + shlex.join(words)
 
 
 # the options of `reproduce` that take a value (the rest are flags); see lab.cli_reproduce.add_arguments
 VALUE_OPTIONS = ("--trials", "--seed", "--max-sequences", "--out", "--json", "--chunk", "--workers", "--scheduler",
                  "--results-dir")
+
+
+def _names_option(word: str, option: str) -> bool:
+    """True if ``word`` gives ``option`` (``--opt``, ``--opt=value`` or a prefix argparse accepts)."""
+    head = word.split("=", 1)[0]
+    return len(head) > 2 and head.startswith("--") and option.startswith(head)
 
 
 def _takes_value(word: str) -> bool:
