@@ -57,7 +57,8 @@ D_EXP2A_CONSTRUCTION = D_EXP2_CONSTRUCTION.format(result=(
     "within 20,000, the preset then 0/18 within 200,000; with g centred (see the g deviation) the row solves. "
     "With g centred, an earlier plateau (cell at ~1,000) is slower (49,878 against 41,027 for 4 trials), new "
     "weights at 0 or frozen direct weights solve 0/4; the x2 learning-rate convention (lr_factor=2) halves the "
-    "mean to 23,539 (18/18) but costs Exp 4 its final test, so the presets keep eq 19."))
+    "mean to 23,539 (18/18) but moves Exps 3 and 6a away from the paper and costs Exp 4 its final test, so "
+    "the presets keep eq 19."))
 D_EXP2B_CONSTRUCTION = D_EXP2_CONSTRUCTION.format(result=(
     "Each trial got its cell after 3,000-3,200 sequences. NOT REPRODUCED (issue 13): with g in [0, 1] 0/18 "
     "within 15,000 with the new weights drawn, direct weights learning or frozen, and 0/18 within 200,000; "
