@@ -6,13 +6,16 @@ is trained or written here, except that a sweep's results directory is created.
 
 from __future__ import annotations
 
+import argparse
 import os
 import re
 import shlex
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 from lab import files
+from lab.cli_reproduce import add_arguments
 from lab.results import RESULTS_DIR
 from lab.trials import Row
 from lstm_core.experiments import PRESETS, get_preset
@@ -56,9 +59,12 @@ class Plan:
         return "python -m lstm_core " + shlex.join(words)
 
 
-# the options of `reproduce` that take a value (the rest are flags); see lab.cli_reproduce.add_arguments
-VALUE_OPTIONS = ("--trials", "--seed", "--max-sequences", "--out", "--json", "--chunk", "--workers", "--scheduler",
-                 "--results-dir")
+@lru_cache(maxsize=1)
+def value_options() -> tuple[str, ...]:
+    """The options of ``reproduce`` that take a value (the rest are flags), read from its parser."""
+    parser = argparse.ArgumentParser(add_help=False)
+    add_arguments(parser)
+    return tuple(opt for action in parser._actions if action.nargs != 0 for opt in action.option_strings)
 
 
 def _names_option(word: str, option: str) -> bool:
@@ -70,7 +76,7 @@ def _names_option(word: str, option: str) -> bool:
 def _takes_value(word: str) -> bool:
     """True for a value-taking option given without ``=`` (also as a prefix, which argparse accepts)."""
     return word.startswith("--") and "=" not in word and len(word) > 2 and \
-        any(opt.startswith(word) for opt in VALUE_OPTIONS)
+        any(opt.startswith(word) for opt in value_options())
 
 
 def row_command(argv: tuple[str, ...] | list[str], name: str) -> list[str]:
