@@ -44,8 +44,12 @@ class Plan:
     out: Path | None
     results_dir: Path | None
     force: bool
-    command: str | None = None   # the command line that made this run, stored with each result
-    argv: tuple[str, ...] = ()    # that command line's words after ``python -m lstm_core``
+    argv: tuple[str, ...] = ()    # the command line's words after ``python -m lstm_core`` (none from Python)
+
+    @property
+    def command(self) -> str | None:
+        """The command line that made this run, stored with each result (None when run from Python)."""
+        return "python -m lstm_core " + shlex.join(self.argv) if self.argv else None
 
     def command_for(self, name: str) -> str | None:
         """The command that runs row ``name`` alone with this run's options (:func:`row_command`): what a
@@ -75,8 +79,7 @@ def _names_option(word: str, option: str) -> bool:
 
 def _takes_value(word: str) -> bool:
     """True for a value-taking option given without ``=`` (also as a prefix, which argparse accepts)."""
-    return word.startswith("--") and "=" not in word and len(word) > 2 and \
-        any(opt.startswith(word) for opt in value_options())
+    return "=" not in word and any(_names_option(word, opt) for opt in value_options())
 
 
 def row_command(argv: tuple[str, ...] | list[str], name: str) -> list[str]:
@@ -174,7 +177,5 @@ def plan_from_args(args) -> Plan:
     rows = [Row(p, int(args.trials or p.trials), int(args.seed),
                 int(args.max_sequences or p.stop.max_sequences)) for p in presets]
     workers = args.workers if args.workers is not None else default_workers()
-    argv = getattr(args, "argv", None)
-    command = "python -m lstm_core " + shlex.join(argv) if argv else None
-    return Plan(rows, sweep, args.chunk, workers, scheduler, json_path, out, results_dir, bool(args.force), command,
-                tuple(argv or ()))
+    return Plan(rows, sweep, args.chunk, workers, scheduler, json_path, out, results_dir, bool(args.force),
+                tuple(getattr(args, "argv", None) or ()))

@@ -496,14 +496,19 @@ def test_a_rows_own_command_keeps_the_options_and_drops_the_other_rows(argv, nam
     assert reproduce_plan.row_command(argv, name) == expected
 
 
-def test_a_sweep_without_results_dir_names_the_default_in_each_rows_command(tmp_path, monkeypatch):
-    monkeypatch.setattr(reproduce_plan, "RESULTS_DIR", tmp_path)      # the default, not the repository's
-    argv = ["reproduce", *CHEAP, "--max-sequences", "5", "--out", str(tmp_path / "runs")]
+def _plan(argv: list[str]) -> reproduce_plan.Plan:
+    """The plan of ``python -m lstm_core`` + argv, as the command line makes it."""
     parser = argparse.ArgumentParser()
     add_arguments(parser)
     args = parser.parse_args(argv[1:])
     args.argv = argv
-    plan = reproduce_plan.plan_from_args(args)
+    return reproduce_plan.plan_from_args(args)
+
+
+def test_a_sweep_without_results_dir_names_the_default_in_each_rows_command(tmp_path, monkeypatch):
+    monkeypatch.setattr(reproduce_plan, "RESULTS_DIR", tmp_path)      # the default, not the repository's
+    argv = ["reproduce", *CHEAP, "--max-sequences", "5", "--out", str(tmp_path / "runs")]
+    plan = _plan(argv)
     # alone, a row is a sweep (files in the results folder, runs in --out/<row>) only with --results-dir
     assert plan.command_for(CHEAP[1]) == ("python -m lstm_core reproduce " + CHEAP[1] + " --max-sequences 5 --out "
                                          f"{tmp_path / 'runs'} --results-dir runs/results")
@@ -511,11 +516,7 @@ def test_a_sweep_without_results_dir_names_the_default_in_each_rows_command(tmp_
 
 def test_one_row_keeps_its_command_as_given_and_has_no_sweep_command(tmp_path):
     argv = ["reproduce", "--max-sequences", "5", CHEAP[0], "--results-dir", str(tmp_path)]
-    parser = argparse.ArgumentParser()
-    add_arguments(parser)
-    args = parser.parse_args(argv[1:])
-    args.argv = argv
-    plan = reproduce_plan.plan_from_args(args)
+    plan = _plan(argv)
     assert plan.command_for(CHEAP[0]) == plan.command == "python -m lstm_core " + " ".join(argv)
     assert "sweep_command" not in annotate({"trials": 1}, plan.rows[0], False, plan.command_for(CHEAP[0]),
                                            plan.command)
