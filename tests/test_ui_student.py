@@ -7,8 +7,11 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from lstm_core.experiments import EXPERIMENT_TITLES
+from lab import results, trial_store
+from lab.trial_store import KeptRow
+from lstm_core.experiments import EXPERIMENT_TITLES, PRESETS
 from tests.test_fuzz_urls import PAGE_KEYS
+from ui.reproduce_table import best_results, here_note
 from ui.student import EXPERIMENT_QUESTIONS, QUESTIONS
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -66,3 +69,43 @@ def test_every_experiment_has_its_own_question_shown_first_on_the_experiments_pa
     text = " ".join(m.value for m in at.markdown)
     assert "Temporal order: X or Y appears twice" in text
     assert len(at.get("expander")) >= len(QUESTIONS["experiments"]) + 1
+
+
+def test_the_answers_name_only_paper_rows_that_exist():
+    named = [n for q in [*EXPERIMENT_QUESTIONS.values(), *(q for qs in QUESTIONS.values() for q in qs)]
+             for n in q.ours]
+    assert named and all(n in PRESETS and PRESETS[n].paper for n in named)
+    for exp, q in EXPERIMENT_QUESTIONS.items():
+        assert q.ours and {PRESETS[n].experiment for n in q.ours} == {exp}, exp   # every experiment: its own rows
+
+
+def _kept(preset: str, done: int, solved: int, trials: int = 20, cap: int = 5_000_000) -> KeptRow:
+    return KeptRow(preset=preset, folder=Path("x"), trials=trials, seed=0, cap=cap, done=tuple(range(done)),
+                   solved=solved, seconds=60.0, resumable=True)
+
+
+def test_here_note_says_each_rows_stored_result_and_how_far_a_row_under_way_got():
+    best = {"exp2a_lstm_p100": {"successes": 18, "trials": 18, "mean_sequences": 43866.6,
+                                "max_sequences_cap": 5_000_000},
+            "exp2c_q1000_p500": {"successes": 0, "trials": 20, "mean_sequences": None, "max_sequences_cap": 100_000}}
+    kept = [_kept("exp2c_q1000_p500", 8, 0), _kept("exp2c_q1000_p200", 2, 1), _kept("exp2c_q50_p50", 1, 1)]
+    note = here_note(("exp2a_lstm_p100", "exp2c_q1000_p500", "exp2c_q1000_p200", "exp2c_q1000_p100"), best, kept)
+    lines = note.splitlines()
+    assert lines[0].startswith("**Here**") and len([x for x in lines if x.startswith("- ")]) == 4
+    assert "- LSTM, p=100, α=1.0: 18 of 18 trials solved, after 43,867 sequences on average (each trial up to " \
+           "5,000,000)" in lines
+    assert ("- q=1000, p=500: 0 of 20 trials solved (each trial up to 100,000); being run again in pieces: "
+            "8 of 20 trials run to 5,000,000 so far, none solved") in lines
+    assert "- q=1000, p=200: under way in pieces, 2 of 20 trials run to 5,000,000 so far, 1 solved" in lines
+    assert "- q=1000, p=100: not yet run" in lines
+    assert "q=50" not in note                                            # only the rows asked for
+    assert here_note((), best, kept) == ""
+
+
+def test_a_revealed_answer_shows_our_stored_runs_read_from_the_files():
+    at = _page("experiments", student="1", exp="2a")
+    assert not at.exception
+    want = here_note(EXPERIMENT_QUESTIONS["2a"].ours, best_results(results.results_table(results.RESULTS_DIR)),
+                     trial_store.kept_rows(results.RESULTS_DIR))
+    assert want.startswith("**Here**") and "not yet run" not in want
+    assert want in [m.value for m in at.markdown]

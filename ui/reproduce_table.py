@@ -345,3 +345,40 @@ def stored_result_note(paper: Mapping | None, ours: Mapping | None, preset: str)
     stopped = " Interrupted: unfinished trials count as failures." if ours.get("interrupted") else ""
     return (f"**Our stored result: {verdict(paper, ours)}** — {ours.get('successes', 0)} of {ours['trials']} "
             f"trials met the stopping rule (seed {ours.get('seed')}{each}{took}).{stopped}")
+
+
+def _row_label(name: str) -> str:
+    """A preset's title without its experiment ("Exp 2c · q=1000, p=500" → "q=1000, p=500")."""
+    return PRESETS[name].title.partition(" · ")[2] or PRESETS[name].title
+
+
+def here_note(names: Iterable[str], best: Mapping[str, Mapping], kept: Iterable = ()) -> str:
+    """Markdown on our stored runs of the rows ``names``, one bullet a row (student mode's "Here" beside the paper).
+
+    ``best`` is :func:`best_results` of the stored files; ``kept`` the rows under way in pieces
+    (:class:`lab.trial_store.KeptRow`). Each row says how many of its trials solved, after how many sequences
+    on average and to which cap; a row being run (again) in pieces says how far it got. Read at every show, so
+    the answer follows the stored files instead of going stale in its text. "" for no rows.
+    """
+    under_way = {k.preset: k for k in kept}
+    lines = []
+    for name in names:
+        r, k = best.get(name), under_way.get(name)
+        text = f"{_row_label(name)}: "
+        if r is not None:
+            solved, cap, mean = r.get("successes", 0), r.get("max_sequences_cap"), r.get("mean_sequences")
+            text += f"{solved} of {r.get('trials')} trials solved"
+            if solved and isinstance(mean, (int, float)):
+                text += f", after {mean:,.0f} sequences on average"
+            if isinstance(cap, int):
+                text += f" (each trial up to {cap:,})"
+        if k is not None:
+            run = (f"{len(k.done)} of {k.trials} trials run to {k.cap:,} so far, "
+                   f"{'none' if k.solved == 0 else k.solved} solved")
+            text += f"; being run again in pieces: {run}" if r is not None else f"under way in pieces, {run}"
+        elif r is None:
+            text += NOT_YET
+        lines.append(f"- {text}")
+    if not lines:
+        return ""
+    return "**Here** (our stored runs; the Reproduce page has them all):\n\n" + "\n".join(lines)

@@ -14,7 +14,10 @@ from typing import Any
 
 import streamlit as st
 
+from lab import results, trial_store
+from lstm_core.experiments import PRESETS
 from ui.params import clear_url, set_url, url_bool, url_toggle
+from ui.reproduce_table import best_results, here_note
 
 KEY = "student"
 
@@ -28,8 +31,11 @@ class Question:
     try_label: str = ""                                  # the button's text; no button without settings
     settings: Mapping[str, Any] = field(default_factory=dict)
     clear: tuple[str, ...] = ()                          # URL keys to drop first (e.g. an old preset's knobs)
+    ours: tuple[str, ...] = ()                           # presets whose stored runs the answer shows ("Here: …")
 
 
+_EXP2C_Q_EQ_P = tuple(f"exp2c_q{q}_p{q}" for q in (50, 100, 200, 500, 1000))
+_EXP2C_Q1000 = tuple(f"exp2c_q1000_p{p}" for p in (1000, 500, 200, 100, 50))
 _EXP_KEYS = ("preset", "lr", "T", "p", "q", "length", "blocks", "size", "ig", "og", "trials", "ckpt", "cell")
 
 QUESTIONS: dict[str, list[Question]] = {
@@ -112,7 +118,8 @@ QUESTIONS: dict[str, list[Question]] = {
                  "achieve at a delay of 100 in the paper, and LSTM?",
                  "RTRL and BPTT: 0 % of trials solved. LSTM: 100 %, after 5,040 sequences on average (Table 2). "
                  "The classroom preset uses a delay of 10 so that it runs in seconds.",
-                 "Exp 2a, classroom", {"exp": "2a"}, clear=_EXP_KEYS),
+                 "Exp 2a, classroom", {"exp": "2a"}, clear=_EXP_KEYS,
+                 ours=("exp2a_lstm_p100", "exp2a_rtrl_p100", "exp2a_bptt_p100")),
         Question("Temporal order (Exp 6a): the class depends on whether X or Y came first, at two positions far "
                  "apart. Which cell stores what? Pick different cells for the diagram and watch their input "
                  "gates at the X/Y steps.",
@@ -129,10 +136,12 @@ QUESTIONS: dict[str, list[Question]] = {
         Question("Table 3 (Exp 2c): as the lag q grows from 50 to 1000 (with p = q distractor symbols), how much "
                  "longer does LSTM take to learn?",
                  "Very little: 30,000 → 49,000 sequences. When the alphabet grows with the lag, learning time "
-                 "grows very slowly — the paper's claim that LSTM's cost does not explode with the lag."),
+                 "grows very slowly — the paper's claim that LSTM's cost does not explode with the lag.",
+                 ours=_EXP2C_Q_EQ_P),
         Question("Same table, q = 1000 but fewer distractor symbols (p from 1000 down to 50): faster or slower?",
                  "Slower: 49,000 → 203,000 sequences. Each distractor now occurs more often (q/p up to 20); the "
-                 "paper attributes the slow-down to weight oscillations."),
+                 "paper attributes the slow-down to weight oscillations.",
+                 ours=_EXP2C_Q1000),
         Question("Some rows are marked \"paper only: not re-implemented\". What are they, and what does the "
                  "status column say for the rows we ran?",
                  "Competing methods of the paper's tables that this lab does not rerun (e.g. Elman nets, recurrent "
@@ -158,6 +167,11 @@ QUESTIONS: dict[str, list[Question]] = {
 }
 
 
+def _rows(prefix: str) -> tuple[str, ...]:
+    """The paper rows (presets) whose names start with ``prefix``, in the registry's order."""
+    return tuple(name for name, p in PRESETS.items() if name.startswith(prefix) and p.paper)
+
+
 # one more question for the experiment chosen on the Experiments page (the paper's numbers: its Tables 1-9)
 EXPERIMENT_QUESTIONS: dict[str, Question] = {
     "1": Question("Embedded Reber strings start with B, then T or P, and repeat that T or P just before the end. "
@@ -165,57 +179,62 @@ EXPERIMENT_QUESTIONS: dict[str, Question] = {
                   "Only the second-to-last symbol: everything else follows from the last few symbols and the "
                   "grammar. In the paper LSTM solved 100 % of trials (3 blocks of 2 cells, α = 0.5) after 8,440 "
                   "strings on average; RTRL solved some, Elman nets none. Look for a cell whose state is set at "
-                  "step 2 and read at the end."),
+                  "step 2 and read at the end.", ours=_rows("exp1_")),
     "2a": Question("Two sequences differ only in their first symbol, repeated at the end after p = 100 steps. "
                    "Predict: which methods of the paper solved it?",
                    "In the paper: LSTM 100 % of trials, after 5,040 sequences on average. RTRL and BPTT: 0 %. The "
-                   "neural sequence chunker: 33 % (it exploits the sequences' regularity, which 2b removes). Here "
-                   "the paper's one-cell net solves 18 of 18 too, but after 43,867 sequences on average, and RTRL "
-                   "and BPTT none."),
+                   "neural sequence chunker: 33 % (it exploits the sequences' regularity, which 2b removes).",
+                   ours=("exp2a_lstm_p100", "exp2a_rtrl_p100", "exp2a_bptt_p100")),
     "2b": Question("As 2a, but the middle symbols are random. Why does that defeat the chunker, and not LSTM?",
                    "The chunker compresses predictable parts; random middles leave nothing to compress. LSTM "
                    "needs no regularity: in the paper it learned after 5,680 sequences (100 % of trials), while the "
-                   "chunker, BPTT and RTRL failed. Here the paper's one-cell net never did: nothing marks the last "
-                   "step and each output is monotone in the one state, so meeting the rule would cost it more "
-                   "error than forgetting the class (see the deviations below). The classroom preset uses two "
-                   "cells with output gates, and they learn it."),
+                   "chunker, BPTT and RTRL failed. The paper's one-cell net, as we read it, cannot: nothing marks "
+                   "the last step and each output is monotone in the one state, so meeting the rule would cost it "
+                   "more error than forgetting the class (see the deviations below). The classroom preset uses "
+                   "two cells with output gates, and they learn it.", ours=("exp2b_lstm_p100",)),
     "2c": Question("Remember one symbol across q random distractors: predict how learning time grows from q = 50 "
                    "to q = 1000 (with p = q distractor symbols).",
                    "In the paper, barely: 30,000 → 49,000 sequences (Table 3). With a fixed, small alphabet the same "
                    "lag takes longer (up to 203,000 for p = 50), which the paper puts down to weight oscillations. "
-                   "Ours grow much faster with q: the cells' states drift over the distractors, and no q = 1000 "
-                   "row has solved here yet (the Reproduce page)."),
+                   "Ours grow much faster with q: the cells' states drift over the distractors.",
+                   ours=_EXP2C_Q_EQ_P + _EXP2C_Q1000[1:]),
     "3a": Question("The 2-sequence problem: the class is given by the first few inputs, then noise follows on the "
                    "same line. Can a cell tell signal from noise by timing alone?",
                    "Yes: its input gate opens only at the start. At T = 1000, LSTM misclassified 0.008 % of test "
                    "sequences. (Random weight guessing also solves this variant quickly, which is why the paper "
-                   "adds 3b and 3c.)"),
+                   "adds 3b and 3c.)", ours=_rows("exp3a_")),
     "3b": Question("Now noise is added to the informative inputs too. What does that do to the error rate?",
                    "It rises but stays small: 1.2 % misclassified at T = 1000 in the paper, and that is the "
                    "floor. With one informative input (N = 1), ±1 plus noise of variance 0.2, the noise flips its "
                    "sign in Φ(−1/√0.2) = 1.27 % of sequences, and then no net can know the class. The noise is there "
-                   "to make random weight guessing fail."),
+                   "to make random weight guessing fail.", ours=_rows("exp3b_")),
     "3c": Question("Targets are noisy real values. What can the net learn at best?",
                    "The conditional expectation of the target: the paper's nets came within 0.012-0.014 of it on "
-                   "average, and misclassified 0.44-0.56 % of test sequences."),
+                   "average, and misclassified 0.44-0.56 % of test sequences.", ours=_rows("exp3c_")),
     "4": Question("Adding: two marked values among T pairs; the target is their sum, told only at the end. Which "
                   "cells must do what?",
                   "Cells must open at a marker, store the value and hold it through the rest of the sequence. The "
                   "paper: at minimal lag 500 only 1 of 2560 test sequences was off by more than 0.04, after "
                   "853,000 sequences; the paper compares no other method on it. Train the RNN baseline beside "
-                  "it."),
+                  "it.", ours=_rows("exp4_")),
     "5": Question("Multiplication is the same as adding with a product. Why is it harder for this network?",
                   "The carousel adds: s_c accumulates inputs, so sums are natural and products are not. The "
                   "paper still got 14 of 2560 test sequences wrong only, after fine-tuning (1,273,000 "
-                  "sequences)."),
+                  "sequences).", ours=_rows("exp5_")),
     "6a": Question("Temporal order: X or Y appears twice, far apart, among distractors; the class (Q, R, S, U) "
                    "is the order. What must the cells store?",
                    "Which symbol came first, and which second — two separate memories at two different times. The "
                    "paper: 1 of 2560 test sequences wrong after 31,390 sequences. The output markers show the "
-                   "class the net picked."),
+                   "class the net picked.", ours=_rows("exp6a_")),
     "6b": Question("Three relevant symbols: 8 classes. Predict how much longer than 6a it takes.",
-                   "Much longer: 571,100 sequences, with 2 of 2560 test sequences wrong at the end (6a: 31,390)."),
+                   "Much longer: 571,100 sequences, with 2 of 2560 test sequences wrong at the end (6a: 31,390).",
+                   ours=_rows("exp6b_")),
 }
+
+
+def _stored() -> tuple[dict, list]:
+    """Our best stored result of every row and the rows under way (``runs/results``), as the answers show them."""
+    return best_results(results.results_table(results.RESULTS_DIR)), trial_store.kept_rows(results.RESULTS_DIR)
 
 
 def is_student() -> bool:
@@ -245,6 +264,7 @@ def show(page: str, experiment: str | None = None) -> None:
         return
     if experiment in EXPERIMENT_QUESTIONS:
         questions = [EXPERIMENT_QUESTIONS[experiment], *questions]
+    stored = _stored() if any(q.ours for q in questions) else ({}, [])
     with st.container(border=True, key=f"student_{page}"):
         st.markdown("#### :material/school: Predict, then check")
         st.caption("For each question: say or write down your prediction first, then press the button to put the "
@@ -256,3 +276,5 @@ def show(page: str, experiment: str | None = None) -> None:
                           args=(dict(q.settings), q.clear))
             with st.expander("Reveal the answer"):
                 st.markdown(q.answer)
+                if q.ours:
+                    st.markdown(here_note(q.ours, *stored))
