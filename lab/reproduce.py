@@ -35,6 +35,7 @@ from lab.stop import Stop, stop_on_signals
 from lab.sweep import RowOutcome, RowProgress, run_rows
 from lab.trial_store import DIR, TrialStore, kept_rows
 from lab.trials import Row, SweepError
+from lstm_core.nets import engine
 
 PRINT_EVERY = 2.0           # seconds between two progress lines of a sweep row
 
@@ -61,6 +62,18 @@ def make_backend(plan: Plan, tasks: int, pool: bool = False):
         return DaskBackend(plan.scheduler)
     workers = min(plan.workers, tasks)
     return LocalPool(workers) if workers > 1 or pool else None
+
+
+def engine_warning(plan: Plan) -> str | None:
+    """A warning when this machine's trials would run on the NumPy reference engine: numba cannot be imported
+    here (a paper-scale row then takes 20-100x longer), or ``LAB_ENGINE=numpy`` asks for it. None on the
+    compiled kernels, and for a Dask cluster, whose workers have engines of their own."""
+    if plan.scheduler or engine.active() == "numba":
+        return None
+    if engine.requested() == "numpy":
+        return "note: LAB_ENGINE=numpy: the trials run on the NumPy reference engine, 20-100x slower than the kernels"
+    return ("warning: numba is not installed here, so the trials run on the NumPy reference engine, 20-100x "
+            "slower than the compiled kernels (the same numbers): pip install -r requirements.txt")
 
 
 def _describe(backend) -> str:
@@ -330,4 +343,7 @@ def main(args) -> int:
         if stop:
             _say("stopped before any work")
             return 130
+        warning = engine_warning(plan)
+        if warning:
+            _say(warning)
         return _sweep(plan, stop) if plan.sweep else _single(plan, stop)

@@ -520,3 +520,25 @@ def test_one_row_keeps_its_command_as_given_and_has_no_sweep_command(tmp_path):
     assert plan.command_for(CHEAP[0]) == plan.command == "python -m lstm_core " + " ".join(argv)
     assert "sweep_command" not in annotate({"trials": 1}, plan.rows[0], False, plan.command_for(CHEAP[0]),
                                            plan.command)
+
+
+def test_a_run_without_numba_says_so_before_it_trains(tmp_path, monkeypatch, capsys):
+    """A paper-scale sweep that silently fell back to the NumPy reference would take 20-100x longer."""
+    from lstm_core.nets import engine
+
+    plan = _plan(["reproduce", CHEAP[0], "--trials", "1", "--max-sequences", "5", "--workers", "1",
+                  "--json", str(tmp_path / "r.json")])
+    monkeypatch.delenv("LAB_ENGINE", raising=False)
+    monkeypatch.setattr(engine, "numba_available", lambda: True)
+    assert reproduce.engine_warning(plan) is None                         # the kernels: nothing to say
+    assert reproduce.engine_warning(replace(plan, scheduler="h:1")) is None   # a cluster's workers decide
+    monkeypatch.setattr(engine, "numba_available", lambda: False)
+    warning = reproduce.engine_warning(plan)
+    assert warning.startswith("warning: numba is not installed") and "pip install -r requirements.txt" in warning
+    monkeypatch.setenv("LAB_ENGINE", "numpy")
+    assert reproduce.engine_warning(plan).startswith("note: LAB_ENGINE=numpy")
+    monkeypatch.delenv("LAB_ENGINE")
+    assert cli(["reproduce", CHEAP[0], "--trials", "1", "--max-sequences", "5", "--workers", "1",
+                "--json", str(tmp_path / "r.json")]) == 0
+    err = capsys.readouterr().err
+    assert err.index("warning: numba is not installed") < err.index(CHEAP[0])   # said before the row starts
