@@ -20,6 +20,7 @@ from lstm_core.analysis.record import record_sequence
 from lstm_core.experiments import PAPER_ONLY_ROWS, PRESETS
 from lstm_core.experiments.baselines import baseline_for
 from lstm_core.experiments.train import TrialRun
+from lstm_core.nets.rnn import RNNConfig
 from lstm_core.tasks import TASKS
 from tests.pagetools import isolate_page
 from ui import experiment_settings as settings
@@ -189,6 +190,21 @@ def test_switching_the_experiment_draws_fresh_widgets_with_the_new_presets_value
         if key == "preset":
             assert all(v in PRESETS for v in values), values    # preset keys only, never display labels
     assert _w(at, "selectbox", "preset").value == new.name
+
+
+def test_the_hidden_unit_choice_of_a_plain_rnn_preset_is_in_the_link_and_modifies_the_preset(app):
+    at = app()
+    at.query_params.update({"exp": "2a", "preset": "exp2a_rtrl_p4_lr1"})
+    at.run()
+    _no_exception(at)
+    box = _w(at, "selectbox", "hidden")
+    assert box.value == "logistic" and box.options == ["σ, in [0, 1]", "2σ − 1, in [−1, 1] (centred)"]
+    box.set_value("h_pm1").run()
+    _no_exception(at)
+    assert at.query_params.get("hidden") in ("h_pm1", ["h_pm1"])         # a copied link keeps the choice
+    assert not at.warning
+    text = " ".join(m.value for m in at.markdown)
+    assert "hidden σ, in [0, 1] → 2σ − 1, in [−1, 1] (centred)" in text   # the deviation names the change
 
 
 def test_train_live_shows_progress_and_the_stopped_run_can_be_animated(app):
@@ -365,8 +381,22 @@ def test_derive_resizes_the_net_with_the_delay_of_exp_2a():
 def test_every_preset_has_knobs_whose_defaults_lie_in_their_ranges():
     for p in PRESETS.values():
         for k in settings.knobs(p):
-            assert k.lo <= k.default <= k.hi, (p.name, k)
+            assert k.default in k.choices if k.widget == "select" else k.lo <= k.default <= k.hi, (p.name, k)
         assert settings.derive(p, settings.defaults(p)) is p
+
+
+def test_a_plain_rnn_preset_offers_both_readings_of_its_logistic_hidden_units():
+    base = PRESETS["exp2a_rtrl_p4_lr1"]
+    knob = {k.key: k for k in settings.knobs(base)}["hidden"]
+    assert knob.default == "logistic" and set(knob.choices) == {"logistic", "h_pm1"} and knob.widget == "select"
+    derived = settings.derive(base, {"hidden": "h_pm1"})
+    assert derived.net.hidden_act == "h_pm1" and derived.net.output_act == base.net.output_act
+    assert derived.paper is None and "2σ − 1, in [−1, 1]" in derived.deviations[0]
+    again = settings.derive(base, {"hidden": "h_pm1", "p": 10})          # resized with the delay, still centred
+    assert (again.net.n_in, again.net.hidden_act) == (11, "h_pm1")
+    assert all(k.key != "hidden" for k in settings.knobs(PRESETS["exp2a_lstm_p100"]))   # LSTM nets: no such knob
+    assert all(any(k.key == "hidden" for k in settings.knobs(p)) for p in PRESETS.values()
+               if isinstance(p.net, RNNConfig))
 
 
 def test_the_animation_reveals_the_forward_pass_then_the_error_flowing_back():

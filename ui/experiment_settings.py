@@ -1,8 +1,8 @@
 """The Experiments page's settings: which knobs a preset has, and the preset they derive.
 
 Pure part (no Streamlit): :func:`knobs` lists the settings that make sense for a preset
-(learning rate, the task's lag or length, blocks, block size, fixed gate biases, seed,
-trials), each with its default taken from the preset and its allowed range;
+(learning rate, the task's lag or length, blocks, block size, fixed gate biases, a plain RNN's
+hidden-unit range, seed, trials), each with its default taken from the preset and its allowed range;
 :func:`derive` turns chosen values into a new preset with ``dataclasses.replace`` and
 labels it "modified from <preset>". What follows from the paper — the layer sizes a task
 needs, the plain-RNN competitor of each setting — is asked of :mod:`lstm_core.experiments`
@@ -23,12 +23,16 @@ from typing import Any
 from lstm_core.experiments.preset import Preset
 from lstm_core.experiments.sizing import sized_net
 from lstm_core.nets.lstm import LSTMConfig
+from lstm_core.nets.rnn import RNNConfig
 
 # URL keys of the settings that depend on the chosen preset (cleared when the preset changes)
-PRESET_KEYS = ("lr", "T", "p", "q", "length", "blocks", "size", "ig", "og", "trials", "ckpt", "cell", "frame",
-               "loop")
+PRESET_KEYS = ("lr", "T", "p", "q", "length", "blocks", "size", "ig", "og", "hidden", "trials", "ckpt", "cell",
+               "frame", "loop")
 SEED_MAX = 1_000_000
 MAX_TRIALS = 30
+# a plain RNN's hidden units: the paper calls them "logistic"; σ in [0, 1] is how the presets read it, the
+# paper's own centred 2σ − 1 (its h) the other reading (docs/reproduce.md: it turns Exp 2a's trend with α round)
+HIDDEN_UNITS = {"logistic": "σ, in [0, 1]", "h_pm1": "2σ − 1, in [−1, 1] (centred)"}
 
 
 class SettingError(ValueError):
@@ -37,16 +41,17 @@ class SettingError(ValueError):
 
 @dataclass(frozen=True)
 class Knob:
-    """One adjustable setting: its URL key, label, default (from the preset) and range."""
+    """One adjustable setting: its URL key, label, default (from the preset) and range (or its ``choices``)."""
 
     key: str
     label: str
-    default: int | float
-    lo: int | float
-    hi: int | float
-    step: int | float
+    default: int | float | str
+    lo: int | float = 0
+    hi: int | float = 0
+    step: int | float = 0
     help: str = ""
-    widget: str = "slider"  # "slider" or "number"
+    widget: str = "slider"  # "slider", "number", or "select" (one of ``choices``, shown as their labels)
+    choices: Mapping[str, str] | None = None  # value -> label, for widget "select"
 
 
 def _first(biases: tuple[float, ...] | None) -> float | None:
@@ -82,6 +87,11 @@ def knobs(preset: Preset) -> list[Knob]:
         if net.out_gate_bias is not None and net.output_gate:
             out.append(Knob("og", "Output-gate bias of block 1", _first(net.out_gate_bias), -10.0, 0.0, 0.5,
                             "The other blocks keep the preset's spacing."))
+    elif isinstance(net, RNNConfig) and net.hidden_act in HIDDEN_UNITS:
+        out.append(Knob("hidden", "Hidden units", net.hidden_act,
+                        help="The paper calls its competitors' units logistic. Read as σ in [0, 1] (the presets), "
+                             "success in Exp 2a rises with α; read as the paper's centred 2σ − 1 it falls, as in "
+                             "the paper (docs/reproduce.md).", widget="select", choices=HIDDEN_UNITS))
     out.append(Knob("seed", "Seed", 0, 0, SEED_MAX, 1, "One seed reproduces the whole run.", widget="number"))
     out.append(Knob("trials", "Trials", min(preset.trials, MAX_TRIALS), 1, MAX_TRIALS, 1,
                     "Independent networks trained side by side (the paper: 10 to 30)."))
@@ -102,10 +112,13 @@ def _shifted(biases: tuple[float, ...], first: float, blocks: int) -> tuple[floa
     return tuple(values)
 
 
+def _shown(knob: Knob, value: Any) -> str:
+    return knob.choices.get(value, str(value)) if knob.choices else f"{value:g}"
+
+
 def _changes(base: Preset, values: Mapping[str, Any]) -> list[str]:
-    d = defaults(base)
-    return [f"{k} {d[k]:g} → {values[k]:g}" for k in d if k not in ("seed", "trials")
-            and k in values and values[k] != d[k]]
+    return [f"{k.key} {_shown(k, k.default)} → {_shown(k, values[k.key])}" for k in knobs(base)
+            if k.key not in ("seed", "trials") and k.key in values and values[k.key] != k.default]
 
 
 def is_modified(base: Preset, values: Mapping[str, Any]) -> bool:
@@ -140,6 +153,8 @@ def derive(base: Preset, values: Mapping[str, Any]) -> Preset:
                     first = float(v[key]) if key in v else biases[0]
                     fields[name] = _shifted(biases, first, blocks)
             net = replace(net, **fields)
+        elif isinstance(net, RNNConfig) and "hidden" in v:
+            net = replace(net, hidden_act=str(v["hidden"]))
         net = sized_net(net, base.task, opts)
         note = f"Modified from {base.name}: " + ", ".join(changes) + "."
         return replace(base, name=f"{base.name}-modified", title=f"{base.title} (modified)", net=net,
@@ -154,10 +169,14 @@ def derive(base: Preset, values: Mapping[str, Any]) -> Preset:
 
 def render_settings(preset: Preset) -> tuple[dict[str, Any], Preset | None, str | None]:
     """Draw the knobs of ``preset`` (URL-bound); return (values, derived preset or None, error)."""
-    from ui.params import url_number_input, url_slider
+    from ui.params import url_number_input, url_selectbox, url_slider
 
     values: dict[str, Any] = {}
     for k in knobs(preset):
+        if k.widget == "select":
+            values[k.key] = url_selectbox(k.label, k.key, str(k.default), list(k.choices), scope=preset.name,
+                                          format_func=k.choices.get, help=k.help or None)
+            continue
         widget = url_number_input if k.widget == "number" else url_slider
         extra = {"format": "%.3f"} if isinstance(k.default, float) and k.widget == "number" else {}
         values[k.key] = widget(k.label, k.key, k.default, k.lo, k.hi, step=k.step, help=k.help or None,
