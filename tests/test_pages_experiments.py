@@ -198,13 +198,13 @@ def test_the_hidden_unit_choice_of_a_plain_rnn_preset_is_in_the_link_and_modifie
     at.run()
     _no_exception(at)
     box = _w(at, "selectbox", "hidden")
-    assert box.value == "logistic" and box.options == ["σ, in [0, 1]", "2σ − 1, in [−1, 1] (centred)"]
+    assert box.value == "logistic" and box.options == ["σ in [0, 1]", "2σ − 1 in [−1, 1] (centred)"]
     box.set_value("h_pm1").run()
     _no_exception(at)
     assert at.query_params.get("hidden") in ("h_pm1", ["h_pm1"])         # a copied link keeps the choice
     assert not at.warning
     text = " ".join(m.value for m in at.markdown)
-    assert "hidden σ, in [0, 1] → 2σ − 1, in [−1, 1] (centred)" in text   # the deviation names the change
+    assert "hidden units σ in [0, 1] → 2σ − 1 in [−1, 1] (centred)" in text   # the deviation names the change
 
 
 def test_train_live_shows_progress_and_the_stopped_run_can_be_animated(app):
@@ -391,7 +391,7 @@ def test_a_plain_rnn_preset_offers_both_readings_of_its_logistic_hidden_units():
     assert knob.default == "logistic" and set(knob.choices) == {"logistic", "h_pm1"} and knob.widget == "select"
     derived = settings.derive(base, {"hidden": "h_pm1"})
     assert derived.net.hidden_act == "h_pm1" and derived.net.output_act == base.net.output_act
-    assert derived.paper is None and "2σ − 1, in [−1, 1]" in derived.deviations[0]
+    assert derived.paper is None and "2σ − 1 in [−1, 1]" in derived.deviations[0]
     again = settings.derive(base, {"hidden": "h_pm1", "p": 10})          # resized with the delay, still centred
     assert (again.net.n_in, again.net.hidden_act) == (11, "h_pm1")
     assert all(k.key != "hidden" for k in settings.knobs(PRESETS["exp2a_lstm_p100"]))   # LSTM nets: no such knob

@@ -32,7 +32,7 @@ SEED_MAX = 1_000_000
 MAX_TRIALS = 30
 # a plain RNN's hidden units: the paper calls them "logistic"; σ in [0, 1] is how the presets read it, the
 # paper's own centred 2σ − 1 (its h) the other reading (docs/reproduce.md: it turns Exp 2a's trend with α round)
-HIDDEN_UNITS = {"logistic": "σ, in [0, 1]", "h_pm1": "2σ − 1, in [−1, 1] (centred)"}
+HIDDEN_UNITS = {"logistic": "σ in [0, 1]", "h_pm1": "2σ − 1 in [−1, 1] (centred)"}
 
 
 class SettingError(ValueError):
@@ -117,7 +117,8 @@ def _shown(knob: Knob, value: Any) -> str:
 
 
 def _changes(base: Preset, values: Mapping[str, Any]) -> list[str]:
-    return [f"{k.key} {_shown(k, k.default)} → {_shown(k, values[k.key])}" for k in knobs(base)
+    return [f"{k.label.lower() if k.choices else k.key} {_shown(k, k.default)} → {_shown(k, values[k.key])}"
+            for k in knobs(base)
             if k.key not in ("seed", "trials") and k.key in values and values[k.key] != k.default]
 
 
