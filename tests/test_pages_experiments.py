@@ -25,6 +25,7 @@ from lstm_core.tasks import TASKS
 from tests.pagetools import isolate_page
 from ui import experiment_settings as settings
 from ui.figures_internals import internals_animation
+from ui.figures_training import MODEL_COLORS
 from ui.internals_panels import record_table
 from ui.reproduce_table import (
     NOT_REPRODUCED,
@@ -232,6 +233,21 @@ def test_the_rnn_baseline_trains_next_to_the_lstm(app):
     assert "RNN baseline: sequences per trial" in labels
     names = {trace.get("legendgroup") for trace in _chart(at, "live_curves")["data"]}
     assert names == {"LSTM", "RNN baseline"}
+
+
+def test_a_plain_rnn_preset_trained_live_is_labelled_and_coloured_as_an_rnn(app):
+    at = app()
+    at.query_params.update({"exp": "2a", "preset": "exp2a_rtrl_p4_lr1", "trials": "2"})
+    at.run()
+    at.button(key="live_start").click().run()
+    _no_exception(at)
+    assert "RNN: sequences per trial" in [m.label for m in at.metric]
+    assert not [m for m in at.metric if m.label.startswith("LSTM")]
+    traces = _chart(at, "live_curves")["data"]
+    assert {t.get("legendgroup") for t in traces} == {"RNN"}
+    assert {t["line"]["color"] for t in traces} == {MODEL_COLORS["RNN"]}
+    at.button(key="live_stop").click().run()
+    _no_exception(at)
 
 
 def test_the_stopped_rnn_baselines_internals_can_be_animated(app):

@@ -14,6 +14,7 @@ import streamlit as st
 from lab.job_worker import PREPARING
 from lab.jobs import JobSnapshot
 from lstm_core.experiments.preset import Preset
+from lstm_core.nets import NETS
 from ui import session_job
 from ui.experiment_view import forget_checkpoint
 from ui.figures_training import curves_table, learning_curves
@@ -29,7 +30,8 @@ _CURVES = "_live_curves"  # (key, figure, table) of the last refresh
 
 def _start(lstm: Preset, baseline: Preset | None, seed: int, trials: int) -> None:
     forget_checkpoint()
-    session_job.start("lstm", lstm, label="LSTM", seed=seed, trials=trials)
+    # the preset's own net: "LSTM", or "RNN" for a plain-RNN row (Exp 2a's RTRL/BPTT), drawn in the RNN colour
+    session_job.start("lstm", lstm, label=NETS[lstm.model].label, seed=seed, trials=trials)
     if baseline is not None:
         cap = baseline.stop.max_sequences
         session_job.start("rnn", baseline, label="RNN baseline", seed=seed, trials=trials, max_sequences=cap)
@@ -106,7 +108,7 @@ def _panel() -> None:
         st.plotly_chart(sized_figure(fig, is_present()), key="live_curves")
         st.caption("Figure: the live run's learning curves. Left: mean |error| at the end of the most recent 100 "
                    "sequences (log scale); right: the share of them processed correctly. Thin lines are single "
-                   "trials, thick lines their mean; blue is the LSTM, vermillion the RNN baseline.")
+                   "trials, thick lines their mean; blue is an LSTM, vermillion a plain RNN.")
         with st.expander("Data table"):
             st.dataframe(table, hide_index=True, height=220)
             if not session_job.active():   # a download made while the fragment refreshes would 404

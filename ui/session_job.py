@@ -88,7 +88,7 @@ class Handle:
     """One live job of this session, with what it was started from (its status lives in the job)."""
 
     job: Job
-    label: str            # "LSTM" or "RNN baseline"
+    label: str            # "LSTM" (or "RNN" for a plain-RNN preset) or "RNN baseline"
     preset: Preset
     seed: int
     trials: int
