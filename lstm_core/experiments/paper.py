@@ -271,7 +271,8 @@ _2A_HIDDEN = ("Spec §4.2: the competitors' 'logistic units' read as σ in [0, 1
               "with α (6 / 61 / 100 % at α = 1 / 4 / 10, to 5,000,000) where the paper's falls (78 / 56 / 22 %). "
               "With the hidden unit centred in [-1, 1] (2σ - 1, the paper's h; --set net.hidden_act=h_pm1) it "
               "falls, too steeply: 72 / 6 / 0 %, α = 1 after a mean of 732,107 (the paper 1,043,000). Neither "
-              "reading fits all three rows (docs/reproduce.md, the learning-rate section).")
+              "reading fits all three rows (docs/reproduce.md, the learning-rate section). The setting 'Hidden "
+              "units' in the sidebar trains either.")
 
 
 def _exp2a_rnn(method: str, p: int, lr: float, pct: int, success_after: str, mean: int | None,
