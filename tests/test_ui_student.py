@@ -100,6 +100,8 @@ def test_here_note_says_each_rows_stored_result_and_how_far_a_row_under_way_got(
     assert "- q=1000, p=100: not yet run" in lines
     assert "q=50" not in note                                            # only the rows asked for
     assert here_note((), best, kept) == ""
+    assert here_note(("exp2a_lstm_p100",), best, see="the table below").startswith(
+        "**Here** (our stored runs; the table below has them all):")
 
 
 def test_a_revealed_answer_shows_our_stored_runs_read_from_the_files():

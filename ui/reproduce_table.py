@@ -352,13 +352,15 @@ def _row_label(name: str) -> str:
     return PRESETS[name].title.partition(" · ")[2] or PRESETS[name].title
 
 
-def here_note(names: Iterable[str], best: Mapping[str, Mapping], kept: Iterable = ()) -> str:
+def here_note(names: Iterable[str], best: Mapping[str, Mapping], kept: Iterable = (),
+              see: str = "the Reproduce page") -> str:
     """Markdown on our stored runs of the rows ``names``, one bullet a row (student mode's "Here" beside the paper).
 
     ``best`` is :func:`best_results` of the stored files; ``kept`` the rows under way in pieces
     (:class:`lab.trial_store.KeptRow`). Each row says how many of its trials solved, after how many sequences
     on average and to which cap; a row being run (again) in pieces says how far it got. Read at every show, so
-    the answer follows the stored files instead of going stale in its text. "" for no rows.
+    the answer follows the stored files instead of going stale in its text. ``see``: where all rows are
+    (on the Reproduce page itself, "the table below"). "" for no rows.
     """
     under_way = {k.preset: k for k in kept}
     lines = []
@@ -381,4 +383,4 @@ def here_note(names: Iterable[str], best: Mapping[str, Mapping], kept: Iterable 
         lines.append(f"- {text}")
     if not lines:
         return ""
-    return "**Here** (our stored runs; the Reproduce page has them all):\n\n" + "\n".join(lines)
+    return f"**Here** (our stored runs; {see} has them all):\n\n" + "\n".join(lines)

@@ -266,6 +266,7 @@ def show(page: str, experiment: str | None = None) -> None:
     if experiment in EXPERIMENT_QUESTIONS:
         questions = [EXPERIMENT_QUESTIONS[experiment], *questions]
     stored = _stored() if any(q.ours for q in questions) else ({}, [])
+    see = "the table below" if page == "reproduce" else "the Reproduce page"
     with st.container(border=True, key=f"student_{page}"):
         st.markdown("#### :material/school: Predict, then check")
         st.caption("For each question: say or write down your prediction first, then press the button to put the "
@@ -278,4 +279,4 @@ def show(page: str, experiment: str | None = None) -> None:
             with st.expander("Reveal the answer"):
                 st.markdown(q.answer)
                 if q.ours:
-                    st.markdown(here_note(q.ours, *stored))
+                    st.markdown(here_note(q.ours, *stored, see=see))
