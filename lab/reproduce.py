@@ -322,6 +322,8 @@ def under_way(args) -> int:
     _say(f"Rows under way in {shown}/.trials (kept trials of rows not finished yet):", out=sys.stdout)
     for k in kept:
         took = f"; {wall_text(k.seconds)} of one core's time" if k.seconds >= 1 else ""
+        if k.seconds_left >= 1:
+            took += f" (the other {k.trials - len(k.done)}: about {wall_text(k.seconds_left)} more)"
         goes_on = "this checkout goes on from them" if k.resumable else \
             "kept by other engine code: this checkout would start the row again"
         bad = f"; {k.unreadable} file(s) not readable" if k.unreadable else ""

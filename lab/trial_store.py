@@ -179,6 +179,14 @@ class KeptRow:
     resumable: bool             # this checkout's engine gives the folder's key: the row's command resumes it
     unreadable: int = 0         # files in the folder that could not be read
 
+    @property
+    def seconds_left(self) -> float:
+        """About how much of one core's time the trials not kept yet take: the kept trials' mean time each,
+        times the trials left (0 when nothing is left or no time is known). Kept trials that solved stopped
+        early, so with solved ones among them this is an underestimate for a row whose other trials fail."""
+        left = self.trials - len(self.done)
+        return self.seconds / len(self.done) * left if self.done and left > 0 else 0.0
+
     def command(self, results_dir: str = "runs/results") -> str:
         """The sweep command that made these trials and resumes the row (never with ``--force``)."""
         seed = f" --seed {self.seed}" if self.seed else ""

@@ -252,6 +252,8 @@ def test_kept_rows_count_a_rows_kept_trials_its_solved_ones_and_its_time(payload
     assert (kept.preset, kept.trials, kept.seed, kept.cap, kept.done) == (_2C.name, _2C.trials, 0, 2300, (0, 1))
     assert kept.solved == solved and kept.resumable and kept.unreadable == 0 and kept.folder == store.folder
     assert kept.seconds == pytest.approx(sum(payloads[0][k]["seconds"] for k in (0, 1)))
+    assert kept.seconds_left == pytest.approx(kept.seconds / 2 * (_2C.trials - 2))   # the others at the mean
+    assert replace(kept, done=tuple(range(_2C.trials))).seconds_left == 0.0              # nothing left
     assert kept.command() == f"python -m lstm_core reproduce {_2C.name} --max-sequences 2300 --results-dir runs/results"
     assert "--force" not in kept.command()
 

@@ -316,6 +316,8 @@ def under_way_note(kept) -> str:
     trials are kept, to which cap, how many solved, and whether this checkout's engine resumes them."""
     folder = f"runs/results/.trials/{kept.folder.name}/"     # where the command (:meth:`KeptRow.command`) keeps them
     took = f", {wall_text(kept.seconds)} of one core's time" if kept.seconds >= 60 else ""
+    if kept.seconds_left >= 60:
+        took += f" (the other {kept.trials - len(kept.done)} trials: about {wall_text(kept.seconds_left)} more)"
     text = (f"**Under way, in pieces:** {len(kept.done)} of its {kept.trials} trials have run to "
             f"{kept.cap:,} sequences each, {kept.solved} of them solved{took}. They are kept in `{folder}`")
     if not kept.resumable:
@@ -328,9 +330,10 @@ def under_way_frame(kept_rows: Iterable) -> pd.DataFrame:
     """The Reproduce page's table of rows under way in pieces (one line per :class:`lab.trial_store.KeptRow`)."""
     lines = [{"Row": PRESETS[k.preset].title, "Kept": f"{len(k.done)} of {k.trials}", "Solved": str(k.solved),
               "Cap": f"{k.cap:,}", "Core time": wall_text(k.seconds) if k.seconds >= 1 else "-",
+              "Core time left": f"about {wall_text(k.seconds_left)}" if k.seconds_left >= 1 else "-",
               "Resumes": "yes" if k.resumable else "no: other engine"}
              for k in kept_rows]
-    return pd.DataFrame(lines, columns=["Row", "Kept", "Solved", "Cap", "Core time", "Resumes"])
+    return pd.DataFrame(lines, columns=["Row", "Kept", "Solved", "Cap", "Core time", "Core time left", "Resumes"])
 
 
 def stored_result_note(paper: Mapping | None, ours: Mapping | None, preset: str) -> str:
