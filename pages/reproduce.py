@@ -62,7 +62,7 @@ if kept:
             "Kept": st.column_config.TextColumn(help="Trials kept of the row's trial count"),
             "Cap": st.column_config.TextColumn(help="Sequences a trial trains at most (the row's cap)"),
             "Core time": st.column_config.TextColumn(help="The kept trials' own times added up (one core's)"),
-            "Core time left": st.column_config.TextColumn(help="About how long the trials not kept yet take, at "
+            "Left": st.column_config.TextColumn(help="About how much core time the trials not kept yet take, at "
                                                         "the kept trials' mean time each (one core's)"),
             "Resumes": st.column_config.TextColumn(help="Whether this checkout's engine goes on from the kept "
                                                    "trials (a changed engine trains the row again)")})

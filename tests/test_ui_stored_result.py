@@ -147,7 +147,7 @@ def test_the_paper_box_and_the_reproduce_page_show_a_row_under_way_and_the_comma
     (table,) = [df.value for df in page.dataframe if "Kept" in df.value.columns]
     assert table.to_dict("records") == [{"Row": PRESETS[ROW].title, "Kept": f"2 of {PRESETS[ROW].trials}",
                                          "Solved": "0", "Cap": "20", "Core time": table.iloc[0, 4],
-                                         "Core time left": table.iloc[0, 5], "Resumes": "yes"}]
+                                         "Left": table.iloc[0, 5], "Resumes": "yes"}]
     assert re.fullmatch(r"\d+ s|-", table.iloc[0, 4])          # two trials of 20 sequences: seconds at most
     assert [c.value for c in page.code if c.value == resume]
 
@@ -173,5 +173,5 @@ def test_a_row_kept_by_another_engine_offers_no_command(app, monkeypatch):
     assert "1 of them solved, 3.0 days of one core's time" in under_way_note(long)
     left = PRESETS[ROW].trials - 2
     assert f"(the other {left} trials: about {1.5 * left:.1f} days more)" in under_way_note(long)
-    assert under_way_frame([long]).iloc[0]["Core time left"] == f"about {1.5 * left:.1f} days"
+    assert under_way_frame([long]).iloc[0]["Left"] == f"≈ {1.5 * left:.1f} days"
     assert "(not with `--force`" in under_way_note(replace(long, resumable=True))

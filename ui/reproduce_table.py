@@ -330,10 +330,10 @@ def under_way_frame(kept_rows: Iterable) -> pd.DataFrame:
     """The Reproduce page's table of rows under way in pieces (one line per :class:`lab.trial_store.KeptRow`)."""
     lines = [{"Row": PRESETS[k.preset].title, "Kept": f"{len(k.done)} of {k.trials}", "Solved": str(k.solved),
               "Cap": f"{k.cap:,}", "Core time": wall_text(k.seconds) if k.seconds >= 1 else "-",
-              "Core time left": f"about {wall_text(k.seconds_left)}" if k.seconds_left >= 1 else "-",
+              "Left": f"≈ {wall_text(k.seconds_left)}" if k.seconds_left >= 1 else "-",
               "Resumes": "yes" if k.resumable else "no: other engine"}
              for k in kept_rows]
-    return pd.DataFrame(lines, columns=["Row", "Kept", "Solved", "Cap", "Core time", "Core time left", "Resumes"])
+    return pd.DataFrame(lines, columns=["Row", "Kept", "Solved", "Cap", "Core time", "Left", "Resumes"])
 
 
 def stored_result_note(paper: Mapping | None, ours: Mapping | None, preset: str) -> str:
