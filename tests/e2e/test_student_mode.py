@@ -43,3 +43,23 @@ def test_a_question_sets_the_page_and_reveals_its_answer(open_app, dark):
     if not dark:
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(SCREENSHOTS / "student_question_revealed.png"))
+
+
+def test_an_experiments_answer_lists_our_stored_runs_beside_the_papers(open_app):
+    """The answer's "Here" list is read from runs/results as the files stand (ui.reproduce_table.here_note)."""
+    page = open_app("experiments?exp=2a&student=1")
+    assert_no_exception(page)
+    box = page.locator(".st-key-student_experiments")
+    box.wait_for(timeout=30_000)
+    answer = box.locator('[data-testid="stExpander"]').first                # the experiment's own question
+    answer.locator("summary").click()
+    answer.get_by_text("Here").first.wait_for(timeout=10_000)
+    items = answer.locator("li")
+    assert items.count() == 3                                               # LSTM, RTRL and BPTT at p = 100
+    assert items.first.inner_text().startswith("LSTM, p=100")
+    assert "trials solved" in items.first.inner_text()
+    answer.scroll_into_view_if_needed()
+    page.mouse.move(5, 5)
+    page.wait_for_timeout(400)
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / "student_answer_ours.png"))
