@@ -9,15 +9,25 @@ the recurrent sources:
 
     python -m scripts.probe_2c exp2c_q100_p100 --trials 2 --sequences 60000 --every 5000
 
+With ``--kept`` it trains nothing: it describes the final weights of the row's trials kept in pieces
+(``runs/results/.trials``, or ``--results-dir``), and how far each trial's distractor weights moved from
+its first checkpoint (the initial draw):
+
+    python -m scripts.probe_2c exp2c_q1000_p500 --kept
+
 From the repository root.
 """
 
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 import numpy as np
 
+from lab.results import RESULTS_DIR
+from lab.trial_store import TrialStore, kept_rows
+from lab.trials import Row
 from lstm_core.experiments import get_preset
 from lstm_core.nets import fast
 from lstm_core.nets.lstm import layout
@@ -59,6 +69,41 @@ def describe(preset, params, rng, n_test: int = 400) -> list[str]:
     return lines
 
 
+def kept_weights(preset, results_dir: Path) -> tuple[list[int], dict, dict]:
+    """The trials of ``preset``'s row kept in ``results_dir/.trials``: (their indices, their final weights and
+    their first checkpoint's, each stacked to (K, ...)). Nothing kept: ([], {}, {})."""
+    kept = kept_rows(results_dir, preset=preset.name)
+    if not kept:
+        return [], {}, {}
+    k = kept[0]
+    row = Row(preset, k.trials, k.seed, k.cap)
+    store = TrialStore(k.folder, row, k.folder.name.rpartition("-")[2])   # the folder's key, this engine's or not
+    trials = store.load()
+    order = sorted(trials)
+
+    def stack(pick) -> dict:
+        return {n: np.ascontiguousarray(np.concatenate([pick(trials[t])[n] for t in order]))
+                for n in trials[order[0]]["params"]}
+
+    return order, stack(lambda t: t["params"]), stack(lambda t: t["checkpoints"][0][1])
+
+
+def describe_kept(preset, results_dir: Path, rng) -> list[str]:
+    """:func:`describe` of the kept trials' final weights, and per trial how far its distractor weights moved."""
+    order, final, first = kept_weights(preset, results_dir)
+    if not order:
+        return [f"no trial of {preset.name} is kept in {results_dir}/.trials"]
+    p = preset.task_options["p"]
+    lines = [f"{len(order)} kept trials of {preset.name} (trials {', '.join(map(str, order))}), final weights:"]
+    lines += [line.replace(f"trial {k}:", f"trial {t}:", 1)
+              for k, (t, line) in enumerate(zip(order, describe(preset, final, rng)))]
+    moved = np.abs(final["W_h"][:, :p] - first["W_h"][:, :p]).mean(axis=(1, 2))
+    start = np.abs(first["W_h"][:, :p]).mean(axis=(1, 2))
+    lines.append("distractor weights, mean |change| since the first checkpoint (mean |w| there): " +
+                 ", ".join(f"trial {t} {m:.4f} ({w:.3f})" for t, m, w in zip(order, moved, start)))
+    return lines
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m scripts.probe_2c", description=__doc__.splitlines()[0])
     ap.add_argument("preset")
@@ -70,8 +115,14 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--zero-gate-sources", action="store_true",
                     help="a diagnosis, not a reading: the weights from the gates' activations (as recurrent "
                          "sources, A28) start at 0, so they add no drift at the start")
+    ap.add_argument("--kept", action="store_true",
+                    help="train nothing: describe the final weights of the row's trials kept in pieces")
+    ap.add_argument("--results-dir", default=str(RESULTS_DIR), help="with --kept: where .trials is")
     args = ap.parse_args(argv)
     preset = apply_overrides(get_preset(args.preset), args.set)
+    if args.kept:
+        print("\n".join(describe_kept(preset, Path(args.results_dir), np.random.default_rng([args.seed, 99]))))
+        return 0
     from lstm_core.experiments.learner import learner
     lrn = learner(preset)
     rngs = [np.random.default_rng([args.seed, k]) for k in range(args.trials)]

@@ -16,3 +16,23 @@ def test_the_probe_runs_with_the_gate_sources_at_zero(capsys):
     assert main(["classroom_exp2c_q10_p10", "--trials", "1", "--sequences", "10", "--every", "10",
                  "--zero-gate-sources"]) == 0
     assert "trial 0:" in capsys.readouterr().out
+
+
+def test_the_probe_describes_the_kept_trials_of_a_row_under_way_without_training(tmp_path, capsys):
+    from lab.trial_store import TrialStore
+    from lab.trials import Row, TrialTask, run_trial
+    from lstm_core.experiments import PRESETS
+
+    preset = PRESETS["classroom_exp2c_q10_p10"]
+    assert main([preset.name, "--kept", "--results-dir", str(tmp_path)]) == 0
+    assert f"no trial of {preset.name} is kept" in capsys.readouterr().out
+    store = TrialStore.for_row(tmp_path, Row(preset, preset.trials, 0, 30))
+    for k in (1, 3):
+        store.save(run_trial(TrialTask(preset, 0, k, 30)))
+    assert main([preset.name, "--kept", "--results-dir", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert f"2 kept trials of {preset.name} (trials 1, 3), final weights:" in out
+    assert "trial 1: ok" in out and "trial 3: ok" in out and "trial 0:" not in out     # named by their own index
+    assert "training share correct" not in out                                        # nothing was trained
+    moved = out.split("mean |w| there): ")[1]
+    assert moved.startswith("trial 1 ") and ", trial 3 " in moved
