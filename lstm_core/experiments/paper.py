@@ -95,7 +95,10 @@ D_EXP2C_OPEN = ("SLOWER THAN TABLE 3 (issue 13): q = p = 50 solves 20/20 but aft
                 "~34,000), and the rest is the rule's 10,000 successive correct ones. At q = 1000 the cells' own "
                 "outputs fed back and the distractors still drift the states to |s| ~ 15 before training "
                 "(h' ~ 0); with weights drawn in [-0.05, 0.05] (|s| ~ 1) one of 2 probe trials learned to 90 % "
-                "correct by 50,000 sequences and lost it by 75,000, its states run to saturation. Readings tried: "
+                "correct by 50,000 sequences and lost it by 75,000, its states run to saturation. At 5,000,000 the "
+                "failed q = 1000, p = 500 trials are at chance, their cells saturated at the trigger and their "
+                "distractor weights within 0.008 of the initial draw (python -m scripts.probe_2c exp2c_q1000_p500 "
+                "--kept): they hardly learned at all. Readings tried: "
                 "Table 10's h/g ranges, alpha x2 and x5, weights in [-0.1, 0.1] and [-0.05, 0.05], linear "
                 "outputs, the success test on frozen weights (docs/reproduce.md, runs/readings/).")
 D_EXP2C_GATE_SOURCES = ("Gates' activations NOT fed back: {ours} weights, not the paper's {paper} (6p + 40 against "
