@@ -15,7 +15,7 @@ from typing import Any
 import streamlit as st
 
 from lab import results, trial_store
-from lstm_core.experiments import PRESETS
+from lstm_core.experiments import presets_by_experiment
 from ui.params import clear_url, set_url, url_bool, url_toggle
 from ui.reproduce_table import best_results, here_note
 
@@ -168,9 +168,9 @@ QUESTIONS: dict[str, list[Question]] = {
 }
 
 
-def _rows(prefix: str) -> tuple[str, ...]:
-    """The paper rows (presets) whose names start with ``prefix``, in the registry's order."""
-    return tuple(name for name, p in PRESETS.items() if name.startswith(prefix) and p.paper)
+def _rows(experiment: str) -> tuple[str, ...]:
+    """The paper rows (presets) of ``experiment``, in table order."""
+    return tuple(p.name for p in presets_by_experiment()[experiment] if p.paper)
 
 
 # one more question for the experiment chosen on the Experiments page (the paper's numbers: its Tables 1-9)
@@ -180,7 +180,7 @@ EXPERIMENT_QUESTIONS: dict[str, Question] = {
                   "Only the second-to-last symbol: everything else follows from the last few symbols and the "
                   "grammar. In the paper LSTM solved 100 % of trials (3 blocks of 2 cells, α = 0.5) after 8,440 "
                   "strings on average; RTRL solved some, Elman nets none. Look for a cell whose state is set at "
-                  "step 2 and read at the end.", ours=_rows("exp1_")),
+                  "step 2 and read at the end.", ours=_rows("1")),
     "2a": Question("Two sequences differ only in their first symbol, repeated at the end after p = 100 steps. "
                    "Predict: which methods of the paper solved it?",
                    "In the paper: LSTM 100 % of trials, after 5,040 sequences on average. RTRL and BPTT: 0 %. The "
@@ -198,38 +198,38 @@ EXPERIMENT_QUESTIONS: dict[str, Question] = {
                    "In the paper, barely: 30,000 → 49,000 sequences (Table 3). With a fixed, small alphabet the same "
                    "lag takes longer (up to 203,000 for p = 50), which the paper puts down to weight oscillations. "
                    "Ours grow much faster with q: the cells' states drift over the distractors.",
-                   ours=_EXP2C_Q_EQ_P + _EXP2C_Q1000[1:]),
+                   ours=_rows("2c")),
     "3a": Question("The 2-sequence problem: the class is given by the first few inputs, then noise follows on the "
                    "same line. Can a cell tell signal from noise by timing alone?",
                    "Yes: its input gate opens only at the start. At T = 1000, LSTM misclassified 0.008 % of test "
                    "sequences. (Random weight guessing also solves this variant quickly, which is why the paper "
-                   "adds 3b and 3c.)", ours=_rows("exp3a_")),
+                   "adds 3b and 3c.)", ours=_rows("3a")),
     "3b": Question("Now noise is added to the informative inputs too. What does that do to the error rate?",
                    "It rises but stays small: 1.2 % misclassified at T = 1000 in the paper, and that is the "
                    "floor. With one informative input (N = 1), ±1 plus noise of variance 0.2, the noise flips its "
                    "sign in Φ(−1/√0.2) = 1.27 % of sequences, and then no net can know the class. The noise is there "
-                   "to make random weight guessing fail.", ours=_rows("exp3b_")),
+                   "to make random weight guessing fail.", ours=_rows("3b")),
     "3c": Question("Targets are noisy real values. What can the net learn at best?",
                    "The conditional expectation of the target: the paper's nets came within 0.012-0.014 of it on "
-                   "average, and misclassified 0.44-0.56 % of test sequences.", ours=_rows("exp3c_")),
+                   "average, and misclassified 0.44-0.56 % of test sequences.", ours=_rows("3c")),
     "4": Question("Adding: two marked values among T pairs; the target is their sum, told only at the end. Which "
                   "cells must do what?",
                   "Cells must open at a marker, store the value and hold it through the rest of the sequence. The "
                   "paper: at minimal lag 500 only 1 of 2560 test sequences was off by more than 0.04, after "
                   "853,000 sequences; the paper compares no other method on it. Train the RNN baseline beside "
-                  "it.", ours=_rows("exp4_")),
+                  "it.", ours=_rows("4")),
     "5": Question("Multiplication is the same as adding with a product. Why is it harder for this network?",
                   "The carousel adds: s_c accumulates inputs, so sums are natural and products are not. The "
                   "paper still got 14 of 2560 test sequences wrong only, after fine-tuning (1,273,000 "
-                  "sequences).", ours=_rows("exp5_")),
+                  "sequences).", ours=_rows("5")),
     "6a": Question("Temporal order: X or Y appears twice, far apart, among distractors; the class (Q, R, S, U) "
                    "is the order. What must the cells store?",
                    "Which symbol came first, and which second — two separate memories at two different times. The "
                    "paper: 1 of 2560 test sequences wrong after 31,390 sequences. The output markers show the "
-                   "class the net picked.", ours=_rows("exp6a_")),
+                   "class the net picked.", ours=_rows("6a")),
     "6b": Question("Three relevant symbols: 8 classes. Predict how much longer than 6a it takes.",
                    "Much longer: 571,100 sequences, with 2 of 2560 test sequences wrong at the end (6a: 31,390).",
-                   ours=_rows("exp6b_")),
+                   ours=_rows("6b")),
 }
 
 
