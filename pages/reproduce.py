@@ -3,8 +3,6 @@
 import streamlit as st
 
 from lab.readings import READINGS_DIR, reading_counts
-from lab.results import RESULTS_DIR, results_table
-from lab.trial_store import kept_rows
 from ui import student
 from ui.nav import ensure_router
 from ui.present import FONT_SCALE, is_present
@@ -19,6 +17,7 @@ from ui.reproduce_table import (
     summary_counts,
     under_way_frame,
 )
+from ui.stored_runs import stored_runs
 
 ensure_router()  # a deep link on a fresh server must go through app.py
 
@@ -30,11 +29,11 @@ st.markdown(
     "rows of the paper that this lab does not re-implement are listed with the reason."
 )
 
-problems: list = []
 student.show("reproduce")  # guided questions in student mode (?student=1)
 
-table = comparison_table(results_table(RESULTS_DIR, problems=problems), reading_counts(READINGS_DIR))
-for path, why in problems:
+runs = stored_runs()
+table = comparison_table(runs.results, reading_counts(READINGS_DIR))
+for path, why in runs.problems:
     st.warning(f"Skipped the stored result `{path.name}`: {why}", icon="⚠️")
 counts = summary_counts(table)
 cols = st.columns(5)
@@ -52,7 +51,7 @@ st.caption(f"{counts['not_reproduced']} of the {counts['run']} rows run here did
            f"within a long enough run; {counts['paper_only']} method rows of the paper are not re-implemented "
            "(listed with the reason).")
 
-kept = kept_rows(RESULTS_DIR)
+kept = runs.kept
 if kept:
     with st.container(key="under_way"):
         st.markdown(f"**Under way, in pieces ({len(kept)}).** A long row (up to 20 trials of 5,000,000 sequences) "

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from lab import readings, results, trial_store
+from lab import readings, trial_store
 from lstm_core.experiments import PRESETS, paper_headline, weight_count
 from lstm_core.experiments.preset import Preset
 from lstm_core.tasks import TASK_INFO, describe_sequence
@@ -18,7 +18,8 @@ from ui.figure_spec import FrozenFigure, freeze
 from ui.figures_training import example_sequence_figure
 from ui.present import FONT_SCALE, is_present, sized_figure
 from ui.readings_table import READINGS_CAPTION, READINGS_COLUMNS, readings_frame
-from ui.reproduce_table import best_results, paper_numbers, stored_result_note, under_way_note
+from ui.reproduce_table import paper_numbers, stored_result_note, under_way_note
+from ui.stored_runs import stored_runs
 
 
 @st.cache_resource(show_spinner=False, max_entries=64)
@@ -42,12 +43,12 @@ def stored_result(name: str) -> dict | None:
 
     Files that do not load are skipped here; the Reproduce page names them.
     """
-    return best_results(results.results_table(results.RESULTS_DIR)).get(name)
+    return stored_runs().best.get(name)
 
 
 def under_way(name: str) -> list[trial_store.KeptRow]:
     """Preset ``name``'s rows under way in pieces in ``runs/results/.trials`` (usually none, at most one a cap)."""
-    return trial_store.kept_rows(results.RESULTS_DIR, preset=name)
+    return stored_runs().under_way(name)
 
 
 def show_readings(name: str) -> None:

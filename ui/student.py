@@ -14,10 +14,10 @@ from typing import Any
 
 import streamlit as st
 
-from lab import results, trial_store
 from lstm_core.experiments import presets_by_experiment
 from ui.params import clear_url, set_url, url_bool, url_toggle
-from ui.reproduce_table import best_results, here_note
+from ui.reproduce_table import here_note
+from ui.stored_runs import stored_runs
 
 KEY = "student"
 
@@ -235,7 +235,8 @@ EXPERIMENT_QUESTIONS: dict[str, Question] = {
 
 def _stored() -> tuple[dict, list]:
     """Our best stored result of every row and the rows under way (``runs/results``), as the answers show them."""
-    return best_results(results.results_table(results.RESULTS_DIR)), trial_store.kept_rows(results.RESULTS_DIR)
+    runs = stored_runs()
+    return runs.best, runs.kept
 
 
 def is_student() -> bool:
