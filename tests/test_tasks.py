@@ -28,6 +28,7 @@ from lstm_core.tasks import (
     temporal_order_layout,
     two_sequence,
 )
+from lstm_core.tasks.batch import SymbolRows, join_rows, split_symbols
 
 # small options so that the whole file stays fast
 SMALL = {"lag_2a": {"p": 8}, "lag_2b": {"p": 8}, "lag_2c": {"p": 5, "q": 6}, "two_sequence": {"T": 20},
@@ -96,6 +97,34 @@ def test_concat_pads_symbols_with_minus_one_and_keeps_strings():
     assert np.array_equal(back.symbols, batch.symbols[order])
     assert np.array_equal(back.legal, batch.legal[order])
     assert back.strings == tuple(batch.strings[i] for i in order)
+
+
+SYMBOLIC = ("lag_2a", "lag_2b", "lag_2c", "temporal_order")
+
+
+@pytest.mark.parametrize("name", SYMBOLIC)
+def test_strings_are_joined_only_when_read_and_equal_the_eager_join(name):
+    """Training never reads ``strings``: a symbolic generator leaves them as index rows until read."""
+    batch = TASKS[name](rng(), 6, **SMALL.get(name, {}))
+    lazy = batch.__dict__["_strings"]
+    assert isinstance(lazy, SymbolRows)                                  # not joined by the generator
+    eager = join_rows(batch.alphabet, lazy.rows, lazy.lengths)
+    idx = np.array([4, 1])
+    sub = batch.subset(idx)
+    assert isinstance(sub.__dict__["_strings"], SymbolRows)               # a subset does not join them either
+    assert sub.strings == (eager[4], eager[1])
+    assert batch.strings == eager and batch.strings is batch.strings     # joined once, then kept
+    for b in range(batch.B):                                             # each string spells the inputs
+        shown = split_symbols(batch.alphabet, batch.strings[b])
+        assert shown[: batch.lengths[b]] == [batch.alphabet[i] for i in batch.symbols[b, : batch.lengths[b]]]
+    assert batch.subset(idx).strings == sub.strings                      # from a joined batch, the same
+
+
+def test_a_batch_given_tuple_strings_keeps_them():
+    batch = embedded_reber(rng(), 3)
+    assert isinstance(batch.__dict__["_strings"], tuple) and batch.subset(np.array([2])).strings == (
+        batch.strings[2],)
+    assert two_sequence(rng(), 2, T=20).strings is None
 
 
 def test_concat_refuses_batches_of_different_tasks():

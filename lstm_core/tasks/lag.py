@@ -6,7 +6,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from lstm_core.tasks.batch import Batch, end_target_batch, join_rows, one_hot, uniform_ints
+from lstm_core.tasks.batch import Batch, SymbolRows, end_target_batch, one_hot, uniform_ints
 
 
 @lru_cache(maxsize=32)
@@ -38,7 +38,7 @@ def _lag_2ab(rng: np.random.Generator, n: int, p: int, random_middle: bool) -> B
     return Batch(
         y=y, has_target=np.ones((n, p), dtype=bool),
         lengths=np.full(n, p, dtype=np.int64), legal=legal,
-        strings=join_rows(alphabet, seq), alphabet=alphabet,
+        strings=SymbolRows(alphabet, seq), alphabet=alphabet,
         symbols=seq[:, :-1].copy(),
     )
 
@@ -130,6 +130,6 @@ def lag_2c(rng: np.random.Generator, n: int, p: int = 50, q: int = 50) -> Batch:
     sym = np.where(np.arange(T)[None, :] < lengths[:, None], seq[:, :T], -1)  # inputs stop at e
     return end_target_batch(
         None, lengths, np.eye(2)[cls],                                # inputs by symbol (x made on demand)
-        strings=join_rows(alphabet, seq, lengths + 1),
+        strings=SymbolRows(alphabet, seq, lengths + 1),
         alphabet=alphabet, symbols=sym,
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from lstm_core.tasks.batch import Batch, end_target_batch, join_rows, step_mask, uniform_ints
+from lstm_core.tasks.batch import Batch, SymbolRows, end_target_batch, step_mask, uniform_ints
 
 TEMPORAL_ORDER_ALPHABET: tuple[str, ...] = ("E", "B", "a", "b", "c", "d", "X", "Y")
 
@@ -89,6 +89,6 @@ def temporal_order(rng: np.random.Generator, n: int, n_relevant: int = 2, length
     cls = xy @ (1 << np.arange(n_relevant)[::-1])  # binary, first relevant symbol most significant
     return end_target_batch(
         None, lengths, np.eye(2**n_relevant)[cls],                    # inputs by symbol (x made on demand)
-        strings=join_rows(TEMPORAL_ORDER_ALPHABET, sym, lengths),
+        strings=SymbolRows(TEMPORAL_ORDER_ALPHABET, sym, lengths),
         alphabet=TEMPORAL_ORDER_ALPHABET, symbols=sym,
     )
