@@ -39,7 +39,7 @@ PAGE_KEYS: dict[str, list[str]] = {
     "memory_cell": ["seq", "wiw", "wix", "bin", "wor", "bout", "wc", "bc", "drift", "values", "step",
                     "loop", "speed"],
     "experiments": ["exp", "preset", "lr", "T", "p", "q", "length", "blocks", "size", "ig", "og", "hidden", "seed",
-                    "trials", "ckpt", "rnn", "cell", "frame", "loop", "speed"],
+                    "trials", "ckpt", "rnn", "rnnh", "cell", "frame", "loop", "speed"],
     "reproduce": [],
     "under_the_hood": ["seed"],
 }
@@ -97,9 +97,10 @@ def _query(page: str, round_: int) -> dict[str, str]:
 
 CASES = [(page, r, ()) for page in PAGE_KEYS for r in range(ROUNDS.get(page, 3) if PAGE_KEYS[page] else 1)]
 # experiments whose presets have the knobs the default one lacks (p, q; the output-gate bias og; a plain
-# RNN's hidden units)
+# RNN's hidden units; the baseline's)
 CASES += [("experiments", 2, (("exp", "2c"),)), ("experiments", 3, (("exp", "3a"),)),
-          ("experiments", 4, (("exp", "2a"), ("preset", "exp2a_rtrl_p4_lr1")))]
+          ("experiments", 4, (("exp", "2a"), ("preset", "exp2a_rtrl_p4_lr1"))),
+          ("experiments", 5, (("rnn", "true"),))]   # the RNN baseline's hidden units are offered with it
 
 
 @pytest.mark.parametrize(("page", "round_", "base"), CASES, ids=[f"{p}-{r}" for p, r, _ in CASES])

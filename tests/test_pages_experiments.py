@@ -266,6 +266,29 @@ def test_the_stopped_rnn_baselines_internals_can_be_animated(app):
     assert "Hidden units h" in titles and any("δ_h" in t for t in titles)
 
 
+def test_the_rnn_baseline_can_be_trained_with_centred_units_and_is_replayed_with_them(app):
+    at = app()
+    at.query_params.update({"rnn": "true", "rnnh": "h_pm1"})
+    at.run()
+    _no_exception(at)
+    assert at.selectbox(key="url:rnnh").value == "h_pm1"
+    at.button(key="live_start").click().run()
+    at.run()
+    at.button(key="live_stop").click().run()
+    _no_exception(at)
+    flow = [c.value for c in at.caption if "sent back through" in c.value]
+    assert len(flow) == 1 and "plain RNN trained live" in flow[0] and "centred units" in flow[0], flow
+    assert _chart(at, "flow_vs_rnn")["data"]               # drawn from the trained net, with its own units
+
+
+def test_without_the_rnn_baseline_its_hidden_unit_choice_is_not_offered(app):
+    at = app()
+    at.query_params["rnnh"] = "h_pm1"
+    at.run()
+    _no_exception(at)
+    assert not [s for s in at.selectbox if s.key == "url:rnnh"]
+
+
 def test_a_malformed_shipped_run_is_reported_and_the_page_still_works(app, monkeypatch, tmp_path):
     bad = tmp_path / "bad"
     (bad / "4").mkdir(parents=True)
@@ -399,6 +422,22 @@ def test_every_preset_has_knobs_whose_defaults_lie_in_their_ranges():
         for k in settings.knobs(p):
             assert k.default in k.choices if k.widget == "select" else k.lo <= k.default <= k.hi, (p.name, k)
         assert settings.derive(p, settings.defaults(p)) is p
+
+
+def test_the_baseline_takes_either_reading_of_its_hidden_units_and_names_it():
+    lstm = PRESETS[SHIPPED]
+    base = baseline_for(lstm)
+    assert settings.baseline_hidden_units(base) == "logistic"
+    centred = settings.with_hidden_units(base, "h_pm1")
+    assert centred.net.hidden_act == "h_pm1" and "centred" in centred.title
+    assert (centred.task, centred.task_options, centred.lr, centred.stop) == (base.task, base.task_options, base.lr,
+                                                                             base.stop)
+    assert centred.name != base.name                      # a run of it is never taken for the default baseline's
+    assert settings.with_hidden_units(base, "logistic") is base
+    assert settings.with_hidden_units(centred, "logistic").net.hidden_act == "logistic"
+    assert settings.baseline_hidden_units(lstm) is None and settings.with_hidden_units(lstm, "h_pm1") is lstm
+    with pytest.raises(settings.SettingError, match="Unknown hidden units"):
+        settings.with_hidden_units(base, "tanh")
 
 
 def test_a_plain_rnn_preset_offers_both_readings_of_its_logistic_hidden_units():

@@ -28,20 +28,22 @@ def _same_task(a: Preset, b: Preset) -> bool:
     return a.task == b.task and dict(a.task_options) == dict(b.task_options)
 
 
-def _rnn_params(baseline: Preset, seed: int, shipped: SavedRun | None) -> tuple[dict[str, np.ndarray], str]:
-    """The baseline's weights and what they are: a stopped live RNN run of this tab on the same task, else
-    the shipped trained one (same task, and the same network configuration: its weights fit), else its
-    initial weights."""
+def _rnn_params(baseline: Preset, seed: int,
+                shipped: SavedRun | None) -> tuple[Preset, dict[str, np.ndarray], str]:
+    """The plain RNN to replay, its weights and what they are: a stopped live RNN run of this tab on the same
+    task (with its own net: e.g. centred hidden units), else the shipped trained one (same task, and the same
+    network configuration: its weights fit), else ``baseline`` at its initial weights."""
     handle = session_job.get("rnn")
     if handle is not None and _same_task(handle.preset, baseline):
         snap = handle.poll(train=False)
         if snap.finished and snap.params:
-            return ({k: np.asarray(v)[:1] for k, v in snap.params.items()},
+            return (handle.preset, {k: np.asarray(v)[:1] for k, v in snap.params.items()},
                     f"plain RNN trained live ({snap.progress.sequences:,} sequences)")
     if shipped is not None and _same_task(shipped.preset, baseline) and shipped.preset.net == baseline.net:
         seen = int(shipped.summary.get("sequences_seen") or shipped.checkpoints[-1][0])
-        return shipped.trial_params(), f"plain RNN trained in advance ({seen:,} sequences)"
-    return _initial_params(repr(baseline), seed, baseline), "plain RNN, untrained (its initial weights)"
+        return baseline, shipped.trial_params(), f"plain RNN trained in advance ({seen:,} sequences)"
+    return (baseline, _initial_params(repr(baseline), seed, baseline),
+            "plain RNN, untrained (its initial weights)")
 
 
 @st.cache_resource(show_spinner=False, max_entries=16)
@@ -68,15 +70,15 @@ def show_error_flow(lstm_preset: Preset, lstm_rec: dict, batch, labels: list[str
     if baseline is None or "E_s" not in lstm_rec:
         return
     st.subheader("RNN vs CEC on this experiment")
-    params, label = _rnn_params(baseline, seed, shipped_rnn)
+    rnn, params, label = _rnn_params(baseline, seed, shipped_rnn)
     lstm_label = f"LSTM trained {trained_sequences:,} sequences"
-    fig = _figure(f"{key}|{repr(baseline)}|{label}|{seed}", lstm_rec, baseline, params, label, batch, labels,
+    fig = _figure(f"{key}|{repr(rnn)}|{label}|{seed}", lstm_rec, rnn, params, label, batch, labels,
                   lstm_label)
     st.plotly_chart(sized_figure(fig, is_present()), key="flow_vs_rnn",
                     alt="The error from the sequence end, flowing back through the LSTM's carousels and a plain RNN")
     st.caption(
         f"Figure: the error made at the last target of the test sequence above, sent back through the {lstm_label} "
-        f"and through the {label} ({baseline.title}), each relative to its own size at that target. The carousels pass "
+        f"and through the {label} ({rnn.title}), each relative to its own size at that target. The carousels pass "
         "it on unchanged (flat), the RNN's hidden units lose orders of magnitude within a few steps. Where a task "
         "has targets at every step (Exp 1, 2a, 2b), the errors of later targets add up along the way. Train the "
         "RNN baseline live below and stop it to see your own trained one here.")

@@ -165,6 +165,26 @@ def derive(base: Preset, values: Mapping[str, Any]) -> Preset:
         raise SettingError(f"These settings do not make a valid network: {exc}") from exc
 
 
+def baseline_hidden_units(baseline: Preset) -> str | None:
+    """The hidden-unit reading of the plain-RNN ``baseline`` (a key of :data:`HIDDEN_UNITS`), or None if its
+    units are neither reading (then it has no choice)."""
+    net = baseline.net
+    return net.hidden_act if isinstance(net, RNNConfig) and net.hidden_act in HIDDEN_UNITS else None
+
+
+def with_hidden_units(baseline: Preset, hidden: str) -> Preset:
+    """The plain-RNN ``baseline`` with hidden units ``hidden`` (a key of :data:`HIDDEN_UNITS`); ``baseline`` itself
+    if they are its own. The title says the reading, so the curves, the animation and the RNN-vs-CEC figure
+    name the net they show."""
+    if hidden not in HIDDEN_UNITS:
+        raise SettingError(f"Unknown hidden units {hidden!r}: one of {', '.join(HIDDEN_UNITS)}.")
+    if baseline_hidden_units(baseline) in (None, hidden):
+        return baseline
+    short = "centred units" if hidden == "h_pm1" else "units in [0, 1]"
+    return replace(baseline, name=f"{baseline.name}-{hidden}", net=replace(baseline.net, hidden_act=hidden),
+                   title=f"{baseline.title}, {short}")
+
+
 # ----------------------------------------------------------------------------- Streamlit part
 
 

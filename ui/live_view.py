@@ -16,9 +16,10 @@ from lab.jobs import JobSnapshot
 from lstm_core.experiments.preset import Preset
 from lstm_core.nets import NETS
 from ui import session_job
+from ui.experiment_settings import HIDDEN_UNITS, baseline_hidden_units, with_hidden_units
 from ui.experiment_view import forget_checkpoint
 from ui.figures_training import curves_table, learning_curves
-from ui.params import url_toggle
+from ui.params import url_selectbox, url_toggle
 from ui.present import is_present, sized_figure
 
 REFRESH_S = 1.0          # the panel refreshes this often while a job trains
@@ -132,6 +133,14 @@ def show_live(derived: Preset, baseline: Preset | None, seed: int, trials: int) 
         with_rnn = url_toggle(f"Also train the RNN baseline on the same task and seed ({baseline.title})", "rnn",
                               False, help="A conventional recurrent net without memory cells, as in the paper's "
                                           "comparison; its error curve is drawn next to the LSTM's.")
+        own = baseline_hidden_units(baseline)
+        if with_rnn and own is not None:
+            hidden = url_selectbox("The baseline's hidden units", "rnnh", own, list(HIDDEN_UNITS),
+                                   format_func=HIDDEN_UNITS.get, width=320,
+                                   help="The paper calls its competitors' units logistic: σ in [0, 1] as the "
+                                        "presets read it, or the paper's centred 2σ − 1. The RNN-vs-CEC figure "
+                                        "below replays the baseline you trained, with its own units.")
+            baseline = with_hidden_units(baseline, hidden)
     lstm = session_job.get("lstm")
     status = None if lstm is None else lstm.poll(train=False).status
     # a row of buttons at their natural width: in fixed columns "■ Stop" shrank to "■ S…" at 1024 px
