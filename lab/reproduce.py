@@ -259,7 +259,7 @@ def _sweep(plan: Plan, stop: Stop) -> int:
             state["failed_writes"] += 1
             _say(f"[{number[name]}/{n}] {name}: error: could not write {target}: {exc.strerror or exc}")
             return
-        stores[o.index].clear()
+        stores[o.index].retire()                  # its weights stay for probes, in .trials-done
         state["rows"] += 1
         state["trials"] += o.row.trials
         mean = summary["mean_sequences"]

@@ -7,10 +7,13 @@ moment it ends, and a rerun of the same command trains only the trials not store
     store = TrialStore.for_row(Path("runs/results"), row)
     done = store.load()                 # {trial: payload} of the finished trials stored for this row
     store.save(payload)                 # a trial that ended (solved, failed or at its cap; not stopped)
-    store.clear()                       # once the row's result file is written
+    store.retire()                      # once the row's result file is written: moved to .trials-done
     kept_rows(Path("runs/results"))     # what the pages show of rows under way: trials done, solved, resumable?
+    kept_rows(Path("runs/results"), finished=True)   # the trials of rows that ended (their weights, for probes)
 
-Where: ``<results-dir>/.trials/<preset>-<key>/trial-<k>.npz``. The key hashes what a trial's numbers depend
+Where: ``<results-dir>/.trials/<preset>-<key>/trial-<k>.npz``; once the row's result file is written, the folder
+moves to ``<results-dir>/.trials-done/`` (local, not committed: a finished row's weights stay for a probe,
+e.g. ``python -m scripts.probe_2c exp2c_q1000_p500 --kept``). The key hashes what a trial's numbers depend
 on — the preset's setup (not its title, description or notes), the seed, the cap and the engine's code (not
 its comments or docstrings: :func:`lab.trials.engine_fingerprint`) — and not the trial count: trial k of a
 ``--trials 2`` sweep is trial k of the full row. A change of the engine's code gives a new key, so trials
@@ -41,6 +44,7 @@ from lstm_core.experiments import PRESETS
 from lstm_core.experiments.results import TrialResult
 
 DIR = ".trials"
+DONE_DIR = ".trials-done"      # the trials of rows whose result file is written
 FORMAT = "lstm1997-trial"
 
 
@@ -155,9 +159,32 @@ class TrialStore:
                 "code": None}                      # (trained by this engine: the key says so)
 
     def clear(self) -> None:
-        """Remove this row's stored trials (its result file is written), and ``.trials`` itself once empty."""
+        """Remove this row's stored trials (``--force``: the row starts again), and ``.trials`` itself once empty."""
         self._read_once = None
         shutil.rmtree(self.folder, ignore_errors=True)
+        self._drop_empty_parent()
+
+    def retire(self) -> Path | None:
+        """The row's result file is written: move its trials to ``<results-dir>/.trials-done/<folder>`` (an
+        earlier copy of the same folder is replaced), and remove ``.trials`` once empty. Returns where they are
+        now; None if nothing was stored or the move failed (then they are removed, as :meth:`clear` does: the
+        result file is the row's record, and ``.trials`` holds rows under way only)."""
+        self._read_once = None
+        if not self.folder.is_dir():
+            self._drop_empty_parent()
+            return None
+        done = self.folder.parent.parent / DONE_DIR / self.folder.name
+        try:
+            shutil.rmtree(done, ignore_errors=True)
+            done.parent.mkdir(parents=True, exist_ok=True)
+            self.folder.rename(done)
+        except OSError:
+            self.clear()
+            return None
+        self._drop_empty_parent()
+        return done
+
+    def _drop_empty_parent(self) -> None:
         try:
             self.folder.parent.rmdir()
         except OSError:
@@ -208,16 +235,17 @@ def _meta(path: Path) -> dict:
     return meta
 
 
-def kept_rows(results_dir: Path, preset: str | None = None) -> list[KeptRow]:
+def kept_rows(results_dir: Path, preset: str | None = None, finished: bool = False) -> list[KeptRow]:
     """The rows under way in ``results_dir/.trials`` (sorted by preset name): one :class:`KeptRow` a folder;
-    with ``preset``, only that preset's folders are read (the Experiments page asks at every rerun).
+    with ``preset``, only that preset's folders are read (the Experiments page asks at every rerun). With
+    ``finished``, the rows that ended instead (``results_dir/.trials-done``: :meth:`TrialStore.retire`).
 
     A folder of a preset this lab no longer has, or with no readable trial of the row, is left out; files that
     cannot be read are counted. ``resumable`` says whether this checkout's engine would take the trials (the
     folder's key is the row's key now); when it is false, the row's command starts the row again. The files
     read agree on seed and cap: both are in the folder's key, which each file must carry.
     """
-    base = Path(results_dir) / DIR
+    base = Path(results_dir) / (DONE_DIR if finished else DIR)
     out: list[KeptRow] = []
     try:
         folders = sorted(f for f in base.iterdir() if f.is_dir()) if base.is_dir() else []

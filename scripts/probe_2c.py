@@ -10,8 +10,9 @@ the recurrent sources:
     python -m scripts.probe_2c exp2c_q100_p100 --trials 2 --sequences 60000 --every 5000
 
 With ``--kept`` it trains nothing: it describes the final weights of the row's trials kept in pieces
-(``runs/results/.trials``, or ``--results-dir``), and how far each trial's distractor weights moved from
-its first checkpoint (the initial draw):
+(``runs/results/.trials`` while the row is under way, ``runs/results/.trials-done`` once it ended; or
+``--results-dir``), and how far each trial's distractor weights moved from its first checkpoint (the
+initial draw):
 
     python -m scripts.probe_2c exp2c_q1000_p500 --kept
 
@@ -70,9 +71,10 @@ def describe(preset, params, rng, n_test: int = 400) -> list[str]:
 
 
 def kept_weights(preset, results_dir: Path) -> tuple[list[int], dict, dict]:
-    """The trials of ``preset``'s row kept in ``results_dir/.trials``: (their indices, their final weights and
-    their first checkpoint's, each stacked to (K, ...)). Nothing kept: ([], {}, {})."""
-    kept = kept_rows(results_dir, preset=preset.name)
+    """The trials of ``preset``'s row kept in ``results_dir/.trials`` (a row under way), else in
+    ``results_dir/.trials-done`` (a row that ended): (their indices, their final weights and their first
+    checkpoint's, each stacked to (K, ...)). Nothing kept: ([], {}, {})."""
+    kept = kept_rows(results_dir, preset=preset.name) or kept_rows(results_dir, preset=preset.name, finished=True)
     if not kept:
         return [], {}, {}
     k = kept[0]
@@ -92,7 +94,7 @@ def describe_kept(preset, results_dir: Path, rng) -> list[str]:
     """:func:`describe` of the kept trials' final weights, and per trial how far its distractor weights moved."""
     order, final, first = kept_weights(preset, results_dir)
     if not order:
-        return [f"no trial of {preset.name} is kept in {results_dir}/.trials"]
+        return [f"no trial of {preset.name} is kept in {results_dir}/.trials or .trials-done"]
     p = preset.task_options["p"]
     lines = [f"{len(order)} kept trials of {preset.name} (trials {', '.join(map(str, order))}), final weights:"]
     lines += [line.replace(f"trial {k}:", f"trial {t}:", 1)
@@ -116,8 +118,9 @@ def main(argv: list[str] | None = None) -> int:
                     help="a diagnosis, not a reading: the weights from the gates' activations (as recurrent "
                          "sources, A28) start at 0, so they add no drift at the start")
     ap.add_argument("--kept", action="store_true",
-                    help="train nothing: describe the final weights of the row's trials kept in pieces")
-    ap.add_argument("--results-dir", default=str(RESULTS_DIR), help="with --kept: where .trials is")
+                    help="train nothing: describe the final weights of the row's trials kept in pieces "
+                         "(under way, or the row ended)")
+    ap.add_argument("--results-dir", default=str(RESULTS_DIR), help="with --kept: where .trials and .trials-done are")
     args = ap.parse_args(argv)
     preset = apply_overrides(get_preset(args.preset), args.set)
     if args.kept:

@@ -36,3 +36,7 @@ def test_the_probe_describes_the_kept_trials_of_a_row_under_way_without_training
     assert "training share correct" not in out                                        # nothing was trained
     moved = out.split("mean |w| there): ")[1]
     assert moved.startswith("trial 1 ") and ", trial 3 " in moved
+    store.retire()                                          # the row ended: its trials moved to .trials-done
+    assert not (tmp_path / ".trials").exists()
+    assert main([preset.name, "--kept", "--results-dir", str(tmp_path)]) == 0
+    assert f"2 kept trials of {preset.name} (trials 1, 3), final weights:" in capsys.readouterr().out

@@ -48,6 +48,11 @@ SOLVES = replace(_2C, name="tiny_2c", trials=3, stop=replace(_2C.stop, window=10
 CAP = 2300
 
 
+def _files(results) -> list[Path]:
+    """What a sweep wrote to ``results`` but the finished rows' trials (``.trials-done``, their weights)."""
+    return [p for p in results.iterdir() if p.name != ".trials-done"]
+
+
 def _no_seconds(d: dict) -> dict:
     return {k: v for k, v in d.items() if k != "seconds"}
 
@@ -182,12 +187,12 @@ def test_a_sweep_stores_each_row_for_the_reproduce_page_and_a_second_run_skips_t
         assert r["sweep_command"] == "python -m lstm_core reproduce " + " ".join(argv[1:])
     table = comparison_table(rows)
     assert set(CHEAP) <= set(table["preset"])
-    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(f"{n}.json" for n in CHEAP)   # no temp files
-    stamps = {p.name: p.stat().st_mtime_ns for p in tmp_path.iterdir()}
+    assert sorted(p.name for p in _files(tmp_path)) == sorted(f"{n}.json" for n in CHEAP)   # no temp files
+    stamps = {p.name: p.stat().st_mtime_ns for p in _files(tmp_path)}
     assert cli(argv) == 0                                       # resumed: nothing left to do
     err = capsys.readouterr().err
     assert err.count("skipped (already stored with the same trials, seed and cap)") == 2
-    assert {p.name: p.stat().st_mtime_ns for p in tmp_path.iterdir()} == stamps
+    assert {p.name: p.stat().st_mtime_ns for p in _files(tmp_path)} == stamps
 
 
 def test_a_stored_row_is_rerun_for_other_settings_and_kept_when_it_has_more(tmp_path):
@@ -253,7 +258,9 @@ def test_a_sweep_interrupted_after_its_first_row_keeps_that_row_and_resumes(tmp_
         assert f"[{i + 1}/2] {name}: {'skipped' if f'{name}.json' in saved else 'saved'}" in err
     assert (tmp_path / f"{CHEAP[0]}.json").read_bytes() == first
     assert sorted(writes) == sorted(f"{name}.json" for name in CHEAP)         # each row written once
-    assert not (tmp_path / ".trials").exists()     # each row's kept trials go once its file is written
+    assert not (tmp_path / ".trials").exists()     # each row's kept trials go once its file is written ...
+    assert {f.name.rpartition("-")[0] for f in (tmp_path / ".trials-done").iterdir()} == \
+        {f.stem for f in tmp_path.glob("*.json")}    # ... to .trials-done, for probes of the finished row
 
 
 def test_a_sweep_on_a_dask_cluster_keeps_its_finished_row_when_stopped_and_resumes(tmp_path, monkeypatch, capfd):
@@ -279,12 +286,12 @@ def test_a_sweep_on_a_dask_cluster_keeps_its_finished_row_when_stopped_and_resum
         assert cli(["reproduce", SOLVES.name, endless.name, *common, *dask]) == 130
         err = capfd.readouterr().err
         assert f"{SOLVES.name}: saved" in err and f"{endless.name}: interrupted, not saved" in err
-        assert [p.name for p in tmp_path.iterdir()] == [f"{SOLVES.name}.json"]
+        assert [p.name for p in _files(tmp_path)] == [f"{SOLVES.name}.json"]
         assert cli(["reproduce", SOLVES.name, CHEAP[0], "--trials", "2", "--max-sequences", str(CAP), *common,
                     *dask]) == 0
     err = capfd.readouterr().err
     assert f"[1/2] {SOLVES.name}: skipped" in err and f"[2/2] {CHEAP[0]}: saved" in err
-    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([f"{SOLVES.name}.json", f"{CHEAP[0]}.json"])
+    assert sorted(p.name for p in _files(tmp_path)) == sorted([f"{SOLVES.name}.json", f"{CHEAP[0]}.json"])
 
 
 # ----------------------------------------------------------------------------- signals (child processes)
@@ -353,7 +360,7 @@ def test_a_signal_during_a_sweep_keeps_finished_rows_and_writes_nothing_half(tmp
         assert proc.returncode == 130, err
         assert f"{signal.Signals(sig).name}: stopping" in err
         assert "[2/2] tiny_endless: interrupted, not saved" in err
-        assert [p.name for p in tmp_path.iterdir()] == ["tiny_short.json"]
+        assert [p.name for p in _files(tmp_path)] == ["tiny_short.json"]
         saved = json.loads((tmp_path / "tiny_short.json").read_text())
         assert saved["trials"] == 2 and saved["interrupted"] is False
     finally:

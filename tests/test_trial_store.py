@@ -16,7 +16,7 @@ import lab.trial_store as trial_store
 from lab.backends import LocalPool
 from lab.combine import combine
 from lab.sweep import run_rows
-from lab.trial_store import DIR, TrialStore, row_key
+from lab.trial_store import DIR, DONE_DIR, TrialStore, row_key
 from lab.trials import Row, TrialTask, run_trial
 from lstm_core.__main__ import main as cli
 from lstm_core.experiments import get_preset
@@ -200,6 +200,29 @@ def test_clear_removes_the_rows_trials_and_the_folder_once_empty(payloads, tmp_p
     assert not (tmp_path / DIR).exists()
 
 
+def test_retire_moves_a_finished_rows_trials_to_trials_done_replacing_an_earlier_copy(payloads, tmp_path):
+    a = TrialStore.for_row(tmp_path, ROW)
+    b = TrialStore.for_row(tmp_path, replace(ROW, seed=1))
+    a.save(payloads[0][0])
+    b.save({**payloads[0][0], "seed": 1})
+    done = a.retire()
+    assert done == tmp_path / DONE_DIR / a.folder.name and not a.folder.exists() and b.folder.exists()
+    assert sorted(p.name for p in done.iterdir()) == ["trial-0.npz"]
+    a.save(payloads[0][1])                                   # the row run again (--force) and ended again
+    assert a.retire() == done and sorted(p.name for p in done.iterdir()) == ["trial-1.npz"]
+    b.retire()
+    assert not (tmp_path / DIR).exists()
+    assert TrialStore.for_row(tmp_path, replace(ROW, seed=2)).retire() is None          # nothing stored
+
+
+def test_retire_removes_the_trials_when_they_cannot_be_moved(payloads, tmp_path):
+    a = TrialStore.for_row(tmp_path, ROW)
+    a.save(payloads[0][0])
+    (tmp_path / DONE_DIR).write_text("a file where the folder should be")
+    assert a.retire() is None
+    assert not a.folder.exists() and not (tmp_path / DIR).exists()
+
+
 def test_the_command_resumes_a_row_from_its_stored_trials(tmp_path, capsys):
     """Trials 0 and 1 of a classroom row stored as an interrupted sweep leaves them; the same command then
     trains trial 2 only, and writes what an uninterrupted sweep writes."""
@@ -243,6 +266,16 @@ def _keep(results, payloads, trials=(0, 1), cap=ROW.max_sequences) -> TrialStore
     for k in trials:
         store.save(payloads[0][k])
     return store
+
+
+def test_a_retired_row_is_listed_as_finished_not_as_under_way(payloads, tmp_path):
+    store = _keep(tmp_path, payloads)
+    other = _keep(tmp_path, payloads, trials=(1,), cap=2400)
+    done = store.retire()
+    assert [k.folder for k in trial_store.kept_rows(tmp_path)] == [other.folder]
+    (finished,) = trial_store.kept_rows(tmp_path, finished=True)
+    assert (finished.preset, finished.folder, finished.done, finished.cap) == (_2C.name, done, (0, 1), 2300)
+    assert trial_store.kept_rows(tmp_path, preset="exp4_adding_T100", finished=True) == []
 
 
 def test_kept_rows_count_a_rows_kept_trials_its_solved_ones_and_its_time(payloads, tmp_path):
