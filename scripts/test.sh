@@ -23,4 +23,4 @@ echo "== ruff check ."
 "$PYTHON" -m ruff check .
 
 echo "== pytest"
-"$PYTHON" -m pytest -q "$@"
+"$PYTHON" -m pytest -q --durations=15 "$@"   # the slowest tests: the suite must stay under 15 min
