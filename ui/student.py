@@ -36,8 +36,8 @@ class Question:
 
 _EXP2C_Q_EQ_P = tuple(f"exp2c_q{q}_p{q}" for q in (50, 100, 200, 500, 1000))
 _EXP2C_Q1000 = tuple(f"exp2c_q1000_p{p}" for p in (1000, 500, 200, 100, 50))
-_EXP_KEYS = ("preset", "lr", "T", "p", "q", "length", "blocks", "size", "ig", "og", "hidden", "trials", "ckpt",
-             "cell")
+_EXP_KEYS = ("preset", "lr", "T", "p", "q", "length", "blocks", "size", "ig", "og", "hidden", "rnnh", "trials",
+             "ckpt", "cell")
 
 QUESTIONS: dict[str, list[Question]] = {
     "overview": [
