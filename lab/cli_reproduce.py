@@ -40,7 +40,8 @@ def add_arguments(parser) -> None:
                         help="sweep: rerun rows that are already stored, and retrain their kept trials")
     parser.add_argument("--under-way", action="store_true",
                         help="list the rows under way in pieces (kept trials in <results-dir>/.trials) and the "
-                        "commands that go on with them; trains nothing")
+                        "commands that go on with them, and the finished rows whose trials are kept for probes "
+                        "(<results-dir>/.trials-done); trains nothing")
 
 
 def main(args) -> int:

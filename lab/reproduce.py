@@ -318,8 +318,8 @@ def under_way(args) -> int:
     kept = kept_rows(root)
     if not kept:
         _say(f"No row is under way in {shown}/.trials.", out=sys.stdout)
-        return 0
-    _say(f"Rows under way in {shown}/.trials (kept trials of rows not finished yet):", out=sys.stdout)
+    else:
+        _say(f"Rows under way in {shown}/.trials (kept trials of rows not finished yet):", out=sys.stdout)
     for k in kept:
         took = f"; {wall_text(k.seconds)} of one core's time" if k.seconds >= 1 else ""
         if k.seconds_left >= 1:
@@ -331,6 +331,13 @@ def under_way(args) -> int:
              f"sequences{took}{bad}; {goes_on}", out=sys.stdout)
         if k.resumable:
             _say(f"    {k.command(shown)}", out=sys.stdout)
+    done = kept_rows(root, finished=True)
+    if done:
+        _say(f"Finished rows whose trials are kept in {shown}/.trials-done (their weights, for probes such as "
+             f"python -m scripts.probe_2c PRESET --kept --results-dir {shown}):", out=sys.stdout)
+        for k in done:
+            _say(f"  {k.preset}: {len(k.done)} of {k.trials} trials, {k.solved} solved, each to {k.cap:,} sequences",
+                 out=sys.stdout)
     return 0
 
 

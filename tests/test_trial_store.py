@@ -334,6 +334,13 @@ def test_the_command_line_lists_the_rows_under_way_and_how_to_go_on(payloads, tm
     assert f"{_2C.name}: 2 of {_2C.trials} trials kept" in out and "this checkout goes on from them" in out
     assert f"python -m lstm_core reproduce {_2C.name} --max-sequences 2300 --results-dir {tmp_path}" in out
     assert not list(tmp_path.glob("*.json"))                                      # it trains and writes nothing
+    assert ".trials-done" not in out
+    _keep(tmp_path, payloads, trials=(0,), cap=2400).retire()                     # a row that ended
+    assert cli(["reproduce", "--under-way", "--results-dir", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert f"Finished rows whose trials are kept in {tmp_path}/.trials-done" in out
+    assert f"  {_2C.name}: 1 of {_2C.trials} trials, " in out
+    assert f"{_2C.name}: 2 of {_2C.trials} trials kept" in out                   # the row under way, still listed
 
 
 @pytest.mark.parametrize("extra, why", [(["--all"], "takes no --all"), ([_2C.name, "--force"], "PRESET, --force")])
