@@ -17,6 +17,8 @@ window.WebSocket = class extends Native {
     constructor(...args) { super(...args); window.__labSockets.push(this); }
 };
 """
+CONNECTED_JS = """() => document.querySelector('[data-testid="stApp"]')
+    ?.dataset.testConnectionState === 'CONNECTED'"""
 OPEN_SOCKETS_JS = "() => window.__labSockets.filter(s => s.readyState === WebSocket.OPEN).length"
 SEQUENCES_JS = """() => {
     const m = [...document.querySelectorAll('[data-testid="stMetric"]')]
@@ -40,7 +42,9 @@ def test_a_dropped_websocket_keeps_the_live_run_and_the_reconnected_page_shows_i
                                 " window.__labSockets.forEach(s => s.close()); return n; }")
         assert dropped >= 1
         page.wait_for_function(OPEN_SOCKETS_JS, timeout=60_000)          # the frontend reconnected by itself
-        wait_for_app(page)
+        # not wait_for_app: while a job trains, the panel's fragment reruns every second, so the page
+        # need never sit still for wait_for_app's quiet spell (on a busy machine it did not, in CI)
+        page.wait_for_function(CONNECTED_JS, timeout=60_000)
         # the same run, still training: its count goes on from where it was, not from 0
         page.wait_for_function(f"(n) => ({SEQUENCES_JS})() > n", arg=before, timeout=60_000)
         assert page.get_by_text("Nothing trained yet").count() == 0
