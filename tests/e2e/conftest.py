@@ -39,11 +39,16 @@ APP_RUN_TIMEOUT_MS = 60_000
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Everything under tests/e2e is an e2e test, marked or not (``-m "not e2e"`` skips them)."""
+    """Everything under tests/e2e is an e2e test, marked or not (``-m "not e2e"`` skips them).
+
+    They also form one ``xdist_group``: under ``pytest -n N --dist loadgroup`` (scripts/test.sh) they run
+    in turn in one worker, on one app server and one browser, while the other workers take the unit tests
+    (the queue test needs every job slot of its server to itself)."""
     here = Path(__file__).parent
     for item in items:
         if here in Path(item.path).parents:
             item.add_marker(pytest.mark.e2e)
+            item.add_marker(pytest.mark.xdist_group("e2e"))
 
 
 @contextlib.contextmanager
