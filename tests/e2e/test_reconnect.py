@@ -37,10 +37,12 @@ def test_a_dropped_websocket_keeps_the_live_run_and_the_reconnected_page_shows_i
         wait_for_app(page)
         page.locator(".st-key-live_start button").first.click()
         page.wait_for_function(f"() => ({SEQUENCES_JS})() > 0", timeout=60_000)
-        before = page.evaluate(SEQUENCES_JS)
-        dropped = page.evaluate("() => { const n = window.__labSockets.length;"
-                                " window.__labSockets.forEach(s => s.close()); return n; }")
-        assert dropped >= 1
+        # the count the page shows as its sockets close: a closed socket delivers nothing more, so a
+        # higher count later can only have come through the reconnected session
+        dropped, before = page.evaluate(f"() => {{ const n = window.__labSockets.length;"
+                                        f" window.__labSockets.forEach(s => s.close());"
+                                        f" return [n, ({SEQUENCES_JS})()]; }}")
+        assert dropped >= 1 and before > 0
         page.wait_for_function(OPEN_SOCKETS_JS, timeout=60_000)          # the frontend reconnected by itself
         # not wait_for_app: while a job trains, the panel's fragment reruns every second, so the page
         # need never sit still for wait_for_app's quiet spell (on a busy machine it did not, in CI)
