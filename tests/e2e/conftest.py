@@ -38,17 +38,23 @@ VIEWPORT = {"width": 1400, "height": 900}
 APP_RUN_TIMEOUT_MS = 60_000
 
 
+SERVERS = 2       # the browser tests' xdist groups, each on its own app server and browser
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Everything under tests/e2e is an e2e test, marked or not (``-m "not e2e"`` skips them).
 
-    They also form one ``xdist_group``: under ``pytest -n N --dist loadgroup`` (scripts/test.sh) they run
-    in turn in one worker, on one app server and one browser, while the other workers take the unit tests
-    (the queue test needs every job slot of its server to itself)."""
+    They also form :data:`SERVERS` ``xdist_group``\ s, whole files dealt out in turn by name: under
+    ``pytest -n N --dist loadgroup`` (scripts/test.sh) each group runs in turn in one worker, on that
+    worker's own app server and browser, while the other tests fill the workers' spare time. A file stays
+    in one group, so the queue test keeps every job slot of its server to itself."""
     here = Path(__file__).parent
+    files = sorted({Path(item.path).name for item in items if here in Path(item.path).parents})
+    group = {name: f"e2e-{i % SERVERS + 1}" for i, name in enumerate(files)}
     for item in items:
         if here in Path(item.path).parents:
             item.add_marker(pytest.mark.e2e)
-            item.add_marker(pytest.mark.xdist_group("e2e"))
+            item.add_marker(pytest.mark.xdist_group(group[Path(item.path).name]))
 
 
 @contextlib.contextmanager
