@@ -22,9 +22,10 @@ echo "== pip install -r requirements-dev.txt"
 echo "== ruff check ."
 "$PYTHON" -m ruff check .
 
-# Worker processes: TEST_WORKERS if set, else the CPU count kept within 2-4. The browser tests run in turn
-# in one of them (one app server, their xdist_group), the unit tests beside them in the others (on this
-# 2-core machine 829 s against 1,249 s in one process, README's package table).
+# Worker processes: TEST_WORKERS if set, else the CPU count kept within 2-4. The browser tests form two
+# xdist groups of whole files (tests/e2e/conftest.py), each run in turn in one worker on its own app server,
+# the unit tests in the workers' spare time (on this 2-core machine 477 s, against 790 s with one group and
+# 1,249 s in one process: README's package table).
 if [ -n "${TEST_WORKERS:-}" ]; then
   case "$TEST_WORKERS" in
     *[!0-9]* | 0*) echo "TEST_WORKERS must be a whole number of workers, at least 1 (got '$TEST_WORKERS')" >&2; exit 2 ;;

@@ -44,7 +44,7 @@ SERVERS = 2       # the browser tests' xdist groups, each on its own app server 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Everything under tests/e2e is an e2e test, marked or not (``-m "not e2e"`` skips them).
 
-    They also form :data:`SERVERS` ``xdist_group``\ s, whole files dealt out in turn by name: under
+    They also form :data:`SERVERS` groups (``xdist_group``), whole files dealt out in turn by name: under
     ``pytest -n N --dist loadgroup`` (scripts/test.sh) each group runs in turn in one worker, on that
     worker's own app server and browser, while the other tests fill the workers' spare time. A file stays
     in one group, so the queue test keeps every job slot of its server to itself."""
