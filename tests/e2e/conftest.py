@@ -49,12 +49,12 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     worker's own app server and browser, while the other tests fill the workers' spare time. A file stays
     in one group, so the queue test keeps every job slot of its server to itself."""
     here = Path(__file__).parent
-    files = sorted({Path(item.path).name for item in items if here in Path(item.path).parents})
+    e2e = [item for item in items if here in Path(item.path).parents]
+    files = sorted({Path(item.path).name for item in e2e})
     group = {name: f"e2e-{i % SERVERS + 1}" for i, name in enumerate(files)}
-    for item in items:
-        if here in Path(item.path).parents:
-            item.add_marker(pytest.mark.e2e)
-            item.add_marker(pytest.mark.xdist_group(group[Path(item.path).name]))
+    for item in e2e:
+        item.add_marker(pytest.mark.e2e)
+        item.add_marker(pytest.mark.xdist_group(group[Path(item.path).name]))
 
 
 @contextlib.contextmanager
