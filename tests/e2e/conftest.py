@@ -88,8 +88,31 @@ def browser():
 
     with sync_playwright() as pw:
         chromium = pw.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
-        yield chromium
+        yield PatientBrowser(chromium)
         chromium.close()
+
+
+class PatientBrowser:
+    """The Playwright browser, whose new contexts and pages wait up to :data:`APP_RUN_TIMEOUT_MS` for an element
+    before an action (a click, a fill, a wait without its own timeout), not Playwright's 30 s: on a loaded
+    machine (a server training one job per CPU, and the other test group beside it) a page's script can take
+    longer than 30 s to draw a button. Everything else is the wrapped ``Browser``'s."""
+
+    def __init__(self, browser) -> None:
+        self._browser = browser
+
+    def new_context(self, **kwargs):
+        context = self._browser.new_context(**kwargs)
+        context.set_default_timeout(APP_RUN_TIMEOUT_MS)
+        return context
+
+    def new_page(self, **kwargs):
+        page = self._browser.new_page(**kwargs)
+        page.set_default_timeout(APP_RUN_TIMEOUT_MS)
+        return page
+
+    def __getattr__(self, name: str):
+        return getattr(self._browser, name)
 
 
 def _new_page(browser, dark: bool):

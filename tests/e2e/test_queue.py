@@ -22,7 +22,7 @@ SHOT = SCREENSHOTS / "queue.png"
 
 
 def _train(tab) -> None:
-    tab.get_by_role("button", name="Train live").click()
+    tab.get_by_role("button", name="Train live").click(timeout=WAIT_MS)    # a server training `cap` jobs is slow
 
 
 def test_a_student_beyond_the_job_cap_sees_a_queue_position_not_an_error(browser, app_url, wait_for_app,
