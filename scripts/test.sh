@@ -24,7 +24,7 @@ echo "== ruff check ."
 
 # Worker processes: TEST_WORKERS if set, else the CPU count kept within 2-4. The browser tests form two
 # xdist groups of whole files (tests/e2e/conftest.py), each run in turn in one worker on its own app server,
-# the unit tests in the workers' spare time (on this 2-core machine 477-842 s, against ~790 s with one group
+# the unit tests in the workers' spare time (on this 2-core machine 477-902 s beside a sweep, against ~790 s with one group
 # and 1,249 s in one process: README's package table).
 if [ -n "${TEST_WORKERS:-}" ]; then
   case "$TEST_WORKERS" in
