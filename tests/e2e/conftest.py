@@ -4,7 +4,8 @@ Playwright never downloads a browser here: it launches ``/usr/bin/chromium``.
 Without that file the e2e tests are skipped on a developer machine, but fail
 in CI (``CI=true``), where a missing browser is a broken set-up.
 
-Fixtures: ``app_url`` (session; the server's base URL), ``browser`` (session),
+Fixtures: ``app_url`` (session; the server's base URL), ``browser`` (session; its contexts and pages wait
+up to 60 s for an element: :class:`PatientBrowser`),
 ``page`` (a fresh light-theme tab), ``open_app(path, dark=False)`` (a fresh tab
 on ``app_url/path``, waited until the script has finished). Helpers, as plain
 functions and as fixtures of the same name: ``wait_for_app(page)``,
