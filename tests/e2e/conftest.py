@@ -148,13 +148,16 @@ def open_app(browser, app_url) -> Iterator[Callable[..., object]]:
 
 _SETTLED_JS = """(quietMs) => {
     // ready = connected, script not running, some element rendered, nothing stale,
-    // and all of that unchanged for quietMs (the state can read notRunning just
-    // before the first run starts)
+    // no element still waiting for its lazily loaded code (Streamlit draws a Suspense
+    // fallback, data-testid="stSkeleton", until e.g. the table's chunk has loaded: on a
+    // loaded machine that can take longer than quietMs), and all of that unchanged for
+    // quietMs (the state can read notRunning just before the first run starts)
     const app = document.querySelector('[data-testid="stApp"]');
     const ready = !!app && app.dataset.testScriptState === 'notRunning'
         && app.dataset.testConnectionState === 'CONNECTED'
         && !!document.querySelector('[data-testid="stMainBlockContainer"] [data-testid="stElementContainer"]')
-        && !document.querySelector('[data-stale="true"]');
+        && !document.querySelector('[data-stale="true"]')
+        && !document.querySelector('[data-testid="stSkeleton"]');
     if (!ready) { window.__labSettledSince = undefined; return false; }
     window.__labSettledSince ??= performance.now();
     return performance.now() - window.__labSettledSince >= quietMs;
