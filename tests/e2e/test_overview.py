@@ -3,7 +3,7 @@
 
 import pytest
 
-from tests.e2e.conftest import APP_RUN_TIMEOUT_MS, SCREENSHOTS
+from tests.e2e.conftest import SCREENSHOTS
 from ui.nav import available_pages, short_title
 
 pytestmark = pytest.mark.e2e
@@ -29,10 +29,7 @@ def test_overview_links_to_every_other_page_that_exists(open_app):
     page = open_app("")
     expected = [short_title(title) for path, title, _, _ in available_pages() if path != "pages/overview.py"]
     labels = page.locator('[data-testid="stMain"] [data-testid="stPageLink"] [data-testid="stMarkdownContainer"]')
-    # expect() retries until the links are drawn: on a loaded server the script can be settled
-    # a moment before the page links reach the DOM, and a one-shot read then sees none
-    from playwright.sync_api import expect
-    expect(labels).to_have_text(expected, timeout=APP_RUN_TIMEOUT_MS)
+    assert labels.all_inner_texts() == expected
 
 
 def test_app_opens_the_overview_by_its_url_path(open_app):
