@@ -23,6 +23,12 @@ E = ½ Σ_t Σ_k (t_k − y_k)² split into the middle steps and the last::
 
     python -m scripts.probe_2b train --targets end --trials 4 --sequences 300000     # ~2 min, one core
 
+``kept`` trains nothing: it prints the same lines for the final weights of the row's trials kept in pieces
+(``runs/results/.trials`` while the row is under way, ``.trials-done`` once it ended), plus whether each
+meets the rule and its error E split as ``hand`` splits it::
+
+    python -m scripts.probe_2b kept                      # the 18 trials run to 5,000,000, ~1 min
+
 From the repository root.
 """
 
@@ -31,9 +37,11 @@ from __future__ import annotations
 import argparse
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import numpy as np
 
+from lab.results import RESULTS_DIR
 from lstm_core.experiments import get_preset
 from lstm_core.experiments.preset import Preset
 from lstm_core.experiments.train import TrialRun
@@ -127,46 +135,75 @@ def train(preset: Preset, trials: int, sequences: int, seed: int, n: int) -> lis
     run = TrialRun(preset, trials=trials, seed=seed, max_sequences=sequences)
     while run.seen < sequences and not all(r.solved or r.diverged for r in run.results):
         run.advance(min(10_000, sequences - run.seen))
+    heads = [f"trial {k}: solved {r.solved} (cell added at {r.grown_at})" for k, r in enumerate(run.results)]
+    lines = [f"{preset.name}: {trials} trials, {sequences:,} sequences each; on {n} fresh sequences:"]
+    return lines + by_class(preset, run.params, heads, n, seed + 1)
+
+
+def by_class(preset: Preset, params: dict[str, np.ndarray], heads: list[str], n: int, seed: int,
+             errors: bool = False) -> list[str]:
+    """One line per net of ``params`` (each (K, ...)), led by ``heads[k]``: on ``n`` fresh sequences the cell's
+    state and the x / y outputs at the last step, by class; with ``errors`` also :func:`judge`'s figures."""
     p = preset.task_options["p"]
-    batch = TASKS[preset.task](np.random.default_rng(seed + 1), n, **preset.task_options)
+    batch = TASKS[preset.task](np.random.default_rng(seed), n, **preset.task_options)
     x = _inputs(batch, p)
     cls = batch.symbols[:, 0] - (p - 1)                    # 0: x, 1: y
-    lines = [f"{preset.name}: {trials} trials, {sequences:,} sequences each; on {n} fresh sequences:"]
-    for k, r in enumerate(run.results):
-        params = {name: v[k:k + 1] for name, v in run.params.items()}
-        tr = lstm.forward(preset.net, params, x)
+    lines = []
+    for k, head in enumerate(heads):
+        one = {name: v[k:k + 1] for name, v in params.items()}
+        tr = lstm.forward(preset.net, one, x)
         s_end, y_end = tr["s"][0, :, -1, 0], tr["y_k"][0, :, -1]
-        parts = [f"trial {k}: solved {r.solved} (cell added at {r.grown_at})"]
+        parts = [head]
         for c, name in ((0, "x"), (1, "y")):
             m = cls == c
             parts.append(f"class {name}: s at the end {s_end[m].mean():+7.2f} ± {s_end[m].std():5.2f}, "
                          f"outputs x {y_end[m, p - 1].mean():.3f} y {y_end[m, p].mean():.3f}")
+        if errors:
+            j = judge(preset, one, batch)
+            parts.append(f"meets the rule on {j['meets the rule']:.1%}, E before the end {j['E middle']:.2f} "
+                         f"(x, y: {j['E of it from x, y']:.2f}), last step {j['E last step']:.2f}")
         lines.append("  " + " | ".join(parts))
     return lines
+
+
+def kept(preset: Preset, results_dir: Path, n: int, seed: int) -> list[str]:
+    """:func:`by_class` (with the errors) of the final weights of ``preset``'s trials kept in ``results_dir``."""
+    from scripts.probe_2c import kept_weights
+
+    order, final, _ = kept_weights(preset, results_dir)
+    if not order:
+        return [f"no trial of {preset.name} is kept in {results_dir}/.trials or .trials-done"]
+    lines = [f"{len(order)} kept trials of {preset.name}, final weights; on {n} fresh sequences:"]
+    return lines + by_class(preset, final, [f"trial {t}" for t in order], n, seed, errors=True)
 
 
 def main(argv: list[str] | None = None) -> None:
     from scripts.readings import apply_overrides
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("mode", choices=("hand", "train"))
+    ap.add_argument("mode", choices=("hand", "train", "kept"))
     ap.add_argument("--preset", default=PRESET)
     ap.add_argument("--set", action="append", default=[], metavar="KEY=VALUE")
-    ap.add_argument("--sequences", type=int, default=1000, help="hand: sequences judged; train: trained")
+    ap.add_argument("--sequences", type=int, default=1000, help="hand, kept: sequences judged; train: trained")
     ap.add_argument("--trials", type=int, default=2)
     ap.add_argument("--targets", choices=("every", "end"), default="every")
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--results-dir", default=str(RESULTS_DIR), help="kept: where .trials and .trials-done are")
     args = ap.parse_args(argv)
     try:
         preset = apply_overrides(get_preset(args.preset), args.set)
         if args.sequences < 1 or args.trials < 1:
             raise ValueError("--sequences and --trials must be at least 1")
+        if args.mode == "kept" and (args.set or args.targets == "end"):
+            raise ValueError("kept trains nothing: --set and --targets do not apply")
         if preset.task != "lag_2b" and args.targets == "end":
             raise ValueError(f"--targets end is for Exp 2b's task, not {preset.task}")
     except (KeyError, ValueError) as exc:
         ap.error(str(exc))
     if args.mode == "hand":
         lines = hand(preset, args.sequences, args.seed)
+    elif args.mode == "kept":
+        lines = kept(preset, Path(args.results_dir), args.sequences, args.seed)
     elif args.targets == "end":
         with targets_at_end_only(preset.task):
             lines = train(preset, args.trials, args.sequences, args.seed, 400)

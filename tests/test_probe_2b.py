@@ -10,7 +10,7 @@ import pytest
 from lstm_core.experiments import get_preset
 from lstm_core.experiments.paper import exp2ab_net
 from lstm_core.tasks import TASKS
-from scripts.probe_2b import hand_nets, judge, main, targets_at_end_only, train
+from scripts.probe_2b import hand_nets, judge, kept, main, targets_at_end_only, train
 
 P100 = get_preset("exp2b_lstm_p100")
 P10 = replace(P100, net=exp2ab_net(10, g="h_pm1"), task_options={"p": 10})     # the paper's net at p = 10
@@ -62,3 +62,22 @@ def test_the_command_line_names_a_bad_option_before_any_work(capsys):
         main(["hand", "--sequences", "0"])
     main(["hand", "--sequences", "20"])
     assert "meets the rule on 100.0%" in capsys.readouterr().out
+
+
+def test_the_kept_trials_of_the_row_are_judged_by_class_without_training(tmp_path, capsys):
+    from lab.trial_store import TrialStore
+    from lab.trials import Row, TrialTask, run_trial
+
+    assert kept(P10, tmp_path, 20, 0) == [f"no trial of {P10.name} is kept in {tmp_path}/.trials or .trials-done"]
+    store = TrialStore.for_row(tmp_path, Row(P10, P10.trials, 0, 40))
+    for k in (2, 5):
+        store.save(run_trial(TrialTask(P10, 0, k, 40)))
+    lines = kept(P10, tmp_path, 30, 0)
+    assert lines[0] == f"2 kept trials of {P10.name}, final weights; on 30 fresh sequences:"
+    assert [ln.split(" | ")[0].strip() for ln in lines[1:]] == ["trial 2", "trial 5"]    # their own indices
+    assert all("class x: s at the end" in ln and "meets the rule on" in ln for ln in lines[1:])
+    store.retire()                                       # the row ended: its trials moved to .trials-done
+    assert kept(P10, tmp_path, 30, 0)[1:] == lines[1:]   # the same fresh sequences, the same weights
+    with pytest.raises(SystemExit):
+        main(["kept", "--set", "lr=2"])
+    assert "trains nothing" in capsys.readouterr().err
