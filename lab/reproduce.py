@@ -31,6 +31,7 @@ from lab.report import annotate, print_table, wall_text
 from lab.reproduce_plan import Plan, UsageError, plan_from_args
 from lab.results import RESULTS_DIR, RunFileError, check_summary, load_result
 from lab.runs import save_run
+from lab.snapshot import read_snapshot
 from lab.stop import Stop, stop_on_signals
 from lab.sweep import RowOutcome, RowProgress, run_rows
 from lab.trial_store import DIR, TrialStore, kept_rows
@@ -190,12 +191,17 @@ def _kept_trials(plan: Plan, todo: list[Row], label: dict[str, str]) -> list[Tri
         if plan.force:
             store.clear()
         kept = len(store.load())
+        under_way = {k: read_snapshot(data, {})["meta"]["seen"] for k, data in store.snapshots().items()}
         for note in store.notes:
             _say(f"{label[row.preset.name]}: {note}")
         store.notes.clear()
         if kept:
             _say(f"{label[row.preset.name]}: resuming: {kept} of {row.trials} trials finished in an earlier "
                  f"run are taken from {store.folder}")
+        if under_way:
+            where = ", ".join(f"trial {k} at {seen:,}" for k, seen in sorted(under_way.items()))
+            _say(f"{label[row.preset.name]}: resuming: {len(under_way)} trial(s) under way go on from their "
+                 f"snapshots ({where} sequences)")
     return stores
 
 
@@ -293,8 +299,9 @@ def _sweep(plan: Plan, stop: Stop) -> int:
         for note in store.notes:
             _say(f"[{number[row.preset.name]}/{n}] {row.preset.name}: warning: {note}")
     if stop:
-        _say(f"interrupted: {state['rows']} rows saved this time, the finished trials of the others in "
-             f"{plan.results_dir / DIR}; run the same command again to resume | {overall()}")
+        _say(f"interrupted: {state['rows']} rows saved this time, the finished trials of the others and "
+             f"snapshots of those under way in {plan.results_dir / DIR}; run the same command again to resume "
+             f"| {overall()}")
         return 130
     _say(f"done: {overall()}")
     return 1 if state["failed_writes"] else 0

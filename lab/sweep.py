@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from lab.combine import MergedRun, combine
 from lab.stop import Stop
 from lab.trial_store import TrialStore
-from lab.trials import STEP, Row, SweepError, TrialTask, code_fingerprint, untrained_payload
+from lab.trials import SNAPSHOT_EVERY, STEP, Row, SweepError, TrialTask, code_fingerprint, untrained_payload
 from lstm_core.experiments.train import TrialRun
 
 POLL = 0.05               # seconds between two looks of the driver at its tasks
@@ -73,7 +73,8 @@ class RowOutcome:
 
 def run_rows(rows: Sequence[Row], backend=None, *, chunk: int = 500, stop: Stop | None = None,
              on_progress: Callable[[RowProgress], None] | None = None,
-             finish_interrupted: bool = True, stores: Sequence[TrialStore] | None = None) -> Iterator[RowOutcome]:
+             finish_interrupted: bool = True, stores: Sequence[TrialStore] | None = None,
+             snapshot_every: float = SNAPSHOT_EVERY) -> Iterator[RowOutcome]:
     """Run ``rows``; yield each :class:`RowOutcome` as its row ends (rows may end out of order on a backend).
 
     ``backend`` None trains each row in this process as one K-trial lockstep ``TrialRun``. On ``stop`` the
@@ -82,8 +83,10 @@ def run_rows(rows: Sequence[Row], backend=None, *, chunk: int = 500, stop: Stop 
     stop request raises ``KeyboardInterrupt`` at once (the caller saves nothing more).
 
     ``stores`` (one :class:`~lab.trial_store.TrialStore` per row; needs a backend): each row's trials stored
-    there are not trained again, and every trial that ends is stored the moment it arrives (a trial stopped
-    by ``stop`` is not); the caller clears a store once its row's result is written.
+    there are not trained again, and every trial that ends is stored the moment it arrives; a trial under
+    way sends a snapshot every ``snapshot_every`` seconds and when ``stop`` stops it, the store keeps the
+    newest, and a trial with a snapshot kept goes on from it (:mod:`lab.snapshot`: to the same numbers).
+    The caller clears a store once its row's result is written.
     """
     stop = stop if stop is not None else Stop()
     if backend is None:
@@ -91,7 +94,7 @@ def run_rows(rows: Sequence[Row], backend=None, *, chunk: int = 500, stop: Stop 
             raise ValueError("run_rows: stores need a backend (trials are stored one by one as they end)")
         yield from _rows_here(rows, chunk, stop, on_progress)
     else:
-        yield from _rows_on(rows, backend, chunk, stop, on_progress, finish_interrupted, stores)
+        yield from _rows_on(rows, backend, chunk, stop, on_progress, finish_interrupted, stores, snapshot_every)
 
 
 def _rows_here(rows, chunk, stop, on_progress) -> Iterator[RowOutcome]:
@@ -162,16 +165,28 @@ def _take_stored(st: _RowState, store: TrialStore) -> None:
         st.resumed += 1
 
 
-def _rows_on(rows, backend, chunk, stop, on_progress, finish_interrupted, stores) -> Iterator[RowOutcome]:
+def _keep_snapshot(store: TrialStore, trial: int, data: bytes) -> None:
+    try:
+        store.save_snapshot(trial, data)
+    except OSError as exc:                       # the trial goes on; only its resumption loses this snapshot
+        store.notes.append(f"a snapshot of trial {trial} not kept: {exc.strerror or exc}")
+
+
+def _rows_on(rows, backend, chunk, stop, on_progress, finish_interrupted, stores,
+             snapshot_every) -> Iterator[RowOutcome]:
     states = [_RowState(i, row) for i, row in enumerate(rows)]
     futures = {}
     for st in states:
+        snapshots: dict[int, bytes] = {}
         if stores is not None:
             _take_stored(st, stores[st.index])
+            snapshots = stores[st.index].snapshots()
         for k in range(st.row.trials):
             if k in st.payloads:
                 continue
-            task = TrialTask(st.row.preset, st.row.seed, k, st.row.max_sequences, chunk, st.index)
+            task = TrialTask(st.row.preset, st.row.seed, k, st.row.max_sequences, chunk, st.index,
+                             snapshot_every=snapshot_every if stores is not None else None,
+                             resume=snapshots.get(k))
             futures[backend.submit(task)] = task
     check_code = getattr(backend, "name", "") == "dask"
     ours = code_fingerprint() if check_code else None
@@ -187,6 +202,8 @@ def _rows_on(rows, backend, chunk, stop, on_progress, finish_interrupted, stores
         for msg in backend.reports():
             st = states[int(msg["row"])]
             if st.index in open_rows:
+                if stores is not None and isinstance(msg.get("snapshot"), bytes):
+                    _keep_snapshot(stores[st.index], int(msg["trial"]), msg["snapshot"])
                 st.update(msg)
                 changed.add(st.index)
         finished = [f for f in futures if f.done()]
@@ -210,6 +227,8 @@ def _rows_on(rows, backend, chunk, stop, on_progress, finish_interrupted, stores
                 st.update({"trial": task.trial, "seen": r.presented, "done": True, "solved": r.solved,
                            "diverged": r.diverged})
             st.payloads[task.trial] = payload
+            if payload is not None and stores is not None and isinstance(payload.get("snapshot"), bytes):
+                _keep_snapshot(stores[st.index], task.trial, payload["snapshot"])   # stopped: where it stood
             if payload is not None and stores is not None:
                 try:
                     stores[st.index].save(payload)

@@ -7,13 +7,17 @@ moment it ends, and a rerun of the same command trains only the trials not store
     store = TrialStore.for_row(Path("runs/results"), row)
     done = store.load()                 # {trial: payload} of the finished trials stored for this row
     store.save(payload)                 # a trial that ended (solved, failed or at its cap; not stopped)
+    store.save_snapshot(k, data)        # a trial under way: its newest snapshot (lab.snapshot), bytes
+    store.snapshots()                   # {trial: bytes} of the trials under way, not finished: to go on from
     store.retire()                      # once the row's result file is written: moved to .trials-done
     kept_rows(Path("runs/results"))     # what the pages show of rows under way: trials done, solved, resumable?
     kept_rows(Path("runs/results"), finished=True)   # the trials of rows that ended (their weights, for probes)
 
-Where: ``<results-dir>/.trials/<preset>-<key>/trial-<k>.npz``; once the row's result file is written, the folder
-moves to ``<results-dir>/.trials-done/`` (local, not committed: a finished row's weights stay for a probe,
-e.g. ``python -m scripts.probe_2c exp2c_q1000_p500 --kept``). The key hashes what a trial's numbers depend
+Where: ``<results-dir>/.trials/<preset>-<key>/trial-<k>.npz``, and ``trial-<k>.snapshot.npz`` for a trial
+under way (replaced by each newer snapshot, removed when the trial ends); once the row's result file is
+written, the folder moves to ``<results-dir>/.trials-done/`` (ignored by git: a finished row's weights stay
+for a probe, e.g. ``python -m scripts.probe_2c exp2c_q1000_p500 --kept``; Exp 2b's are committed, for
+``python -m scripts.probe_2b kept``). The key hashes what a trial's numbers depend
 on — the preset's setup (not its title, description or notes), the seed, the cap and the engine's code (not
 its comments or docstrings: :func:`lab.trials.engine_fingerprint`) — and not the trial count: trial k of a
 ``--trials 2`` sweep is trial k of the full row. A change of the engine's code gives a new key, so trials
@@ -39,11 +43,13 @@ import numpy as np
 
 from lab.files import atomic_write
 from lab.serialize import preset_to_dict
+from lab.snapshot import read_snapshot
 from lab.trials import Row, engine_fingerprint
 from lstm_core.experiments import PRESETS
 from lstm_core.experiments.results import TrialResult
 
 DIR = ".trials"
+SNAPSHOT_SUFFIX = ".snapshot.npz"  # trial-<k>.snapshot.npz: a trial under way (lab.snapshot)
 DONE_DIR = ".trials-done"      # the trials of rows whose result file is written
 FORMAT = "lstm1997-trial"
 
@@ -94,6 +100,48 @@ class TrialStore:
     def path(self, trial: int) -> Path:
         return self.folder / f"trial-{trial}.npz"
 
+    def snapshot_path(self, trial: int) -> Path:
+        return self.folder / f"trial-{trial}{SNAPSHOT_SUFFIX}"
+
+    def _snapshot_meta(self, trial: int) -> dict:
+        """What a snapshot of this row's trial ``trial`` must say it is (:meth:`lab.trials.TrialTask.snapshot_meta`)."""
+        return {"preset": self.row.preset.name, "trial": trial, "seed": self.row.seed,
+                "max_sequences": self.row.max_sequences, "engine": engine_fingerprint()}
+
+    def save_snapshot(self, trial: int, data: bytes) -> Path | None:
+        """Keep ``data``, the newest snapshot of trial ``trial`` under way, if it is one of this row's (else a
+        note, nothing written) and the trial is not stored as finished. Written atomically."""
+        try:
+            read_snapshot(data, self._snapshot_meta(trial))
+        except ValueError as exc:
+            self.notes.append(f"a snapshot of trial {trial} was not kept: {exc}")
+            return None
+        if self.path(trial).is_file():
+            return None
+        self.folder.mkdir(parents=True, exist_ok=True)
+        return atomic_write(self.snapshot_path(trial), lambda f: f.write(data))
+
+    def snapshots(self) -> dict[int, bytes]:
+        """``{trial: bytes}`` of the row's trials under way that have a readable snapshot of this row (and this
+        engine) and are not stored as finished; notes what it skips (that trial starts again)."""
+        done = self.load()
+        out: dict[int, bytes] = {}
+        for k in range(self.row.trials):
+            path = self.snapshot_path(k)
+            if k in done or not path.is_file():
+                continue
+            try:
+                data = path.read_bytes()
+                seen = read_snapshot(data, self._snapshot_meta(k))["meta"]["seen"]
+            except (OSError, ValueError) as exc:
+                self.notes.append(f"{path.name}: not used, the trial starts again ({exc})")
+                continue
+            if not 0 < seen < self.row.max_sequences:
+                self.notes.append(f"{path.name}: not used, the trial starts again (seen {seen})")
+                continue
+            out[k] = data
+        return out
+
     def save(self, payload: dict) -> Path | None:
         """Store a finished trial's payload (:func:`lab.trials.trial_payload`); a stopped one is not stored."""
         if not payload.get("started", True) or payload["interrupted"]:
@@ -112,7 +160,9 @@ class TrialStore:
         arrays["meta"] = np.array(json.dumps(meta, default=float))
         self.folder.mkdir(parents=True, exist_ok=True)
         self._read_once = None                          # load() reads again
-        return atomic_write(self.path(k), lambda f: np.savez_compressed(f, **arrays))   # the curves compress
+        path = atomic_write(self.path(k), lambda f: np.savez_compressed(f, **arrays))   # the curves compress
+        self.snapshot_path(k).unlink(missing_ok=True)  # the trial ended: its snapshot is of no more use
+        return path
 
     def load(self) -> dict[int, dict]:
         """``{trial: payload}`` of this row's stored trials (trials 0..K−1 of the row only); notes what it skips.
@@ -258,7 +308,7 @@ def kept_rows(results_dir: Path, preset: str | None = None, finished: bool = Fal
             continue
         metas, bad = [], 0
         try:
-            paths = sorted(folder.glob("trial-*.npz"))
+            paths = sorted(p for p in folder.glob("trial-*.npz") if not p.name.endswith(SNAPSHOT_SUFFIX))
         except OSError:
             continue
         for path in paths:

@@ -11,18 +11,21 @@ from __future__ import annotations
 
 import ast
 import hashlib
+import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 
+from lab.snapshot import continue_from, read_snapshot, snapshot_bytes
 from lstm_core.experiments.preset import Preset
 from lstm_core.experiments.train import TrialRun
 from lstm_core.nets import engine
 
 STEP = 10                 # sequences trained between two looks at the stop flag
+SNAPSHOT_EVERY = 300.0    # seconds of a trial's training between two snapshots sent back (sweeps that keep trials)
 
 
 class SweepError(RuntimeError):
@@ -49,6 +52,14 @@ class TrialTask:
     max_sequences: int
     chunk: int = 500      # sequences between two progress reports
     row: int = 0          # index of the row in the sweep
+    snapshot_every: float | None = None   # seconds between snapshots sent with the reports (None: none)
+    resume: bytes | None = field(default=None, repr=False, compare=False)   # a snapshot to go on from
+
+    def snapshot_meta(self) -> dict:
+        """Who this trial is, as its snapshots say it (:mod:`lab.snapshot`); a snapshot resumes a task only
+        if its meta matches, the engine's code included."""
+        return {"preset": self.preset.name, "trial": self.trial, "seed": self.seed,
+                "max_sequences": self.max_sequences, "engine": engine_fingerprint()}
 
 
 PRESET_TEXT_MODULES = ("experiments/paper.py", "experiments/classroom.py")   # the preset registry: data a
@@ -123,6 +134,11 @@ def run_trial(task: TrialTask, should_stop: Callable[[], bool] = lambda: False,
     ``report`` receives progress records (row, trial, seen, solved, diverged, done, elapsed) every
     ``task.chunk`` sequences. A task that finds the stop flag already set returns
     ``{"row": ..., "trial": ..., "started": False}`` without building a net.
+
+    Snapshots (:mod:`lab.snapshot`): with ``task.snapshot_every``, a record with a ``snapshot`` (bytes) of
+    the trial goes to ``report`` every that many seconds of training, and a stopped trial's payload carries
+    one; ``task.resume`` (such bytes) makes the trial go on from it, to the numbers an uninterrupted run
+    gives. To take one, the trial trains on to its next draw boundary (fewer than a chunk of sequences).
     """
     if should_stop():
         return {"row": task.row, "trial": task.trial, "started": False}
@@ -132,22 +148,43 @@ def run_trial(task: TrialTask, should_stop: Callable[[], bool] = lambda: False,
 
 def _run_trial(task: TrialTask, should_stop: Callable[[], bool], report: Callable[[dict], None] | None) -> dict:
     run = TrialRun(task.preset, seed=task.seed, trial_ids=[task.trial], max_sequences=task.max_sequences)
+    if task.resume is not None:
+        continue_from(run, read_snapshot(task.resume, task.snapshot_meta()))
     interrupted = False
-    next_report = task.chunk
+    next_report = (run.seen // task.chunk + 1) * task.chunk
+    last_snapshot = time.monotonic()
     if report is not None:
         report(_report(task, run))                 # started: the row's clock starts
     while not run.done():
         if should_stop():
             interrupted = True
             break
-        run.advance(min(STEP, next_report - run.seen))
+        # blocks end at multiples of STEP (and the run's own boundaries), wherever the trial started: the
+        # sequence count a trial ends at is then the same for a trial gone on from a snapshot
+        run.advance(min(STEP - run.seen % STEP, next_report - run.seen))
         if run.seen >= next_report and report is not None and not run.done():
             report(_report(task, run))
         while next_report <= run.seen:
             next_report += task.chunk
+        if (task.snapshot_every is not None and report is not None and not run.done()
+                and time.monotonic() - last_snapshot >= task.snapshot_every):
+            run.to_draw_boundary()
+            if not run.done():
+                report({**_report(task, run), "snapshot": snapshot_bytes(run, task.snapshot_meta())})
+            last_snapshot = time.monotonic()
+    snapshot = None
+    if interrupted and task.snapshot_every is not None:
+        run.to_draw_boundary()                     # may end the trial (then it is not interrupted after all)
+        if run.done():
+            interrupted = False
+        else:
+            snapshot = snapshot_bytes(run, task.snapshot_meta())
     if report is not None:
         report(_report(task, run, final=True))
-    return trial_payload(run, task, interrupted)
+    payload = trial_payload(run, task, interrupted)
+    if snapshot is not None:
+        payload["snapshot"] = snapshot
+    return payload
 
 
 def trial_payload(run: TrialRun, task: TrialTask, interrupted: bool) -> dict:

@@ -31,6 +31,7 @@ from lab.combine import MergedRun, combine
 from lab.report import annotate
 from lab.results import load_results
 from lab.runs import save_run
+from lab.snapshot import read_snapshot
 from lab.stop import Stop
 from lab.sweep import run_rows
 from lab.trials import Row, TrialTask, run_trial
@@ -51,6 +52,16 @@ CAP = 2300
 def _files(results) -> list[Path]:
     """What a sweep wrote to ``results`` but the finished rows' trials (``.trials-done``, their weights)."""
     return [p for p in results.iterdir() if p.name != ".trials-done"]
+
+
+def _only_snapshots_of(trials_dir: Path, preset: str) -> None:
+    """``trials_dir`` holds one folder, ``preset``'s, and in it only whole snapshots (lab.snapshot) of trials."""
+    (folder,) = trials_dir.iterdir()
+    assert folder.name.startswith(f"{preset}-")
+    names = sorted(p.name for p in folder.iterdir())
+    assert names and set(names) <= {"trial-0.snapshot.npz", "trial-1.snapshot.npz"}, names
+    for name in names:
+        assert read_snapshot((folder / name).read_bytes(), {"preset": preset})["meta"]["seen"] > 0
 
 
 def _no_seconds(d: dict) -> dict:
@@ -286,12 +297,13 @@ def test_a_sweep_on_a_dask_cluster_keeps_its_finished_row_when_stopped_and_resum
         assert cli(["reproduce", SOLVES.name, endless.name, *common, *dask]) == 130
         err = capfd.readouterr().err
         assert f"{SOLVES.name}: saved" in err and f"{endless.name}: interrupted, not saved" in err
-        assert [p.name for p in _files(tmp_path)] == [f"{SOLVES.name}.json"]
+        assert sorted(p.name for p in _files(tmp_path)) == [".trials", f"{SOLVES.name}.json"]
+        _only_snapshots_of(tmp_path / ".trials", endless.name)   # the stopped row: where its trials stood
         assert cli(["reproduce", SOLVES.name, CHEAP[0], "--trials", "2", "--max-sequences", str(CAP), *common,
                     *dask]) == 0
     err = capfd.readouterr().err
     assert f"[1/2] {SOLVES.name}: skipped" in err and f"[2/2] {CHEAP[0]}: saved" in err
-    assert sorted(p.name for p in _files(tmp_path)) == sorted([f"{SOLVES.name}.json", f"{CHEAP[0]}.json"])
+    assert sorted(p.name for p in _files(tmp_path)) == sorted([".trials", f"{SOLVES.name}.json", f"{CHEAP[0]}.json"])
 
 
 # ----------------------------------------------------------------------------- signals (child processes)
@@ -360,7 +372,8 @@ def test_a_signal_during_a_sweep_keeps_finished_rows_and_writes_nothing_half(tmp
         assert proc.returncode == 130, err
         assert f"{signal.Signals(sig).name}: stopping" in err
         assert "[2/2] tiny_endless: interrupted, not saved" in err
-        assert [p.name for p in _files(tmp_path)] == ["tiny_short.json"]
+        assert sorted(p.name for p in _files(tmp_path)) == [".trials", "tiny_short.json"]
+        _only_snapshots_of(tmp_path / ".trials", "tiny_endless")   # where its started trials stood
         saved = json.loads((tmp_path / "tiny_short.json").read_text())
         assert saved["trials"] == 2 and saved["interrupted"] is False
     finally:
