@@ -334,8 +334,9 @@ def under_way(args) -> int:
         goes_on = "this checkout goes on from them" if k.resumable else \
             "kept by other engine code: this checkout would start the row again"
         bad = f"; {k.unreadable} file(s) not readable" if k.unreadable else ""
+        running = f"; under way (snapshots): {k.running_text()}" if k.running else ""
         _say(f"  {k.preset}: {len(k.done)} of {k.trials} trials kept, {k.solved} solved, each to {k.cap:,} "
-             f"sequences{took}{bad}; {goes_on}", out=sys.stdout)
+             f"sequences{took}{running}{bad}; {goes_on}", out=sys.stdout)
         if k.resumable:
             _say(f"    {k.command(shown)}", out=sys.stdout)
     done = kept_rows(root, finished=True)

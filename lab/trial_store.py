@@ -46,6 +46,7 @@ from lab.serialize import preset_to_dict
 from lab.snapshot import read_snapshot
 from lab.trials import Row, engine_fingerprint
 from lstm_core.experiments import PRESETS
+from lstm_core.experiments.preset import Preset
 from lstm_core.experiments.results import TrialResult
 
 DIR = ".trials"
@@ -255,6 +256,14 @@ class KeptRow:
     seconds: float              # their own times added up (one core's time)
     resumable: bool             # this checkout's engine gives the folder's key: the row's command resumes it
     unreadable: int = 0         # files in the folder that could not be read
+    running: tuple[tuple[int, int], ...] = ()   # (trial, sequences) of the trials kept as snapshots, under way
+
+    def running_text(self) -> str:
+        """The trials under way, as words: "trial 16 at 2,300,000 sequences" ("" if none)."""
+        if not self.running:
+            return ""
+        trials = ", ".join(f"trial {k} at {seen:,}" for k, seen in self.running)
+        return f"{trials} sequences"
 
     @property
     def seconds_left(self) -> float:
@@ -285,6 +294,24 @@ def _meta(path: Path) -> dict:
     return meta
 
 
+def _snapshot_seen(path: Path, folder_key: str, preset: Preset) -> tuple[int, int, int, int] | None:
+    """(trial, seen, seed, cap) of the snapshot at ``path`` (its meta only), if it is one of this folder's row;
+    else None. A snapshot holds no key: its engine must be this checkout's, and its row's key the folder's."""
+    try:
+        with np.load(path, allow_pickle=False) as z:
+            meta = json.loads(str(z["meta"][()]))
+        k, seen, seed, cap = (meta[n] for n in ("trial", "seen", "seed", "max_sequences"))
+    except Exception:                                     # damaged, not an .npz, no meta
+        return None
+    if not all(isinstance(v, int) and not isinstance(v, bool) and v >= 0 for v in (k, seen, seed, cap)):
+        return None
+    if k >= preset.trials or path.name != f"trial-{k}{SNAPSHOT_SUFFIX}":
+        return None
+    if meta.get("engine") != engine_fingerprint() or row_key(Row(preset, preset.trials, seed, cap)) != folder_key:
+        return None
+    return k, seen, seed, cap
+
+
 def kept_rows(results_dir: Path, preset: str | None = None, finished: bool = False) -> list[KeptRow]:
     """The rows under way in ``results_dir/.trials`` (sorted by preset name): one :class:`KeptRow` a folder;
     with ``preset``, only that preset's folders are read (the Experiments page asks at every rerun). With
@@ -293,7 +320,8 @@ def kept_rows(results_dir: Path, preset: str | None = None, finished: bool = Fal
     A folder of a preset this lab no longer has, or with no readable trial of the row, is left out; files that
     cannot be read are counted. ``resumable`` says whether this checkout's engine would take the trials (the
     folder's key is the row's key now); when it is false, the row's command starts the row again. The files
-    read agree on seed and cap: both are in the folder's key, which each file must carry.
+    read agree on seed and cap: both are in the folder's key, which each file must carry. Trials under way,
+    kept as snapshots by this engine, are listed in ``running`` (a folder with only those is listed too).
     """
     base = Path(results_dir) / (DONE_DIR if finished else DIR)
     out: list[KeptRow] = []
@@ -308,9 +336,12 @@ def kept_rows(results_dir: Path, preset: str | None = None, finished: bool = Fal
             continue
         metas, bad = [], 0
         try:
-            paths = sorted(p for p in folder.glob("trial-*.npz") if not p.name.endswith(SNAPSHOT_SUFFIX))
+            found = sorted(folder.glob("trial-*.npz"))
         except OSError:
             continue
+        paths = [p for p in found if not p.name.endswith(SNAPSHOT_SUFFIX)]
+        snaps = [s for s in (_snapshot_seen(p, key, row_preset) for p in found if p.name.endswith(SNAPSHOT_SUFFIX))
+                 if s is not None]
         for path in paths:
             try:
                 meta = _meta(path)
@@ -322,13 +353,17 @@ def kept_rows(results_dir: Path, preset: str | None = None, finished: bool = Fal
                 metas.append(meta)
             else:
                 bad += 1
-        if not metas:
+        if not metas and not snaps:
             continue
-        seed, cap = metas[0]["seed"], metas[0]["max_sequences"]
+        seed, cap = (metas[0]["seed"], metas[0]["max_sequences"]) if metas else snaps[0][2:]
+        done_trials = {m["trial"] for m in metas}
+        running = tuple((k, seen) for k, seen, s_seed, s_cap in snaps
+                        if (s_seed, s_cap) == (seed, cap) and k not in done_trials)
         seconds = sum(float(m.get("seconds", 0.0)) for m in metas
                       if isinstance(m.get("seconds"), (int, float)) and not isinstance(m.get("seconds"), bool))
         out.append(KeptRow(preset=name, folder=folder, trials=row_preset.trials, seed=seed, cap=cap,
                            done=tuple(sorted(m["trial"] for m in metas)),
                            solved=sum(m["result"]["solved"] for m in metas), seconds=seconds,
-                           resumable=row_key(Row(row_preset, row_preset.trials, seed, cap)) == key, unreadable=bad))
+                           resumable=row_key(Row(row_preset, row_preset.trials, seed, cap)) == key, unreadable=bad,
+                           running=running))
     return out

@@ -22,6 +22,7 @@ from lab.trials import Row, TrialTask, run_trial
 from lstm_core.__main__ import main as cli
 from lstm_core.experiments import get_preset
 from lstm_core.experiments.train import TrialRun
+from ui.reproduce_table import under_way_frame, under_way_note
 
 _2C = get_preset("classroom_exp2c_q10_p10")
 SOLVES = replace(_2C, name="tiny_2c", trials=3, stop=replace(_2C.stop, window=100, test_size=100, max_sequences=2300))
@@ -208,8 +209,9 @@ def test_the_command_goes_on_from_a_trial_under_way(tmp_path, capsys):
     assert store.save_snapshot(1, stopped["snapshot"]) is not None
     at = read_snapshot(stopped["snapshot"], {})["meta"]["seen"]
     kept = kept_rows(tmp_path / "resumed")                # the snapshot is no finished trial, nor a bad file
-    assert [(k.done, k.unreadable) for k in kept] == [((0,), 0)]
-    capsys.readouterr()
+    assert [(k.done, k.unreadable, k.running) for k in kept] == [((0,), 0, ((1, at),))]
+    assert cli(["reproduce", "--under-way", "--results-dir", str(tmp_path / "resumed")]) == 0
+    assert f"under way (snapshots): trial 1 at {at:,} sequences" in capsys.readouterr().out
     assert cli([*argv, "--results-dir", str(tmp_path / "resumed")]) == 0
     err = capsys.readouterr().err
     assert "resuming: 1 of 2 trials" in err
@@ -218,3 +220,23 @@ def test_the_command_goes_on_from_a_trial_under_way(tmp_path, capsys):
     drop = ("seconds", "trials_resumed", "trial_seconds", "command")
     assert {k: v for k, v in got.items() if k not in drop} == {k: v for k, v in reference.items() if k not in drop}
     assert not (tmp_path / "resumed" / DIR).exists()
+
+
+def test_a_row_with_only_trials_under_way_is_listed_with_where_they_stand(tmp_path, capsys):
+    name, cap = "classroom_exp4_adding_T20", 300
+    preset = get_preset(name)
+    store = TrialStore.for_row(tmp_path, Row(preset, trials=preset.trials, seed=0, max_sequences=cap))
+    stopped = run_trial(TrialTask(preset, 0, 3, cap, snapshot_every=3600.0), _stopping_after(8))
+    store.save_snapshot(3, stopped["snapshot"])
+    at = read_snapshot(stopped["snapshot"], {})["meta"]["seen"]
+    (kept,) = kept_rows(tmp_path)
+    assert (kept.done, kept.running, kept.cap, kept.resumable) == ((), ((3, at),), cap, True)
+    assert kept.running_text() == f"trial 3 at {at:,} sequences"
+    assert cli(["reproduce", "--under-way", "--results-dir", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert f"{name}: 0 of {preset.trials} trials kept" in out and f"under way (snapshots): trial 3 at {at:,}" in out
+    note = under_way_note(kept)
+    assert f"trial 3 at {at:,} sequences is kept where it stood, to go on from" in note
+    assert under_way_frame([kept]).iloc[0]["Under way"] == f"{at:,} (trial 3)"
+    store.snapshot_path(3).write_bytes(b"damaged")                        # a damaged snapshot: nothing under way
+    assert kept_rows(tmp_path) == []

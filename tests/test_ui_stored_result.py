@@ -146,9 +146,9 @@ def test_the_paper_box_and_the_reproduce_page_show_a_row_under_way_and_the_comma
     assert not page.exception, [e.value for e in page.exception]
     (table,) = [df.value for df in page.dataframe if "Kept" in df.value.columns]
     assert table.to_dict("records") == [{"Row": PRESETS[ROW].title, "Kept": f"2 of {PRESETS[ROW].trials}",
-                                         "Solved": "0", "Cap": "20", "Core time": table.iloc[0, 4],
-                                         "Left": table.iloc[0, 5], "Resumes": "yes"}]
-    assert re.fullmatch(r"\d+ s|-", table.iloc[0, 4])          # two trials of 20 sequences: seconds at most
+                                         "Solved": "0", "Under way": "-", "Cap": "20",
+                                         "Core time": table.iloc[0, 5], "Left": table.iloc[0, 6], "Resumes": "yes"}]
+    assert re.fullmatch(r"\d+ s|-", table.iloc[0, 5])          # two trials of 20 sequences: seconds at most
     assert [c.value for c in page.code if c.value == resume]
 
 

@@ -318,8 +318,10 @@ def under_way_note(kept) -> str:
     took = f", {wall_text(kept.seconds)} of one core's time" if kept.seconds >= 60 else ""
     if kept.seconds_left >= 60:
         took += f" (the other {kept.trials - len(kept.done)} trials: about {wall_text(kept.seconds_left)} more)"
+    running = (f"; {kept.running_text()} {'is' if len(kept.running) == 1 else 'are'} kept where "
+               f"{'it' if len(kept.running) == 1 else 'they'} stood, to go on from" if kept.running else "")
     text = (f"**Under way, in pieces:** {len(kept.done)} of its {kept.trials} trials have run to "
-            f"{kept.cap:,} sequences each, {kept.solved} of them solved{took}. They are kept in `{folder}`")
+            f"{kept.cap:,} sequences each, {kept.solved} of them solved{took}{running}. They are kept in `{folder}`")
     if not kept.resumable:
         return (text + ", but by a different version of the engine: this checkout would train the row again "
                 "from its first trial.")
@@ -329,11 +331,12 @@ def under_way_note(kept) -> str:
 def under_way_frame(kept_rows: Iterable) -> pd.DataFrame:
     """The Reproduce page's table of rows under way in pieces (one line per :class:`lab.trial_store.KeptRow`)."""
     lines = [{"Row": PRESETS[k.preset].title, "Kept": f"{len(k.done)} of {k.trials}", "Solved": str(k.solved),
+              "Under way": ", ".join(f"{seen:,} (trial {t})" for t, seen in k.running) or "-",
               "Cap": f"{k.cap:,}", "Core time": wall_text(k.seconds) if k.seconds >= 1 else "-",
               "Left": f"≈ {wall_text(k.seconds_left)}" if k.seconds_left >= 1 else "-",
               "Resumes": "yes" if k.resumable else "no: other engine"}
              for k in kept_rows]
-    return pd.DataFrame(lines, columns=["Row", "Kept", "Solved", "Cap", "Core time", "Left", "Resumes"])
+    return pd.DataFrame(lines, columns=["Row", "Kept", "Solved", "Under way", "Cap", "Core time", "Left", "Resumes"])
 
 
 def stored_result_note(paper: Mapping | None, ours: Mapping | None, preset: str) -> str:
