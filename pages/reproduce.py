@@ -55,10 +55,13 @@ kept = runs.kept
 if kept:
     with st.container(key="under_way"):
         st.markdown(f"**Under way, in pieces ({len(kept)}).** A long row (up to 20 trials of 5,000,000 sequences) "
-                    "runs in pieces: each trial is kept the moment it ends, and the row's command goes on from the "
-                    "kept trials. Until a row is finished the table below shows its last stored result.")
+                    "runs in pieces: each trial is kept the moment it ends, a running one every few minutes and "
+                    "when it is stopped, and the row's command goes on from them. Until a row is finished the table "
+                    "below shows its last stored result.")
         st.dataframe(under_way_frame(kept), hide_index=True, width="stretch", column_config={
             "Kept": st.column_config.TextColumn(help="Trials kept of the row's trial count"),
+            "Under way": st.column_config.TextColumn(
+                help="Trials stopped mid-way: the sequences each had seen; the row's command goes on from there"),
             "Cap": st.column_config.TextColumn(help="Sequences a trial trains at most (the row's cap)"),
             "Core time": st.column_config.TextColumn(help="The kept trials' own times added up (one core's)"),
             "Left": st.column_config.TextColumn(help="About how much core time the trials not kept yet take, at "
