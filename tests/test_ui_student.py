@@ -95,8 +95,8 @@ def test_here_note_says_each_rows_stored_result_and_how_far_a_row_under_way_got(
     assert "- LSTM, p=100, α=1.0: 18 of 18 trials solved, after 43,867 sequences on average (each trial up to " \
            "5,000,000)" in lines
     assert ("- q=1000, p=500: 0 of 20 trials solved (each trial up to 100,000); being run again in pieces: "
-            "8 of 20 trials run to 5,000,000 so far, none solved") in lines
-    assert "- q=1000, p=200: under way in pieces, 2 of 20 trials run to 5,000,000 so far, 1 solved" in lines
+            "8 of 20 trials ended so far (each up to 5,000,000), none solved") in lines
+    assert "- q=1000, p=200: under way in pieces, 2 of 20 trials ended so far (each up to 5,000,000), 1 solved" in lines
     assert "- q=1000, p=100: not yet run" in lines
     assert "q=50" not in note                                            # only the rows asked for
     assert here_note((), best, kept) == ""

@@ -320,8 +320,10 @@ def under_way_note(kept) -> str:
         took += f" (the other {kept.trials - len(kept.done)} trials: about {wall_text(kept.seconds_left)} more)"
     running = (f"; {kept.running_text()} {'is' if len(kept.running) == 1 else 'are'} kept where "
                f"{'it' if len(kept.running) == 1 else 'they'} stood, to go on from" if kept.running else "")
-    text = (f"**Under way, in pieces:** {len(kept.done)} of its {kept.trials} trials have run to "
-            f"{kept.cap:,} sequences each, {kept.solved} of them solved{took}{running}. They are kept in `{folder}`")
+    n = len(kept.done)
+    text = (f"**Under way, in pieces:** {n} of its {kept.trials} trials {'has' if n == 1 else 'have'} ended (each "
+            f"trains up to {kept.cap:,} sequences), {kept.solved} of them solved{took}{running}. They are kept in "
+            f"`{folder}`")
     if not kept.resumable:
         return (text + ", but by a different version of the engine: this checkout would train the row again "
                 "from its first trial.")
@@ -381,7 +383,7 @@ def here_note(names: Iterable[str], best: Mapping[str, Mapping], kept: Iterable 
             if isinstance(cap, int):
                 text += f" (each trial up to {cap:,})"
         if k is not None:
-            run = (f"{len(k.done)} of {k.trials} trials run to {k.cap:,} so far, "
+            run = (f"{len(k.done)} of {k.trials} trials ended so far (each up to {k.cap:,}), "
                    f"{'none' if k.solved == 0 else k.solved} solved")
             text += f"; being run again in pieces: {run}" if r is not None else f"under way in pieces, {run}"
         elif r is None:
