@@ -113,8 +113,20 @@ def read_snapshot(data: bytes, expect: dict) -> dict:
 
 def continue_from(run, snap: dict) -> None:
     """Put a fresh ``run`` (same preset, seed and trials as the snapshot's) where :func:`read_snapshot`'s
-    ``snap`` stood: its state and its histories."""
-    run.restore(snap["state"])
+    ``snap`` stood: its state and its histories. ValueError when the snapshot's weights are not the shapes
+    of ``run``'s net or its state does not fit the run (then ``run`` is not to be used)."""
+    params = snap["state"]["params"]
+    if {n: v.shape for n, v in params.items()} != {n: v.shape for n, v in run.params.items()}:
+        raise ValueError("the snapshot's weights are not this net's")
+    for _, p in snap["checkpoints"]:
+        if {n: v.shape[1:] for n, v in p.items()} != {n: v.shape[1:] for n, v in run.params.items()}:
+            raise ValueError("the snapshot's checkpoints are not this net's")
+    if len(snap["curve_seq"]) != len(snap["curve_err"]) or snap["curve_err"].shape != snap["curve_ok"].shape:
+        raise ValueError("the snapshot's learning curve is not whole")
+    try:
+        run.restore(snap["state"])
+    except (KeyError, TypeError, ValueError, IndexError, AttributeError) as exc:
+        raise ValueError(f"the snapshot's state does not fit this run ({type(exc).__name__}: {exc})") from None
     run.curve_seq = [int(s) for s in snap["curve_seq"]]
     run.curve_err = [np.array(r) for r in snap["curve_err"]]
     run.curve_ok = [np.array(r) for r in snap["curve_ok"]]

@@ -43,11 +43,12 @@ import numpy as np
 
 from lab.files import atomic_write
 from lab.serialize import preset_to_dict
-from lab.snapshot import read_snapshot
+from lab.snapshot import continue_from, read_snapshot
 from lab.trials import Row, engine_fingerprint
 from lstm_core.experiments import PRESETS
 from lstm_core.experiments.preset import Preset
 from lstm_core.experiments.results import TrialResult
+from lstm_core.experiments.train import TrialRun
 
 DIR = ".trials"
 SNAPSHOT_SUFFIX = ".snapshot.npz"  # trial-<k>.snapshot.npz: a trial under way (lab.snapshot)
@@ -133,7 +134,10 @@ class TrialStore:
                 continue
             try:
                 data = path.read_bytes()
-                seen = read_snapshot(data, self._snapshot_meta(k))["meta"]["seen"]
+                snap = read_snapshot(data, self._snapshot_meta(k))
+                seen = snap["meta"]["seen"]
+                continue_from(TrialRun(self.row.preset, seed=self.row.seed, trial_ids=[k],   # fits the net?
+                                       max_sequences=self.row.max_sequences), snap)
             except (OSError, ValueError) as exc:
                 self.notes.append(f"{path.name}: not used, the trial starts again ({exc})")
                 continue

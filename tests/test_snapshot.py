@@ -240,3 +240,15 @@ def test_a_row_with_only_trials_under_way_is_listed_with_where_they_stand(tmp_pa
     assert under_way_frame([kept]).iloc[0]["Under way"] == f"{at:,} (trial 3)"
     store.snapshot_path(3).write_bytes(b"damaged")                        # a damaged snapshot: nothing under way
     assert kept_rows(tmp_path) == []
+
+
+def test_a_snapshot_that_says_it_is_this_trials_but_holds_another_net_is_not_gone_on_from(tmp_path):
+    row = Row(SOLVES, trials=3, seed=0, max_sequences=2300)
+    store = TrialStore.for_row(tmp_path, row)
+    other = TrialRun(get_preset("classroom_exp4_adding_T20"), trials=1, max_sequences=2300)
+    other.advance(other.chunk_size)
+    forged = snapshot_bytes(other, store._snapshot_meta(1))          # the right meta, another net's weights
+    with pytest.raises(ValueError, match="not this net's"):
+        continue_from(TrialRun(SOLVES, trial_ids=[1], max_sequences=2300), read_snapshot(forged, {}))
+    store.save_snapshot(1, forged)
+    assert store.snapshots() == {} and any("not this net's" in n for n in store.notes)

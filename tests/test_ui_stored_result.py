@@ -137,7 +137,8 @@ def test_the_paper_box_and_the_reproduce_page_show_a_row_under_way_and_the_comma
     assert not at.exception, [e.value for e in at.exception]
     note = " ".join(m.value for m in at.markdown if "Under way" in m.value)
     assert f"kept in `runs/results/.trials/{ROW}-" in note
-    assert f"2 of its {PRESETS[ROW].trials} trials have ended (each trains up to 20 sequences), 0 of them solved" in note
+    assert f"2 of its {PRESETS[ROW].trials} trials have ended (each trains up to 20 sequences), 0 of them solved" \
+        in note
     assert [c.value for c in at.code if c.value == resume] and [c.value for c in at.code if c.value == COMMAND]
     other = make("exp4_adding_T500")                                          # another row: nothing under way
     assert not [m for m in other.markdown if "Under way" in m.value]
