@@ -31,7 +31,6 @@ from lab.report import annotate, print_table, wall_text
 from lab.reproduce_plan import Plan, UsageError, plan_from_args
 from lab.results import RESULTS_DIR, RunFileError, check_summary, load_result
 from lab.runs import save_run
-from lab.snapshot import read_snapshot
 from lab.stop import Stop, stop_on_signals
 from lab.sweep import RowOutcome, RowProgress, run_rows
 from lab.trial_store import DIR, TrialStore, kept_rows
@@ -191,7 +190,7 @@ def _kept_trials(plan: Plan, todo: list[Row], label: dict[str, str]) -> list[Tri
         if plan.force:
             store.clear()
         kept = len(store.load())
-        under_way = {k: read_snapshot(data, {})["meta"]["seen"] for k, data in store.snapshots().items()}
+        under_way = {k: snap.seen for k, snap in store.snapshots().items()}
         for note in store.notes:
             _say(f"{label[row.preset.name]}: {note}")
         store.notes.clear()

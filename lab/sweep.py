@@ -177,7 +177,7 @@ def _rows_on(rows, backend, chunk, stop, on_progress, finish_interrupted, stores
     states = [_RowState(i, row) for i, row in enumerate(rows)]
     futures = {}
     for st in states:
-        snapshots: dict[int, bytes] = {}
+        snapshots = {}
         if stores is not None:
             _take_stored(st, stores[st.index])
             snapshots = stores[st.index].snapshots()
@@ -186,7 +186,7 @@ def _rows_on(rows, backend, chunk, stop, on_progress, finish_interrupted, stores
                 continue
             task = TrialTask(st.row.preset, st.row.seed, k, st.row.max_sequences, chunk, st.index,
                              snapshot_every=snapshot_every if stores is not None else None,
-                             resume=snapshots.get(k))
+                             resume=snapshots[k].data if k in snapshots else None)
             futures[backend.submit(task)] = task
     check_code = getattr(backend, "name", "") == "dask"
     ours = code_fingerprint() if check_code else None

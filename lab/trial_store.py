@@ -44,7 +44,7 @@ import numpy as np
 from lab.files import atomic_write
 from lab.serialize import preset_to_dict
 from lab.snapshot import continue_from, read_snapshot
-from lab.trials import Row, engine_fingerprint
+from lab.trials import Row, TrialTask, engine_fingerprint
 from lstm_core.experiments import PRESETS
 from lstm_core.experiments.preset import Preset
 from lstm_core.experiments.results import TrialResult
@@ -86,6 +86,14 @@ def _result_from(d: object) -> TrialResult:
     return TrialResult(**d)
 
 
+@dataclass(frozen=True)
+class Snapshot:
+    """A kept snapshot of a trial under way: its bytes (what the trial's task goes on from) and where it stood."""
+
+    data: bytes
+    seen: int
+
+
 class TrialStore:
     """The finished trials of one row (see the module docstring)."""
 
@@ -93,6 +101,7 @@ class TrialStore:
         self.folder, self.row, self.key = folder, row, key
         self.notes: list[str] = []          # why a stored file was not used (for the progress output)
         self._read_once: dict[int, dict] | None = None   # load()'s answer: the files are read once
+        self._snaps_once: dict[int, Snapshot] | None = None   # snapshots()'s answer, the same way
 
     @classmethod
     def for_row(cls, results_dir: Path, row: Row) -> TrialStore:
@@ -106,9 +115,8 @@ class TrialStore:
         return self.folder / f"trial-{trial}{SNAPSHOT_SUFFIX}"
 
     def _snapshot_meta(self, trial: int) -> dict:
-        """What a snapshot of this row's trial ``trial`` must say it is (:meth:`lab.trials.TrialTask.snapshot_meta`)."""
-        return {"preset": self.row.preset.name, "trial": trial, "seed": self.row.seed,
-                "max_sequences": self.row.max_sequences, "engine": engine_fingerprint()}
+        """What a snapshot of this row's trial ``trial`` must say it is: what its task sends."""
+        return TrialTask(self.row.preset, self.row.seed, trial, self.row.max_sequences).snapshot_meta()
 
     def save_snapshot(self, trial: int, data: bytes) -> Path | None:
         """Keep ``data``, the newest snapshot of trial ``trial`` under way, if it is one of this row's (else a
@@ -121,13 +129,17 @@ class TrialStore:
         if self.path(trial).is_file():
             return None
         self.folder.mkdir(parents=True, exist_ok=True)
+        self._snaps_once = None                         # snapshots() reads again
         return atomic_write(self.snapshot_path(trial), lambda f: f.write(data))
 
-    def snapshots(self) -> dict[int, bytes]:
-        """``{trial: bytes}`` of the row's trials under way that have a readable snapshot of this row (and this
-        engine) and are not stored as finished; notes what it skips (that trial starts again)."""
+    def snapshots(self) -> dict[int, Snapshot]:
+        """``{trial: Snapshot}`` of the row's trials under way that have a snapshot of this row (and this engine)
+        that fits the row's net, and are not stored as finished; notes what it skips (that trial starts again).
+        Read at the first call, like :meth:`load` (the sweep asks twice: to say where trials stand, to resume)."""
+        if self._snaps_once is not None:
+            return dict(self._snaps_once)
         done = self.load()
-        out: dict[int, bytes] = {}
+        out: dict[int, Snapshot] = {}
         for k in range(self.row.trials):
             path = self.snapshot_path(k)
             if k in done or not path.is_file():
@@ -144,8 +156,9 @@ class TrialStore:
             if not 0 < seen < self.row.max_sequences:
                 self.notes.append(f"{path.name}: not used, the trial starts again (seen {seen})")
                 continue
-            out[k] = data
-        return out
+            out[k] = Snapshot(data, seen)
+        self._snaps_once = out
+        return dict(out)
 
     def save(self, payload: dict) -> Path | None:
         """Store a finished trial's payload (:func:`lab.trials.trial_payload`); a stopped one is not stored."""
@@ -164,7 +177,7 @@ class TrialStore:
                 "checkpoints": [int(s) for s, _ in payload["checkpoints"]]}
         arrays["meta"] = np.array(json.dumps(meta, default=float))
         self.folder.mkdir(parents=True, exist_ok=True)
-        self._read_once = None                          # load() reads again
+        self._read_once = self._snaps_once = None       # load() and snapshots() read again
         path = atomic_write(self.path(k), lambda f: np.savez_compressed(f, **arrays))   # the curves compress
         self.snapshot_path(k).unlink(missing_ok=True)  # the trial ended: its snapshot is of no more use
         return path
@@ -215,7 +228,7 @@ class TrialStore:
 
     def clear(self) -> None:
         """Remove this row's stored trials (``--force``: the row starts again), and ``.trials`` itself once empty."""
-        self._read_once = None
+        self._read_once = self._snaps_once = None
         shutil.rmtree(self.folder, ignore_errors=True)
         self._drop_empty_parent()
 
@@ -224,7 +237,7 @@ class TrialStore:
         earlier copy of the same folder is replaced), and remove ``.trials`` once empty. Returns where they are
         now; None if nothing was stored or the move failed (then they are removed, as :meth:`clear` does: the
         result file is the row's record, and ``.trials`` holds rows under way only)."""
-        self._read_once = None
+        self._read_once = self._snaps_once = None
         if not self.folder.is_dir():
             self._drop_empty_parent()
             return None
@@ -360,9 +373,8 @@ def kept_rows(results_dir: Path, preset: str | None = None, finished: bool = Fal
         if not metas and not snaps:
             continue
         seed, cap = (metas[0]["seed"], metas[0]["max_sequences"]) if metas else snaps[0][2:]
-        done_trials = {m["trial"] for m in metas}
-        running = tuple((k, seen) for k, seen, s_seed, s_cap in snaps
-                        if (s_seed, s_cap) == (seed, cap) and k not in done_trials)
+        done_trials = {m["trial"] for m in metas}       # (a snapshot's seed and cap are the folder's: its key says so)
+        running = tuple((k, seen) for k, seen, *_ in snaps if k not in done_trials)
         seconds = sum(float(m.get("seconds", 0.0)) for m in metas
                       if isinstance(m.get("seconds"), (int, float)) and not isinstance(m.get("seconds"), bool))
         out.append(KeptRow(preset=name, folder=folder, trials=row_preset.trials, seed=seed, cap=cap,

@@ -17,7 +17,7 @@ from lab.backends import LocalPool
 from lab.snapshot import continue_from, read_snapshot, snapshot_bytes
 from lab.stop import Stop
 from lab.sweep import run_rows
-from lab.trial_store import DIR, TrialStore, kept_rows
+from lab.trial_store import DIR, Snapshot, TrialStore, kept_rows
 from lab.trials import Row, TrialTask, run_trial
 from lstm_core.__main__ import main as cli
 from lstm_core.experiments import get_preset
@@ -165,10 +165,12 @@ def test_the_store_keeps_the_newest_snapshot_until_the_trial_ends(tmp_path):
     later = run_trial(task, _stopping_after(30))["snapshot"]
     store.save_snapshot(2, early)
     store.save_snapshot(2, later)
-    assert store.snapshots() == {2: later}
+    at = read_snapshot(later, {})["meta"]["seen"]
+    assert store.snapshots() == {2: Snapshot(later, at)}
     assert store.save_snapshot(1, later) is None and "not kept" in store.notes[-1]   # trial 2's, not 1's
-    store.snapshot_path(0).write_bytes(b"damaged")
-    assert set(store.snapshots()) == {2} and any("trial-0.snapshot.npz: not used" in n for n in store.notes)
+    store.snapshot_path(0).write_bytes(b"damaged")                          # as a later run finds it
+    again = TrialStore.for_row(tmp_path, row)
+    assert set(again.snapshots()) == {2} and any("trial-0.snapshot.npz: not used" in n for n in again.notes)
     store.snapshot_path(0).unlink()
     store.save(run_trial(TrialTask(SOLVES, 0, 2, 2300)))                   # trial 2 ends: its snapshot goes
     assert not store.snapshot_path(2).exists() and store.snapshots() == {}
@@ -192,7 +194,7 @@ def test_a_sweep_stopped_mid_trial_keeps_its_snapshot(tmp_path):
     assert outcome.interrupted
     snaps = store.snapshots()
     assert list(snaps) == [0]
-    assert 0 < read_snapshot(snaps[0], {})["meta"]["seen"] < 5_000_000
+    assert 0 < snaps[0].seen == read_snapshot(snaps[0].data, {})["meta"]["seen"] < 5_000_000
 
 
 def test_the_command_goes_on_from_a_trial_under_way(tmp_path, capsys):
